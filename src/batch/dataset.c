@@ -1,0 +1,1277 @@
+/* dataset.c - see dataset.h.
+ *
+ * How a file is read in parallel: the data after the header is cut into one
+ * range per thread at nominal offsets; each thread starts at the first line
+ * start after its offset and reads the records that start before the next
+ * offset. That guess of a record start is wrong only when a quoted field
+ * holds a newline right there; the thread before knows the truth (where its
+ * last record really ended), so after the join every guess is checked and,
+ * on a mismatch, the file is read again on one thread. Line numbers are
+ * counted per range and made absolute after the join.
+ *
+ * Posts take a fast path for plain lines (no quotes) that parses and checks
+ * each field in one pass; anything unusual goes through the general CSV
+ * reader and the careful checks, which also write the error messages. */
+#include "batch/dataset.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "batch/csv.h"
+#include "batch/progress.h"
+#include "core/num.h"
+
+#define DEFAULT_MIN_CHUNK (1u << 20)
+#define READ_BUF (1u << 20)
+#define MAX_REPORTS 10      /* skipped lines reported per file */
+#define MAX_CATEGORIES 65536
+#define NONE UINT32_MAX
+
+/* ---- columns ------------------------------------------------------------ */
+
+enum role {
+    R_IGNORE = 0,
+    /* creators.csv */
+    R_C_ID, R_C_HANDLE, R_C_CATEGORY, R_C_FOLLOWERS, R_C_MCN,
+    /* posts.csv */
+    R_P_ID, R_P_CREATOR, R_P_TIME, R_P_KIND, R_P_VIEWS, R_P_LIKES, R_P_COMMENTS, R_P_COLLECTS,
+};
+
+static const char *const creator_cols[] = {"creator_id", "handle", "category", "followers",
+                                           "mcn_id", NULL};
+static const char *const post_cols[] = {"post_id", "creator_id", "published_at", "kind",
+                                        "views", "likes", "comments", "collects", NULL};
+
+/* One input file, its header understood. */
+struct input {
+    const char *path;
+    const char *name;     /* base name, for messages */
+    int fd;
+    uint64_t size;
+    uint64_t data_start;  /* first byte after the header record */
+    uint64_t header_lines;
+    size_t ncols;
+    unsigned char *role;  /* ncols */
+    char **colname;       /* ncols, for messages */
+};
+
+/* A bad line, as found by a thread (line relative to its range). */
+struct bad {
+    uint64_t line;
+    int field;            /* 0-based, -1: the whole line */
+    const char *why;      /* static */
+    char value[48];
+    int fatal;            /* not a bad line but a failure (read error, memory) */
+    pd_code code;
+};
+
+/* ---- category names ------------------------------------------------------ */
+
+struct strtab {
+    char **names;   /* by index */
+    size_t n, cap;
+    uint32_t *slot; /* hash slots holding index + 1, 0 when empty */
+    size_t nslots;
+};
+
+static uint64_t hash_bytes(const char *p, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
+    return h;
+}
+
+static void strtab_free(struct strtab *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        free(t->names[i]);
+    free(t->names);
+    free(t->slot);
+    memset(t, 0, sizeof *t);
+}
+
+/* Index of name[0..len), added when new; -1 when full or out of memory. */
+static long strtab_intern(struct strtab *t, const char *name, size_t len)
+{
+    if (t->n * 2 >= t->nslots) {
+        size_t ns = t->nslots ? t->nslots * 2 : 64;
+        uint32_t *slot = calloc(ns, sizeof *slot);
+        if (!slot)
+            return -1;
+        for (size_t i = 0; i < t->n; i++) {
+            size_t h = hash_bytes(t->names[i], strlen(t->names[i])) & (ns - 1);
+            while (slot[h])
+                h = (h + 1) & (ns - 1);
+            slot[h] = (uint32_t)i + 1;
+        }
+        free(t->slot);
+        t->slot = slot;
+        t->nslots = ns;
+    }
+    size_t h = hash_bytes(name, len) & (t->nslots - 1);
+    while (t->slot[h]) {
+        const char *s = t->names[t->slot[h] - 1];
+        if (strlen(s) == len && memcmp(s, name, len) == 0)
+            return t->slot[h] - 1;
+        h = (h + 1) & (t->nslots - 1);
+    }
+    if (t->n >= MAX_CATEGORIES)
+        return -1;
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 16;
+        char **names = realloc(t->names, cap * sizeof *names);
+        if (!names)
+            return -1;
+        t->names = names;
+        t->cap = cap;
+    }
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return -1;
+    memcpy(copy, name, len);
+    copy[len] = '\0';
+    t->names[t->n] = copy;
+    t->slot[h] = (uint32_t)t->n + 1;
+    return (long)t->n++;
+}
+
+/* ---- creator index: creator_id -> position in the sorted array ---------- */
+
+struct index {
+    uint32_t *direct;  /* when ids are dense: direct[id] */
+    uint64_t direct_n; /* entries of direct */
+    int64_t *keys;     /* otherwise an open-addressing hash */
+    uint32_t *vals;
+    uint64_t mask;
+};
+
+static inline uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    return x;
+}
+
+static inline uint32_t index_find(const struct index *ix, uint64_t id)
+{
+    if (ix->direct)
+        return id < ix->direct_n ? ix->direct[id] : NONE;
+    uint64_t h = mix64(id) & ix->mask;
+    for (;;) {
+        if (ix->keys[h] == (int64_t)id)
+            return ix->vals[h];
+        if (ix->keys[h] == 0)
+            return NONE;
+        h = (h + 1) & ix->mask;
+    }
+}
+
+static int index_build(struct index *ix, const pd_creator *c, size_t n)
+{
+    memset(ix, 0, sizeof *ix);
+    uint64_t max_id = n ? (uint64_t)c[n - 1].id : 0; /* sorted */
+    if (max_id <= 8 * (uint64_t)n + (1u << 20)) {
+        ix->direct_n = max_id + 1;
+        ix->direct = malloc(ix->direct_n * sizeof *ix->direct);
+        if (!ix->direct)
+            return -1;
+        memset(ix->direct, 0xff, ix->direct_n * sizeof *ix->direct);
+        for (size_t i = 0; i < n; i++)
+            ix->direct[c[i].id] = (uint32_t)i;
+        return 0;
+    }
+    uint64_t slots = 16;
+    while (slots < 2 * (uint64_t)n)
+        slots *= 2;
+    ix->mask = slots - 1;
+    ix->keys = calloc(slots, sizeof *ix->keys); /* 0 is never an id */
+    ix->vals = malloc(slots * sizeof *ix->vals);
+    if (!ix->keys || !ix->vals)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t h = mix64((uint64_t)c[i].id) & ix->mask;
+        while (ix->keys[h])
+            h = (h + 1) & ix->mask;
+        ix->keys[h] = c[i].id;
+        ix->vals[h] = (uint32_t)i;
+    }
+    return 0;
+}
+
+static void index_free(struct index *ix)
+{
+    free(ix->direct);
+    free(ix->keys);
+    free(ix->vals);
+    memset(ix, 0, sizeof *ix);
+}
+
+/* ---- the load as a whole ------------------------------------------------- */
+
+struct chunk;
+
+struct load {
+    const pd_load_options *o;
+    struct input *in;              /* the file being scanned now */
+    struct chunk *chunks;
+    size_t nchunks;
+    int posts;                     /* scanning posts.csv, else creators.csv */
+    /* posts */
+    struct index ix;
+    size_t n;
+    pd_instant as_of;
+    pd_instant from[PD_MAX_WINDOWS];
+};
+
+struct chunk {
+    struct load *ld;
+    size_t index;
+    uint64_t start, stop;          /* records starting in [start, stop) */
+    uint64_t end;                  /* where it stopped: first record start >= stop */
+    uint64_t lines;                /* newlines in [start, end) */
+    pd_csv_reader rd;
+    _Atomic uint64_t rows;         /* for progress */
+    int failed;                    /* stopped on a bad line or a failure */
+    struct bad first;              /* what stopped it */
+    uint64_t skipped;
+    struct bad reports[MAX_REPORTS];
+    size_t nreports;
+    pthread_t thread;
+    /* creators */
+    pd_creator *cr;
+    size_t ncr, capcr;
+    struct strtab cats;
+    /* posts */
+    pd_window_stats *stats[PD_MAX_WINDOWS];
+    uint64_t posts_read, unknown, in_window[PD_MAX_WINDOWS];
+};
+
+/* Records a bad line. Returns 1 when the scan must stop. */
+static int chunk_bad(struct chunk *c, uint64_t line, int field, const char *why, const char *v,
+                     size_t vlen)
+{
+    struct bad b = {.line = line, .field = field, .why = why};
+    if (v) {
+        size_t n = vlen < sizeof b.value - 4 ? vlen : sizeof b.value - 4;
+        memcpy(b.value, v, n);
+        if (n < vlen)
+            memcpy(b.value + n, "...", 4);
+        else
+            b.value[n] = '\0';
+        for (char *s = b.value; *s; s++)
+            if ((unsigned char)*s < 0x20)
+                *s = ' ';
+    }
+    if (!c->ld->o->skip_bad_lines) {
+        c->first = b;
+        c->failed = 1;
+        return 1;
+    }
+    if (c->nreports < MAX_REPORTS)
+        c->reports[c->nreports++] = b;
+    c->skipped++;
+    return 0;
+}
+
+static int chunk_fatal(struct chunk *c, pd_code code, const char *why, int io_errno)
+{
+    c->failed = 1;
+    memset(&c->first, 0, sizeof c->first);
+    c->first.fatal = 1;
+    c->first.code = code;
+    c->first.why = why;
+    c->first.field = -1;
+    c->first.line = c->rd.line;
+    if (io_errno)
+        snprintf(c->first.value, sizeof c->first.value, "%s", strerror(io_errno));
+    return 1;
+}
+
+/* A malformed CSV record reported by the reader. Returns 1 to stop. */
+static int chunk_csv_fault(struct chunk *c)
+{
+    const pd_csv_fault *f = &c->rd.fault;
+    if (f->io_errno || strcmp(f->why, "read error") == 0)
+        return chunk_fatal(c, PD_EIO, "read error", f->io_errno);
+    if (strncmp(f->why, "out of memory", 13) == 0)
+        return chunk_fatal(c, PD_ENOMEM, f->why, 0);
+    return chunk_bad(c, f->line, f->field, f->why, NULL, 0);
+}
+
+/* Checks the field count; returns 0 when right. */
+static int check_nfields(struct chunk *c, const pd_csv_record *rec, int *stop)
+{
+    size_t want = c->ld->in->ncols;
+    if (rec->nfields == want)
+        return 0;
+    static const char *const few = "missing: the line has fewer fields than the header";
+    static const char *const many = "unexpected extra field: the line has more fields than the header";
+    *stop = chunk_bad(c, rec->line, rec->nfields < want ? (int)rec->nfields : (int)want,
+                      rec->nfields < want ? few : many, NULL, 0);
+    return -1;
+}
+
+/* ---- creators ------------------------------------------------------------ */
+
+static int creators_record(struct chunk *c, const pd_csv_record *rec)
+{
+    int stop = 0;
+    if (check_nfields(c, rec, &stop))
+        return stop;
+    const struct input *in = c->ld->in;
+    pd_creator cr = {0};
+    for (size_t i = 0; i < in->ncols; i++) {
+        const pd_csv_field *f = &rec->fields[i];
+        const char *why = NULL;
+        uint64_t v;
+        switch (in->role[i]) {
+        case R_C_ID:
+            if (pd_parse_uint(f->p, f->len, INT64_MAX, &v, &why) < 0 || (v == 0 && (why = "must be 1 or more")))
+                return chunk_bad(c, rec->line, (int)i, why, f->p, f->len);
+            cr.id = (int64_t)v;
+            break;
+        case R_C_FOLLOWERS:
+            if (pd_parse_uint(f->p, f->len, PD_COUNT_MAX, &v, &why) < 0)
+                return chunk_bad(c, rec->line, (int)i, why, f->p, f->len);
+            cr.followers = v;
+            break;
+        case R_C_MCN:
+            if (f->len == 0) {
+                cr.mcn_id = 0;
+                break;
+            }
+            if (pd_parse_uint(f->p, f->len, INT64_MAX, &v, &why) < 0 || (v == 0 && (why = "must be 1 or more (or empty)")))
+                return chunk_bad(c, rec->line, (int)i, why, f->p, f->len);
+            cr.mcn_id = v;
+            break;
+        case R_C_CATEGORY: {
+            long k = strtab_intern(&c->cats, f->p, f->len);
+            if (k < 0)
+                return chunk_bad(c, rec->line, (int)i, "more than 65,536 distinct categories",
+                                 f->p, f->len);
+            cr.category = (uint32_t)k;
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    cr.line = rec->line > UINT32_MAX ? UINT32_MAX : (uint32_t)rec->line;
+    if (c->ncr == c->capcr) {
+        size_t cap = c->capcr ? c->capcr * 2 : 1024;
+        pd_creator *p = realloc(c->cr, cap * sizeof *p);
+        if (!p)
+            return chunk_fatal(c, PD_ENOMEM, "out of memory for creators", 0);
+        c->cr = p;
+        c->capcr = cap;
+    }
+    c->cr[c->ncr++] = cr;
+    return 0;
+}
+
+static void creators_scan(struct chunk *c)
+{
+    pd_csv_record rec;
+    for (;;) {
+        int r = pd_csv_next(&c->rd, &rec);
+        if (r == 0)
+            break;
+        if (r < 0) {
+            if (chunk_csv_fault(c))
+                return;
+            continue;
+        }
+        if (creators_record(c, &rec))
+            return;
+        if ((c->ncr & 4095) == 0)
+            atomic_store_explicit(&c->rows, c->ncr, memory_order_relaxed);
+    }
+}
+
+/* ---- posts --------------------------------------------------------------- */
+
+struct post {
+    uint64_t id, creator, views;
+    pd_instant t;
+    int sponsored;
+};
+
+/* Adds a post to its creator's windows. Returns 1 on overflow. */
+static inline int apply_post(struct chunk *c, const struct post *p)
+{
+    const struct load *ld = c->ld;
+    c->posts_read++;
+    uint32_t k = index_find(&ld->ix, p->creator);
+    if (k == NONE) {
+        c->unknown++;
+        return 0;
+    }
+    if (pd_instant_cmp(p->t, ld->as_of) >= 0)
+        return 0;
+    for (size_t w = 0; w < ld->o->nwindows; w++) {
+        if (pd_instant_cmp(p->t, ld->from[w]) < 0)
+            continue;
+        pd_window_stats *s = &c->stats[w][k];
+        if (__builtin_add_overflow(s->views, p->views, &s->views) || s->posts == UINT32_MAX)
+            return 1;
+        s->posts++;
+        s->sponsored += (uint32_t)p->sponsored;
+        c->in_window[w]++;
+    }
+    return 0;
+}
+
+/* The careful path: every field checked, every problem named. */
+static int posts_record(struct chunk *c, const pd_csv_record *rec, struct post *p)
+{
+    int stop = 0;
+    if (check_nfields(c, rec, &stop))
+        return stop ? 1 : -1;
+    const struct input *in = c->ld->in;
+    for (size_t i = 0; i < in->ncols; i++) {
+        const pd_csv_field *f = &rec->fields[i];
+        const char *why = NULL;
+        uint64_t v = 0;
+        switch (in->role[i]) {
+        case R_P_ID:
+        case R_P_CREATOR:
+            if (pd_parse_uint(f->p, f->len, INT64_MAX, &v, &why) < 0 || (v == 0 && (why = "must be 1 or more")))
+                goto bad;
+            if (in->role[i] == R_P_ID)
+                p->id = v;
+            else
+                p->creator = v;
+            break;
+        case R_P_VIEWS:
+        case R_P_LIKES:
+        case R_P_COMMENTS:
+        case R_P_COLLECTS:
+            if (pd_parse_uint(f->p, f->len, PD_COUNT_MAX, &v, &why) < 0)
+                goto bad;
+            if (in->role[i] == R_P_VIEWS)
+                p->views = v;
+            break;
+        case R_P_TIME:
+            if (pd_instant_parse(f->p, f->len, &p->t, &why) < 0)
+                goto bad;
+            break;
+        case R_P_KIND:
+            if (f->len == 7 && memcmp(f->p, "organic", 7) == 0)
+                p->sponsored = 0;
+            else if (f->len == 9 && memcmp(f->p, "sponsored", 9) == 0)
+                p->sponsored = 1;
+            else {
+                why = "expected 'organic' or 'sponsored'";
+                goto bad;
+            }
+            break;
+        default:
+            break;
+        }
+        continue;
+    bad:
+        return chunk_bad(c, rec->line, (int)i, why, f->p, f->len) ? 1 : -1;
+    }
+    return 0;
+}
+
+static const unsigned char stop_byte[256] = {
+    [','] = 1, ['\n'] = 1, ['\r'] = 1, ['"'] = 1, ['\0'] = 1};
+
+/* Cache of the last calendar date seen: posts come in runs of one day. */
+struct day_cache {
+    char date[10];
+    int64_t days;
+};
+
+static inline int two(const char *s, unsigned *v)
+{
+    unsigned a = (unsigned char)s[0] - '0', b = (unsigned char)s[1] - '0';
+    *v = a * 10 + b;
+    return a <= 9 && b <= 9;
+}
+
+/* "YYYY-MM-DDTHH:MM:SSZ" quickly; 0 when it is not exactly that (the
+ * general parser then decides). */
+static inline int fast_instant(const char *s, size_t len, struct day_cache *dc, pd_instant *t)
+{
+    if (len != 20 || s[19] != 'Z' || s[10] != 'T' || s[13] != ':' || s[16] != ':')
+        return 0;
+    if (memcmp(s, dc->date, 10) != 0) {
+        pd_instant d;
+        if (pd_instant_parse(s, 10, &d, NULL) < 0)
+            return 0;
+        memcpy(dc->date, s, 10);
+        dc->days = d.sec / 86400;
+    }
+    unsigned hh, mm, ss;
+    if (!two(s + 11, &hh) || !two(s + 14, &mm) || !two(s + 17, &ss) || hh > 23 || mm > 59 ||
+        ss > 60)
+        return 0;
+    t->sec = dc->days * 86400 + hh * 3600 + mm * 60 + ss;
+    t->nsec = 0;
+    return 1;
+}
+
+/* Parses one plain line at p (NUL sentinel after the data). Returns the byte
+ * after it, or NULL when the line needs the careful path. */
+static inline const char *fast_post(const struct input *in, const char *p, struct day_cache *dc,
+                                    struct post *out)
+{
+    const size_t ncols = in->ncols;
+    for (size_t i = 0; i < ncols; i++) {
+        const char *s = p;
+        switch (in->role[i]) {
+        case R_P_ID:
+        case R_P_CREATOR:
+        case R_P_VIEWS:
+        case R_P_LIKES:
+        case R_P_COMMENTS:
+        case R_P_COLLECTS: {
+            uint64_t v = 0;
+            unsigned d;
+            while ((d = (unsigned char)*p - '0') <= 9) {
+                v = v * 10 + d;
+                p++;
+            }
+            /* up to 15 digits cannot exceed any limit; longer goes careful */
+            if (p == s || p - s > 15)
+                return NULL;
+            switch (in->role[i]) {
+            case R_P_ID:
+                if (v == 0)
+                    return NULL;
+                out->id = v;
+                break;
+            case R_P_CREATOR:
+                if (v == 0)
+                    return NULL;
+                out->creator = v;
+                break;
+            case R_P_VIEWS:
+                out->views = v;
+                break;
+            default:
+                break;
+            }
+            break;
+        }
+        case R_P_TIME:
+            while (!stop_byte[(unsigned char)*p])
+                p++;
+            if (!fast_instant(s, (size_t)(p - s), dc, &out->t) &&
+                pd_instant_parse(s, (size_t)(p - s), &out->t, NULL) < 0)
+                return NULL;
+            break;
+        case R_P_KIND:
+            if (memcmp(p, "organic", 7) == 0) {
+                out->sponsored = 0;
+                p += 7;
+            } else if (memcmp(p, "sponsored", 9) == 0) {
+                out->sponsored = 1;
+                p += 9;
+            } else {
+                return NULL;
+            }
+            break;
+        default:
+            while (!stop_byte[(unsigned char)*p])
+                p++;
+            break;
+        }
+        if (i + 1 < ncols) {
+            if (*p != ',')
+                return NULL;
+            p++;
+        } else {
+            if (*p == '\r')
+                p++;
+            if (*p != '\n')
+                return NULL;
+            p++;
+        }
+    }
+    return p;
+}
+
+static int posts_overflow(struct chunk *c)
+{
+    return chunk_fatal(c, PD_EINPUT,
+                       "a creator's total views (or posts) in a window overflow 64 bits", 0);
+}
+
+static void posts_scan(struct chunk *c)
+{
+    pd_csv_reader *rd = &c->rd;
+    const struct input *in = c->ld->in;
+    struct day_cache dc = {.date = {0}, .days = 0};
+    struct post p;
+    uint64_t rows = 0;
+
+    for (;;) {
+        /* Fast path over the complete plain lines in the buffer. */
+        const uint64_t stop = rd->stop;
+        while (rd->pos < rd->len && rd->buf_off + rd->pos < stop) {
+            const char *line = rd->buf + rd->pos;
+            const char *next = fast_post(in, line, &dc, &p);
+            if (!next || next > rd->buf + rd->len)
+                break;
+            rd->pos = (size_t)(next - rd->buf);
+            rd->line++;
+            rows++;
+            if (apply_post(c, &p)) {
+                posts_overflow(c);
+                return;
+            }
+        }
+        atomic_store_explicit(&c->rows, rows, memory_order_relaxed);
+        if (pd_csv_done(rd))
+            break;
+        if (rd->pos == rd->len || (rd->len - rd->pos < 4096 && !rd->eof)) {
+            /* Near the end of the buffer: read more before going careful. */
+            size_t before = rd->len - rd->pos;
+            int f = pd_csv_fill(rd);
+            if (f < 0) {
+                chunk_csv_fault(c);
+                return;
+            }
+            if (f > 0 && rd->len - rd->pos > before)
+                continue;
+        }
+        /* One record the careful way. */
+        pd_csv_record rec;
+        int r = pd_csv_next(rd, &rec);
+        if (r == 0)
+            break;
+        if (r < 0) {
+            if (chunk_csv_fault(c))
+                return;
+            continue;
+        }
+        rows++;
+        int st = posts_record(c, &rec, &p);
+        if (st > 0)
+            return;
+        if (st < 0)
+            continue;
+        if (apply_post(c, &p)) {
+            posts_overflow(c);
+            return;
+        }
+    }
+}
+
+/* ---- running chunks ------------------------------------------------------ */
+
+/* First line start at or after `at` (which is > data_start): the byte after
+ * the first LF at or after at - 1. */
+static int find_line_start(int fd, uint64_t at, uint64_t size, uint64_t *out)
+{
+    char buf[65536];
+    uint64_t pos = at - 1;
+    while (pos < size) {
+        size_t want = size - pos < sizeof buf ? (size_t)(size - pos) : sizeof buf;
+        ssize_t n = pread(fd, buf, want, (off_t)pos);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        char *nl = memchr(buf, '\n', (size_t)n);
+        if (nl) {
+            *out = pos + (uint64_t)(nl - buf) + 1;
+            return 0;
+        }
+        pos += (uint64_t)n;
+    }
+    *out = size;
+    return 0;
+}
+
+static void *chunk_main(void *arg)
+{
+    struct chunk *c = arg;
+    if (c->ld->posts)
+        posts_scan(c);
+    else
+        creators_scan(c);
+    c->end = c->rd.buf_off + c->rd.pos;
+    c->lines = c->rd.line;
+    atomic_store_explicit(&c->rows, c->ld->posts ? c->posts_read : c->ncr,
+                          memory_order_relaxed);
+    return NULL;
+}
+
+static void progress_poll(void *ctx, uint64_t *bytes, uint64_t *rows)
+{
+    struct load *ld = ctx;
+    uint64_t b = 0, r = 0;
+    for (size_t i = 0; i < ld->nchunks; i++) {
+        b += atomic_load_explicit(&ld->chunks[i].rd.bytes_read, memory_order_relaxed);
+        r += atomic_load_explicit(&ld->chunks[i].rows, memory_order_relaxed);
+    }
+    *bytes = b;
+    *rows = r;
+}
+
+static void chunks_free(struct load *ld)
+{
+    for (size_t i = 0; i < ld->nchunks; i++) {
+        struct chunk *c = &ld->chunks[i];
+        pd_csv_reader_free(&c->rd);
+        free(c->cr);
+        strtab_free(&c->cats);
+        for (size_t w = 0; w < PD_MAX_WINDOWS; w++)
+            free(c->stats[w]);
+    }
+    free(ld->chunks);
+    ld->chunks = NULL;
+    ld->nchunks = 0;
+}
+
+static unsigned online_cpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 64 ? 64 : (unsigned)n;
+}
+
+/* Sets up n chunks over the data of ld->in. */
+static int chunks_setup(struct load *ld, size_t n, pd_error *err)
+{
+    struct input *in = ld->in;
+    ld->chunks = calloc(n, sizeof *ld->chunks);
+    if (!ld->chunks)
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    ld->nchunks = n;
+    uint64_t data = in->size - in->data_start;
+    uint64_t prev_stop = in->data_start;
+    for (size_t i = 0; i < n; i++) {
+        struct chunk *c = &ld->chunks[i];
+        c->ld = ld;
+        c->index = i;
+        uint64_t nominal_next = i + 1 == n ? in->size : in->data_start + data / n * (i + 1);
+        c->start = prev_stop;
+        if (i > 0 && c->start > in->data_start &&
+            find_line_start(in->fd, c->start, in->size, &c->start) < 0)
+            return pd_error_set(err, PD_EIO, "%s: cannot read: %s", in->path, strerror(errno));
+        c->stop = nominal_next;
+        prev_stop = nominal_next;
+        if (c->start > c->stop)
+            c->start = c->stop; /* a line longer than the range: nothing starts here */
+        int rc = pd_csv_reader_init(&c->rd, in->fd, c->start, c->stop, in->size, READ_BUF, err);
+        if (rc)
+            return rc;
+    }
+    return PD_OK;
+}
+
+/* Runs every chunk (chunk 0 on this thread); checks the guessed starts.
+ * Returns 1 when a guess was wrong and the file must be read again on one
+ * thread, 0 otherwise, or an error. */
+static int chunks_run(struct load *ld, const char *label)
+{
+    size_t started = 1;
+    for (size_t i = 1; i < ld->nchunks; i++) {
+        if (pthread_create(&ld->chunks[i].thread, NULL, chunk_main, &ld->chunks[i]) != 0)
+            break;
+        started++;
+    }
+    pd_progress *pg = pd_progress_start(ld->o->progress, label,
+                                        ld->in->size - ld->in->data_start, progress_poll, ld);
+    chunk_main(&ld->chunks[0]);
+    for (size_t i = 1; i < started; i++)
+        pthread_join(ld->chunks[i].thread, NULL);
+    /* Threads that could not start run here, in order. */
+    for (size_t i = started; i < ld->nchunks; i++)
+        chunk_main(&ld->chunks[i]);
+    pd_progress_stop(pg);
+
+    for (size_t i = 0; i + 1 < ld->nchunks; i++) {
+        struct chunk *c = &ld->chunks[i];
+        if (c->failed)
+            return 0; /* its error comes first; later chunks do not matter */
+        if (c->end != ld->chunks[i + 1].start)
+            return 1;
+    }
+    return 0;
+}
+
+/* Turns the chunk errors into the load's error or skipped-line reports. */
+static int chunks_report(struct load *ld, uint64_t *skipped, pd_error *err)
+{
+    struct input *in = ld->in;
+    uint64_t base = 1 + in->header_lines; /* line number of the first data line */
+    FILE *diag = ld->o->diag ? ld->o->diag : stderr;
+    size_t printed = 0;
+    *skipped = 0;
+    for (size_t i = 0; i < ld->nchunks; i++) {
+        struct chunk *c = &ld->chunks[i];
+        for (size_t k = 0; k < c->nreports && printed < MAX_REPORTS; k++, printed++) {
+            struct bad *b = &c->reports[k];
+            if (b->field >= 0 && (size_t)b->field < in->ncols)
+                fprintf(diag, "%s:%llu: skipped: column %d (%s): %s%s%s%s\n", in->name,
+                        (unsigned long long)(base + b->line), b->field + 1, in->colname[b->field],
+                        b->why, b->value[0] ? ": '" : "", b->value, b->value[0] ? "'" : "");
+            else
+                fprintf(diag, "%s:%llu: skipped: %s\n", in->name,
+                        (unsigned long long)(base + b->line), b->why);
+        }
+        *skipped += c->skipped;
+        if (c->failed) {
+            struct bad *b = &c->first;
+            if (b->fatal)
+                return pd_error_set(err, b->code, "%s:%llu: %s%s%s", in->path,
+                                    (unsigned long long)(base + b->line), b->why,
+                                    b->value[0] ? ": " : "", b->value);
+            if (b->field >= 0 && (size_t)b->field < in->ncols)
+                return pd_error_set(err, PD_EINPUT, "%s:%llu: column %d (%s): %s%s%s%s", in->path,
+                                    (unsigned long long)(base + b->line), b->field + 1,
+                                    in->colname[b->field], b->why, b->value[0] ? ": '" : "",
+                                    b->value, b->value[0] ? "'" : "");
+            if (b->field >= 0)
+                return pd_error_set(err, PD_EINPUT, "%s:%llu: column %d: %s", in->path,
+                                    (unsigned long long)(base + b->line), b->field + 1, b->why);
+            return pd_error_set(err, PD_EINPUT, "%s:%llu: %s", in->path,
+                                (unsigned long long)(base + b->line), b->why);
+        }
+        base += c->lines;
+    }
+    if (*skipped > printed)
+        fprintf(diag, "%s: ... and %llu more skipped lines\n", in->name,
+                (unsigned long long)(*skipped - printed));
+    return PD_OK;
+}
+
+/* Scans ld->in with the configured threads (falling back to one when a
+ * guessed range start was wrong). `prepare` runs on each fresh chunk. */
+static int scan_file(struct load *ld, const char *label,
+                     int (*prepare)(struct load *, struct chunk *, pd_error *), pd_error *err)
+{
+    const pd_load_options *o = ld->o;
+    uint64_t data = ld->in->size - ld->in->data_start;
+    uint64_t min_chunk = o->min_chunk_bytes ? o->min_chunk_bytes : DEFAULT_MIN_CHUNK;
+    size_t n = o->threads ? o->threads : online_cpus();
+    if (data / min_chunk < n)
+        n = (size_t)(data / min_chunk);
+    if (n < 1)
+        n = 1;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        int rc = chunks_setup(ld, attempt ? 1 : n, err);
+        for (size_t i = 0; rc == PD_OK && i < ld->nchunks; i++)
+            rc = prepare(ld, &ld->chunks[i], err);
+        if (rc) {
+            chunks_free(ld);
+            return rc;
+        }
+        rc = chunks_run(ld, label);
+        if (rc == 1) {
+            chunks_free(ld);
+            continue;
+        }
+        return rc;
+    }
+    return pd_error_set(err, PD_EINTERNAL, "%s: could not split the file", ld->in->path);
+}
+
+/* ---- opening a file and reading its header ------------------------------- */
+
+static void input_close(struct input *in)
+{
+    if (in->fd >= 0)
+        close(in->fd);
+    in->fd = -1;
+    for (size_t i = 0; in->colname && i < in->ncols; i++)
+        free(in->colname[i]);
+    free(in->colname);
+    free(in->role);
+    in->colname = NULL;
+    in->role = NULL;
+}
+
+static void trim(const char **p, size_t *len)
+{
+    while (*len && (**p == ' ' || **p == '\t')) {
+        (*p)++;
+        (*len)--;
+    }
+    while (*len && ((*p)[*len - 1] == ' ' || (*p)[*len - 1] == '\t'))
+        (*len)--;
+}
+
+static int input_open(struct input *in, const char *path, const char *const *cols, int first_role,
+                      pd_error *err)
+{
+    memset(in, 0, sizeof *in);
+    in->fd = -1;
+    in->path = path;
+    const char *slash = strrchr(path, '/');
+    in->name = slash ? slash + 1 : path;
+    in->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (in->fd < 0)
+        return pd_error_set(err, PD_EIO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(in->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        int e = errno;
+        input_close(in);
+        return pd_error_set(err, PD_EIO, "%s: not a regular file%s%s", path, e ? ": " : "",
+                            e ? strerror(e) : "");
+    }
+    in->size = (uint64_t)st.st_size;
+    char want[160] = "";
+    for (size_t k = 0; cols[k]; k++) {
+        strncat(want, k ? "," : "", sizeof want - strlen(want) - 1);
+        strncat(want, cols[k], sizeof want - strlen(want) - 1);
+    }
+    if (in->size == 0) {
+        input_close(in);
+        return pd_error_set(err, PD_EINPUT, "%s: empty file (expected a header line: %s)", path,
+                            want);
+    }
+    /* Skip a UTF-8 byte order mark, as spreadsheets write one. */
+    unsigned char bom[3];
+    uint64_t start = 0;
+    if (pread(in->fd, bom, 3, 0) == 3 && bom[0] == 0xEF && bom[1] == 0xBB && bom[2] == 0xBF)
+        start = 3;
+    pd_csv_reader rd;
+    int rc = pd_csv_reader_init(&rd, in->fd, start, start + 1, in->size, 65536, err);
+    if (rc) {
+        input_close(in);
+        return rc;
+    }
+    pd_csv_record rec;
+    int r = pd_csv_next(&rd, &rec);
+    if (r <= 0) {
+        if (r == 0)
+            rc = pd_error_set(err, PD_EINPUT, "%s: empty file (expected a header line: %s)",
+                              path, want);
+        else if (rd.fault.io_errno)
+            rc = pd_error_set(err, PD_EIO, "%s: cannot read: %s", path,
+                              strerror(rd.fault.io_errno));
+        else
+            rc = pd_error_set(err, PD_EINPUT, "%s:%llu: header: %s", path,
+                              (unsigned long long)(rd.fault.line + 1), pd_csv_fault_reason(&rd));
+        pd_csv_reader_free(&rd);
+        input_close(in);
+        return rc;
+    }
+    in->ncols = rec.nfields;
+    in->role = calloc(in->ncols, 1);
+    in->colname = calloc(in->ncols, sizeof *in->colname);
+    if (!in->role || !in->colname) {
+        pd_csv_reader_free(&rd);
+        input_close(in);
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < in->ncols; i++) {
+        const char *p = rec.fields[i].p;
+        size_t len = rec.fields[i].len;
+        in->colname[i] = strndup(p, len);
+        if (!in->colname[i]) {
+            pd_csv_reader_free(&rd);
+            input_close(in);
+            return pd_error_set(err, PD_ENOMEM, "out of memory");
+        }
+        trim(&p, &len);
+        for (size_t k = 0; cols[k]; k++) {
+            if (strlen(cols[k]) == len && strncasecmp(cols[k], p, len) == 0) {
+                for (size_t j = 0; j < i; j++)
+                    if (in->role[j] == first_role + (int)k) {
+                        pd_csv_reader_free(&rd);
+                        rc = pd_error_set(err, PD_EINPUT,
+                                          "%s:1: header: column '%s' appears twice "
+                                          "(columns %zu and %zu)",
+                                          path, cols[k], j + 1, i + 1);
+                        input_close(in);
+                        return rc;
+                    }
+                in->role[i] = (unsigned char)(first_role + (int)k);
+            }
+        }
+    }
+    for (size_t k = 0; cols[k]; k++) {
+        int found = 0;
+        for (size_t i = 0; i < in->ncols; i++)
+            found |= in->role[i] == first_role + (int)k;
+        if (!found) {
+            pd_csv_reader_free(&rd);
+            rc = pd_error_set(err, PD_EINPUT,
+                              "%s:1: header: missing column '%s' (expected the columns %s, "
+                              "in any order)",
+                              path, cols[k], want);
+            input_close(in);
+            return rc;
+        }
+    }
+    in->data_start = rd.buf_off + rd.pos;
+    in->header_lines = rd.line;
+    pd_csv_reader_free(&rd);
+    return PD_OK;
+}
+
+/* ---- creators: merge, sort, check, index --------------------------------- */
+
+static int no_prepare(struct load *ld, struct chunk *c, pd_error *err)
+{
+    (void)ld;
+    (void)c;
+    (void)err;
+    return PD_OK;
+}
+
+static int cmp_creator(const void *a, const void *b)
+{
+    const pd_creator *x = a, *y = b;
+    if (x->id != y->id)
+        return x->id < y->id ? -1 : 1;
+    return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static int load_creators(struct load *ld, pd_dataset *ds, pd_error *err)
+{
+    struct input in;
+    int rc = input_open(&in, ld->o->creators_path, creator_cols, R_C_ID, err);
+    if (rc)
+        return rc;
+    ld->in = &in;
+    rc = scan_file(ld, in.name, no_prepare, err);
+    uint64_t skipped = 0;
+    if (rc == PD_OK)
+        rc = chunks_report(ld, &skipped, err);
+    if (rc)
+        goto out;
+    ds->summary.skipped_creator_lines = skipped;
+
+    /* Merge the chunks in file order, with one table of category names. */
+    size_t n = 0;
+    for (size_t i = 0; i < ld->nchunks; i++)
+        n += ld->chunks[i].ncr;
+    struct strtab cats = {0};
+    pd_creator *all = malloc((n ? n : 1) * sizeof *all);
+    if (!all) {
+        rc = pd_error_set(err, PD_ENOMEM, "out of memory for %zu creators", n);
+        goto out;
+    }
+    size_t k = 0;
+    uint64_t base = 1 + in.header_lines;
+    for (size_t i = 0; i < ld->nchunks && rc == PD_OK; i++) {
+        struct chunk *c = &ld->chunks[i];
+        uint32_t *map = malloc((c->cats.n ? c->cats.n : 1) * sizeof *map);
+        if (!map) {
+            rc = pd_error_set(err, PD_ENOMEM, "out of memory");
+            break;
+        }
+        for (size_t j = 0; j < c->cats.n; j++) {
+            long g = strtab_intern(&cats, c->cats.names[j], strlen(c->cats.names[j]));
+            if (g < 0) {
+                rc = pd_error_set(err, PD_EINPUT, "%s: more than 65,536 distinct categories",
+                                  in.path);
+                break;
+            }
+            map[j] = (uint32_t)g;
+        }
+        for (size_t j = 0; rc == PD_OK && j < c->ncr; j++) {
+            pd_creator cr = c->cr[j];
+            cr.category = map[cr.category];
+            uint64_t line = base + cr.line;
+            cr.line = line > UINT32_MAX ? UINT32_MAX : (uint32_t)line;
+            all[k++] = cr;
+        }
+        free(map);
+        free(c->cr);
+        c->cr = NULL;
+        base += c->lines;
+    }
+    if (rc) {
+        free(all);
+        strtab_free(&cats);
+        goto out;
+    }
+
+    int sorted = 1;
+    for (size_t i = 1; i < n && sorted; i++)
+        sorted = all[i - 1].id < all[i].id;
+    if (!sorted)
+        qsort(all, n, sizeof *all, cmp_creator);
+
+    /* Duplicates: the later line is the bad one. */
+    size_t w = 0;
+    uint32_t worst = UINT32_MAX, worst_first = 0;
+    int64_t worst_id = 0;
+    uint64_t dups = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (w > 0 && all[w - 1].id == all[i].id) {
+            dups++;
+            if (all[i].line < worst) {
+                worst = all[i].line;
+                worst_first = all[w - 1].line;
+                worst_id = all[i].id;
+            }
+            continue;
+        }
+        all[w++] = all[i];
+    }
+    if (dups && !ld->o->skip_bad_lines) {
+        size_t col = 0;
+        while (col < in.ncols && in.role[col] != R_C_ID)
+            col++;
+        rc = pd_error_set(err, PD_EINPUT,
+                          "%s:%u: column %zu (creator_id): duplicate creator_id %lld "
+                          "(first on line %u)",
+                          in.path, worst, col + 1, (long long)worst_id, worst_first);
+        free(all);
+        strtab_free(&cats);
+        goto out;
+    }
+    if (dups) {
+        FILE *diag = ld->o->diag ? ld->o->diag : stderr;
+        fprintf(diag, "%s: skipped %llu lines with a duplicate creator_id (first: line %u, "
+                      "creator_id %lld)\n",
+                in.name, (unsigned long long)dups, worst, (long long)worst_id);
+        ds->summary.skipped_creator_lines += dups;
+    }
+    n = w;
+    if (n > UINT32_MAX - 1) {
+        free(all);
+        strtab_free(&cats);
+        rc = pd_error_set(err, PD_ENOMEM, "%s: more than 4 billion creators", in.path);
+        goto out;
+    }
+    if (n) {
+        pd_creator *shrunk = realloc(all, n * sizeof *all);
+        if (shrunk)
+            all = shrunk;
+    }
+    ds->creators = all;
+    ds->n = n;
+    ds->categories = cats.names;
+    ds->ncategories = cats.n;
+    free(cats.slot);
+    ds->summary.creators = n;
+out:
+    chunks_free(ld);
+    input_close(&in);
+    ld->in = NULL;
+    return rc;
+}
+
+/* ---- posts ---------------------------------------------------------------- */
+
+static int posts_prepare(struct load *ld, struct chunk *c, pd_error *err)
+{
+    for (size_t w = 0; w < ld->o->nwindows; w++) {
+        c->stats[w] = calloc(ld->n ? ld->n : 1, sizeof *c->stats[w]);
+        if (!c->stats[w])
+            return pd_error_set(err, PD_ENOMEM, "out of memory for window statistics");
+    }
+    return PD_OK;
+}
+
+static int load_posts(struct load *ld, pd_dataset *ds, pd_error *err)
+{
+    struct input in;
+    int rc = input_open(&in, ld->o->posts_path, post_cols, R_P_ID, err);
+    if (rc)
+        return rc;
+    ld->in = &in;
+    ld->posts = 1;
+    if (index_build(&ld->ix, ds->creators, ds->n) < 0) {
+        rc = pd_error_set(err, PD_ENOMEM, "out of memory for the creator index");
+        goto out;
+    }
+    rc = scan_file(ld, in.name, posts_prepare, err);
+    uint64_t skipped = 0;
+    if (rc == PD_OK)
+        rc = chunks_report(ld, &skipped, err);
+    if (rc)
+        goto out;
+    ds->summary.skipped_post_lines = skipped;
+
+    /* Sum the chunks into the first one's arrays, which the dataset keeps. */
+    struct chunk *c0 = &ld->chunks[0];
+    for (size_t w = 0; w < ld->o->nwindows; w++) {
+        for (size_t i = 1; i < ld->nchunks; i++) {
+            const pd_window_stats *s = ld->chunks[i].stats[w];
+            pd_window_stats *d = c0->stats[w];
+            for (size_t k = 0; k < ld->n; k++) {
+                if (!s[k].posts)
+                    continue;
+                if (__builtin_add_overflow(d[k].views, s[k].views, &d[k].views) ||
+                    __builtin_add_overflow(d[k].posts, s[k].posts, &d[k].posts)) {
+                    rc = pd_error_set(err, PD_EINPUT,
+                                      "%s: creator %lld: total views (or posts) in the window "
+                                      "overflow 64 bits",
+                                      in.path, (long long)ds->creators[k].id);
+                    goto out;
+                }
+                d[k].sponsored += s[k].sponsored;
+            }
+        }
+        ds->stats[w] = c0->stats[w];
+        c0->stats[w] = NULL;
+        ds->window_days[w] = ld->o->window_days[w];
+    }
+    ds->nwindows = ld->o->nwindows;
+    for (size_t i = 0; i < ld->nchunks; i++) {
+        ds->summary.posts_read += ld->chunks[i].posts_read;
+        ds->summary.posts_unknown_creator += ld->chunks[i].unknown;
+        for (size_t w = 0; w < ld->o->nwindows; w++)
+            ds->summary.posts_in_window[w] += ld->chunks[i].in_window[w];
+    }
+out:
+    chunks_free(ld);
+    index_free(&ld->ix);
+    input_close(&in);
+    ld->in = NULL;
+    return rc;
+}
+
+int pd_dataset_load(const pd_load_options *o, pd_dataset *ds, pd_error *err)
+{
+    memset(ds, 0, sizeof *ds);
+    if (!o->creators_path || !o->posts_path)
+        return pd_error_set(err, PD_EUSAGE, "both --creators and --posts are needed");
+    if (o->nwindows < 1 || o->nwindows > PD_MAX_WINDOWS)
+        return pd_error_set(err, PD_EUSAGE, "between 1 and %d distinct windows", PD_MAX_WINDOWS);
+    struct load ld = {.o = o, .as_of = o->as_of};
+    for (size_t w = 0; w < o->nwindows; w++) {
+        if (o->window_days[w] < 1 || o->window_days[w] > PD_POLICY_WINDOW_MAX)
+            return pd_error_set(err, PD_EUSAGE, "window of %u days is out of range",
+                                o->window_days[w]);
+        ld.from[w] = pd_instant_add(o->as_of, -(int64_t)o->window_days[w] * 86400);
+    }
+    int rc = load_creators(&ld, ds, err);
+    if (rc == PD_OK) {
+        ld.n = ds->n;
+        rc = load_posts(&ld, ds, err);
+    }
+    if (rc)
+        pd_dataset_free(ds);
+    return rc;
+}
+
+const pd_window_stats *pd_dataset_stats(const pd_dataset *ds, uint32_t window_days)
+{
+    for (size_t w = 0; w < ds->nwindows; w++)
+        if (ds->window_days[w] == window_days)
+            return ds->stats[w];
+    return NULL;
+}
+
+void pd_dataset_free(pd_dataset *ds)
+{
+    free(ds->creators);
+    for (size_t i = 0; i < ds->ncategories; i++)
+        free(ds->categories[i]);
+    free(ds->categories);
+    for (size_t w = 0; w < PD_MAX_WINDOWS; w++)
+        free(ds->stats[w]);
+    memset(ds, 0, sizeof *ds);
+}

@@ -1,0 +1,129 @@
+/* common.c - see common.h. */
+#include "cli/common.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/num.h"
+
+int pd_cli_read_file(const char *path, size_t max, char **out, size_t *len, pd_error *err)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return pd_error_set(err, PD_EIO, "%s: cannot open: %s", path, strerror(errno));
+    char *data = malloc(max + 1);
+    if (!data) {
+        fclose(fp);
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    }
+    size_t n = fread(data, 1, max + 1, fp);
+    int bad = ferror(fp);
+    int e = errno;
+    fclose(fp);
+    if (bad) {
+        free(data);
+        return pd_error_set(err, PD_EIO, "%s: cannot read: %s", path, strerror(e));
+    }
+    if (n > max) {
+        free(data);
+        return pd_error_set(err, PD_EINPUT, "%s: larger than %zu bytes", path, max);
+    }
+    data[n] = '\0';
+    *out = data;
+    *len = n;
+    return PD_OK;
+}
+
+int pd_cli_load_policy(const char *arg, pd_policy *out, pd_error *err)
+{
+    const pd_policy *preset = pd_policy_preset(arg);
+    if (preset) {
+        *out = *preset;
+        return PD_OK;
+    }
+    struct stat st;
+    if (stat(arg, &st) != 0) {
+        char names[128] = "";
+        for (size_t i = 0; pd_policy_preset_names[i]; i++) {
+            strncat(names, i ? ", " : "", sizeof names - strlen(names) - 1);
+            strncat(names, pd_policy_preset_names[i], sizeof names - strlen(names) - 1);
+        }
+        return pd_error_set(err, PD_EUSAGE,
+                            "--policy %s: neither a preset (%s) nor a readable file: %s", arg,
+                            names, strerror(errno));
+    }
+    char *text;
+    size_t len;
+    int rc = pd_cli_read_file(arg, PD_POLICY_FILE_MAX, &text, &len, err);
+    if (rc)
+        return rc;
+    rc = pd_policy_parse_json(text, len, out, err);
+    free(text);
+    if (rc)
+        pd_error_prefix(err, "%s", arg);
+    return rc;
+}
+
+int pd_cli_parse_as_of(const char *arg, pd_instant *out, pd_error *err)
+{
+    const char *why = NULL;
+    if (pd_instant_parse(arg, strlen(arg), out, &why) < 0)
+        return pd_error_set(err, PD_EUSAGE,
+                            "--as-of '%s': %s (write 2019-06-01 or 2019-06-01T00:00:00Z)", arg,
+                            why);
+    return PD_OK;
+}
+
+int pd_cli_parse_threads(const char *arg, unsigned *out, pd_error *err)
+{
+    uint64_t v;
+    const char *why;
+    if (pd_parse_uint(arg, strlen(arg), 256, &v, &why) < 0 || v == 0)
+        return pd_error_set(err, PD_EUSAGE, "--threads '%s': expected a number from 1 to 256",
+                            arg);
+    *out = (unsigned)v;
+    return PD_OK;
+}
+
+int pd_cli_fail(const char *cmd, const pd_error *err)
+{
+    fprintf(stderr, "partnerd %s: %s\n", cmd, err->msg[0] ? err->msg : pd_code_name(err->code));
+    return err->code ? (int)err->code : PD_EINTERNAL;
+}
+
+int pd_cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "partnerd %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'partnerd %s --help'.\n", cmd);
+    return PD_EUSAGE;
+}
+
+void pd_cli_print_summary(const pd_dataset *ds, size_t window, uint64_t certified)
+{
+    const pd_load_summary *s = &ds->summary;
+    char a[32], b[32], c[32], d[32], e[32];
+    pd_fmt_thousands(s->creators, a);
+    pd_fmt_thousands(s->posts_read, b);
+    pd_fmt_thousands(s->posts_in_window[window], c);
+    pd_fmt_thousands(s->posts_unknown_creator, d);
+    fprintf(stderr, "creators %s, posts read %s, posts in window %s, posts of unknown creators %s",
+            a, b, c, d);
+    if (certified != (uint64_t)-1) {
+        pd_fmt_thousands(certified, e);
+        fprintf(stderr, ", certified %s", e);
+    }
+    if (s->skipped_creator_lines || s->skipped_post_lines) {
+        pd_fmt_thousands(s->skipped_creator_lines, a);
+        pd_fmt_thousands(s->skipped_post_lines, b);
+        fprintf(stderr, ", skipped bad lines: %s in creators, %s in posts", a, b);
+    }
+    fputc('\n', stderr);
+}

@@ -1,0 +1,47 @@
+/*
+ * common.h - what every partnerd subcommand shares: reading policies and
+ * instants from the command line, loading the two input files with the
+ * options certify and simulate have in common, and reporting errors.
+ *
+ * Exit status is the pd_code of the error (see docs/cli.md): 0 success,
+ * 1 bad input data, 2 usage, 3 i/o error, 4 out of memory, 5 internal.
+ */
+#ifndef PD_CLI_COMMON_H
+#define PD_CLI_COMMON_H
+
+#include <stddef.h>
+
+#include "batch/dataset.h"
+#include "core/error.h"
+#include "core/instant.h"
+#include "core/policy.h"
+
+/* Largest policy file we read. */
+#define PD_POLICY_FILE_MAX (1u << 20)
+
+/* Reads a whole file of at most max bytes into a NUL-terminated malloc'd
+ * buffer the caller frees. */
+int pd_cli_read_file(const char *path, size_t max, char **out, size_t *len, pd_error *err);
+
+/* A preset name ("red-2019-v2") or the path of a policy JSON file. */
+int pd_cli_load_policy(const char *arg, pd_policy *out, pd_error *err);
+
+/* --as-of: an instant or a date (that day at 00:00:00Z). */
+int pd_cli_parse_as_of(const char *arg, pd_instant *out, pd_error *err);
+
+/* --threads: 1..256. */
+int pd_cli_parse_threads(const char *arg, unsigned *out, pd_error *err);
+
+/* Prints "partnerd CMD: MESSAGE" on stderr and returns the exit status for
+ * err->code. */
+int pd_cli_fail(const char *cmd, const pd_error *err);
+
+/* Prints "partnerd CMD: MESSAGE\nTry 'partnerd CMD --help'." and returns the
+ * usage exit status. */
+int pd_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Prints the one-line load summary ("creators 17,000, posts read ...,
+ * certified ...") on stderr. certified may be (uint64_t)-1 to leave it out. */
+void pd_cli_print_summary(const pd_dataset *ds, size_t window, uint64_t certified);
+
+#endif

@@ -1,0 +1,57 @@
+/*
+ * instant.h - ISO-8601 instants as the certification spec reads them.
+ *
+ * An instant is seconds since 1970-01-01T00:00:00Z plus nanoseconds. Accepted:
+ * "2019-05-14T08:30:00Z", with an offset ("+08:00", "-0530", "+08"), with
+ * fractional seconds (up to 9 digits are kept, more are read and dropped), 't'
+ * or a space instead of 'T', 'z' for 'Z', and a date alone ("2019-05-14", that
+ * day at 00:00:00Z). A time without a zone is refused: it names no instant.
+ * Pure functions, no allocation.
+ */
+#ifndef PD_INSTANT_H
+#define PD_INSTANT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct pd_instant {
+    int64_t sec;  /* seconds since the epoch, UTC */
+    int32_t nsec; /* 0 .. 999,999,999 */
+} pd_instant;
+
+/* Parses s[0..len). On success stores the instant and returns 0. On failure
+ * returns -1 and, if why is not NULL, points it at a static sentence saying
+ * what is wrong ("month out of range"). */
+int pd_instant_parse(const char *s, size_t len, pd_instant *out, const char **why);
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (valid input assumed). */
+int64_t pd_days_from_civil(int64_t y, unsigned m, unsigned d);
+
+/* The inverse of pd_days_from_civil. */
+void pd_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
+
+/* -1, 0 or 1 as a is before, equal to or after b. */
+static inline int pd_instant_cmp(pd_instant a, pd_instant b)
+{
+    if (a.sec != b.sec)
+        return a.sec < b.sec ? -1 : 1;
+    if (a.nsec != b.nsec)
+        return a.nsec < b.nsec ? -1 : 1;
+    return 0;
+}
+
+/* Adds whole seconds (may be negative). */
+static inline pd_instant pd_instant_add(pd_instant t, int64_t seconds)
+{
+    t.sec += seconds;
+    return t;
+}
+
+#define PD_INSTANT_FMT_MAX 40
+
+/* Writes t as "YYYY-MM-DDTHH:MM:SSZ" (with ".fffffffff" when nsec != 0, the
+ * trailing zeros trimmed) into buf, which holds PD_INSTANT_FMT_MAX bytes.
+ * Returns the length written (without the NUL). */
+size_t pd_instant_format(pd_instant t, char *buf);
+
+#endif
