@@ -26,7 +26,7 @@ int pd_csv_reader_init(pd_csv_reader *r, int fd, uint64_t start, uint64_t stop,
     r->file_end = file_end;
     r->buf_off = start;
     r->cap = bufsize < 4096 ? 4096 : bufsize;
-    r->buf = malloc(r->cap);
+    r->buf = calloc(1, r->cap + PD_CSV_PAD); /* the pad is read, so it is set */
     r->fcap = 16;
     r->fields = malloc(r->fcap * sizeof *r->fields);
     if (!r->buf || !r->fields) {
@@ -69,9 +69,10 @@ int pd_csv_fill(pd_csv_reader *r)
         if (r->cap >= PD_CSV_MAX_RECORD)
             return fault(r, "record longer than 64 MiB", r->line, -1);
         size_t cap = r->cap * 2 > PD_CSV_MAX_RECORD ? PD_CSV_MAX_RECORD : r->cap * 2;
-        char *b = realloc(r->buf, cap);
+        char *b = realloc(r->buf, cap + PD_CSV_PAD);
         if (!b)
             return fault(r, "out of memory for a long record", r->line, -1);
+        memset(b + r->cap, 0, cap - r->cap + PD_CSV_PAD);
         r->buf = b;
         r->cap = cap;
     }
@@ -103,7 +104,8 @@ int pd_csv_fill(pd_csv_reader *r)
 }
 
 /* Byte classes for the unquoted-field scan. */
-static const unsigned char special[256] = {[','] = 1, ['\n'] = 1, ['\r'] = 1, ['"'] = 1};
+static const unsigned char special[256] = {[','] = 1, ['\n'] = 1, ['\r'] = 1, ['"'] = 1,
+                                           ['\0'] = 1};
 
 static size_t count_newlines(const char *p, const char *end)
 {
@@ -127,7 +129,7 @@ static size_t unescape(char *p, size_t len)
     return w;
 }
 
-static int push_field(pd_csv_reader *r, size_t *nf, const char *p, size_t len)
+static inline int push_field(pd_csv_reader *r, size_t *nf, const char *p, size_t len)
 {
     if (*nf == r->fcap) {
         if (r->fcap >= PD_CSV_MAX_FIELDS)
@@ -218,9 +220,15 @@ static int parse_record(pd_csv_reader *r, int at_eof, size_t *nfields, size_t *n
         /* unquoted field */
         char *s = p;
         for (;;) {
-            while (p < end && !special[(unsigned char)*p])
+            /* buf[len] is a NUL, so the scan needs no bounds check. */
+            while (!special[(unsigned char)*p])
                 p++;
-            if (p == end) {
+            if (*p == '\0' && p < end) { /* a NUL inside the data is data */
+                p++;
+                continue;
+            }
+            if (p >= end) {
+                p = end;
                 if (!at_eof)
                     return INCOMPLETE;
                 break;

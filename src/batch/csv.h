@@ -27,6 +27,10 @@
 
 #define PD_CSV_MAX_RECORD (64u << 20) /* bytes in one record */
 #define PD_CSV_MAX_FIELDS 4096
+/* Bytes allocated past buf[cap], so that fast parsers may load 8 or 16 bytes
+ * at once (up to 32) near the end of the data without reading outside
+ * the block. */
+#define PD_CSV_PAD 32
 
 typedef struct pd_csv_field {
     const char *p;

@@ -487,11 +487,89 @@ static int posts_record(struct chunk *c, const pd_csv_record *rec, struct post *
 static const unsigned char stop_byte[256] = {
     [','] = 1, ['\n'] = 1, ['\r'] = 1, ['"'] = 1, ['\0'] = 1};
 
-/* Cache of the last calendar date seen: posts come in runs of one day. */
+/* Days since the epoch of January 1st, per year, filled as years are met. */
 struct day_cache {
-    char date[10];
-    int64_t days;
+    int64_t year_days[10000];
+    unsigned char known[10000];
 };
+
+static const uint16_t month_start[2][13] = {
+    {0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334},
+    {0, 0, 31, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335}};
+static const unsigned char month_len[2][13] = {
+    {0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31},
+    {0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}};
+
+/* 1 when all 8 bytes of c are ASCII digits... as a mask of the non-digit
+ * bytes: 0 when every byte of c is '0'..'9'. */
+static inline uint64_t nondigits8(uint64_t c)
+{
+    return ((c & 0xF0F0F0F0F0F0F0F0ULL) ^ 0x3030303030303030ULL) |
+           (((c + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) ^ 0x3030303030303030ULL);
+}
+
+/* The value of 8 ASCII digits, the first in the lowest byte. */
+static inline uint64_t value8(uint64_t c)
+{
+    c -= 0x3030303030303030ULL;
+    c = c * 10 + (c >> 8);
+    c = (((c & 0x000000FF000000FFULL) * 0x000F424000000064ULL) +
+         (((c >> 16) & 0x000000FF000000FFULL) * 0x0000271000000001ULL)) >> 32;
+    return c;
+}
+
+/* Reads a run of up to 15 digits at p (8 readable bytes are guaranteed past
+ * any point of the buffer). Returns the byte after the digits, or NULL when
+ * there is none or more than 15. */
+static inline const char *digits(const char *p, uint64_t *out)
+{
+    uint64_t c;
+    memcpy(&c, p, 8);
+    uint64_t nd = nondigits8(c);
+    if (nd) {
+        unsigned n = (unsigned)__builtin_ctzll(nd) >> 3;
+        if (n == 0)
+            return NULL;
+        unsigned s = (8 - n) * 8;
+        *out = value8((c << s) | (0x3030303030303030ULL >> (64 - s)));
+        return p + n;
+    }
+    uint64_t v = value8(c);
+    p += 8;
+    for (unsigned k = 8; (unsigned)((unsigned char)*p - '0') <= 9; k++, p++) {
+        if (k == 15)
+            return NULL;
+        v = v * 10 + (uint64_t)(*p - '0');
+    }
+    *out = v;
+    return p;
+}
+
+/* Checks a run of 1 to 15 digits at p without computing its value (the
+ * columns nobody reads still have to be whole numbers). Returns the byte
+ * after it or NULL. With nonzero set, an all-zero run is refused too. */
+static inline const char *check_digits(const char *p, int nonzero)
+{
+    uint64_t c;
+    memcpy(&c, p, 8);
+    uint64_t nd = nondigits8(c);
+    if (nd) {
+        unsigned n = (unsigned)__builtin_ctzll(nd) >> 3;
+        if (n == 0)
+            return NULL;
+        if (nonzero && ((c ^ 0x3030303030303030ULL) << ((8 - n) * 8)) == 0)
+            return NULL;
+        return p + n;
+    }
+    int any = (c ^ 0x3030303030303030ULL) != 0;
+    p += 8;
+    for (unsigned k = 8; (unsigned)((unsigned char)*p - '0') <= 9; k++, p++) {
+        if (k == 15)
+            return NULL;
+        any |= *p != '0';
+    }
+    return nonzero && !any ? NULL : p;
+}
 
 static inline int two(const char *s, unsigned *v)
 {
@@ -501,26 +579,30 @@ static inline int two(const char *s, unsigned *v)
 }
 
 /* "YYYY-MM-DDTHH:MM:SSZ" quickly; 0 when it is not exactly that (the
- * general parser then decides). */
+ * general parser then decides, and explains). */
 static inline int fast_instant(const char *s, size_t len, struct day_cache *dc, pd_instant *t)
 {
-    if (len != 20 || s[19] != 'Z' || s[10] != 'T' || s[13] != ':' || s[16] != ':')
+    if (len != 20 || s[19] != 'Z' || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
+        s[13] != ':' || s[16] != ':')
         return 0;
-    if (memcmp(s, dc->date, 10) != 0) {
-        pd_instant d;
-        if (pd_instant_parse(s, 10, &d, NULL) < 0)
-            return 0;
-        memcpy(dc->date, s, 10);
-        dc->days = d.sec / 86400;
+    unsigned y1, y2, mo, d, hh, mm, ss;
+    if (!two(s, &y1) || !two(s + 2, &y2) || !two(s + 5, &mo) || !two(s + 8, &d) ||
+        !two(s + 11, &hh) || !two(s + 14, &mm) || !two(s + 17, &ss))
+        return 0;
+    unsigned y = y1 * 100 + y2;
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (mo < 1 || mo > 12 || d < 1 || d > month_len[leap][mo] || hh > 23 || mm > 59 || ss > 60)
+        return 0;
+    if (!dc->known[y]) {
+        dc->year_days[y] = pd_days_from_civil(y, 1, 1);
+        dc->known[y] = 1;
     }
-    unsigned hh, mm, ss;
-    if (!two(s + 11, &hh) || !two(s + 14, &mm) || !two(s + 17, &ss) || hh > 23 || mm > 59 ||
-        ss > 60)
-        return 0;
-    t->sec = dc->days * 86400 + hh * 3600 + mm * 60 + ss;
+    int64_t days = dc->year_days[y] + month_start[leap][mo] + d - 1;
+    t->sec = days * 86400 + hh * 3600 + mm * 60 + ss;
     t->nsec = 0;
     return 1;
 }
+
 
 /* Parses one plain line at p (NUL sentinel after the data). Returns the byte
  * after it, or NULL when the line needs the careful path. */
@@ -532,44 +614,32 @@ static inline const char *fast_post(const struct input *in, const char *p, struc
         const char *s = p;
         switch (in->role[i]) {
         case R_P_ID:
-        case R_P_CREATOR:
-        case R_P_VIEWS:
+            if (!(p = check_digits(p, 1)))
+                return NULL;
+            break;
         case R_P_LIKES:
         case R_P_COMMENTS:
-        case R_P_COLLECTS: {
-            uint64_t v = 0;
-            unsigned d;
-            while ((d = (unsigned char)*p - '0') <= 9) {
-                v = v * 10 + d;
-                p++;
-            }
-            /* up to 15 digits cannot exceed any limit; longer goes careful */
-            if (p == s || p - s > 15)
+        case R_P_COLLECTS:
+            if (!(p = check_digits(p, 0)))
                 return NULL;
-            switch (in->role[i]) {
-            case R_P_ID:
-                if (v == 0)
-                    return NULL;
-                out->id = v;
-                break;
-            case R_P_CREATOR:
-                if (v == 0)
-                    return NULL;
-                out->creator = v;
-                break;
-            case R_P_VIEWS:
-                out->views = v;
-                break;
-            default:
+            break;
+        case R_P_CREATOR:
+            if (!(p = digits(p, &out->creator)) || out->creator == 0)
+                return NULL;
+            break;
+        case R_P_VIEWS:
+            if (!(p = digits(p, &out->views)))
+                return NULL;
+            break;
+        case R_P_TIME:
+            if ((p[20] == ',' || p[20] == '\n' || p[20] == '\r') &&
+                fast_instant(p, 20, dc, &out->t)) {
+                p += 20;
                 break;
             }
-            break;
-        }
-        case R_P_TIME:
             while (!stop_byte[(unsigned char)*p])
                 p++;
-            if (!fast_instant(s, (size_t)(p - s), dc, &out->t) &&
-                pd_instant_parse(s, (size_t)(p - s), &out->t, NULL) < 0)
+            if (pd_instant_parse(s, (size_t)(p - s), &out->t, NULL) < 0)
                 return NULL;
             break;
         case R_P_KIND:
@@ -609,11 +679,10 @@ static int posts_overflow(struct chunk *c)
                        "a creator's total views (or posts) in a window overflow 64 bits", 0);
 }
 
-static void posts_scan(struct chunk *c)
+static void posts_scan_with(struct chunk *c, struct day_cache *dc)
 {
     pd_csv_reader *rd = &c->rd;
     const struct input *in = c->ld->in;
-    struct day_cache dc = {.date = {0}, .days = 0};
     struct post p;
     uint64_t rows = 0;
 
@@ -622,7 +691,7 @@ static void posts_scan(struct chunk *c)
         const uint64_t stop = rd->stop;
         while (rd->pos < rd->len && rd->buf_off + rd->pos < stop) {
             const char *line = rd->buf + rd->pos;
-            const char *next = fast_post(in, line, &dc, &p);
+            const char *next = fast_post(in, line, dc, &p);
             if (!next || next > rd->buf + rd->len)
                 break;
             rd->pos = (size_t)(next - rd->buf);
@@ -668,6 +737,17 @@ static void posts_scan(struct chunk *c)
             return;
         }
     }
+}
+
+static void posts_scan(struct chunk *c)
+{
+    struct day_cache *dc = calloc(1, sizeof *dc);
+    if (!dc) {
+        chunk_fatal(c, PD_ENOMEM, "out of memory", 0);
+        return;
+    }
+    posts_scan_with(c, dc);
+    free(dc);
 }
 
 /* ---- running chunks ------------------------------------------------------ */

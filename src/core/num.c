@@ -23,7 +23,8 @@ int pd_parse_uint(const char *s, size_t len, uint64_t max, uint64_t *out, const 
             *why = "not a whole number";
             return -1;
         }
-        if (v > (UINT64_MAX - d) / 10) {
+        /* 19 digits always fit in 64 bits; past that, check each step. */
+        if (i >= 19 && v > (UINT64_MAX - d) / 10) {
             *why = "too large";
             return -1;
         }
@@ -75,16 +76,29 @@ int pd_parse_hundredths(const char *s, size_t len, uint64_t max_hundredths, uint
     return 0;
 }
 
+static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324"
+                                     "25262728293031323334353637383940414243444546474849"
+                                     "50515253545556575859606162636465666768697071727374"
+                                     "75767778798081828384858687888990919293949596979899";
+
 size_t pd_fmt_u64(uint64_t v, char *buf)
 {
     char tmp[24];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (size_t i = 0; i < n; i++)
-        buf[i] = tmp[n - 1 - i];
+    char *p = tmp + sizeof tmp;
+    while (v >= 100) {
+        unsigned k = (unsigned)(v % 100) * 2;
+        v /= 100;
+        *--p = digit_pairs[k + 1];
+        *--p = digit_pairs[k];
+    }
+    if (v >= 10) {
+        *--p = digit_pairs[v * 2 + 1];
+        *--p = digit_pairs[v * 2];
+    } else {
+        *--p = (char)('0' + v);
+    }
+    size_t n = (size_t)(tmp + sizeof tmp - p);
+    memcpy(buf, p, n);
     return n;
 }
 
