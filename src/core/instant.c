@@ -66,7 +66,7 @@ static int digits(const char *s, size_t len, size_t *i, unsigned n, unsigned *ou
 int pd_instant_parse(const char *s, size_t len, pd_instant *out, const char **why)
 {
     size_t i = 0;
-    unsigned year, mon, day, hour = 0, min = 0, sec = 0;
+    unsigned year = 0, mon = 0, day = 0, hour = 0, min = 0, sec = 0;
     int32_t nsec = 0;
     int64_t offset = 0;
 
