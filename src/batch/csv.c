@@ -66,8 +66,20 @@ int pd_csv_fill(pd_csv_reader *r)
         r->pos = 0;
     }
     if (r->len + 1 >= r->cap) { /* one byte is kept for the NUL sentinel */
-        if (r->cap >= PD_CSV_MAX_RECORD)
-            return fault(r, "record longer than 64 MiB", r->line, -1);
+        if (r->cap >= PD_CSV_MAX_RECORD) {
+            /* Give up on this record; like any malformed record, resume on
+             * the line after the one it started on. */
+            fault(r, "record longer than 64 MiB", r->line, -1);
+            char *nl = memchr(r->buf + r->pos, '\n', r->len - r->pos);
+            if (nl) {
+                r->pos = (size_t)(nl + 1 - r->buf);
+                r->line++;
+            } else {
+                r->pos = r->len;
+                r->resync = 1;
+            }
+            return -1;
+        }
         size_t cap = r->cap * 2 > PD_CSV_MAX_RECORD ? PD_CSV_MAX_RECORD : r->cap * 2;
         char *b = realloc(r->buf, cap + PD_CSV_PAD);
         if (!b)
@@ -208,7 +220,11 @@ static int parse_record(pd_csv_reader *r, int at_eof, size_t *nfields, size_t *n
             if (*p == '\r') {
                 if (p + 1 == end && !at_eof)
                     return INCOMPLETE;
-                if (p + 1 < end && p[1] == '\n') {
+                if (p + 1 == end) { /* CRLF file that lost its final LF */
+                    p++;
+                    break;
+                }
+                if (p[1] == '\n') {
                     p += 2;
                     lines++;
                     break;
@@ -248,7 +264,10 @@ static int parse_record(pd_csv_reader *r, int at_eof, size_t *nfields, size_t *n
             }
             break;
         }
-        if (push_field(r, &nf, s, (size_t)(p - s)) < 0) {
+        size_t flen = (size_t)(p - s);
+        if (p == end && flen > 0 && p[-1] == '\r')
+            flen--; /* a CRLF file that lost its final LF */
+        if (push_field(r, &nf, s, flen) < 0) {
             fault(r, "too many fields", r->line + lines, (int)nf);
             goto malformed;
         }
@@ -287,8 +306,31 @@ malformed: {
 }
 }
 
+/* Drops bytes up to and including the next LF (see pd_csv_fill). */
+static int resync(pd_csv_reader *r)
+{
+    while (r->resync) {
+        char *nl = memchr(r->buf + r->pos, '\n', r->len - r->pos);
+        if (nl) {
+            r->pos = (size_t)(nl + 1 - r->buf);
+            r->line++;
+            r->resync = 0;
+            break;
+        }
+        r->pos = r->len;
+        int f = pd_csv_fill(r);
+        if (f < 0)
+            return -1;
+        if (f == 0)
+            r->resync = 0;
+    }
+    return 0;
+}
+
 int pd_csv_next(pd_csv_reader *r, pd_csv_record *rec)
 {
+    if (r->resync && resync(r) < 0)
+        return -1;
     for (;;) {
         if (pd_csv_done(r))
             return 0;

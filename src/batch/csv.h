@@ -63,6 +63,8 @@ typedef struct pd_csv_reader {
     size_t cap, len, pos;    /* unconsumed bytes: buf[pos..len)             */
     uint64_t line;           /* newlines consumed since the range's start    */
     int eof;                 /* every byte up to file_end is in buf          */
+    int resync;              /* dropping bytes up to the next LF: a record
+                                over the ceiling is being skipped           */
     _Atomic uint64_t bytes_read; /* for progress displays                   */
     pd_csv_field *fields;
     size_t fcap;

@@ -689,7 +689,7 @@ static void posts_scan_with(struct chunk *c, struct day_cache *dc)
     for (;;) {
         /* Fast path over the complete plain lines in the buffer. */
         const uint64_t stop = rd->stop;
-        while (rd->pos < rd->len && rd->buf_off + rd->pos < stop) {
+        while (!rd->resync && rd->pos < rd->len && rd->buf_off + rd->pos < stop) {
             const char *line = rd->buf + rd->pos;
             const char *next = fast_post(in, line, dc, &p);
             if (!next || next > rd->buf + rd->len)
@@ -705,13 +705,14 @@ static void posts_scan_with(struct chunk *c, struct day_cache *dc)
         atomic_store_explicit(&c->rows, rows, memory_order_relaxed);
         if (pd_csv_done(rd))
             break;
-        if (rd->pos == rd->len || (rd->len - rd->pos < 4096 && !rd->eof)) {
+        if (!rd->resync && (rd->pos == rd->len || (rd->len - rd->pos < 4096 && !rd->eof))) {
             /* Near the end of the buffer: read more before going careful. */
             size_t before = rd->len - rd->pos;
             int f = pd_csv_fill(rd);
             if (f < 0) {
-                chunk_csv_fault(c);
-                return;
+                if (chunk_csv_fault(c))
+                    return;
+                continue; /* skipped: the reader has moved past it */
             }
             if (f > 0 && rd->len - rd->pos > before)
                 continue;
@@ -884,6 +885,22 @@ static int chunks_run(struct load *ld, const char *label)
     return 0;
 }
 
+/* What a bad line says after "FILE:LINE: ": the column (by number and
+ * header name) when it is about one, the reason, the value. */
+static void describe_bad(const struct input *in, const struct bad *b, char *out, size_t cap)
+{
+    const char *q = b->value[0] ? "'" : "";
+    const char *sep = b->value[0] ? ": " : "";
+    if (b->field >= 0 && (size_t)b->field < in->ncols)
+        snprintf(out, cap, "column %d (%s): %s%s%s%s%s", b->field + 1, in->colname[b->field],
+                 b->why, sep, q, b->value, q);
+    else if (b->field >= 0)
+        snprintf(out, cap, "column %d: %s", b->field + 1, b->why);
+    else
+        snprintf(out, cap, "%s%s%s", b->why, b->fatal && b->value[0] ? ": " : "",
+                 b->fatal ? b->value : "");
+}
+
 /* Turns the chunk errors into the load's error or skipped-line reports. */
 static int chunks_report(struct load *ld, uint64_t *skipped, pd_error *err)
 {
@@ -891,41 +908,25 @@ static int chunks_report(struct load *ld, uint64_t *skipped, pd_error *err)
     uint64_t base = 1 + in->header_lines; /* line number of the first data line */
     FILE *diag = ld->o->diag ? ld->o->diag : stderr;
     size_t printed = 0;
+    char what[PD_ERROR_MSG_MAX];
     *skipped = 0;
     for (size_t i = 0; i < ld->nchunks; i++) {
         struct chunk *c = &ld->chunks[i];
         for (size_t k = 0; k < c->nreports && printed < MAX_REPORTS; k++, printed++) {
-            struct bad *b = &c->reports[k];
-            if (b->field >= 0 && (size_t)b->field < in->ncols)
-                fprintf(diag, "%s:%llu: skipped: column %d (%s): %s%s%s%s\n", in->name,
-                        (unsigned long long)(base + b->line), b->field + 1, in->colname[b->field],
-                        b->why, b->value[0] ? ": '" : "", b->value, b->value[0] ? "'" : "");
-            else
-                fprintf(diag, "%s:%llu: skipped: %s\n", in->name,
-                        (unsigned long long)(base + b->line), b->why);
+            describe_bad(in, &c->reports[k], what, sizeof what);
+            fprintf(diag, "%s:%llu: skipped: %s\n", in->path,
+                    (unsigned long long)(base + c->reports[k].line), what);
         }
         *skipped += c->skipped;
         if (c->failed) {
-            struct bad *b = &c->first;
-            if (b->fatal)
-                return pd_error_set(err, b->code, "%s:%llu: %s%s%s", in->path,
-                                    (unsigned long long)(base + b->line), b->why,
-                                    b->value[0] ? ": " : "", b->value);
-            if (b->field >= 0 && (size_t)b->field < in->ncols)
-                return pd_error_set(err, PD_EINPUT, "%s:%llu: column %d (%s): %s%s%s%s", in->path,
-                                    (unsigned long long)(base + b->line), b->field + 1,
-                                    in->colname[b->field], b->why, b->value[0] ? ": '" : "",
-                                    b->value, b->value[0] ? "'" : "");
-            if (b->field >= 0)
-                return pd_error_set(err, PD_EINPUT, "%s:%llu: column %d: %s", in->path,
-                                    (unsigned long long)(base + b->line), b->field + 1, b->why);
-            return pd_error_set(err, PD_EINPUT, "%s:%llu: %s", in->path,
-                                (unsigned long long)(base + b->line), b->why);
+            describe_bad(in, &c->first, what, sizeof what);
+            return pd_error_set(err, c->first.fatal ? c->first.code : PD_EINPUT, "%s:%llu: %s",
+                                in->path, (unsigned long long)(base + c->first.line), what);
         }
         base += c->lines;
     }
     if (*skipped > printed)
-        fprintf(diag, "%s: ... and %llu more skipped lines\n", in->name,
+        fprintf(diag, "%s: ... and %llu more skipped lines\n", in->path,
                 (unsigned long long)(*skipped - printed));
     return PD_OK;
 }
@@ -1214,7 +1215,7 @@ static int load_creators(struct load *ld, pd_dataset *ds, pd_error *err)
         FILE *diag = ld->o->diag ? ld->o->diag : stderr;
         fprintf(diag, "%s: skipped %llu lines with a duplicate creator_id (first: line %u, "
                       "creator_id %lld)\n",
-                in.name, (unsigned long long)dups, worst, (long long)worst_id);
+                in.path, (unsigned long long)dups, worst, (long long)worst_id);
         ds->summary.skipped_creator_lines += dups;
     }
     n = w;

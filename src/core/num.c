@@ -67,8 +67,9 @@ int pd_parse_hundredths(const char *s, size_t len, uint64_t max_hundredths, uint
         if (flen == 1)
             frac *= 10;
     }
-    uint64_t v = whole * 100 + frac;
-    if (v > max_hundredths) {
+    uint64_t v;
+    if (__builtin_mul_overflow(whole, 100, &v) || __builtin_add_overflow(v, frac, &v) ||
+        v > max_hundredths) {
         *why = "too large";
         return -1;
     }

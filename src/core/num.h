@@ -39,7 +39,9 @@ size_t pd_fmt_hundredths(uint64_t v, char *buf);
 size_t pd_fmt_thousands(uint64_t v, char *buf);
 
 /* Average in hundredths, rounded half up from the exact quotient, as the spec
- * says: (200 * total + n) / (2 * n); 0 when n == 0. Exact for any inputs. */
+ * says: (200 * total + n) / (2 * n); 0 when n == 0. Computed in 128 bits, so
+ * exact whenever the average itself fits in 64 bits (any total of counts up
+ * to PD_COUNT_MAX does). */
 uint64_t pd_avg_hundredths(uint64_t total, uint64_t n);
 
 #endif

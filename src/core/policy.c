@@ -77,7 +77,7 @@ const pd_policy *pd_policy_preset(const char *name)
 /* Largest threshold a rule accepts, in its own unit. */
 static uint64_t rule_max(pd_rule r)
 {
-    return rule_info[r].decimal ? PD_COUNT_MAX * 100 : PD_COUNT_MAX;
+    return rule_info[r].decimal ? PD_DECIMAL_MAX_HUNDREDTHS : PD_COUNT_MAX;
 }
 
 int pd_policy_validate(const pd_policy *p, pd_error *err)
@@ -142,7 +142,7 @@ static int parse_threshold(pd_rule r, const json_t *v, uint64_t *out, pd_error *
             if (i < 0)
                 return pd_error_set(err, PD_EINPUT, "rules.%s: %lld is negative", key,
                                     (long long)i);
-            if ((uint64_t)i > PD_COUNT_MAX)
+            if ((uint64_t)i > rule_max(r) / 100)
                 return pd_error_set(err, PD_EINPUT, "rules.%s: %lld is too large", key,
                                     (long long)i);
             *out = (uint64_t)i * 100;
@@ -154,12 +154,14 @@ static int parse_threshold(pd_rule r, const json_t *v, uint64_t *out, pd_error *
         x = json_real_value(v);
         if (x < 0)
             return pd_error_set(err, PD_EINPUT, "rules.%s: %g is negative", key, x);
-        if (!(x <= (double)PD_COUNT_MAX))
+        if (!(x <= (double)(rule_max(r) / 100)))
             return pd_error_set(err, PD_EINPUT, "rules.%s: %g is too large", key, x);
-        double h = x * 100.0, rh = round(h);
-        if (fabs(h - rh) > 1e-6 * (rh > 1 ? rh : 1))
-            return pd_error_set(err, PD_EINPUT, "rules.%s: %g has more than two decimals", key,
-                                x);
+        /* x has at most two decimals when the nearest double to rh / 100 is x
+         * itself: 2.55 passes, 10000.001 does not. */
+        double rh = round(x * 100.0);
+        if (rh / 100.0 != x)
+            return pd_error_set(err, PD_EINPUT, "rules.%s: %.17g has more than two decimals",
+                                key, x);
         *out = (uint64_t)rh;
         return PD_OK;
     }

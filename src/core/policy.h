@@ -32,6 +32,9 @@ typedef enum pd_rule {
 #define PD_POLICY_NAME_MAX 64
 #define PD_POLICY_DESC_MAX 256
 #define PD_POLICY_WINDOW_MAX 3660 /* days: ten years and change */
+/* Largest threshold of a decimal rule, in hundredths (10^13 units): below
+ * 2^53, so every threshold survives a trip through a JSON number exactly. */
+#define PD_DECIMAL_MAX_HUNDREDTHS 1000000000000000ULL
 
 typedef struct pd_policy {
     char name[PD_POLICY_NAME_MAX];
