@@ -95,7 +95,7 @@ if [ "$fuzz_seconds" != 0 ]; then
             ok) passed=$((passed + 1)) ;;
             *) failed=$((failed + 1)); failures+=("fuzz: $name") ;;
             esac
-        done < <(bash tests/fuzz/run.sh build-fuzz "$fuzz_seconds" | awk '$1=="fuzz:" {print $2, $3}')
+        done < <(bash tests/fuzz/run.sh "$PWD/build-fuzz" "$fuzz_seconds" | awk '$1=="fuzz:" {print $2, $3}')
     else
         cat build-fuzz.ninja.log >&2
         failed=$((failed + 1))

@@ -1213,9 +1213,10 @@ static int load_creators(struct load *ld, pd_dataset *ds, pd_error *err)
     }
     if (dups) {
         FILE *diag = ld->o->diag ? ld->o->diag : stderr;
-        fprintf(diag, "%s: skipped %llu lines with a duplicate creator_id (first: line %u, "
-                      "creator_id %lld)\n",
-                in.path, (unsigned long long)dups, worst, (long long)worst_id);
+        fprintf(diag, "%s: skipped %llu line%s repeating a creator_id (the first: line %u "
+                      "repeats creator_id %lld)\n",
+                in.path, (unsigned long long)dups, dups == 1 ? "" : "s", worst,
+                (long long)worst_id);
         ds->summary.skipped_creator_lines += dups;
     }
     n = w;

@@ -40,7 +40,7 @@ typedef struct pd_load_options {
 
 typedef struct pd_load_summary {
     uint64_t creators;
-    uint64_t posts_read;                      /* data lines of posts.csv read */
+    uint64_t posts_read;                      /* posts read (not the skipped) */
     uint64_t posts_in_window[PD_MAX_WINDOWS]; /* per window of the options    */
     uint64_t posts_unknown_creator;           /* ignored, creator not listed  */
     uint64_t skipped_creator_lines;           /* with skip_bad_lines          */

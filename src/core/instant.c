@@ -149,7 +149,12 @@ int pd_instant_parse(const char *s, size_t len, pd_instant *out, const char **wh
     }
 
     int64_t days = pd_days_from_civil(year, mon, day);
-    out->sec = days * 86400 + (int64_t)hour * 3600 + (int64_t)min * 60 + sec - offset;
+    int64_t t = days * 86400 + (int64_t)hour * 3600 + (int64_t)min * 60 + sec - offset;
+    /* An offset or a leap second can carry 0000-01-01 or 9999-12-31 out of
+     * the years we can write back; such an instant is refused. */
+    if (t < pd_days_from_civil(0, 1, 1) * 86400 || t >= pd_days_from_civil(10000, 1, 1) * 86400)
+        FAIL("instant out of range (years 0000 to 9999 in UTC)");
+    out->sec = t;
     out->nsec = nsec;
     return 0;
 }

@@ -5,7 +5,8 @@
  * "2019-05-14T08:30:00Z", with an offset ("+08:00", "-0530", "+08"), with
  * fractional seconds (up to 9 digits are kept, more are read and dropped), 't'
  * or a space instead of 'T', 'z' for 'Z', and a date alone ("2019-05-14", that
- * day at 00:00:00Z). A time without a zone is refused: it names no instant.
+ * day at 00:00:00Z). A time without a zone is refused: it names no instant,
+ * and so is an instant outside the years 0000 to 9999 in UTC.
  * Pure functions, no allocation.
  */
 #ifndef PD_INSTANT_H
