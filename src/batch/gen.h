@@ -8,14 +8,16 @@
  * per creator over the 60 days before `as_of`, with views that follow the
  * followers, sponsored shares that differ from creator to creator, a few
  * posts of creators missing from creators.csv, and a few timestamps written
- * with a +08:00 offset or fractional seconds.
+ * with a +08:00 offset or fractional seconds. The model and its calibration
+ * are described at the top of gen.c.
  *
  * The same options give byte-identical files, whatever the number of
  * threads: every creator's data is drawn from its own random stream of the
- * seed. Posts are produced block by block and streamed to disk, so memory
- * does not grow with the number of posts (or of creators). Both files are
- * written to temporary files and renamed into place only when both are
- * complete.
+ * seed (identical across machines that share the C library's exp and log;
+ * see core/rng.h). Posts are produced block by block and streamed to disk,
+ * so memory does not grow with the number of posts, and with the number of
+ * creators only by a few bytes per thousand. Both files are written to
+ * temporary files and renamed into place only when both are complete.
  *
  * The `red-2019` preset mirrors the population of the 2019 policy change:
  * 17,000 creators, all with at least 1000 followers (so all certified by
@@ -80,9 +82,11 @@ const char *pd_gen_preset_name(pd_gen_preset p);
 uint64_t pd_gen_creator_count(const pd_gen_options *o);
 
 /* Writes out_dir/creators.csv and out_dir/posts.csv. On success fills out
- * (may be NULL) and returns PD_OK; on failure neither file is replaced and
- * err says why: PD_EUSAGE for options out of range, PD_EIO for the
- * directory or a write, PD_ENOMEM. */
+ * (may be NULL) and returns PD_OK. On failure err says why (PD_EUSAGE for
+ * options out of range, PD_EIO for the directory or a write, PD_ENOMEM) and
+ * no temporary file is left; neither file is replaced, except when the very
+ * last step, syncing and renaming posts.csv, fails after creators.csv was
+ * put in place. */
 int pd_gen_run(const pd_gen_options *o, pd_gen_summary *out, pd_error *err);
 
 #endif

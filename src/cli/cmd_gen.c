@@ -64,7 +64,7 @@ int pd_cmd_gen(int argc, char **argv)
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         switch (c) {
         case 'o':
             o.out_dir = optarg;
@@ -114,7 +114,7 @@ int pd_cmd_gen(int argc, char **argv)
     pd_gen_summary sum;
     int rc = pd_gen_run(&o, &sum, &err);
     if (rc)
-        return pd_cli_fail("gen", &err);
+        return rc == PD_EUSAGE ? pd_cli_usage_error("gen", "%s", err.msg) : pd_cli_fail("gen", &err);
     if (!quiet) {
         char a[32], b[32], u[32], d[32];
         pd_fmt_thousands(sum.creators, a);
