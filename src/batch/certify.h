@@ -17,11 +17,13 @@
 #include "core/policy.h"
 
 /* Evaluates p over ds (whose windows must include p->window_days) and
- * writes the result to fp. Stores the number of certified creators in
- * *certified. Returns PD_OK, PD_EIO on a write error, PD_EUSAGE when ds
+ * writes the result to fp, formatting on `threads` threads (0: every core;
+ * the output does not depend on it). Stores the number of certified
+ * creators in *certified. Returns PD_OK, PD_EIO on a write error (the file
+ * is then incomplete: the caller aborts it), PD_ENOMEM, PD_EUSAGE when ds
  * lacks the policy's window. */
 int pd_certify_write(FILE *fp, const pd_dataset *ds, const pd_policy *p, int explain,
-                     uint64_t *certified, pd_error *err);
+                     unsigned threads, uint64_t *certified, pd_error *err);
 
 /* Appends s[0..len) to out as one CSV field, quoted when it holds a comma,
  * a quote, CR or LF. out must hold 2 * len + 2 bytes. Returns bytes written. */

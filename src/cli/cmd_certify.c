@@ -94,7 +94,7 @@ int pd_cmd_certify(int argc, char **argv)
     uint64_t certified = 0;
     int rc = pd_outfile_open(&out, out_path, &err);
     if (rc == PD_OK) {
-        rc = pd_certify_write(out.fp, &ds, &policy, explain, &certified, &err);
+        rc = pd_certify_write(out.fp, &ds, &policy, explain, threads, &certified, &err);
         if (rc == PD_OK)
             rc = pd_outfile_commit(&out, &err);
         else

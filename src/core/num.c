@@ -129,6 +129,8 @@ uint64_t pd_avg_hundredths(uint64_t total, uint64_t n)
 {
     if (n == 0)
         return 0;
+    if (total < (1ULL << 56) && n < (1ULL << 32)) /* the usual case, in 64 bits */
+        return (total * 200 + n) / (n * 2);
     unsigned __int128 num = (unsigned __int128)total * 200 + n;
     return (uint64_t)(num / ((unsigned __int128)n * 2));
 }
