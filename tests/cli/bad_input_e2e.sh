@@ -15,71 +15,8 @@
 # removed on success (unless KEEP=1) and kept on failure.
 set -u
 
-if [ $# -ne 1 ] || [ ! -x "$1" ]; then
-    echo "usage: $0 PATH/TO/partnerd" >&2
-    exit 2
-fi
-PD=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-root=${PD_TEST_TMP:-${TMPDIR:-/tmp}}
-mkdir -p "$root" || exit 1
-T=$(mktemp -d "$root/bad_input_e2e.XXXXXX") || exit 1
-D=$T/data
-mkdir -p "$D" "$T/outdir"
-
-checks=0
-fails=0
-fail() {
-    echo "FAIL: $*"
-    fails=$((fails + 1))
-}
-pass() { checks=$((checks + 1)); }
-
-run() {
-    "$PD" "$@" >"$T/stdout" 2>"$T/stderr"
-    rc=$?
-}
-
-expect_rc() {
-    if [ "$rc" -ne "$2" ]; then
-        fail "$1: exit status $rc, expected $2"
-        sed 's/^/    stderr: /' "$T/stderr" | head -n 10
-        return 1
-    fi
-    pass
-}
-
-expect_same() {
-    if ! cmp -s "$2" "$3"; then
-        fail "$1: differs from the expected (diff expected actual):"
-        diff -u "$2" "$3" | head -n 30 | sed 's/^/    /'
-        return 1
-    fi
-    pass
-}
-
-expect_text() {
-    printf '%s\n' "$3" >"$T/want_text"
-    expect_same "$1" "$T/want_text" "$2"
-}
-
-expect_empty() {
-    if [ -s "$2" ]; then
-        fail "$1: expected $(basename "$2") to be empty, it holds:"
-        head -n 5 "$2" | sed 's/^/    /'
-        return 1
-    fi
-    pass
-}
-
-# expect_grep NAME FILE FIXED_STRING
-expect_grep() {
-    if ! grep -qF -- "$3" "$2"; then
-        fail "$1: '$3' not found in $(basename "$2"):"
-        head -n 10 "$2" | sed 's/^/    /'
-        return 1
-    fi
-    pass
-}
+. "$(dirname "$0")/lib.sh"
+pd_test_init bad_input_e2e "$@"
 
 # expect_prefix NAME FILE PREFIX: the first line of FILE starts with PREFIX.
 expect_prefix() {
@@ -581,10 +518,4 @@ check_failure "big creators.csv, line 75001 repeats line 30001" \
 expect_grep "big creators.csv, duplicate: first line named" "$T/stderr" "(first on line 30001)"
 
 # ---------------------------------------------------------------------------
-if [ "$fails" -ne 0 ]; then
-    echo "bad_input_e2e: $fails failed, $checks passed; files kept in $T"
-    exit 1
-fi
-echo "bad_input_e2e: all $checks checks passed"
-[ -n "${KEEP:-}" ] || rm -rf "$T"
-exit 0
+pd_test_finish

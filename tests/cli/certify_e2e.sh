@@ -10,76 +10,8 @@
 # differed.
 set -u
 
-if [ $# -ne 1 ] || [ ! -x "$1" ]; then
-    echo "usage: $0 PATH/TO/partnerd" >&2
-    exit 2
-fi
-PD=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-root=${PD_TEST_TMP:-${TMPDIR:-/tmp}}
-mkdir -p "$root" || exit 1
-T=$(mktemp -d "$root/certify_e2e.XXXXXX") || exit 1
-D=$T/data
-mkdir -p "$D"
-
-checks=0
-fails=0
-fail() {
-    echo "FAIL: $*"
-    fails=$((fails + 1))
-}
-pass() { checks=$((checks + 1)); }
-
-# run ARGS...: runs partnerd; stdout in $T/stdout, stderr in $T/stderr, status in $rc.
-run() {
-    "$PD" "$@" >"$T/stdout" 2>"$T/stderr"
-    rc=$?
-}
-
-# expect_rc NAME WANT: checks $rc (shows stderr when it differs).
-expect_rc() {
-    if [ "$rc" -ne "$2" ]; then
-        fail "$1: exit status $rc, expected $2"
-        sed 's/^/    stderr: /' "$T/stderr" | head -n 20
-        return 1
-    fi
-    pass
-}
-
-# expect_same NAME EXPECTED_FILE ACTUAL_FILE: byte-for-byte comparison.
-expect_same() {
-    if ! cmp -s "$2" "$3"; then
-        fail "$1: output differs from the expected (diff expected actual):"
-        diff -u "$2" "$3" | head -n 40 | sed 's/^/    /'
-        return 1
-    fi
-    pass
-}
-
-# expect_text NAME FILE TEXT: FILE holds exactly TEXT (plus a final newline).
-expect_text() {
-    printf '%s\n' "$3" >"$T/want_text"
-    expect_same "$1" "$T/want_text" "$2"
-}
-
-# expect_empty NAME FILE
-expect_empty() {
-    if [ -s "$2" ]; then
-        fail "$1: expected $(basename "$2") to be empty, it holds:"
-        head -n 10 "$2" | sed 's/^/    /'
-        return 1
-    fi
-    pass
-}
-
-# expect_grep NAME FILE FIXED_STRING
-expect_grep() {
-    if ! grep -qF -- "$3" "$2"; then
-        fail "$1: '$3' not found in $(basename "$2"):"
-        head -n 10 "$2" | sed 's/^/    /'
-        return 1
-    fi
-    pass
-}
+. "$(dirname "$0")/lib.sh"
+pd_test_init certify_e2e "$@"
 
 # ---------------------------------------------------------------------------
 # The data set. as_of 2019-06-01, so the 30-day window is
@@ -702,10 +634,4 @@ for v in 100.001 10000.004 12345.678; do
 done
 
 # ---------------------------------------------------------------------------
-if [ "$fails" -ne 0 ]; then
-    echo "certify_e2e: $fails failed, $checks passed; files kept in $T"
-    exit 1
-fi
-echo "certify_e2e: all $checks checks passed"
-[ -n "${KEEP:-}" ] || rm -rf "$T"
-exit 0
+pd_test_finish

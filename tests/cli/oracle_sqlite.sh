@@ -22,26 +22,12 @@
 # Exit 0 on success, 1 on a mismatch, 77 (skipped) when sqlite3 is missing.
 set -u
 
-if [ $# -ne 1 ] || [ ! -x "$1" ]; then
-    echo "usage: $0 PATH/TO/partnerd" >&2
-    exit 2
-fi
 if ! command -v sqlite3 >/dev/null 2>&1; then
     echo "oracle_sqlite: sqlite3 not found: skipped"
     exit 77
 fi
-PD=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-root=${PD_TEST_TMP:-${TMPDIR:-/tmp}}
-mkdir -p "$root" || exit 1
-T=$(mktemp -d "$root/oracle_sqlite.XXXXXX") || exit 1
-
-checks=0
-fails=0
-fail() {
-    echo "FAIL: $*"
-    fails=$((fails + 1))
-}
-pass() { checks=$((checks + 1)); }
+. "$(dirname "$0")/lib.sh"
+pd_test_init oracle_sqlite "$@"
 
 # ---------------------------------------------------------------------------
 # gen_data DIR SEED N BIGIDS: writes DIR/creators.csv and DIR/posts.csv.
@@ -375,10 +361,4 @@ else
     fail "partnerd gen --out DIR --creators 3000 --seed 7 failed (exit $rc): $(head -n 3 "$T/gen.err")"
 fi
 
-if [ "$fails" -ne 0 ]; then
-    echo "oracle_sqlite: $fails failed, $checks passed; files kept in $T"
-    exit 1
-fi
-echo "oracle_sqlite: all $checks checks passed"
-[ -n "${KEEP:-}" ] || rm -rf "$T"
-exit 0
+pd_test_finish

@@ -11,70 +11,8 @@
 # passes, 1 otherwise, each failed check printed with what differed.
 set -u
 
-if [ $# -ne 1 ] || [ ! -x "$1" ]; then
-    echo "usage: $0 PATH/TO/partnerd" >&2
-    exit 2
-fi
-PD=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-root=${PD_TEST_TMP:-${TMPDIR:-/tmp}}
-mkdir -p "$root" || exit 1
-T=$(mktemp -d "$root/simulate_e2e.XXXXXX") || exit 1
-D=$T/data
-mkdir -p "$D"
-
-checks=0
-fails=0
-fail() {
-    echo "FAIL: $*"
-    fails=$((fails + 1))
-}
-pass() { checks=$((checks + 1)); }
-
-# run ARGS...: runs partnerd; stdout in $T/stdout, stderr in $T/stderr, status in $rc.
-run() {
-    "$PD" "$@" >"$T/stdout" 2>"$T/stderr"
-    rc=$?
-}
-
-# expect_rc NAME WANT: checks $rc (shows stderr when it differs).
-expect_rc() {
-    if [ "$rc" -ne "$2" ]; then
-        fail "$1: exit status $rc, expected $2"
-        sed 's/^/    stderr: /' "$T/stderr" | head -n 20
-        return 1
-    fi
-    pass
-}
-
-# expect_same NAME EXPECTED_FILE ACTUAL_FILE: byte-for-byte comparison.
-expect_same() {
-    if ! cmp -s "$2" "$3"; then
-        fail "$1: output differs from the expected (diff expected actual):"
-        diff -u "$2" "$3" | head -n 40 | sed 's/^/    /'
-        return 1
-    fi
-    pass
-}
-
-# expect_line NAME FILE LINE: FILE has LINE as one whole line.
-expect_line() {
-    if ! grep -qxF -- "$3" "$2"; then
-        fail "$1: no line '$3' in:"
-        head -n 40 "$2" | sed 's/^/    /'
-        return 1
-    fi
-    pass
-}
-
-# expect_grep NAME FILE TEXT: FILE contains TEXT somewhere.
-expect_grep() {
-    if ! grep -qF -- "$3" "$2"; then
-        fail "$1: '$3' not found in:"
-        head -n 20 "$2" | sed 's/^/    /'
-        return 1
-    fi
-    pass
-}
+. "$(dirname "$0")/lib.sh"
+pd_test_init simulate_e2e "$@"
 
 # ---- the data -------------------------------------------------------------
 #
@@ -370,10 +308,4 @@ expect_line "--skip-bad-lines: same answer" "$T/stdout" \
 
 # ---- verdict ----------------------------------------------------------------
 
-if [ "$fails" -ne 0 ]; then
-    echo "simulate_e2e: $fails of $((checks + fails)) checks failed; files kept in $T"
-    exit 1
-fi
-rm -rf "$T"
-echo "simulate_e2e: all $checks checks passed"
-exit 0
+pd_test_finish
