@@ -35,55 +35,46 @@ static const char usage[] =
 int pd_cmd_certify(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"creators", required_argument, NULL, 'c'}, {"posts", required_argument, NULL, 'p'},
-        {"policy", required_argument, NULL, 'P'},   {"as-of", required_argument, NULL, 'a'},
-        {"out", required_argument, NULL, 'o'},      {"explain", no_argument, NULL, 'e'},
-        {"skip-bad-lines", no_argument, NULL, 's'}, {"threads", required_argument, NULL, 't'},
-        {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
+        PD_CLI_INPUT_LONGOPTS,
+        {"policy", required_argument, NULL, 'P'},
+        {"out", required_argument, NULL, 'o'},
+        {"explain", no_argument, NULL, 'e'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *cmd = "certify";
-    const char *creators = NULL, *posts = NULL, *policy_arg = NULL, *as_of_arg = NULL;
-    const char *out_path = NULL;
-    int explain = 0, skip = 0, quiet = 0;
-    unsigned threads = 0;
+    const char *policy_arg = NULL, *out_path = NULL;
+    pd_cli_inputs inputs = {0};
+    int explain = 0;
     pd_error err = {0};
     int opt;
     optind = 1;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        int taken = pd_cli_input_option(cmd, opt, optarg, argv, &inputs);
+        if (taken == 1)
+            continue;
+        if (taken)
+            return taken;
         switch (opt) {
-        case 'c': creators = optarg; break;
-        case 'p': posts = optarg; break;
         case 'P':
             if (policy_arg)
                 return pd_cli_usage_error(cmd, "--policy given twice (simulate compares policies)");
             policy_arg = optarg;
             break;
-        case 'a': as_of_arg = optarg; break;
         case 'o': out_path = optarg; break;
         case 'e': explain = 1; break;
-        case 's': skip = 1; break;
-        case 'q': quiet = 1; break;
-        case 't':
-            if (pd_cli_parse_threads(optarg, &threads, &err))
-                return pd_cli_usage_error(cmd, "%s", err.msg);
-            break;
         case 'h': fputs(usage, stdout); return 0;
-        case ':': return pd_cli_usage_error(cmd, "%s needs a value", argv[optind - 1]);
-        default: return pd_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (optind < argc)
-        return pd_cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    if (!creators || !posts || !policy_arg || !as_of_arg)
-        return pd_cli_usage_error(cmd, "missing %s",
-                                  !creators ? "--creators" : !posts ? "--posts"
-                                  : !policy_arg ? "--policy" : "--as-of");
+    pd_load_options o = {.nwindows = 1};
+    int rc = pd_cli_inputs_finish(cmd, argc, argv, &inputs, &o);
+    if (rc)
+        return rc;
+    if (!policy_arg)
+        return pd_cli_usage_error(cmd, "missing --policy");
 
     pd_policy policy;
-    pd_load_options o = {.creators_path = creators, .posts_path = posts, .threads = threads,
-                         .skip_bad_lines = skip, .progress = !quiet, .nwindows = 1};
-    if (pd_cli_load_policy(policy_arg, &policy, &err) || pd_cli_parse_as_of(as_of_arg, &o.as_of, &err))
+    if (pd_cli_load_policy(policy_arg, &policy, &err))
         return err.code == PD_EUSAGE ? pd_cli_usage_error(cmd, "%s", err.msg) : pd_cli_fail(cmd, &err);
     o.window_days[0] = policy.window_days;
 
@@ -92,15 +83,15 @@ int pd_cmd_certify(int argc, char **argv)
         return pd_cli_fail(cmd, &err);
     pd_outfile out;
     uint64_t certified = 0;
-    int rc = pd_outfile_open(&out, out_path, &err);
+    rc = pd_outfile_open(&out, out_path, &err);
     if (rc == PD_OK) {
-        rc = pd_certify_write(out.fp, &ds, &policy, explain, threads, &certified, &err);
+        rc = pd_certify_write(out.fp, &ds, &policy, explain, o.threads, &certified, &err);
         if (rc == PD_OK)
             rc = pd_outfile_commit(&out, &err);
         else
             pd_outfile_abort(&out);
     }
-    if (rc == PD_OK && !quiet)
+    if (rc == PD_OK && !inputs.quiet)
         pd_cli_print_summary(&ds, 0, certified);
     pd_dataset_free(&ds);
     return rc ? pd_cli_fail(cmd, &err) : 0;

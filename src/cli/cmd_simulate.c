@@ -136,28 +136,29 @@ static int write_whole(const char *path, const pd_buf *buf, pd_error *err)
 int pd_cmd_simulate(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"creators", required_argument, NULL, 'c'}, {"posts", required_argument, NULL, 'p'},
-        {"policy", required_argument, NULL, 'P'},   {"as-of", required_argument, NULL, 'a'},
-        {"sweep", required_argument, NULL, 'S'},    {"format", required_argument, NULL, 'f'},
-        {"out", required_argument, NULL, 'o'},      {"chart", required_argument, NULL, 'C'},
-        {"skip-bad-lines", no_argument, NULL, 's'}, {"threads", required_argument, NULL, 't'},
-        {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
+        PD_CLI_INPUT_LONGOPTS,
+        {"policy", required_argument, NULL, 'P'},
+        {"sweep", required_argument, NULL, 'S'},
+        {"format", required_argument, NULL, 'f'},
+        {"out", required_argument, NULL, 'o'},
+        {"chart", required_argument, NULL, 'C'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    const char *creators = NULL, *posts = NULL, *as_of_arg = NULL, *sweep_arg = NULL;
-    const char *out_path = NULL, *chart_path = NULL, *format_arg = "text";
+    const char *sweep_arg = NULL, *out_path = NULL, *chart_path = NULL, *format_arg = "text";
     const char *policy_args[PD_SIM_MAX_POLICIES];
     size_t npolicies = 0;
-    int skip = 0, quiet = 0;
-    unsigned threads = 0;
+    pd_cli_inputs inputs = {0};
     pd_error err = {0};
     int opt;
     optind = 1;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        int taken = pd_cli_input_option(cmd, opt, optarg, argv, &inputs);
+        if (taken == 1)
+            continue;
+        if (taken)
+            return taken;
         switch (opt) {
-        case 'c': creators = optarg; break;
-        case 'p': posts = optarg; break;
-        case 'a': as_of_arg = optarg; break;
         case 'P':
             if (npolicies == PD_SIM_MAX_POLICIES)
                 return pd_cli_usage_error(cmd, "at most %d --policy options",
@@ -172,23 +173,15 @@ int pd_cmd_simulate(int argc, char **argv)
         case 'f': format_arg = optarg; break;
         case 'o': out_path = optarg; break;
         case 'C': chart_path = optarg; break;
-        case 's': skip = 1; break;
-        case 'q': quiet = 1; break;
-        case 't':
-            if (pd_cli_parse_threads(optarg, &threads, &err))
-                return pd_cli_usage_error(cmd, "%s", err.msg);
-            break;
         case 'h': fputs(usage, stdout); return 0;
-        case ':': return pd_cli_usage_error(cmd, "%s needs a value", argv[optind - 1]);
-        default: return pd_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (optind < argc)
-        return pd_cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    if (!creators || !posts || !as_of_arg || npolicies == 0)
-        return pd_cli_usage_error(cmd, "missing %s",
-                                  !creators ? "--creators" : !posts ? "--posts"
-                                  : !as_of_arg ? "--as-of" : "--policy");
+    pd_load_options o = {0};
+    int rc = pd_cli_inputs_finish(cmd, argc, argv, &inputs, &o);
+    if (rc)
+        return rc;
+    if (npolicies == 0)
+        return pd_cli_usage_error(cmd, "missing --policy");
 
     pd_report_format format;
     if (pd_report_format_parse(format_arg, &format, &err))
@@ -197,15 +190,11 @@ int pd_cmd_simulate(int argc, char **argv)
         return pd_cli_usage_error(cmd, "--out and --chart name the same file '%s'", out_path);
     pd_sim_sweep_spec sweep;
     if (sweep_arg) {
-        int rc = parse_sweep(sweep_arg, &sweep);
+        rc = parse_sweep(sweep_arg, &sweep);
         if (rc)
             return rc;
     }
 
-    pd_load_options o = {.creators_path = creators, .posts_path = posts, .threads = threads,
-                         .skip_bad_lines = skip, .progress = !quiet};
-    if (pd_cli_parse_as_of(as_of_arg, &o.as_of, &err))
-        return pd_cli_usage_error(cmd, "%s", err.msg);
     pd_policy policies[PD_SIM_MAX_POLICIES];
     for (size_t p = 0; p < npolicies; p++) {
         if (pd_cli_load_policy(policy_args[p], &policies[p], &err))
@@ -243,7 +232,7 @@ int pd_cmd_simulate(int argc, char **argv)
     pd_buf report, chart;
     pd_buf_init(&report, PD_REPORT_MAX);
     pd_buf_init(&chart, PD_REPORT_MAX);
-    int rc = pd_sim_run(&in, &sim, &err);
+    rc = pd_sim_run(&in, &sim, &err);
     if (rc == PD_OK) {
         char as_of[PD_INSTANT_FMT_MAX];
         pd_instant_format(o.as_of, as_of);
@@ -258,7 +247,7 @@ int pd_cmd_simulate(int argc, char **argv)
             rc = write_whole(chart_path, &chart, &err);
         pd_sim_result_free(&sim);
     }
-    if (rc == PD_OK && !quiet) {
+    if (rc == PD_OK && !inputs.quiet) {
         size_t w = 0; /* the baseline's window */
         while (w + 1 < ds.nwindows && ds.window_days[w] != policies[0].window_days)
             w++;

@@ -2,6 +2,7 @@
 #include "cli/common.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +87,47 @@ int pd_cli_parse_threads(const char *arg, unsigned *out, pd_error *err)
         return pd_error_set(err, PD_EUSAGE, "--threads '%s': expected a number from 1 to 256",
                             arg);
     *out = (unsigned)v;
+    return PD_OK;
+}
+
+int pd_cli_input_option(const char *cmd, int opt, const char *arg, char **argv,
+                        pd_cli_inputs *in)
+{
+    pd_error err = {0};
+    switch (opt) {
+    case 'c': in->creators = arg; return 1;
+    case 'p': in->posts = arg; return 1;
+    case 'a': in->as_of = arg; return 1;
+    case 's': in->skip_bad_lines = 1; return 1;
+    case 'q': in->quiet = 1; return 1;
+    case 't':
+        if (pd_cli_parse_threads(arg, &in->threads, &err))
+            return pd_cli_usage_error(cmd, "%s", err.msg);
+        return 1;
+    case ':': return pd_cli_usage_error(cmd, "%s needs a value", argv[optind - 1]);
+    case '?': return pd_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+    default: return 0;
+    }
+}
+
+int pd_cli_inputs_finish(const char *cmd, int argc, char **argv, const pd_cli_inputs *in,
+                         pd_load_options *o)
+{
+    if (optind < argc)
+        return pd_cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if (!in->creators || !in->posts || !in->as_of)
+        return pd_cli_usage_error(cmd, "missing %s",
+                                  !in->creators ? "--creators"
+                                  : !in->posts  ? "--posts"
+                                                : "--as-of");
+    pd_error err = {0};
+    if (pd_cli_parse_as_of(in->as_of, &o->as_of, &err))
+        return pd_cli_usage_error(cmd, "%s", err.msg);
+    o->creators_path = in->creators;
+    o->posts_path = in->posts;
+    o->threads = in->threads;
+    o->skip_bad_lines = in->skip_bad_lines;
+    o->progress = !in->quiet;
     return PD_OK;
 }
 

@@ -32,6 +32,33 @@ int pd_cli_parse_as_of(const char *arg, pd_instant *out, pd_error *err);
 /* --threads: 1..256. */
 int pd_cli_parse_threads(const char *arg, unsigned *out, pd_error *err);
 
+/* The options certify and simulate share: where the data is and how to
+ * read it. The strings point into argv. */
+typedef struct pd_cli_inputs {
+    const char *creators, *posts, *as_of;
+    unsigned threads;
+    int skip_bad_lines, quiet;
+} pd_cli_inputs;
+
+/* Their entries for a getopt_long table. */
+#define PD_CLI_INPUT_LONGOPTS                                                                    \
+    {"creators", required_argument, NULL, 'c'}, {"posts", required_argument, NULL, 'p'},        \
+        {"as-of", required_argument, NULL, 'a'}, {"threads", required_argument, NULL, 't'},     \
+        {"skip-bad-lines", no_argument, NULL, 's'}, {"quiet", no_argument, NULL, 'q'}
+
+/* Takes one result of getopt_long (called with ":h" and opterr = 0). Returns
+ * 1 when it was a shared option, 0 when it is the command's own, or
+ * PD_EUSAGE after printing why (a bad value, a missing value, an unknown
+ * option). */
+int pd_cli_input_option(const char *cmd, int opt, const char *arg, char **argv,
+                        pd_cli_inputs *in);
+
+/* After the options: refuses stray arguments and missing inputs, and fills
+ * the paths, as_of, threads, skip and progress of o. PD_OK, or PD_EUSAGE
+ * after printing why. */
+int pd_cli_inputs_finish(const char *cmd, int argc, char **argv, const pd_cli_inputs *in,
+                         pd_load_options *o);
+
 /* Prints "partnerd CMD: MESSAGE" on stderr and returns the exit status for
  * err->code. */
 int pd_cli_fail(const char *cmd, const pd_error *err);
