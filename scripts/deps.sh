@@ -6,8 +6,9 @@
 set -euo pipefail
 
 want=${1:-build}
-build_pkgs=(gcc libc6-dev meson ninja-build pkg-config libjansson-dev)
-test_pkgs=(libcmocka-dev sqlite3 clang libclang-rt-14-dev python3)
+build_pkgs=(gcc libc6-dev meson ninja-build pkg-config libjansson-dev libsqlite3-dev
+            libmicrohttpd-dev libsodium-dev)
+test_pkgs=(libcmocka-dev sqlite3 clang libclang-rt-14-dev python3 curl)
 
 pkgs=("${build_pkgs[@]}")
 if [ "$want" = test ]; then

@@ -58,6 +58,12 @@ const char *pd_code_name(pd_code code)
     case PD_EIO: return "i/o error";
     case PD_ENOMEM: return "out of memory";
     case PD_EINTERNAL: return "internal error";
+    case PD_ENOTFOUND: return "not found";
+    case PD_ECONFLICT: return "conflict";
+    case PD_EAUTH: return "not authenticated";
+    case PD_EDENIED: return "not allowed";
+    case PD_ETOOBIG: return "too large";
+    case PD_EBUSY: return "too many attempts";
     }
     return "unknown error";
 }

@@ -17,7 +17,13 @@ typedef enum pd_code {
     PD_EUSAGE = 2,   /* the command line or a request is wrong                */
     PD_EIO = 3,      /* a file cannot be read or written                      */
     PD_ENOMEM = 4,   /* an allocation failed or a ceiling was reached         */
-    PD_EINTERNAL = 5 /* a bug: an invariant did not hold                      */
+    PD_EINTERNAL = 5,/* a bug: an invariant did not hold                      */
+    PD_ENOTFOUND = 6,/* the thing asked for does not exist                    */
+    PD_ECONFLICT = 7,/* it exists already, or changed under the caller        */
+    PD_EAUTH = 8,    /* who is asking is not known (no or bad credentials)    */
+    PD_EDENIED = 9,  /* known, but not allowed to do this                     */
+    PD_ETOOBIG = 10, /* a request, field or page over its ceiling            */
+    PD_EBUSY = 11    /* too many attempts: try again later                    */
 } pd_code;
 
 #define PD_ERROR_MSG_MAX 512
