@@ -34,6 +34,7 @@ targets=(
     "fuzz_csv 65536"
     "fuzz_policy 8192"
     "fuzz_instant 64"
+    "fuzz_http 65536"
 )
 
 failed=0
