@@ -11,21 +11,20 @@
  *
  * Posts take a fast path for plain lines (no quotes) that parses and checks
  * each field in one pass; anything unusual goes through the general CSV
- * reader and the careful checks, which also write the error messages. */
+ * reader and the careful checks of batch/rows.c (shared with the store's
+ * import), which also write the error messages. */
 #include "batch/dataset.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "batch/csv.h"
 #include "batch/progress.h"
+#include "batch/rows.h"
 #include "core/num.h"
 
 #define DEFAULT_MIN_CHUNK (1u << 20)
@@ -34,41 +33,11 @@
 #define MAX_CATEGORIES 65536
 #define NONE UINT32_MAX
 
-/* ---- columns ------------------------------------------------------------ */
-
-enum role {
-    R_IGNORE = 0,
-    /* creators.csv */
-    R_C_ID, R_C_HANDLE, R_C_CATEGORY, R_C_FOLLOWERS, R_C_MCN,
-    /* posts.csv */
-    R_P_ID, R_P_CREATOR, R_P_TIME, R_P_KIND, R_P_VIEWS, R_P_LIKES, R_P_COMMENTS, R_P_COLLECTS,
-};
-
-static const char *const creator_cols[] = {"creator_id", "handle", "category", "followers",
-                                           "mcn_id", NULL};
-static const char *const post_cols[] = {"post_id", "creator_id", "published_at", "kind",
-                                        "views", "likes", "comments", "collects", NULL};
-
-/* One input file, its header understood. */
-struct input {
-    const char *path;
-    const char *name;     /* base name, for messages */
-    int fd;
-    uint64_t size;
-    uint64_t data_start;  /* first byte after the header record */
-    uint64_t header_lines;
-    size_t ncols;
-    unsigned char *role;  /* ncols */
-    char **colname;       /* ncols, for messages */
-};
-
-/* A bad line, as found by a thread (line relative to its range). */
+/* A bad line, as found by a thread (line relative to its range), or a
+ * failure that is no line's fault (a read error, memory). */
 struct bad {
-    uint64_t line;
-    int field;            /* 0-based, -1: the whole line */
-    const char *why;      /* static */
-    char value[48];
-    int fatal;            /* not a bad line but a failure (read error, memory) */
+    pd_rows_bad b;
+    int fatal;
     pd_code code;
 };
 
@@ -221,7 +190,7 @@ struct chunk;
 
 struct load {
     const pd_load_options *o;
-    struct input *in;              /* the file being scanned now */
+    pd_rows_input *in;              /* the file being scanned now */
     struct chunk *chunks;
     size_t nchunks;
     int posts;                     /* scanning posts.csv, else creators.csv */
@@ -256,28 +225,16 @@ struct chunk {
 };
 
 /* Records a bad line. Returns 1 when the scan must stop. */
-static int chunk_bad(struct chunk *c, uint64_t line, int field, const char *why, const char *v,
-                     size_t vlen)
+static int chunk_bad(struct chunk *c, const pd_rows_bad *b)
 {
-    struct bad b = {.line = line, .field = field, .why = why};
-    if (v) {
-        size_t n = vlen < sizeof b.value - 4 ? vlen : sizeof b.value - 4;
-        memcpy(b.value, v, n);
-        if (n < vlen)
-            memcpy(b.value + n, "...", 4);
-        else
-            b.value[n] = '\0';
-        for (char *s = b.value; *s; s++)
-            if ((unsigned char)*s < 0x20)
-                *s = ' ';
-    }
+    struct bad bad = {.b = *b};
     if (!c->ld->o->skip_bad_lines) {
-        c->first = b;
+        c->first = bad;
         c->failed = 1;
         return 1;
     }
     if (c->nreports < MAX_REPORTS)
-        c->reports[c->nreports++] = b;
+        c->reports[c->nreports++] = bad;
     c->skipped++;
     return 0;
 }
@@ -288,83 +245,41 @@ static int chunk_fatal(struct chunk *c, pd_code code, const char *why, int io_er
     memset(&c->first, 0, sizeof c->first);
     c->first.fatal = 1;
     c->first.code = code;
-    c->first.why = why;
-    c->first.field = -1;
-    c->first.line = c->rd.line;
+    pd_rows_bad_set(&c->first.b, c->rd.line, -1, why, NULL, 0);
     if (io_errno)
-        snprintf(c->first.value, sizeof c->first.value, "%s", strerror(io_errno));
+        snprintf(c->first.b.value, sizeof c->first.b.value, "%s", strerror(io_errno));
     return 1;
 }
 
 /* A malformed CSV record reported by the reader. Returns 1 to stop. */
 static int chunk_csv_fault(struct chunk *c)
 {
-    const pd_csv_fault *f = &c->rd.fault;
-    if (f->io_errno || strcmp(f->why, "read error") == 0)
-        return chunk_fatal(c, PD_EIO, "read error", f->io_errno);
-    if (strncmp(f->why, "out of memory", 13) == 0)
-        return chunk_fatal(c, PD_ENOMEM, f->why, 0);
-    return chunk_bad(c, f->line, f->field, f->why, NULL, 0);
-}
-
-/* Checks the field count; returns 0 when right. */
-static int check_nfields(struct chunk *c, const pd_csv_record *rec, int *stop)
-{
-    size_t want = c->ld->in->ncols;
-    if (rec->nfields == want)
-        return 0;
-    static const char *const few = "missing: the line has fewer fields than the header";
-    static const char *const many = "unexpected extra field: the line has more fields than the header";
-    *stop = chunk_bad(c, rec->line, rec->nfields < want ? (int)rec->nfields : (int)want,
-                      rec->nfields < want ? few : many, NULL, 0);
-    return -1;
+    pd_rows_bad b;
+    pd_code code = (pd_code)pd_rows_fault(&c->rd, &b);
+    if (code == PD_OK)
+        return chunk_bad(c, &b);
+    c->failed = 1;
+    c->first = (struct bad){.b = b, .fatal = 1, .code = code};
+    return 1;
 }
 
 /* ---- creators ------------------------------------------------------------ */
 
 static int creators_record(struct chunk *c, const pd_csv_record *rec)
 {
-    int stop = 0;
-    if (check_nfields(c, rec, &stop))
-        return stop;
-    const struct input *in = c->ld->in;
-    pd_creator cr = {0};
-    for (size_t i = 0; i < in->ncols; i++) {
-        const pd_csv_field *f = &rec->fields[i];
-        const char *why = NULL;
-        uint64_t v;
-        switch (in->role[i]) {
-        case R_C_ID:
-            if (pd_parse_uint(f->p, f->len, INT64_MAX, &v, &why) < 0 || (v == 0 && (why = "must be 1 or more")))
-                return chunk_bad(c, rec->line, (int)i, why, f->p, f->len);
-            cr.id = (int64_t)v;
-            break;
-        case R_C_FOLLOWERS:
-            if (pd_parse_uint(f->p, f->len, PD_COUNT_MAX, &v, &why) < 0)
-                return chunk_bad(c, rec->line, (int)i, why, f->p, f->len);
-            cr.followers = v;
-            break;
-        case R_C_MCN:
-            if (f->len == 0) {
-                cr.mcn_id = 0;
-                break;
-            }
-            if (pd_parse_uint(f->p, f->len, INT64_MAX, &v, &why) < 0 || (v == 0 && (why = "must be 1 or more (or empty)")))
-                return chunk_bad(c, rec->line, (int)i, why, f->p, f->len);
-            cr.mcn_id = v;
-            break;
-        case R_C_CATEGORY: {
-            long k = strtab_intern(&c->cats, f->p, f->len);
-            if (k < 0)
-                return chunk_bad(c, rec->line, (int)i, "more than 65,536 distinct categories",
-                                 f->p, f->len);
-            cr.category = (uint32_t)k;
-            break;
-        }
-        default:
-            break;
-        }
+    const pd_rows_input *in = c->ld->in;
+    pd_rows_creator row;
+    pd_rows_bad b;
+    if (pd_rows_creator_parse(in, rec, &row, &b))
+        return chunk_bad(c, &b);
+    long k = strtab_intern(&c->cats, row.category.p, row.category.len);
+    if (k < 0) {
+        pd_rows_bad_set(&b, rec->line, in->col[PD_COL_C_CATEGORY],
+                        "more than 65,536 distinct categories", row.category.p, row.category.len);
+        return chunk_bad(c, &b);
     }
+    pd_creator cr = {.id = row.id, .followers = row.followers, .mcn_id = row.mcn_id,
+                     .category = (uint32_t)k};
     cr.line = rec->line > UINT32_MAX ? UINT32_MAX : (uint32_t)rec->line;
     if (c->ncr == c->capcr) {
         size_t cap = c->capcr ? c->capcr * 2 : 1024;
@@ -399,14 +314,11 @@ static void creators_scan(struct chunk *c)
 
 /* ---- posts --------------------------------------------------------------- */
 
-struct post {
-    uint64_t id, creator, views;
-    pd_instant t;
-    int sponsored;
-};
+/* What the statistics need of a post; the fast path fills no more. */
+typedef pd_rows_post post_t;
 
 /* Adds a post to its creator's windows. Returns 1 on overflow. */
-static inline int apply_post(struct chunk *c, const struct post *p)
+static inline int apply_post(struct chunk *c, const post_t *p)
 {
     const struct load *ld = c->ld;
     c->posts_read++;
@@ -430,57 +342,13 @@ static inline int apply_post(struct chunk *c, const struct post *p)
     return 0;
 }
 
-/* The careful path: every field checked, every problem named. */
-static int posts_record(struct chunk *c, const pd_csv_record *rec, struct post *p)
+/* The careful path: every field checked, every problem named. 0: a post
+ * in *p; -1: a bad line to skip; 1: stop. */
+static int posts_record(struct chunk *c, const pd_csv_record *rec, post_t *p)
 {
-    int stop = 0;
-    if (check_nfields(c, rec, &stop))
-        return stop ? 1 : -1;
-    const struct input *in = c->ld->in;
-    for (size_t i = 0; i < in->ncols; i++) {
-        const pd_csv_field *f = &rec->fields[i];
-        const char *why = NULL;
-        uint64_t v = 0;
-        switch (in->role[i]) {
-        case R_P_ID:
-        case R_P_CREATOR:
-            if (pd_parse_uint(f->p, f->len, INT64_MAX, &v, &why) < 0 || (v == 0 && (why = "must be 1 or more")))
-                goto bad;
-            if (in->role[i] == R_P_ID)
-                p->id = v;
-            else
-                p->creator = v;
-            break;
-        case R_P_VIEWS:
-        case R_P_LIKES:
-        case R_P_COMMENTS:
-        case R_P_COLLECTS:
-            if (pd_parse_uint(f->p, f->len, PD_COUNT_MAX, &v, &why) < 0)
-                goto bad;
-            if (in->role[i] == R_P_VIEWS)
-                p->views = v;
-            break;
-        case R_P_TIME:
-            if (pd_instant_parse(f->p, f->len, &p->t, &why) < 0)
-                goto bad;
-            break;
-        case R_P_KIND:
-            if (f->len == 7 && memcmp(f->p, "organic", 7) == 0)
-                p->sponsored = 0;
-            else if (f->len == 9 && memcmp(f->p, "sponsored", 9) == 0)
-                p->sponsored = 1;
-            else {
-                why = "expected 'organic' or 'sponsored'";
-                goto bad;
-            }
-            break;
-        default:
-            break;
-        }
-        continue;
-    bad:
-        return chunk_bad(c, rec->line, (int)i, why, f->p, f->len) ? 1 : -1;
-    }
+    pd_rows_bad b;
+    if (pd_rows_post_parse(c->ld->in, rec, p, &b))
+        return chunk_bad(c, &b) ? 1 : -1;
     return 0;
 }
 
@@ -606,32 +474,32 @@ static inline int fast_instant(const char *s, size_t len, struct day_cache *dc, 
 
 /* Parses one plain line at p (NUL sentinel after the data). Returns the byte
  * after it, or NULL when the line needs the careful path. */
-static inline const char *fast_post(const struct input *in, const char *p, struct day_cache *dc,
-                                    struct post *out)
+static inline const char *fast_post(const pd_rows_input *in, const char *p, struct day_cache *dc,
+                                    post_t *out)
 {
     const size_t ncols = in->ncols;
     for (size_t i = 0; i < ncols; i++) {
         const char *s = p;
         switch (in->role[i]) {
-        case R_P_ID:
+        case PD_COL_P_ID:
             if (!(p = check_digits(p, 1)))
                 return NULL;
             break;
-        case R_P_LIKES:
-        case R_P_COMMENTS:
-        case R_P_COLLECTS:
+        case PD_COL_P_LIKES:
+        case PD_COL_P_COMMENTS:
+        case PD_COL_P_COLLECTS:
             if (!(p = check_digits(p, 0)))
                 return NULL;
             break;
-        case R_P_CREATOR:
+        case PD_COL_P_CREATOR:
             if (!(p = digits(p, &out->creator)) || out->creator == 0)
                 return NULL;
             break;
-        case R_P_VIEWS:
+        case PD_COL_P_VIEWS:
             if (!(p = digits(p, &out->views)))
                 return NULL;
             break;
-        case R_P_TIME:
+        case PD_COL_P_TIME:
             if ((p[20] == ',' || p[20] == '\n' || p[20] == '\r') &&
                 fast_instant(p, 20, dc, &out->t)) {
                 p += 20;
@@ -642,7 +510,7 @@ static inline const char *fast_post(const struct input *in, const char *p, struc
             if (pd_instant_parse(s, (size_t)(p - s), &out->t, NULL) < 0)
                 return NULL;
             break;
-        case R_P_KIND:
+        case PD_COL_P_KIND:
             if (memcmp(p, "organic", 7) == 0) {
                 out->sponsored = 0;
                 p += 7;
@@ -682,8 +550,8 @@ static int posts_overflow(struct chunk *c)
 static void posts_scan_with(struct chunk *c, struct day_cache *dc)
 {
     pd_csv_reader *rd = &c->rd;
-    const struct input *in = c->ld->in;
-    struct post p;
+    const pd_rows_input *in = c->ld->in;
+    post_t p;
     uint64_t rows = 0;
 
     for (;;) {
@@ -827,7 +695,7 @@ static unsigned online_cpus(void)
 /* Sets up n chunks over the data of ld->in. */
 static int chunks_setup(struct load *ld, size_t n, pd_error *err)
 {
-    struct input *in = ld->in;
+    pd_rows_input *in = ld->in;
     ld->chunks = calloc(n, sizeof *ld->chunks);
     if (!ld->chunks)
         return pd_error_set(err, PD_ENOMEM, "out of memory");
@@ -885,26 +753,10 @@ static int chunks_run(struct load *ld, const char *label)
     return 0;
 }
 
-/* What a bad line says after "FILE:LINE: ": the column (by number and
- * header name) when it is about one, the reason, the value. */
-static void describe_bad(const struct input *in, const struct bad *b, char *out, size_t cap)
-{
-    const char *q = b->value[0] ? "'" : "";
-    const char *sep = b->value[0] ? ": " : "";
-    if (b->field >= 0 && (size_t)b->field < in->ncols)
-        snprintf(out, cap, "column %d (%s): %s%s%s%s%s", b->field + 1, in->colname[b->field],
-                 b->why, sep, q, b->value, q);
-    else if (b->field >= 0)
-        snprintf(out, cap, "column %d: %s", b->field + 1, b->why);
-    else
-        snprintf(out, cap, "%s%s%s", b->why, b->fatal && b->value[0] ? ": " : "",
-                 b->fatal ? b->value : "");
-}
-
 /* Turns the chunk errors into the load's error or skipped-line reports. */
 static int chunks_report(struct load *ld, uint64_t *skipped, pd_error *err)
 {
-    struct input *in = ld->in;
+    pd_rows_input *in = ld->in;
     uint64_t base = 1 + in->header_lines; /* line number of the first data line */
     FILE *diag = ld->o->diag ? ld->o->diag : stderr;
     size_t printed = 0;
@@ -913,15 +765,15 @@ static int chunks_report(struct load *ld, uint64_t *skipped, pd_error *err)
     for (size_t i = 0; i < ld->nchunks; i++) {
         struct chunk *c = &ld->chunks[i];
         for (size_t k = 0; k < c->nreports && printed < MAX_REPORTS; k++, printed++) {
-            describe_bad(in, &c->reports[k], what, sizeof what);
+            pd_rows_describe(in, &c->reports[k].b, what, sizeof what);
             fprintf(diag, "%s:%llu: skipped: %s\n", in->path,
-                    (unsigned long long)(base + c->reports[k].line), what);
+                    (unsigned long long)(base + c->reports[k].b.line), what);
         }
         *skipped += c->skipped;
         if (c->failed) {
-            describe_bad(in, &c->first, what, sizeof what);
+            pd_rows_describe(in, &c->first.b, what, sizeof what);
             return pd_error_set(err, c->first.fatal ? c->first.code : PD_EINPUT, "%s:%llu: %s",
-                                in->path, (unsigned long long)(base + c->first.line), what);
+                                in->path, (unsigned long long)(base + c->first.b.line), what);
         }
         base += c->lines;
     }
@@ -962,141 +814,6 @@ static int scan_file(struct load *ld, const char *label,
     return pd_error_set(err, PD_EINTERNAL, "%s: could not split the file", ld->in->path);
 }
 
-/* ---- opening a file and reading its header ------------------------------- */
-
-static void input_close(struct input *in)
-{
-    if (in->fd >= 0)
-        close(in->fd);
-    in->fd = -1;
-    for (size_t i = 0; in->colname && i < in->ncols; i++)
-        free(in->colname[i]);
-    free(in->colname);
-    free(in->role);
-    in->colname = NULL;
-    in->role = NULL;
-}
-
-static void trim(const char **p, size_t *len)
-{
-    while (*len && (**p == ' ' || **p == '\t')) {
-        (*p)++;
-        (*len)--;
-    }
-    while (*len && ((*p)[*len - 1] == ' ' || (*p)[*len - 1] == '\t'))
-        (*len)--;
-}
-
-static int input_open(struct input *in, const char *path, const char *const *cols, int first_role,
-                      pd_error *err)
-{
-    memset(in, 0, sizeof *in);
-    in->fd = -1;
-    in->path = path;
-    const char *slash = strrchr(path, '/');
-    in->name = slash ? slash + 1 : path;
-    in->fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (in->fd < 0)
-        return pd_error_set(err, PD_EIO, "%s: cannot open: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(in->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        int e = errno;
-        input_close(in);
-        return pd_error_set(err, PD_EIO, "%s: not a regular file%s%s", path, e ? ": " : "",
-                            e ? strerror(e) : "");
-    }
-    in->size = (uint64_t)st.st_size;
-    char want[160] = "";
-    for (size_t k = 0; cols[k]; k++) {
-        strncat(want, k ? "," : "", sizeof want - strlen(want) - 1);
-        strncat(want, cols[k], sizeof want - strlen(want) - 1);
-    }
-    if (in->size == 0) {
-        input_close(in);
-        return pd_error_set(err, PD_EINPUT, "%s: empty file (expected a header line: %s)", path,
-                            want);
-    }
-    /* Skip a UTF-8 byte order mark, as spreadsheets write one. */
-    unsigned char bom[3];
-    uint64_t start = 0;
-    if (pread(in->fd, bom, 3, 0) == 3 && bom[0] == 0xEF && bom[1] == 0xBB && bom[2] == 0xBF)
-        start = 3;
-    pd_csv_reader rd;
-    int rc = pd_csv_reader_init(&rd, in->fd, start, start + 1, in->size, 65536, err);
-    if (rc) {
-        input_close(in);
-        return rc;
-    }
-    pd_csv_record rec;
-    int r = pd_csv_next(&rd, &rec);
-    if (r <= 0) {
-        if (r == 0)
-            rc = pd_error_set(err, PD_EINPUT, "%s: empty file (expected a header line: %s)",
-                              path, want);
-        else if (rd.fault.io_errno)
-            rc = pd_error_set(err, PD_EIO, "%s: cannot read: %s", path,
-                              strerror(rd.fault.io_errno));
-        else
-            rc = pd_error_set(err, PD_EINPUT, "%s:%llu: header: %s", path,
-                              (unsigned long long)(rd.fault.line + 1), pd_csv_fault_reason(&rd));
-        pd_csv_reader_free(&rd);
-        input_close(in);
-        return rc;
-    }
-    in->ncols = rec.nfields;
-    in->role = calloc(in->ncols, 1);
-    in->colname = calloc(in->ncols, sizeof *in->colname);
-    if (!in->role || !in->colname) {
-        pd_csv_reader_free(&rd);
-        input_close(in);
-        return pd_error_set(err, PD_ENOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < in->ncols; i++) {
-        const char *p = rec.fields[i].p;
-        size_t len = rec.fields[i].len;
-        in->colname[i] = strndup(p, len);
-        if (!in->colname[i]) {
-            pd_csv_reader_free(&rd);
-            input_close(in);
-            return pd_error_set(err, PD_ENOMEM, "out of memory");
-        }
-        trim(&p, &len);
-        for (size_t k = 0; cols[k]; k++) {
-            if (strlen(cols[k]) == len && strncasecmp(cols[k], p, len) == 0) {
-                for (size_t j = 0; j < i; j++)
-                    if (in->role[j] == first_role + (int)k) {
-                        pd_csv_reader_free(&rd);
-                        rc = pd_error_set(err, PD_EINPUT,
-                                          "%s:1: header: column '%s' appears twice "
-                                          "(columns %zu and %zu)",
-                                          path, cols[k], j + 1, i + 1);
-                        input_close(in);
-                        return rc;
-                    }
-                in->role[i] = (unsigned char)(first_role + (int)k);
-            }
-        }
-    }
-    for (size_t k = 0; cols[k]; k++) {
-        int found = 0;
-        for (size_t i = 0; i < in->ncols; i++)
-            found |= in->role[i] == first_role + (int)k;
-        if (!found) {
-            pd_csv_reader_free(&rd);
-            rc = pd_error_set(err, PD_EINPUT,
-                              "%s:1: header: missing column '%s' (expected the columns %s, "
-                              "in any order)",
-                              path, cols[k], want);
-            input_close(in);
-            return rc;
-        }
-    }
-    in->data_start = rd.buf_off + rd.pos;
-    in->header_lines = rd.line;
-    pd_csv_reader_free(&rd);
-    return PD_OK;
-}
-
 /* ---- creators: merge, sort, check, index --------------------------------- */
 
 static int no_prepare(struct load *ld, struct chunk *c, pd_error *err)
@@ -1117,8 +834,8 @@ static int cmp_creator(const void *a, const void *b)
 
 static int load_creators(struct load *ld, pd_dataset *ds, pd_error *err)
 {
-    struct input in;
-    int rc = input_open(&in, ld->o->creators_path, creator_cols, R_C_ID, err);
+    pd_rows_input in;
+    int rc = pd_rows_open(&in, ld->o->creators_path, PD_ROWS_CREATORS, err);
     if (rc)
         return rc;
     ld->in = &in;
@@ -1200,23 +917,14 @@ static int load_creators(struct load *ld, pd_dataset *ds, pd_error *err)
         all[w++] = all[i];
     }
     if (dups && !ld->o->skip_bad_lines) {
-        size_t col = 0;
-        while (col < in.ncols && in.role[col] != R_C_ID)
-            col++;
-        rc = pd_error_set(err, PD_EINPUT,
-                          "%s:%u: column %zu (creator_id): duplicate creator_id %lld "
-                          "(first on line %u)",
-                          in.path, worst, col + 1, (long long)worst_id, worst_first);
+        rc = pd_rows_duplicate_error(&in, worst, worst_first, worst_id, err);
         free(all);
         strtab_free(&cats);
         goto out;
     }
     if (dups) {
-        FILE *diag = ld->o->diag ? ld->o->diag : stderr;
-        fprintf(diag, "%s: skipped %llu line%s repeating a creator_id (the first: line %u "
-                      "repeats creator_id %lld)\n",
-                in.path, (unsigned long long)dups, dups == 1 ? "" : "s", worst,
-                (long long)worst_id);
+        pd_rows_duplicates_skipped(ld->o->diag ? ld->o->diag : stderr, &in, dups, worst,
+                                   worst_id);
         ds->summary.skipped_creator_lines += dups;
     }
     n = w;
@@ -1239,7 +947,7 @@ static int load_creators(struct load *ld, pd_dataset *ds, pd_error *err)
     ds->summary.creators = n;
 out:
     chunks_free(ld);
-    input_close(&in);
+    pd_rows_close(&in);
     ld->in = NULL;
     return rc;
 }
@@ -1258,8 +966,8 @@ static int posts_prepare(struct load *ld, struct chunk *c, pd_error *err)
 
 static int load_posts(struct load *ld, pd_dataset *ds, pd_error *err)
 {
-    struct input in;
-    int rc = input_open(&in, ld->o->posts_path, post_cols, R_P_ID, err);
+    pd_rows_input in;
+    int rc = pd_rows_open(&in, ld->o->posts_path, PD_ROWS_POSTS, err);
     if (rc)
         return rc;
     ld->in = &in;
@@ -1310,7 +1018,7 @@ static int load_posts(struct load *ld, pd_dataset *ds, pd_error *err)
 out:
     chunks_free(ld);
     index_free(&ld->ix);
-    input_close(&in);
+    pd_rows_close(&in);
     ld->in = NULL;
     return rc;
 }

@@ -7,7 +7,9 @@
  * connection, used by one thread at a time between pd_store_acquire and
  * pd_store_release. Every function that changes data runs inside the
  * caller's transaction (pd_db_begin ... pd_db_commit), so that one request
- * is one transaction: all of it is stored, or none.
+ * is one transaction: all of it is stored, or none. Each such function is
+ * also atomic on its own (a failed call changes nothing, even inside a
+ * transaction), and outside a transaction it is its own transaction.
  *
  * Errors follow core/error.h: PD_ENOTFOUND when the thing asked for does not
  * exist, PD_ECONFLICT for a duplicate (a second user of that name, a post id
@@ -51,7 +53,9 @@ void pd_store_close(pd_store *s);
  * *applied (if not NULL) gets how many ran; *version the schema version. */
 int pd_store_migrate(pd_store *s, int *applied, int *version, pd_error *err);
 
-/* A connection for this thread; give it back with pd_store_release. */
+/* A connection for this thread; give it back with pd_store_release.
+ * Connections are opened on demand, up to pool_size; when all are in use
+ * the call waits up to busy_ms for one, then fails with PD_EBUSY. */
 int pd_store_acquire(pd_store *s, pd_db **out, pd_error *err);
 void pd_store_release(pd_store *s, pd_db *db);
 
@@ -146,7 +150,9 @@ typedef struct pd_creator_rec {
 
 /* Inserts the creator, or updates every field of an existing one. When the
  * follower count is new or changed, a row (creator, at, followers) goes into
- * the follower history. */
+ * the follower history. c->created_at and c->updated_at are not read: the
+ * store sets both to `at` for a new creator, and updated_at for an existing
+ * one. PD_EINPUT when mcn_id names no MCN or a field does not fit. */
 int pd_db_creator_put(pd_db *db, const pd_creator_rec *c, int64_t at, pd_error *err);
 int pd_db_creator_get(pd_db *db, int64_t id, pd_creator_rec *c, pd_error *err);
 
@@ -178,11 +184,28 @@ typedef struct pd_import_summary {
 } pd_import_summary;
 
 /* Imports creators.csv and posts.csv (the certification contract's formats,
- * read with the batch CSV reader: same checks, same error messages) in one
- * transaction: on any error nothing is stored. Existing creators are
- * updated; an existing post id is an error naming its line. */
+ * read with the batch CSV reader: same checks, same error messages; plus
+ * what a record can hold: a handle of at most 127 bytes and a category of
+ * at most 63, both UTF-8) in one transaction: on any error nothing is
+ * stored. Existing creators are updated (their bio is kept; an MCN named by
+ * id is created when missing); an existing post id is an error naming its
+ * line. Posts of creators that are neither in the file nor in the store are
+ * skipped and counted. Skipped lines (skip_bad_lines) are reported on
+ * stderr. Meant for loads: whatever a later migration keeps per post
+ * (window aggregates) must be recomputed after it. */
 int pd_store_import(pd_store *s, const char *creators_csv, const char *posts_csv,
                     int skip_bad_lines, pd_import_summary *sum, pd_error *err);
+
+typedef struct pd_import_options {
+    const char *creators_path, *posts_path;
+    int skip_bad_lines;
+    int progress;       /* a progress line on stderr when it is a terminal */
+    FILE *diag;         /* where skipped lines are reported; NULL: stderr  */
+} pd_import_options;
+
+/* pd_store_import with every option. */
+int pd_store_import_ex(pd_store *s, const pd_import_options *o, pd_import_summary *sum,
+                       pd_error *err);
 
 /* Writes every creator (creators.csv format) and every post (posts.csv
  * format), sorted by id, through the given streams. */

@@ -1,0 +1,346 @@
+/* rows.c - see rows.h. The checks and the words of every message about a
+ * line of creators.csv or posts.csv live here, once. */
+#include "batch/rows.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/num.h"
+
+static const char *const creator_cols[] = {"creator_id", "handle", "category",
+                                           "followers",  "mcn_id", NULL};
+static const char *const post_cols[] = {"post_id", "creator_id", "published_at", "kind", "views",
+                                        "likes",   "comments",   "collects",     NULL};
+
+/* ---- opening a file and reading its header ------------------------------- */
+
+void pd_rows_close(pd_rows_input *in)
+{
+    if (in->fd >= 0)
+        close(in->fd);
+    in->fd = -1;
+    for (size_t i = 0; in->colname && i < in->ncols; i++)
+        free(in->colname[i]);
+    free(in->colname);
+    free(in->role);
+    in->colname = NULL;
+    in->role = NULL;
+}
+
+static void trim(const char **p, size_t *len)
+{
+    while (*len && (**p == ' ' || **p == '\t')) {
+        (*p)++;
+        (*len)--;
+    }
+    while (*len && ((*p)[*len - 1] == ' ' || (*p)[*len - 1] == '\t'))
+        (*len)--;
+}
+
+int pd_rows_open(pd_rows_input *in, const char *path, pd_rows_kind kind, pd_error *err)
+{
+    const char *const *cols = kind == PD_ROWS_CREATORS ? creator_cols : post_cols;
+    const int first_role = kind == PD_ROWS_CREATORS ? PD_COL_C_ID : PD_COL_P_ID;
+    memset(in, 0, sizeof *in);
+    for (int r = 0; r < PD_COL_ROLES; r++)
+        in->col[r] = -1;
+    in->fd = -1;
+    in->path = path;
+    const char *slash = strrchr(path, '/');
+    in->name = slash ? slash + 1 : path;
+    in->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (in->fd < 0)
+        return pd_error_set(err, PD_EIO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(in->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        int e = errno;
+        pd_rows_close(in);
+        return pd_error_set(err, PD_EIO, "%s: not a regular file%s%s", path, e ? ": " : "",
+                            e ? strerror(e) : "");
+    }
+    in->size = (uint64_t)st.st_size;
+    char want[160] = "";
+    for (size_t k = 0; cols[k]; k++) {
+        strncat(want, k ? "," : "", sizeof want - strlen(want) - 1);
+        strncat(want, cols[k], sizeof want - strlen(want) - 1);
+    }
+    if (in->size == 0) {
+        pd_rows_close(in);
+        return pd_error_set(err, PD_EINPUT, "%s: empty file (expected a header line: %s)", path,
+                            want);
+    }
+    /* Skip a UTF-8 byte order mark, as spreadsheets write one. */
+    unsigned char bom[3];
+    uint64_t start = 0;
+    if (pread(in->fd, bom, 3, 0) == 3 && bom[0] == 0xEF && bom[1] == 0xBB && bom[2] == 0xBF)
+        start = 3;
+    pd_csv_reader rd;
+    int rc = pd_csv_reader_init(&rd, in->fd, start, start + 1, in->size, 65536, err);
+    if (rc) {
+        pd_rows_close(in);
+        return rc;
+    }
+    pd_csv_record rec;
+    int r = pd_csv_next(&rd, &rec);
+    if (r <= 0) {
+        if (r == 0)
+            rc = pd_error_set(err, PD_EINPUT, "%s: empty file (expected a header line: %s)", path,
+                              want);
+        else if (rd.fault.io_errno)
+            rc =
+                pd_error_set(err, PD_EIO, "%s: cannot read: %s", path, strerror(rd.fault.io_errno));
+        else
+            rc = pd_error_set(err, PD_EINPUT, "%s:%llu: header: %s", path,
+                              (unsigned long long)(rd.fault.line + 1), pd_csv_fault_reason(&rd));
+        pd_csv_reader_free(&rd);
+        pd_rows_close(in);
+        return rc;
+    }
+    in->ncols = rec.nfields;
+    in->role = calloc(in->ncols, 1);
+    in->colname = calloc(in->ncols, sizeof *in->colname);
+    if (!in->role || !in->colname) {
+        pd_csv_reader_free(&rd);
+        pd_rows_close(in);
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < in->ncols; i++) {
+        const char *p = rec.fields[i].p;
+        size_t len = rec.fields[i].len;
+        in->colname[i] = strndup(p, len);
+        if (!in->colname[i]) {
+            pd_csv_reader_free(&rd);
+            pd_rows_close(in);
+            return pd_error_set(err, PD_ENOMEM, "out of memory");
+        }
+        trim(&p, &len);
+        for (size_t k = 0; cols[k]; k++) {
+            if (strlen(cols[k]) == len && strncasecmp(cols[k], p, len) == 0) {
+                int role = first_role + (int)k;
+                if (in->col[role] >= 0) {
+                    pd_csv_reader_free(&rd);
+                    rc = pd_error_set(err, PD_EINPUT,
+                                      "%s:1: header: column '%s' appears twice "
+                                      "(columns %d and %zu)",
+                                      path, cols[k], in->col[role] + 1, i + 1);
+                    pd_rows_close(in);
+                    return rc;
+                }
+                in->role[i] = (unsigned char)role;
+                in->col[role] = (int)i;
+            }
+        }
+    }
+    for (size_t k = 0; cols[k]; k++) {
+        if (in->col[first_role + (int)k] < 0) {
+            pd_csv_reader_free(&rd);
+            rc = pd_error_set(err, PD_EINPUT,
+                              "%s:1: header: missing column '%s' (expected the columns %s, "
+                              "in any order)",
+                              path, cols[k], want);
+            pd_rows_close(in);
+            return rc;
+        }
+    }
+    in->data_start = rd.buf_off + rd.pos;
+    in->header_lines = rd.line;
+    pd_csv_reader_free(&rd);
+    return PD_OK;
+}
+
+/* ---- bad lines ------------------------------------------------------------- */
+
+void pd_rows_bad_set(pd_rows_bad *b, uint64_t line, int field, const char *why, const char *v,
+                     size_t vlen)
+{
+    memset(b, 0, sizeof *b);
+    b->line = line;
+    b->field = field;
+    b->why = why;
+    if (v) {
+        size_t n = vlen < sizeof b->value - 4 ? vlen : sizeof b->value - 4;
+        memcpy(b->value, v, n);
+        if (n < vlen)
+            memcpy(b->value + n, "...", 4);
+        else
+            b->value[n] = '\0';
+        for (char *s = b->value; *s; s++)
+            if ((unsigned char)*s < 0x20)
+                *s = ' ';
+    }
+}
+
+void pd_rows_describe(const pd_rows_input *in, const pd_rows_bad *b, char *out, size_t cap)
+{
+    const char *q = b->value[0] ? "'" : "";
+    const char *sep = b->value[0] ? ": " : "";
+    if (b->field >= 0 && (size_t)b->field < in->ncols)
+        snprintf(out, cap, "column %d (%s): %s%s%s%s%s", b->field + 1, in->colname[b->field],
+                 b->why, sep, q, b->value, q);
+    else if (b->field >= 0)
+        snprintf(out, cap, "column %d: %s", b->field + 1, b->why);
+    else
+        snprintf(out, cap, "%s%s%s", b->why, sep, b->value);
+}
+
+int pd_rows_fault(const pd_csv_reader *rd, pd_rows_bad *b)
+{
+    const pd_csv_fault *f = &rd->fault;
+    if (f->io_errno || strcmp(pd_csv_fault_reason(rd), "read error") == 0) {
+        pd_rows_bad_set(b, rd->line, -1, "read error", NULL, 0);
+        if (f->io_errno)
+            snprintf(b->value, sizeof b->value, "%s", strerror(f->io_errno));
+        return PD_EIO;
+    }
+    if (strncmp(pd_csv_fault_reason(rd), "out of memory", 13) == 0) {
+        pd_rows_bad_set(b, rd->line, -1, f->why, NULL, 0);
+        return PD_ENOMEM;
+    }
+    pd_rows_bad_set(b, f->line, f->field, pd_csv_fault_reason(rd), NULL, 0);
+    return PD_OK;
+}
+
+/* ---- records ----------------------------------------------------------------- */
+
+/* Checks the field count; 0 when right. */
+static int check_nfields(const pd_rows_input *in, const pd_csv_record *rec, pd_rows_bad *b)
+{
+    size_t want = in->ncols;
+    if (rec->nfields == want)
+        return 0;
+    static const char *const few = "missing: the line has fewer fields than the header";
+    static const char *const many =
+        "unexpected extra field: the line has more fields than the header";
+    pd_rows_bad_set(b, rec->line, rec->nfields < want ? (int)rec->nfields : (int)want,
+                    rec->nfields < want ? few : many, NULL, 0);
+    return -1;
+}
+
+int pd_rows_creator_parse(const pd_rows_input *in, const pd_csv_record *rec, pd_rows_creator *out,
+                          pd_rows_bad *b)
+{
+    if (check_nfields(in, rec, b))
+        return -1;
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < in->ncols; i++) {
+        const pd_csv_field *f = &rec->fields[i];
+        const char *why = NULL;
+        uint64_t v;
+        switch (in->role[i]) {
+        case PD_COL_C_ID:
+            if (pd_parse_uint(f->p, f->len, INT64_MAX, &v, &why) < 0 ||
+                (v == 0 && (why = "must be 1 or more")))
+                goto bad;
+            out->id = (int64_t)v;
+            break;
+        case PD_COL_C_FOLLOWERS:
+            if (pd_parse_uint(f->p, f->len, PD_COUNT_MAX, &v, &why) < 0)
+                goto bad;
+            out->followers = v;
+            break;
+        case PD_COL_C_MCN:
+            if (f->len == 0) {
+                out->mcn_id = 0;
+                break;
+            }
+            if (pd_parse_uint(f->p, f->len, INT64_MAX, &v, &why) < 0 ||
+                (v == 0 && (why = "must be 1 or more (or empty)")))
+                goto bad;
+            out->mcn_id = v;
+            break;
+        case PD_COL_C_HANDLE: out->handle = *f; break;
+        case PD_COL_C_CATEGORY: out->category = *f; break;
+        default: break;
+        }
+        continue;
+    bad:
+        pd_rows_bad_set(b, rec->line, (int)i, why, f->p, f->len);
+        return -1;
+    }
+    return 0;
+}
+
+int pd_rows_post_parse(const pd_rows_input *in, const pd_csv_record *rec, pd_rows_post *out,
+                       pd_rows_bad *b)
+{
+    if (check_nfields(in, rec, b))
+        return -1;
+    for (size_t i = 0; i < in->ncols; i++) {
+        const pd_csv_field *f = &rec->fields[i];
+        const char *why = NULL;
+        uint64_t v = 0;
+        switch (in->role[i]) {
+        case PD_COL_P_ID:
+        case PD_COL_P_CREATOR:
+            if (pd_parse_uint(f->p, f->len, INT64_MAX, &v, &why) < 0 ||
+                (v == 0 && (why = "must be 1 or more")))
+                goto bad;
+            if (in->role[i] == PD_COL_P_ID)
+                out->id = v;
+            else
+                out->creator = v;
+            break;
+        case PD_COL_P_VIEWS:
+        case PD_COL_P_LIKES:
+        case PD_COL_P_COMMENTS:
+        case PD_COL_P_COLLECTS:
+            if (pd_parse_uint(f->p, f->len, PD_COUNT_MAX, &v, &why) < 0)
+                goto bad;
+            switch (in->role[i]) {
+            case PD_COL_P_VIEWS: out->views = v; break;
+            case PD_COL_P_LIKES: out->likes = v; break;
+            case PD_COL_P_COMMENTS: out->comments = v; break;
+            default: out->collects = v; break;
+            }
+            break;
+        case PD_COL_P_TIME:
+            if (pd_instant_parse(f->p, f->len, &out->t, &why) < 0)
+                goto bad;
+            break;
+        case PD_COL_P_KIND:
+            if (f->len == 7 && memcmp(f->p, "organic", 7) == 0)
+                out->sponsored = 0;
+            else if (f->len == 9 && memcmp(f->p, "sponsored", 9) == 0)
+                out->sponsored = 1;
+            else {
+                why = "expected 'organic' or 'sponsored'";
+                goto bad;
+            }
+            break;
+        default: break;
+        }
+        continue;
+    bad:
+        pd_rows_bad_set(b, rec->line, (int)i, why, f->p, f->len);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- repeated creators ----------------------------------------------------------- */
+
+int pd_rows_duplicate_error(const pd_rows_input *in, uint64_t line, uint64_t first_line, int64_t id,
+                            pd_error *err)
+{
+    int col = in->col[PD_COL_C_ID];
+    return pd_error_set(err, PD_EINPUT,
+                        "%s:%llu: column %d (creator_id): duplicate creator_id %lld "
+                        "(first on line %llu)",
+                        in->path, (unsigned long long)line, col + 1, (long long)id,
+                        (unsigned long long)first_line);
+}
+
+void pd_rows_duplicates_skipped(FILE *diag, const pd_rows_input *in, uint64_t count, uint64_t line,
+                                int64_t id)
+{
+    fprintf(diag,
+            "%s: skipped %llu line%s repeating a creator_id (the first: line %llu "
+            "repeats creator_id %lld)\n",
+            in->path, (unsigned long long)count, count == 1 ? "" : "s", (unsigned long long)line,
+            (long long)id);
+}

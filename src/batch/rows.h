@@ -1,0 +1,141 @@
+/*
+ * rows.h - what creators.csv and posts.csv mean, one record at a time.
+ *
+ * Shared by every reader of the two files (the batch engine in dataset.c,
+ * the store's bulk import), so that they accept the same lines and refuse
+ * the others with the same words: opening a file and finding its columns by
+ * header name (pd_rows_open), checking and converting one record
+ * (pd_rows_creator, pd_rows_post), and describing a bad line the way the
+ * error messages and skip reports print it (pd_rows_describe).
+ *
+ * A pd_rows_input owns its descriptor and its column tables until
+ * pd_rows_close. Records come from a pd_csv_reader the caller runs over
+ * [data_start, size) of in->fd (several of them, in parallel, if it likes).
+ */
+#ifndef PD_ROWS_H
+#define PD_ROWS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "batch/csv.h"
+#include "core/error.h"
+#include "core/instant.h"
+
+/* What a column of the header is for. */
+enum pd_rows_role {
+    PD_COL_IGNORE = 0, /* an extra column nobody reads */
+    /* creators.csv */
+    PD_COL_C_ID,
+    PD_COL_C_HANDLE,
+    PD_COL_C_CATEGORY,
+    PD_COL_C_FOLLOWERS,
+    PD_COL_C_MCN,
+    /* posts.csv */
+    PD_COL_P_ID,
+    PD_COL_P_CREATOR,
+    PD_COL_P_TIME,
+    PD_COL_P_KIND,
+    PD_COL_P_VIEWS,
+    PD_COL_P_LIKES,
+    PD_COL_P_COMMENTS,
+    PD_COL_P_COLLECTS,
+    PD_COL_ROLES
+};
+
+typedef enum pd_rows_kind { PD_ROWS_CREATORS, PD_ROWS_POSTS } pd_rows_kind;
+
+/* One input file, its header understood. */
+typedef struct pd_rows_input {
+    const char *path; /* as given (not owned), for messages   */
+    const char *name; /* its base name, for progress labels   */
+    int fd;
+    uint64_t size;
+    uint64_t data_start;   /* first byte after the header record   */
+    uint64_t header_lines; /* lines the header spans (usually 1)   */
+    size_t ncols;
+    unsigned char *role;   /* ncols: an enum pd_rows_role each      */
+    char **colname;        /* ncols: the header's names, as written */
+    int col[PD_COL_ROLES]; /* the column of each role of the kind, -1 for the others */
+} pd_rows_input;
+
+/* Opens `path`, skips a UTF-8 byte order mark and reads the header: every
+ * column the kind needs must appear exactly once (any order, any case,
+ * spaces around names ignored); others are ignored. PD_EIO when the file
+ * cannot be opened or is not a regular file, PD_EINPUT for an empty file, a
+ * malformed header, a missing or repeated column, PD_ENOMEM. On failure
+ * nothing is left to close. */
+int pd_rows_open(pd_rows_input *in, const char *path, pd_rows_kind kind, pd_error *err);
+
+/* Closes the file and frees the tables. Safe on a closed input. */
+void pd_rows_close(pd_rows_input *in);
+
+/* The absolute line number of a record line counted from data_start
+ * (what a reader started at data_start reports). */
+static inline uint64_t pd_rows_line(const pd_rows_input *in, uint64_t rel_line)
+{
+    return 1 + in->header_lines + rel_line;
+}
+
+/* A bad line: the line (as the caller counts it), the field (0-based, or
+ * -1 when it is not about one field), a static reason and the offending
+ * value (cut to fit, control bytes shown as spaces). */
+typedef struct pd_rows_bad {
+    uint64_t line;
+    int field;
+    const char *why;
+    char value[48];
+} pd_rows_bad;
+
+/* Fills b. v may be NULL (no value shown). */
+void pd_rows_bad_set(pd_rows_bad *b, uint64_t line, int field, const char *why, const char *v,
+                     size_t vlen);
+
+/* What follows "FILE:LINE: " in a message: "column 4 (followers): negative:
+ * '-3'" when the fault is about a column, else the reason (and the value,
+ * if any). */
+void pd_rows_describe(const pd_rows_input *in, const pd_rows_bad *b, char *out, size_t cap);
+
+/* After pd_csv_next returned -1: fills b from the reader's fault (line
+ * relative to the reader) and returns PD_OK when it is a malformed line
+ * (which a caller may skip), or PD_EIO (a read error; b->value holds the
+ * system's reason) or PD_ENOMEM, which no caller may skip. */
+int pd_rows_fault(const pd_csv_reader *rd, pd_rows_bad *b);
+
+/* A record of creators.csv, checked. handle and category point into the
+ * reader's buffer (valid until its next call). */
+typedef struct pd_rows_creator {
+    int64_t id;         /* >= 1 */
+    uint64_t followers; /* <= PD_COUNT_MAX */
+    uint64_t mcn_id;    /* 0: none */
+    pd_csv_field handle, category;
+} pd_rows_creator;
+
+/* A record of posts.csv, checked. */
+typedef struct pd_rows_post {
+    uint64_t id, creator; /* >= 1, <= INT64_MAX */
+    pd_instant t;
+    int sponsored;
+    uint64_t views, likes, comments, collects; /* <= PD_COUNT_MAX */
+} pd_rows_post;
+
+/* Check and convert one record (rec->line is copied into b->line). 0, or
+ * -1 with b describing the first bad field in column order (or a wrong
+ * field count). */
+int pd_rows_creator_parse(const pd_rows_input *in, const pd_csv_record *rec, pd_rows_creator *out,
+                          pd_rows_bad *b);
+int pd_rows_post_parse(const pd_rows_input *in, const pd_csv_record *rec, pd_rows_post *out,
+                       pd_rows_bad *b);
+
+/* A repeated creator_id, as an error: "creators.csv:LINE: column N
+ * (creator_id): duplicate creator_id ID (first on line FIRST)". Returns
+ * PD_EINPUT. */
+int pd_rows_duplicate_error(const pd_rows_input *in, uint64_t line, uint64_t first_line, int64_t id,
+                            pd_error *err);
+
+/* The same, skipped: one line on diag counting them all, naming the first. */
+void pd_rows_duplicates_skipped(FILE *diag, const pd_rows_input *in, uint64_t count, uint64_t line,
+                                int64_t id);
+
+#endif

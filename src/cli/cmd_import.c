@@ -1,0 +1,184 @@
+/* cmd_import.c - `partnerd import` and `partnerd export`: the certification
+ * contract's two CSV files into the store and back out. The work is in
+ * store/store.h; this file reads the command line and prints the summary. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "core/num.h"
+#include "store/store.h"
+#include "util/atomic_file.h"
+
+static const char import_usage[] =
+    "Usage: partnerd import --db FILE --creators FILE --posts FILE [--skip-bad-lines]\n"
+    "                       [--quiet]\n"
+    "\n"
+    "Stores creators.csv and posts.csv (the formats `partnerd certify` reads, with\n"
+    "the same checks and messages) in the database, in one transaction: on any\n"
+    "error nothing is stored. The database is created and migrated when needed.\n"
+    "Existing creators are updated; a post id that exists is an error. Posts of\n"
+    "creators that are neither in creators.csv nor in the database are skipped and\n"
+    "counted.\n"
+    "\n"
+    "  --db FILE           the database file\n"
+    "  --creators FILE     creators.csv (creator_id,handle,category,followers,mcn_id)\n"
+    "  --posts FILE        posts.csv (post_id,creator_id,published_at,kind,views,...)\n"
+    "  --skip-bad-lines    count and report malformed lines instead of stopping\n"
+    "  --quiet             no progress line and no summary on stderr\n"
+    "\n"
+    "Exit status: 0 done, 1 bad input data, 2 usage, 3 file or database error,\n"
+    "4 out of memory.\n";
+
+static const char export_usage[] =
+    "Usage: partnerd export --db FILE --creators FILE --posts FILE\n"
+    "\n"
+    "Writes every creator and every post of the database as creators.csv and\n"
+    "posts.csv (the formats `partnerd import` and `partnerd certify` read), sorted\n"
+    "by id, from one consistent snapshot. Each file is written to a temporary file\n"
+    "and renamed when complete; \"-\" writes to standard output.\n"
+    "\n"
+    "  --db FILE           the database file (it must exist)\n"
+    "  --creators FILE     where to write creators.csv\n"
+    "  --posts FILE        where to write posts.csv\n"
+    "\n"
+    "Exit status: 0 done, 2 usage, 3 file or database error, 4 out of memory.\n";
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The options both commands share. */
+struct args {
+    const char *db, *creators, *posts;
+    int skip, quiet;
+};
+
+static int parse(const char *cmd, const char *usage, int with_import_opts, int argc, char **argv,
+                 struct args *a)
+{
+    static const struct option longopts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"creators", required_argument, NULL, 'c'},
+        {"posts", required_argument, NULL, 'p'},
+        {"skip-bad-lines", no_argument, NULL, 's'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int opt;
+    optind = 1;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'd': a->db = optarg; break;
+        case 'c': a->creators = optarg; break;
+        case 'p': a->posts = optarg; break;
+        case 's':
+        case 'q':
+            if (!with_import_opts)
+                return pd_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+            *(opt == 's' ? &a->skip : &a->quiet) = 1;
+            break;
+        case 'h': fputs(usage, stdout); return -1;
+        case ':': return pd_cli_usage_error(cmd, "%s needs a value", argv[optind - 1]);
+        default: return pd_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return pd_cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if (!a->db || !a->creators || !a->posts)
+        return pd_cli_usage_error(cmd, "missing %s",
+                                  !a->db         ? "--db"
+                                  : !a->creators ? "--creators"
+                                                 : "--posts");
+    return 0;
+}
+
+static int open_store(const char *cmd, const char *db, int create, pd_store **s)
+{
+    pd_error err = {0};
+    pd_store_options o = {.create = create, .migrate = create, .pool_size = 1};
+    if (pd_store_open(db, &o, s, &err))
+        return err.code == PD_EUSAGE ? pd_cli_usage_error(cmd, "%s", err.msg)
+                                     : pd_cli_fail(cmd, &err);
+    return 0;
+}
+
+int pd_cmd_import(int argc, char **argv)
+{
+    const char *cmd = "import";
+    struct args a = {0};
+    int rc = parse(cmd, import_usage, 1, argc, argv, &a);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    double start = now_seconds();
+    pd_store *s;
+    if ((rc = open_store(cmd, a.db, 1, &s)) != 0)
+        return rc;
+    pd_import_options o = {.creators_path = a.creators,
+                           .posts_path = a.posts,
+                           .skip_bad_lines = a.skip,
+                           .progress = !a.quiet};
+    pd_import_summary sum;
+    pd_error err = {0};
+    rc = pd_store_import_ex(s, &o, &sum, &err);
+    pd_store_close(s);
+    if (rc)
+        return pd_cli_fail(cmd, &err);
+    if (!a.quiet) {
+        double secs = now_seconds() - start;
+        char c[32], p[32], u[32], k[32], r[32];
+        pd_fmt_thousands(sum.creators, c);
+        pd_fmt_thousands(sum.posts, p);
+        pd_fmt_thousands(sum.posts_unknown_creator, u);
+        pd_fmt_thousands(sum.skipped_lines, k);
+        pd_fmt_thousands(secs > 0 ? (uint64_t)((double)sum.posts / secs) : 0, r);
+        fprintf(stderr,
+                "partnerd import: creators %s, posts %s, posts of unknown creators %s, "
+                "skipped bad lines %s, %.2f s (%s posts/s)\n",
+                c, p, u, k, secs, r);
+    }
+    return 0;
+}
+
+int pd_cmd_export(int argc, char **argv)
+{
+    const char *cmd = "export";
+    struct args a = {0};
+    int rc = parse(cmd, export_usage, 0, argc, argv, &a);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    if (strcmp(a.creators, "-") == 0 && strcmp(a.posts, "-") == 0)
+        return pd_cli_usage_error(cmd, "only one of --creators and --posts can be '-'");
+    pd_store *s;
+    if ((rc = open_store(cmd, a.db, 0, &s)) != 0)
+        return rc;
+    pd_error err = {0};
+    pd_outfile cf, pf;
+    rc = pd_outfile_open(&cf, a.creators, &err);
+    if (rc == PD_OK) {
+        rc = pd_outfile_open(&pf, a.posts, &err);
+        if (rc == PD_OK) {
+            rc = pd_store_export(s, cf.fp, pf.fp, &err);
+            /* Both files whole, or neither renamed into place. */
+            if (rc == PD_OK)
+                rc = pd_outfile_commit(&cf, &err);
+            else
+                pd_outfile_abort(&cf);
+            if (rc == PD_OK)
+                rc = pd_outfile_commit(&pf, &err);
+            else
+                pd_outfile_abort(&pf);
+        } else {
+            pd_outfile_abort(&cf);
+        }
+    }
+    pd_store_close(s);
+    return rc ? pd_cli_fail(cmd, &err) : 0;
+}

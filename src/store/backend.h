@@ -1,0 +1,109 @@
+/*
+ * backend.h - what a storage backend provides to store.c. Internal to
+ * src/store/: nothing outside includes it.
+ *
+ * store.c owns everything that does not depend on the database engine:
+ * reading the location, checking arguments (lengths, ranges, role links),
+ * reading and checking the CSV files of an import, writing those of an
+ * export. A backend (sqlite.c now, PostgreSQL later) fills a table of
+ * functions; its pd_store and pd_db structs begin with the header below, so
+ * store.c can dispatch without knowing them. The backend's functions may
+ * assume checked arguments.
+ *
+ * Bulk import: store.c opens a session (bulk_begin), which is one write
+ * transaction on one connection with whatever settings make a load fast;
+ * feeds it creators, then posts in batches; and ends it (bulk_end), which
+ * commits or rolls everything back and restores the settings.
+ */
+#ifndef PD_STORE_BACKEND_H
+#define PD_STORE_BACKEND_H
+
+#include "store/store.h"
+
+typedef struct pd_store_ops pd_store_ops;
+
+struct pd_store {
+    const pd_store_ops *ops;
+};
+
+struct pd_db {
+    const pd_store_ops *ops;
+};
+
+/* A bulk import session, defined by the backend. */
+typedef struct pd_bulk pd_bulk;
+
+struct pd_store_ops {
+    const char *name;
+    void (*close)(pd_store *s);
+    int (*migrate)(pd_store *s, int *applied, int *version, pd_error *err);
+    int (*acquire)(pd_store *s, pd_db **out, pd_error *err);
+    void (*release)(pd_store *s, pd_db *db);
+    int (*backup)(pd_store *s, const char *path, pd_error *err);
+
+    int (*begin)(pd_db *db, pd_error *err);
+    int (*commit)(pd_db *db, pd_error *err);
+    void (*rollback)(pd_db *db);
+
+    int (*user_add)(pd_db *db, pd_user *u, const char *hash, pd_error *err);
+    int (*user_by_name)(pd_db *db, const char *name, pd_user *u, char hash[PD_HASH_MAX],
+                        pd_error *err);
+    int (*user_by_id)(pd_db *db, int64_t id, pd_user *u, pd_error *err);
+    int (*user_list)(pd_db *db, int (*each)(void *ctx, const pd_user *u), void *ctx, pd_error *err);
+    int (*user_set_disabled)(pd_db *db, const char *name, int disabled, pd_error *err);
+    int (*token_add)(pd_db *db, const uint8_t hash[32], int64_t user_id, int64_t expires_at,
+                     pd_error *err);
+    int (*token_user)(pd_db *db, const uint8_t hash[32], int64_t now, pd_user *u, pd_error *err);
+    int (*token_delete)(pd_db *db, const uint8_t hash[32], pd_error *err);
+    int (*token_purge)(pd_db *db, int64_t now, int64_t *n, pd_error *err);
+    int (*brand_add)(pd_db *db, const char *name, int64_t *id, pd_error *err);
+    int (*mcn_add)(pd_db *db, int64_t id, const char *name, int64_t *out_id, pd_error *err);
+    int (*creator_put)(pd_db *db, const pd_creator_rec *c, int64_t at, pd_error *err);
+    int (*creator_get)(pd_db *db, int64_t id, pd_creator_rec *c, pd_error *err);
+    int (*followers_history)(pd_db *db, int64_t creator_id,
+                             int (*each)(void *ctx, int64_t at, uint64_t followers), void *ctx,
+                             pd_error *err);
+    int (*post_add)(pd_db *db, const pd_post_rec *p, pd_error *err);
+    int (*post_get)(pd_db *db, int64_t id, pd_post_rec *p, pd_error *err);
+    int (*post_set_metrics)(pd_db *db, int64_t id, uint64_t views, uint64_t likes,
+                            uint64_t comments, uint64_t collects, pd_post_rec *before,
+                            pd_error *err);
+
+    /* Every creator then every post, each in id order, from one consistent
+     * snapshot. A non-zero return of a callback stops the scan and is
+     * returned. */
+    int (*scan)(pd_store *s, int (*creator)(void *ctx, const pd_creator_rec *c),
+                int (*post)(void *ctx, const pd_post_rec *p), void *ctx, pd_error *err);
+
+    /* Starts an import session. */
+    int (*bulk_begin)(pd_store *s, pd_bulk **out, pd_error *err);
+    /* The ids of the creators already stored. */
+    int (*bulk_creator_ids)(pd_bulk *b, int (*each)(void *ctx, int64_t id), void *ctx,
+                            pd_error *err);
+    /* Makes sure an MCN of that id exists (named "MCN <id>" when new). */
+    int (*bulk_mcn)(pd_bulk *b, int64_t id, int64_t at, pd_error *err);
+    /* pd_db_creator_put without touching the bio of an existing creator. */
+    int (*bulk_creator)(pd_bulk *b, const pd_creator_rec *c, int64_t at, pd_error *err);
+    /* Inserts posts p[0..n) (creators known to exist). When a post id exists
+     * already: PD_ECONFLICT with *failed its index; the posts before it are
+     * stored, the ones after it not. */
+    int (*bulk_posts)(pd_bulk *b, const pd_post_rec *p, size_t n, size_t *failed, pd_error *err);
+    /* Commits (commit != 0) or rolls back, restores the connection and frees
+     * the session. The error is the commit's. */
+    int (*bulk_end)(pd_bulk *b, int commit, pd_error *err);
+};
+
+/* Opens a SQLite database file (see pd_store_open). */
+int pd_sqlite_open(const char *path, const pd_store_options *o, pd_store **out, pd_error *err);
+
+/* The SQLite schema, as migrations applied in order (migrations_sqlite.c). */
+typedef struct pd_migration {
+    int version;      /* 1, 2, ...: the position in the list */
+    const char *name; /* what it does, for `partnerd migrate` */
+    const char *sql;  /* DDL only: no values, nothing from outside */
+} pd_migration;
+
+extern const pd_migration pd_sqlite_migrations[];
+extern const size_t pd_sqlite_migration_count;
+
+#endif

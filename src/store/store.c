@@ -1,0 +1,1067 @@
+/* store.c - what store.h means whatever the database: the location, role
+ * names, the checks every argument gets before a backend sees it, and the
+ * CSV side of import and export (reading with the batch engine's reader and
+ * checks, writing the same formats). The backend (backend.h) only stores.
+ *
+ * Import reads creators.csv on the calling thread, then posts.csv on a
+ * second thread that parses and checks lines into batches while the calling
+ * thread stores the previous batches: a small ring of batches between them,
+ * so memory does not grow with the file. The posts of creators that are
+ * neither in the file nor in the store are counted and dropped here, which
+ * is why the backend may skip its per-row foreign key check. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "batch/csv.h"
+#include "batch/progress.h"
+#include "batch/rows.h"
+#include "core/num.h"
+#include "store/backend.h"
+
+#define READ_BUF (1u << 20)
+#define MAX_REPORTS 10   /* skipped lines reported per file, as certify does */
+#define BATCH_POSTS 8192 /* posts handed from the reading thread at once */
+#define RING 4           /* batches in flight */
+
+/* Callers may pass a NULL pd_error; backends may then still write one. */
+#define ERR_OR_LOCAL(err)                                                                          \
+    pd_error local_err_;                                                                           \
+    if (!(err))                                                                                    \
+    (err) = &local_err_
+
+/* ---- opening ------------------------------------------------------------------------ */
+
+int pd_store_open(const char *location, const pd_store_options *o, pd_store **out, pd_error *err)
+{
+    ERR_OR_LOCAL(err);
+    pd_store_options defaults = {0};
+    if (!o)
+        o = &defaults;
+    *out = NULL;
+    if (!location || !*location)
+        return pd_error_set(err, PD_EUSAGE, "no database given");
+    if (strncmp(location, "postgresql://", 13) == 0 || strncmp(location, "postgres://", 11) == 0)
+        return pd_error_set(err, PD_EUSAGE,
+                            "%s: PostgreSQL is not supported yet (give a SQLite file)", location);
+    const char *path = location;
+    if (strncmp(location, "sqlite:", 7) == 0)
+        path = location + 7;
+    if (!*path)
+        return pd_error_set(err, PD_EUSAGE, "%s: no file name", location);
+    if (strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0)
+        return pd_error_set(err, PD_EUSAGE,
+                            "%s: give the path of a database file (every connection of the "
+                            "pool must see the same database)",
+                            location);
+    return pd_sqlite_open(path, o, out, err);
+}
+
+void pd_store_close(pd_store *s)
+{
+    if (s)
+        s->ops->close(s);
+}
+
+int pd_store_migrate(pd_store *s, int *applied, int *version, pd_error *err)
+{
+    ERR_OR_LOCAL(err);
+    return s->ops->migrate(s, applied, version, err);
+}
+
+int pd_store_acquire(pd_store *s, pd_db **out, pd_error *err)
+{
+    ERR_OR_LOCAL(err);
+    return s->ops->acquire(s, out, err);
+}
+
+void pd_store_release(pd_store *s, pd_db *db)
+{
+    if (db)
+        s->ops->release(s, db);
+}
+
+int pd_db_begin(pd_db *db, pd_error *err)
+{
+    ERR_OR_LOCAL(err);
+    return db->ops->begin(db, err);
+}
+
+int pd_db_commit(pd_db *db, pd_error *err)
+{
+    ERR_OR_LOCAL(err);
+    return db->ops->commit(db, err);
+}
+
+void pd_db_rollback(pd_db *db)
+{
+    db->ops->rollback(db);
+}
+
+int pd_store_backup(pd_store *s, const char *path, pd_error *err)
+{
+    ERR_OR_LOCAL(err);
+    if (!path || !*path)
+        return pd_error_set(err, PD_EUSAGE, "no backup file given");
+    return s->ops->backup(s, path, err);
+}
+
+/* ---- roles ------------------------------------------------------------------------------ */
+
+static const char *const role_names[] = {
+    [PD_ROLE_OPERATOR] = "operator",
+    [PD_ROLE_BRAND] = "brand",
+    [PD_ROLE_CREATOR] = "creator",
+    [PD_ROLE_MCN] = "mcn",
+};
+
+const char *pd_role_name(pd_role r)
+{
+    return r >= PD_ROLE_OPERATOR && r <= PD_ROLE_MCN ? role_names[r] : NULL;
+}
+
+int pd_role_from_name(const char *name, pd_role *out)
+{
+    for (int r = PD_ROLE_OPERATOR; name && r <= PD_ROLE_MCN; r++)
+        if (strcmp(name, role_names[r]) == 0) {
+            *out = (pd_role)r;
+            return 0;
+        }
+    return -1;
+}
+
+/* ---- argument checks ----------------------------------------------------------------- */
+
+/* Length of the valid UTF-8 prefix of s[0..n). */
+static size_t utf8_valid(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i];
+        size_t len;
+        unsigned min;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if ((c & 0xE0) == 0xC0) {
+            len = 2, min = 0x80, c &= 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+            len = 3, min = 0x800, c &= 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+            len = 4, min = 0x10000, c &= 0x07;
+        } else {
+            return i;
+        }
+        if (n - i < len)
+            return i;
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return i;
+            c = c << 6 | (s[i + k] & 0x3F);
+        }
+        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+            return i;
+        i += len;
+    }
+    return n;
+}
+
+/* Why text s[0..n) cannot be stored in a field of `cap` bytes (with its
+ * NUL), or NULL when it can. Control characters are refused only where
+ * a name is expected (no_controls). */
+static const char *text_problem(const char *s, size_t n, size_t cap, int no_controls)
+{
+    if (n >= cap)
+        return cap == 64     ? "longer than 63 bytes"
+               : cap == 128  ? "longer than 127 bytes"
+               : cap == 1024 ? "longer than 1023 bytes"
+                             : "too long";
+    if (memchr(s, '\0', n))
+        return "contains a NUL byte";
+    if (utf8_valid((const unsigned char *)s, n) != n)
+        return "not valid UTF-8";
+    if (no_controls)
+        for (size_t i = 0; i < n; i++)
+            if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+                return "contains a control character";
+    return NULL;
+}
+
+/* A name (user, brand, MCN): 1 to 63 bytes of UTF-8 without control
+ * characters. */
+static int check_name(const char *what, const char *s, pd_error *err)
+{
+    if (!s || !*s)
+        return pd_error_set(err, PD_EINPUT, "%s: empty", what);
+    const char *why = text_problem(s, strnlen(s, PD_NAME_MAX), PD_NAME_MAX, 1);
+    return why ? pd_error_set(err, PD_EINPUT, "%s: %s", what, why) : PD_OK;
+}
+
+/* A string field of a record: NUL-terminated inside its array, UTF-8. */
+static int check_field(const char *what, const char *s, size_t cap, pd_error *err)
+{
+    size_t n = strnlen(s, cap);
+    const char *why = n == cap ? "not terminated" : text_problem(s, n, cap, 0);
+    return why ? pd_error_set(err, PD_EINPUT, "%s: %s", what, why) : PD_OK;
+}
+
+static int check_count(const char *what, uint64_t v, pd_error *err)
+{
+    return v > PD_COUNT_MAX
+               ? pd_error_set(err, PD_EINPUT, "%s: %llu is over the largest count (10^15)", what,
+                              (unsigned long long)v)
+               : PD_OK;
+}
+
+static int check_id(const char *what, int64_t id, pd_error *err)
+{
+    return id < 1 ? pd_error_set(err, PD_EINPUT, "%s: %lld is not an id (1 or more)", what,
+                                 (long long)id)
+                  : PD_OK;
+}
+
+/* ---- accounts ----------------------------------------------------------------------------- */
+
+int pd_db_user_add(pd_db *db, pd_user *u, const char *password_hash, pd_error *err)
+{
+    ERR_OR_LOCAL(err);
+    int rc = check_name("user name", u->name, err);
+    if (rc)
+        return rc;
+    const char *role = pd_role_name(u->role);
+    if (!role)
+        return pd_error_set(err, PD_EINPUT, "unknown role %d", (int)u->role);
+    if (!password_hash || !*password_hash)
+        return pd_error_set(err, PD_EINPUT, "password hash: empty");
+    if (strnlen(password_hash, PD_HASH_MAX) >= PD_HASH_MAX)
+        return pd_error_set(err, PD_EINPUT, "password hash: longer than %d bytes", PD_HASH_MAX - 1);
+    if (u->brand_id < 0 || u->creator_id < 0 || u->mcn_id < 0)
+        return pd_error_set(err, PD_EINPUT, "a negative id");
+    /* Each role has exactly its own link. */
+    struct {
+        pd_role role;
+        int64_t id;
+        const char *what;
+    } links[] = {{PD_ROLE_BRAND, u->brand_id, "brand"},
+                 {PD_ROLE_CREATOR, u->creator_id, "creator"},
+                 {PD_ROLE_MCN, u->mcn_id, "MCN"}};
+    for (size_t i = 0; i < 3; i++) {
+        if (u->role == links[i].role && !links[i].id)
+            return pd_error_set(err, PD_EINPUT, "a user of role %s needs a %s", role,
+                                links[i].what);
+        if (u->role != links[i].role && links[i].id)
+            return pd_error_set(err, PD_EINPUT, "a user of role %s has no %s", role, links[i].what);
+    }
+    return db->ops->user_add(db, u, password_hash, err);
+}
+
+int pd_db_user_by_name(pd_db *db, const char *name, pd_user *u, char hash[PD_HASH_MAX],
+                       pd_error *err)
+{
+    ERR_OR_LOCAL(err);
+    if (!name || strnlen(name, PD_NAME_MAX) >= PD_NAME_MAX)
+        return pd_error_set(err, PD_ENOTFOUND, "no such user");
+    return db->ops->user_by_name(db, name, u, hash, err);
+}
+
+int pd_db_user_by_id(pd_db *db, int64_t id, pd_user *u, pd_error *err)
+{
+    ERR_OR_LOCAL(err);
+    return db->ops->user_by_id(db, id, u, err);
+}
+
+int pd_db_user_list(pd_db *db, int (*each)(void *ctx, const pd_user *u), void *ctx, pd_error *err)
+{
+    ERR_OR_LOCAL(err);
+    return db->ops->user_list(db, each, ctx, err);
+}
+
+int pd_db_user_set_disabled(pd_db *db, const char *name, int disabled, pd_error *err)
+{
+    ERR_OR_LOCAL(err);
+    if (!name || strnlen(name, PD_NAME_MAX) >= PD_NAME_MAX)
+        return pd_error_set(err, PD_ENOTFOUND, "no such user");
+    return db->ops->user_set_disabled(db, name, disabled ? 1 : 0, err);
+}
+
+int pd_db_token_add(pd_db *db, const uint8_t hash[32], int64_t user_id, int64_t expires_at,
+                    pd_error *err)
+{
+    ERR_OR_LOCAL(err);
+    int rc = check_id("user", user_id, err);
+    return rc ? rc : db->ops->token_add(db, hash, user_id, expires_at, err);
+}
+
+int pd_db_token_user(pd_db *db, const uint8_t hash[32], int64_t now, pd_user *u, pd_error *err)
+{
+    ERR_OR_LOCAL(err);
+    return db->ops->token_user(db, hash, now, u, err);
+}
+
+int pd_db_token_delete(pd_db *db, const uint8_t hash[32], pd_error *err)
+{
+    ERR_OR_LOCAL(err);
+    return db->ops->token_delete(db, hash, err);
+}
+
+int pd_db_token_purge(pd_db *db, int64_t now, int64_t *n, pd_error *err)
+{
+    ERR_OR_LOCAL(err);
+    return db->ops->token_purge(db, now, n, err);
+}
+
+/* ---- brands and MCNs ------------------------------------------------------------------------ */
+
+int pd_db_brand_add(pd_db *db, const char *name, int64_t *id, pd_error *err)
+{
+    ERR_OR_LOCAL(err);
+    int rc = check_name("brand name", name, err);
+    return rc ? rc : db->ops->brand_add(db, name, id, err);
+}
+
+int pd_db_mcn_add(pd_db *db, int64_t id, const char *name, int64_t *out_id, pd_error *err)
+{
+    ERR_OR_LOCAL(err);
+    if (id < 0)
+        return check_id("MCN", id, err);
+    int rc = check_name("MCN name", name, err);
+    return rc ? rc : db->ops->mcn_add(db, id, name, out_id, err);
+}
+
+/* ---- creators and posts ---------------------------------------------------------------------- */
+
+static int check_creator(const pd_creator_rec *c, pd_error *err)
+{
+    int rc = check_id("creator", c->id, err);
+    if (!rc)
+        rc = check_field("handle", c->handle, sizeof c->handle, err);
+    if (!rc)
+        rc = check_field("category", c->category, sizeof c->category, err);
+    if (!rc)
+        rc = check_field("bio", c->bio, sizeof c->bio, err);
+    if (!rc)
+        rc = check_count("followers", c->followers, err);
+    if (!rc && c->mcn_id < 0)
+        rc = check_id("MCN", c->mcn_id, err);
+    return rc;
+}
+
+int pd_db_creator_put(pd_db *db, const pd_creator_rec *c, int64_t at, pd_error *err)
+{
+    ERR_OR_LOCAL(err);
+    int rc = check_creator(c, err);
+    return rc ? rc : db->ops->creator_put(db, c, at, err);
+}
+
+int pd_db_creator_get(pd_db *db, int64_t id, pd_creator_rec *c, pd_error *err)
+{
+    ERR_OR_LOCAL(err);
+    return db->ops->creator_get(db, id, c, err);
+}
+
+int pd_db_followers_history(pd_db *db, int64_t creator_id,
+                            int (*each)(void *ctx, int64_t at, uint64_t followers), void *ctx,
+                            pd_error *err)
+{
+    ERR_OR_LOCAL(err);
+    return db->ops->followers_history(db, creator_id, each, ctx, err);
+}
+
+static int check_counts(uint64_t views, uint64_t likes, uint64_t comments, uint64_t collects,
+                        pd_error *err)
+{
+    int rc = check_count("views", views, err);
+    if (!rc)
+        rc = check_count("likes", likes, err);
+    if (!rc)
+        rc = check_count("comments", comments, err);
+    if (!rc)
+        rc = check_count("collects", collects, err);
+    return rc;
+}
+
+int pd_db_post_add(pd_db *db, const pd_post_rec *p, pd_error *err)
+{
+    ERR_OR_LOCAL(err);
+    int rc = check_id("post", p->id, err);
+    if (!rc)
+        rc = check_id("creator", p->creator_id, err);
+    if (!rc && (p->published_at.nsec < 0 || p->published_at.nsec > 999999999))
+        rc = pd_error_set(err, PD_EINPUT, "published_at: nanoseconds out of range");
+    if (!rc && p->sponsored != 0 && p->sponsored != 1)
+        rc = pd_error_set(err, PD_EINPUT, "sponsored: 0 or 1");
+    if (!rc)
+        rc = check_counts(p->views, p->likes, p->comments, p->collects, err);
+    return rc ? rc : db->ops->post_add(db, p, err);
+}
+
+int pd_db_post_get(pd_db *db, int64_t id, pd_post_rec *p, pd_error *err)
+{
+    ERR_OR_LOCAL(err);
+    return db->ops->post_get(db, id, p, err);
+}
+
+int pd_db_post_set_metrics(pd_db *db, int64_t id, uint64_t views, uint64_t likes, uint64_t comments,
+                           uint64_t collects, pd_post_rec *before, pd_error *err)
+{
+    ERR_OR_LOCAL(err);
+    int rc = check_counts(views, likes, comments, collects, err);
+    return rc ? rc
+              : db->ops->post_set_metrics(db, id, views, likes, comments, collects, before, err);
+}
+
+/* ---- import: a set of ids ----------------------------------------------------------------------
+ */
+
+/* creator_id -> the line of creators.csv that set it (0: stored before).
+ * Open addressing; key and value side by side, one cache line a probe. */
+struct idslot {
+    int64_t key; /* 0: empty (ids are >= 1) */
+    uint64_t line;
+};
+
+struct idmap {
+    struct idslot *slot;
+    size_t n, mask;
+};
+
+static inline uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    return x;
+}
+
+static void idmap_free(struct idmap *m)
+{
+    free(m->slot);
+    memset(m, 0, sizeof *m);
+}
+
+/* The slot of id: where it is, or the empty one where it would go. */
+static inline size_t idmap_slot(const struct idmap *m, int64_t id)
+{
+    size_t h = mix64((uint64_t)id) & m->mask;
+    while (m->slot[h].key && m->slot[h].key != id)
+        h = (h + 1) & m->mask;
+    return h;
+}
+
+static int idmap_grow(struct idmap *m)
+{
+    size_t cap = m->mask ? (m->mask + 1) * 2 : 1024;
+    struct idmap g = {calloc(cap, sizeof *g.slot), m->n, cap - 1};
+    if (!g.slot)
+        return -1;
+    for (size_t i = 0; m->mask && i <= m->mask; i++)
+        if (m->slot[i].key)
+            g.slot[idmap_slot(&g, m->slot[i].key)] = m->slot[i];
+    idmap_free(m);
+    *m = g;
+    return 0;
+}
+
+/* Finds id; when absent, adds it with `line` and returns NULL. Returns the
+ * stored line of a present id. *oom on allocation failure. */
+static uint64_t *idmap_put(struct idmap *m, int64_t id, uint64_t line, int *oom)
+{
+    if ((m->n + 1) * 2 > m->mask && idmap_grow(m) < 0) {
+        *oom = 1;
+        return NULL;
+    }
+    size_t h = idmap_slot(m, id);
+    if (m->slot[h].key)
+        return &m->slot[h].line;
+    m->slot[h].key = id;
+    m->slot[h].line = line;
+    m->n++;
+    return NULL;
+}
+
+static inline int idmap_has(const struct idmap *m, int64_t id)
+{
+    return m->mask && m->slot[idmap_slot(m, id)].key == id;
+}
+
+static int idmap_add_stored(void *ctx, int64_t id)
+{
+    int oom = 0;
+    idmap_put(ctx, id, 0, &oom);
+    return oom ? PD_ENOMEM : 0;
+}
+
+/* ---- import: skipped lines
+ * ------------------------------------------------------------------------ */
+
+/* The first skipped lines of one kind (room for two kinds merged). */
+struct reports {
+    pd_rows_bad b[2 * MAX_REPORTS];
+    size_t n;
+    uint64_t skipped;
+};
+
+static void reports_add(struct reports *r, const pd_rows_bad *b)
+{
+    if (r->n < MAX_REPORTS)
+        r->b[r->n++] = *b;
+    r->skipped++;
+}
+
+static int bad_line_cmp(const void *a, const void *b)
+{
+    const pd_rows_bad *x = a, *y = b;
+    return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* Prints the skipped lines of one file as certify does: the first ten
+ * (lines absolute), then how many more. */
+static void reports_print(FILE *diag, const pd_rows_input *in, struct reports *r)
+{
+    qsort(r->b, r->n, sizeof r->b[0], bad_line_cmp);
+    char what[PD_ERROR_MSG_MAX];
+    size_t printed = 0;
+    for (; printed < r->n && printed < MAX_REPORTS; printed++) {
+        pd_rows_describe(in, &r->b[printed], what, sizeof what);
+        fprintf(diag, "%s:%llu: skipped: %s\n", in->path, (unsigned long long)r->b[printed].line,
+                what);
+    }
+    if (r->skipped > printed)
+        fprintf(diag, "%s: ... and %llu more skipped lines\n", in->path,
+                (unsigned long long)(r->skipped - printed));
+}
+
+/* The error for a bad line (line absolute). */
+static int bad_line_error(const pd_rows_input *in, const pd_rows_bad *b, pd_code code,
+                          pd_error *err)
+{
+    char what[PD_ERROR_MSG_MAX];
+    pd_rows_describe(in, b, what, sizeof what);
+    return pd_error_set(err, code, "%s:%llu: %s", in->path, (unsigned long long)b->line, what);
+}
+
+/* ---- import: progress
+ * ------------------------------------------------------------------------------- */
+
+struct progress_src {
+    pd_csv_reader *rd;
+    _Atomic uint64_t rows;
+};
+
+static void progress_poll(void *ctx, uint64_t *bytes, uint64_t *rows)
+{
+    struct progress_src *p = ctx;
+    *bytes = atomic_load_explicit(&p->rd->bytes_read, memory_order_relaxed);
+    *rows = atomic_load_explicit(&p->rows, memory_order_relaxed);
+}
+
+/* ---- import: creators
+ * ------------------------------------------------------------------------------ */
+
+struct import {
+    pd_store *s;
+    const pd_import_options *o;
+    FILE *diag;
+    pd_bulk *bulk;
+    int64_t at;
+    struct idmap creators;
+    struct idmap mcns;
+    pd_import_summary *sum;
+};
+
+/* Copies a checked text field into a record's array, or says why not. */
+static int put_text(char *dst, size_t cap, const pd_csv_field *f, const char **why)
+{
+    if ((*why = text_problem(f->p, f->len, cap, 0)) != NULL)
+        return -1;
+    memcpy(dst, f->p, f->len);
+    dst[f->len] = '\0';
+    return 0;
+}
+
+static int import_creators(struct import *im, const pd_rows_input *in, pd_error *err)
+{
+    pd_csv_reader rd;
+    int rc = pd_csv_reader_init(&rd, in->fd, in->data_start, UINT64_MAX, in->size, READ_BUF, err);
+    if (rc)
+        return rc;
+    struct progress_src ps = {.rd = &rd};
+    pd_progress *pg =
+        pd_progress_start(im->o->progress, in->name, in->size - in->data_start, progress_poll, &ps);
+    struct reports rep = {0};
+    uint64_t dups = 0, dup_line = 0, dup_first = 0;
+    int64_t dup_id = 0;
+    pd_creator_rec *c = calloc(1, sizeof *c);
+    if (!c)
+        rc = pd_error_set(err, PD_ENOMEM, "out of memory");
+    while (rc == PD_OK) {
+        pd_csv_record rec;
+        pd_rows_creator row;
+        pd_rows_bad b;
+        int r = pd_csv_next(&rd, &rec);
+        if (r == 0)
+            break;
+        if (r < 0) {
+            pd_code code = (pd_code)pd_rows_fault(&rd, &b);
+            b.line = pd_rows_line(in, b.line);
+            if (code != PD_OK || !im->o->skip_bad_lines) {
+                rc = bad_line_error(in, &b, code ? code : PD_EINPUT, err);
+                break;
+            }
+            reports_add(&rep, &b);
+            continue;
+        }
+        const char *why = NULL;
+        int field = -1;
+        pd_csv_field fv = {0};
+        if (pd_rows_creator_parse(in, &rec, &row, &b) == 0) {
+            /* What the store's records can hold, which certify does not ask.
+             * (Every other field of *c is set below; bio stays empty.) */
+            if (put_text(c->handle, sizeof c->handle, &row.handle, &why) < 0) {
+                field = in->col[PD_COL_C_HANDLE];
+                fv = row.handle;
+            } else if (put_text(c->category, sizeof c->category, &row.category, &why) < 0) {
+                field = in->col[PD_COL_C_CATEGORY];
+                fv = row.category;
+            }
+            if (why)
+                pd_rows_bad_set(&b, rec.line, field, why, fv.p, fv.len);
+        } else {
+            why = b.why;
+        }
+        if (why) {
+            b.line = pd_rows_line(in, b.line);
+            if (!im->o->skip_bad_lines) {
+                rc = bad_line_error(in, &b, PD_EINPUT, err);
+                break;
+            }
+            reports_add(&rep, &b);
+            continue;
+        }
+        uint64_t line = pd_rows_line(in, rec.line);
+        int oom = 0;
+        uint64_t *seen = idmap_put(&im->creators, row.id, line, &oom);
+        if (oom) {
+            rc = pd_error_set(err, PD_ENOMEM, "out of memory for creator ids");
+            break;
+        }
+        if (seen && *seen) {
+            /* Reported once the whole file is read, as certify does. */
+            if (!dups++) {
+                dup_line = line;
+                dup_first = *seen;
+                dup_id = row.id;
+            }
+            continue;
+        }
+        if (seen)
+            *seen = line; /* stored before: now updated from this line */
+        if (row.mcn_id && !idmap_put(&im->mcns, (int64_t)row.mcn_id, 1, &oom)) {
+            if (oom) {
+                rc = pd_error_set(err, PD_ENOMEM, "out of memory for MCN ids");
+                break;
+            }
+            if ((rc = im->s->ops->bulk_mcn(im->bulk, (int64_t)row.mcn_id, im->at, err)) != PD_OK)
+                break;
+        }
+        c->id = row.id;
+        c->followers = row.followers;
+        c->mcn_id = (int64_t)row.mcn_id;
+        if ((rc = im->s->ops->bulk_creator(im->bulk, c, im->at, err)) != PD_OK) {
+            pd_error_prefix(err, "%s:%llu", in->path, (unsigned long long)line);
+            break;
+        }
+        im->sum->creators++;
+        atomic_store_explicit(&ps.rows, im->sum->creators, memory_order_relaxed);
+    }
+    pd_progress_stop(pg);
+    free(c);
+    pd_csv_reader_free(&rd);
+    if (rc == PD_OK && dups && !im->o->skip_bad_lines)
+        rc = pd_rows_duplicate_error(in, dup_line, dup_first, dup_id, err);
+    if (rc == PD_OK) {
+        reports_print(im->diag, in, &rep);
+        if (dups)
+            pd_rows_duplicates_skipped(im->diag, in, dups, dup_line, dup_id);
+        im->sum->skipped_lines += rep.skipped + dups;
+    }
+    return rc;
+}
+
+/* ---- import: posts
+ * ------------------------------------------------------------------------------------- */
+
+struct batch {
+    pd_post_rec *p;
+    uint64_t *line;
+    size_t n;
+};
+
+struct posts_pipe {
+    struct import *im;
+    const pd_rows_input *in;
+    pd_csv_reader rd;
+    struct progress_src ps;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct batch ring[RING];
+    size_t r, w, count; /* full batches: ring[r % RING] .. ring[(r + count - 1) % RING] */
+    int finished;       /* the reader is done (ok or not) */
+    atomic_int stop;    /* the writer failed: the reader stops */
+    /* the reader's results */
+    int failed;
+    pd_code code;
+    pd_rows_bad bad;
+    struct reports rep;
+    uint64_t unknown;
+    /* the writer's: posts whose id was taken */
+    struct reports dup_rep;
+};
+
+/* The reader's next free batch, or NULL when the writer stopped. */
+static struct batch *pipe_take_free(struct posts_pipe *pp)
+{
+    pthread_mutex_lock(&pp->mu);
+    while (pp->count == RING && !atomic_load(&pp->stop))
+        pthread_cond_wait(&pp->cv, &pp->mu);
+    struct batch *b = atomic_load(&pp->stop) ? NULL : &pp->ring[pp->w % RING];
+    pthread_mutex_unlock(&pp->mu);
+    if (b)
+        b->n = 0;
+    return b;
+}
+
+static void pipe_put_full(struct posts_pipe *pp)
+{
+    pthread_mutex_lock(&pp->mu);
+    pp->w++;
+    pp->count++;
+    pthread_cond_broadcast(&pp->cv);
+    pthread_mutex_unlock(&pp->mu);
+}
+
+static void *posts_reader(void *arg)
+{
+    struct posts_pipe *pp = arg;
+    const pd_rows_input *in = pp->in;
+    const struct import *im = pp->im;
+    struct batch *b = pipe_take_free(pp);
+    pd_csv_record rec;
+    pd_rows_post row;
+    pd_rows_bad bad;
+    while (b) {
+        int r = pd_csv_next(&pp->rd, &rec);
+        if (r == 0)
+            break;
+        int ok = r > 0 && pd_rows_post_parse(in, &rec, &row, &bad) == 0;
+        if (!ok) {
+            pd_code code = r < 0 ? (pd_code)pd_rows_fault(&pp->rd, &bad) : PD_OK;
+            bad.line = pd_rows_line(in, bad.line);
+            if (code != PD_OK || !im->o->skip_bad_lines) {
+                pp->failed = 1;
+                pp->code = code ? code : PD_EINPUT;
+                pp->bad = bad;
+                break;
+            }
+            reports_add(&pp->rep, &bad);
+            continue;
+        }
+        if (!idmap_has(&im->creators, (int64_t)row.creator)) {
+            pp->unknown++;
+            continue;
+        }
+        pd_post_rec *p = &b->p[b->n];
+        p->id = (int64_t)row.id;
+        p->creator_id = (int64_t)row.creator;
+        p->published_at = row.t;
+        p->sponsored = row.sponsored;
+        p->views = row.views;
+        p->likes = row.likes;
+        p->comments = row.comments;
+        p->collects = row.collects;
+        b->line[b->n] = pd_rows_line(in, rec.line);
+        if (++b->n == BATCH_POSTS) {
+            pipe_put_full(pp);
+            b = pipe_take_free(pp);
+        }
+    }
+    if (b && b->n)
+        pipe_put_full(pp);
+    pthread_mutex_lock(&pp->mu);
+    pp->finished = 1;
+    pthread_cond_broadcast(&pp->cv);
+    pthread_mutex_unlock(&pp->mu);
+    return NULL;
+}
+
+/* Stores one batch; a duplicate post id is a bad line (skipped or not). */
+static int store_batch(struct posts_pipe *pp, const struct batch *b, pd_error *err)
+{
+    struct import *im = pp->im;
+    size_t i = 0;
+    while (i < b->n) {
+        size_t failed = SIZE_MAX;
+        int rc = im->s->ops->bulk_posts(im->bulk, b->p + i, b->n - i, &failed, err);
+        if (rc == PD_OK) {
+            im->sum->posts += b->n - i;
+            break;
+        }
+        if (rc != PD_ECONFLICT || failed == SIZE_MAX)
+            return rc;
+        im->sum->posts += failed;
+        i += failed;
+        char id[24];
+        size_t len = pd_fmt_u64((uint64_t)b->p[i].id, id);
+        pd_rows_bad bad;
+        pd_rows_bad_set(&bad, b->line[i], pp->in->col[PD_COL_P_ID],
+                        "duplicate post_id (stored already, or earlier in the file)", id, len);
+        if (!im->o->skip_bad_lines)
+            return bad_line_error(pp->in, &bad, PD_EINPUT, err);
+        reports_add(&pp->dup_rep, &bad);
+        i++;
+    }
+    atomic_store_explicit(&pp->ps.rows, im->sum->posts, memory_order_relaxed);
+    return PD_OK;
+}
+
+static int import_posts(struct import *im, const pd_rows_input *in, pd_error *err)
+{
+    struct posts_pipe *pp = calloc(1, sizeof *pp);
+    if (!pp)
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    pp->im = im;
+    pp->in = in;
+    int rc =
+        pd_csv_reader_init(&pp->rd, in->fd, in->data_start, UINT64_MAX, in->size, READ_BUF, err);
+    if (rc) {
+        free(pp);
+        return rc;
+    }
+    pp->ps.rd = &pp->rd;
+    for (size_t i = 0; i < RING && rc == PD_OK; i++) {
+        pp->ring[i].p = malloc(BATCH_POSTS * sizeof *pp->ring[i].p);
+        pp->ring[i].line = malloc(BATCH_POSTS * sizeof *pp->ring[i].line);
+        if (!pp->ring[i].p || !pp->ring[i].line)
+            rc = pd_error_set(err, PD_ENOMEM, "out of memory");
+    }
+    pthread_t th;
+    int started = 0;
+    if (rc == PD_OK) {
+        pthread_mutex_init(&pp->mu, NULL);
+        pthread_cond_init(&pp->cv, NULL);
+        if (pthread_create(&th, NULL, posts_reader, pp) == 0) {
+            started = 1;
+        } else {
+            rc = pd_error_set(err, PD_ENOMEM, "cannot start a thread");
+            pthread_mutex_destroy(&pp->mu);
+            pthread_cond_destroy(&pp->cv);
+        }
+    }
+    pd_progress *pg = started ? pd_progress_start(im->o->progress, in->name,
+                                                  in->size - in->data_start, progress_poll, &pp->ps)
+                              : NULL;
+    while (started) {
+        pthread_mutex_lock(&pp->mu);
+        while (pp->count == 0 && !pp->finished)
+            pthread_cond_wait(&pp->cv, &pp->mu);
+        int empty = pp->count == 0;
+        struct batch *b = &pp->ring[pp->r % RING];
+        pthread_mutex_unlock(&pp->mu);
+        if (empty)
+            break; /* finished, and nothing left */
+        rc = store_batch(pp, b, err);
+        pthread_mutex_lock(&pp->mu);
+        pp->r++;
+        pp->count--;
+        if (rc)
+            atomic_store(&pp->stop, 1);
+        pthread_cond_broadcast(&pp->cv);
+        pthread_mutex_unlock(&pp->mu);
+        if (rc)
+            break;
+    }
+    if (started) {
+        pthread_join(th, NULL);
+        pd_progress_stop(pg);
+        pthread_mutex_destroy(&pp->mu);
+        pthread_cond_destroy(&pp->cv);
+    }
+    /* Every post before the reader's bad line was stored first: a writer's
+     * error (an earlier line) wins. */
+    if (rc == PD_OK && pp->failed)
+        rc = bad_line_error(in, &pp->bad, pp->code, err);
+    if (rc == PD_OK) {
+        /* One report for the file: the reader's bad lines and the writer's
+         * taken ids, in line order, the first ten. */
+        for (size_t i = 0; i < pp->dup_rep.n; i++)
+            pp->rep.b[pp->rep.n++] = pp->dup_rep.b[i];
+        pp->rep.skipped += pp->dup_rep.skipped;
+        im->sum->posts_unknown_creator = pp->unknown;
+        im->sum->skipped_lines += pp->rep.skipped;
+        reports_print(im->diag, in, &pp->rep);
+    }
+    for (size_t i = 0; i < RING; i++) {
+        free(pp->ring[i].p);
+        free(pp->ring[i].line);
+    }
+    pd_csv_reader_free(&pp->rd);
+    free(pp);
+    return rc;
+}
+
+int pd_store_import_ex(pd_store *s, const pd_import_options *o, pd_import_summary *sum,
+                       pd_error *err)
+{
+    ERR_OR_LOCAL(err);
+    pd_import_summary local_sum;
+    if (!sum)
+        sum = &local_sum;
+    memset(sum, 0, sizeof *sum);
+    if (!o->creators_path || !o->posts_path)
+        return pd_error_set(err, PD_EUSAGE, "both the creators and the posts file are needed");
+    struct import im = {
+        .s = s, .o = o, .diag = o->diag ? o->diag : stderr, .sum = sum, .at = (int64_t)time(NULL)};
+    /* Both headers first: a wrong file is found before the database is. */
+    pd_rows_input cin, pin;
+    int rc = pd_rows_open(&cin, o->creators_path, PD_ROWS_CREATORS, err);
+    if (rc)
+        return rc;
+    rc = pd_rows_open(&pin, o->posts_path, PD_ROWS_POSTS, err);
+    if (rc) {
+        pd_rows_close(&cin);
+        return rc;
+    }
+    rc = s->ops->bulk_begin(s, &im.bulk, err);
+    if (rc == PD_OK) {
+        rc = s->ops->bulk_creator_ids(im.bulk, idmap_add_stored, &im.creators, err);
+        if (rc == PD_OK)
+            rc = import_creators(&im, &cin, err);
+        if (rc == PD_OK)
+            rc = import_posts(&im, &pin, err);
+        /* The commit, or the rollback that leaves the store as it was. */
+        pd_error end_err = {0};
+        int end = s->ops->bulk_end(im.bulk, rc == PD_OK, rc == PD_OK ? err : &end_err);
+        if (rc == PD_OK)
+            rc = end;
+    }
+    if (rc != PD_OK) {
+        pd_import_summary none = {0};
+        *sum = none;
+    }
+    idmap_free(&im.creators);
+    idmap_free(&im.mcns);
+    pd_rows_close(&cin);
+    pd_rows_close(&pin);
+    return rc;
+}
+
+int pd_store_import(pd_store *s, const char *creators_csv, const char *posts_csv,
+                    int skip_bad_lines, pd_import_summary *sum, pd_error *err)
+{
+    pd_import_options o = {
+        .creators_path = creators_csv, .posts_path = posts_csv, .skip_bad_lines = skip_bad_lines};
+    return pd_store_import_ex(s, &o, sum, err);
+}
+
+/* ---- export
+ * ------------------------------------------------------------------------------------------ */
+
+struct exporter {
+    FILE *creators, *posts;
+    int write_failed;
+    char line[1024 + 2 * (PD_HANDLE_MAX + PD_CATEGORY_MAX)];
+};
+
+/* Appends a text field as RFC 4180 wants it: quoted, quotes doubled, when
+ * it holds a comma, a quote or a line break (as gen writes them). */
+static char *put_field(char *p, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        size_t n = strlen(s);
+        memcpy(p, s, n);
+        return p + n;
+    }
+    *p++ = '"';
+    for (; *s; s++) {
+        if (*s == '"')
+            *p++ = '"';
+        *p++ = *s;
+    }
+    *p++ = '"';
+    return p;
+}
+
+static int export_creator(void *ctx, const pd_creator_rec *c)
+{
+    struct exporter *x = ctx;
+    char *p = x->line;
+    p += pd_fmt_u64((uint64_t)c->id, p);
+    *p++ = ',';
+    p = put_field(p, c->handle);
+    *p++ = ',';
+    p = put_field(p, c->category);
+    *p++ = ',';
+    p += pd_fmt_u64(c->followers, p);
+    *p++ = ',';
+    if (c->mcn_id)
+        p += pd_fmt_u64((uint64_t)c->mcn_id, p);
+    *p++ = '\n';
+    size_t n = (size_t)(p - x->line);
+    if (fwrite(x->line, 1, n, x->creators) == n)
+        return 0;
+    x->write_failed = 1;
+    return PD_EIO;
+}
+
+static int export_post(void *ctx, const pd_post_rec *q)
+{
+    struct exporter *x = ctx;
+    char *p = x->line;
+    p += pd_fmt_u64((uint64_t)q->id, p);
+    *p++ = ',';
+    p += pd_fmt_u64((uint64_t)q->creator_id, p);
+    *p++ = ',';
+    p += pd_instant_format(q->published_at, p);
+    if (q->sponsored) {
+        memcpy(p, ",sponsored,", 11);
+        p += 11;
+    } else {
+        memcpy(p, ",organic,", 9);
+        p += 9;
+    }
+    p += pd_fmt_u64(q->views, p);
+    *p++ = ',';
+    p += pd_fmt_u64(q->likes, p);
+    *p++ = ',';
+    p += pd_fmt_u64(q->comments, p);
+    *p++ = ',';
+    p += pd_fmt_u64(q->collects, p);
+    *p++ = '\n';
+    size_t n = (size_t)(p - x->line);
+    if (fwrite(x->line, 1, n, x->posts) == n)
+        return 0;
+    x->write_failed = 1;
+    return PD_EIO;
+}
+
+int pd_store_export(pd_store *s, FILE *creators, FILE *posts, pd_error *err)
+{
+    ERR_OR_LOCAL(err);
+    struct exporter *x = malloc(sizeof *x);
+    if (!x)
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    x->creators = creators;
+    x->posts = posts;
+    x->write_failed = fputs("creator_id,handle,category,followers,mcn_id\n", creators) < 0 ||
+                      fputs("post_id,creator_id,published_at,kind,views,likes,comments,"
+                            "collects\n",
+                            posts) < 0;
+    int rc = x->write_failed ? PD_EIO : s->ops->scan(s, export_creator, export_post, x, err);
+    if (x->write_failed)
+        rc = pd_error_set(err, PD_EIO, "write failed: %s", strerror(errno));
+    free(x);
+    return rc;
+}
