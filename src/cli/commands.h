@@ -10,5 +10,10 @@ int pd_cmd_certify(int argc, char **argv);
 int pd_cmd_simulate(int argc, char **argv);
 int pd_cmd_gen(int argc, char **argv);
 int pd_cmd_policy(int argc, char **argv);
+int pd_cmd_migrate(int argc, char **argv);
+int pd_cmd_import(int argc, char **argv);
+int pd_cmd_export(int argc, char **argv);
+int pd_cmd_serve(int argc, char **argv);
+int pd_cmd_user(int argc, char **argv);
 
 #endif

@@ -13,6 +13,11 @@ static const char usage[] =
     "  simulate   compare policies: who keeps, loses or gains certification\n"
     "  gen        write a deterministic synthetic data set\n"
     "  policy     list, show and check certification policies\n"
+    "  migrate    create a database file or bring its schema up to date\n"
+    "  import     store creators.csv and posts.csv in a database\n"
+    "  export     write a database's creators and posts as CSV\n"
+    "  serve      run the HTTP API\n"
+    "  user       add, list, disable and enable login accounts\n"
     "\n"
     "Run 'partnerd COMMAND --help' for the options of a command.\n";
 
@@ -24,6 +29,11 @@ static const struct {
     {"simulate", pd_cmd_simulate},
     {"gen", pd_cmd_gen},
     {"policy", pd_cmd_policy},
+    {"migrate", pd_cmd_migrate},
+    {"import", pd_cmd_import},
+    {"export", pd_cmd_export},
+    {"serve", pd_cmd_serve},
+    {"user", pd_cmd_user},
 };
 
 int main(int argc, char **argv)
