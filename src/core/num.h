@@ -27,6 +27,18 @@ int pd_parse_uint(const char *s, size_t len, uint64_t max, uint64_t *out, const 
 int pd_parse_hundredths(const char *s, size_t len, uint64_t max_hundredths, uint64_t *out,
                         const char **why);
 
+/* The value of a hexadecimal digit ('0'-'9', 'a'-'f', 'A'-'F'), or -1. */
+static inline int pd_hex_value(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 /* Writes v in decimal into buf (at least 21 bytes); returns the length. No NUL. */
 size_t pd_fmt_u64(uint64_t v, char *buf);
 

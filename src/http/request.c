@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "util/log.h"
+#include "core/num.h"
 
 #define ARENA_INLINE 2048
 #define ARENA_CHUNK 4096
@@ -101,17 +102,6 @@ char *pd_req_strndup(pd_req *req, const char *s, size_t n)
 
 /* ---- the target: path and query ------------------------------------------------ */
 
-static int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decodes s[0..n) of a query into the arena ('+' is a space); NULL with
  * *why set when the encoding is bad, a NUL results, or it is not UTF-8. */
 static char *query_decode(pd_req *req, const char *s, size_t n, const char **why)
@@ -127,8 +117,8 @@ static char *query_decode(pd_req *req, const char *s, size_t n, const char **why
         if (c == '+') {
             out[j++] = ' ';
         } else if (c == '%') {
-            int hi = i + 2 < n ? hexval((unsigned char)s[i + 1]) : -1;
-            int lo = i + 2 < n ? hexval((unsigned char)s[i + 2]) : -1;
+            int hi = i + 2 < n ? pd_hex_value((unsigned char)s[i + 1]) : -1;
+            int lo = i + 2 < n ? pd_hex_value((unsigned char)s[i + 2]) : -1;
             if (hi < 0 || lo < 0) {
                 *why = "bad percent-encoding";
                 return NULL;

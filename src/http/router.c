@@ -13,6 +13,7 @@
 
 #include "http/request.h"
 #include "util/jsonw.h"
+#include "core/num.h"
 
 typedef struct segment {
     const char *lit; /* literal text (in the pattern), or NULL for a parameter */
@@ -264,17 +265,6 @@ int pd_router_add(pd_router *r, const pd_route *routes, size_t n, void *ctx, pd_
     return PD_OK;
 }
 
-static int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 typedef struct path_seg {
     const char *s; /* decoded, NUL-terminated, in m->storage */
     size_t len;
@@ -302,8 +292,8 @@ static int split_path(const char *path, pd_route_match *m, path_seg *segs)
         while (*p && *p != '/') {
             unsigned char c = (unsigned char)*p;
             if (c == '%') {
-                int hi = p[1] ? hexval((unsigned char)p[1]) : -1;
-                int lo = hi >= 0 && p[2] ? hexval((unsigned char)p[2]) : -1;
+                int hi = p[1] ? pd_hex_value((unsigned char)p[1]) : -1;
+                int lo = hi >= 0 && p[2] ? pd_hex_value((unsigned char)p[2]) : -1;
                 if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
                     return -2;
                 c = (unsigned char)(hi * 16 + lo);
