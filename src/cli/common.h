@@ -3,7 +3,7 @@
  * instants from the command line, loading the two input files with the
  * options certify and simulate have in common, and reporting errors.
  *
- * Exit status is the pd_code of the error (see docs/cli.md): 0 success,
+ * Exit status is the pd_code of the error (see docs/certification.md): 0 success,
  * 1 bad input data, 2 usage, 3 i/o error, 4 out of memory, 5 internal.
  */
 #ifndef PD_CLI_COMMON_H
