@@ -9,6 +9,10 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/deps.sh test || exit 1
+# Node tools of the tests (the OpenAPI validator), pinned by the lockfile.
+if [ ! -d tests/node/node_modules ] || [ tests/node/package-lock.json -nt tests/node/node_modules ]; then
+    (cd tests/node && npm ci --silent --no-audit --no-fund) || exit 1
+fi
 
 fuzz_seconds=${FUZZ_SECONDS:-20}
 passed=0

@@ -19,6 +19,7 @@
 #include "auth/ratelimit.h"
 #include "http/accounts.h"
 #include "http/metrics.h"
+#include "http/openapi.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "store/store.h"
@@ -47,7 +48,8 @@ static const char usage[] =
     "  --log-level LEVEL     debug, info, warn or error (default info)\n"
     "\n"
     "Routes: POST /api/login, POST /api/logout, GET /api/me; GET /healthz,\n"
-    "GET /metrics (Prometheus text format). Accounts: partnerd user add.\n"
+    "GET /metrics (Prometheus text format), GET /openapi.json (every route, as\n"
+    "an OpenAPI 3.1 document). Accounts: partnerd user add.\n"
     "\n"
     "Exit status: 0 stopped by a signal, 2 usage, 3 cannot listen.\n";
 
@@ -142,7 +144,12 @@ static int parse_options(int argc, char **argv, serve_options *o)
 static int add_routes(pd_router *router, pd_metrics *metrics, pd_accounts *accounts,
                       pd_error *err)
 {
+    static pd_openapi_ctx openapi; /* lives as long as the process */
+    openapi.router = router;
+    openapi.version = PD_VERSION;
     int rc = pd_router_add(router, pd_ops_routes, pd_ops_routes_count, metrics, err);
+    if (rc == PD_OK)
+        rc = pd_openapi_route(router, &openapi, err);
     if (rc == PD_OK)
         rc = pd_accounts_routes(router, accounts, err);
     return rc;
