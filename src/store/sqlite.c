@@ -720,18 +720,28 @@ static void read_user(sqlite3_stmt *st, pd_user *u, char *hash)
         col_text(st, 8, hash, PD_HASH_MAX);
 }
 
+/* Steps a query that returns at most one row: PD_OK with the row ready to
+ * read, PD_ENOTFOUND (err left for the caller to word), or the failure of
+ * `reading` ("reading users"). The caller reads, then calls done(st). */
+static int step_one(sq_db *d, sqlite3_stmt *st, const char *reading, pd_error *err)
+{
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        return PD_OK;
+    if (rc == SQLITE_DONE)
+        return PD_ENOTFOUND;
+    return sq_fail(d->db, rc, err, reading);
+}
+
 /* Runs a query of one user (by name, id or token); PD_ENOTFOUND when none. */
 static int one_user(sq_db *d, sqlite3_stmt *st, pd_user *u, char *hash, pd_error *err,
                     const char *what)
 {
-    int rc = sqlite3_step(st);
-    int out = PD_OK;
-    if (rc == SQLITE_ROW)
+    int out = step_one(d, st, "reading users", err);
+    if (out == PD_OK)
         read_user(st, u, hash);
-    else if (rc == SQLITE_DONE)
-        out = pd_error_set(err, PD_ENOTFOUND, "%s", what);
-    else
-        out = sq_fail(d->db, rc, err, "reading users");
+    else if (out == PD_ENOTFOUND)
+        pd_error_set(err, PD_ENOTFOUND, "%s", what);
     done(st);
     return out;
 }
@@ -1086,14 +1096,11 @@ static int sq_creator_get(pd_db *pdb, int64_t id, pd_creator_rec *c, pd_error *e
     if (!st)
         return err->code;
     sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st);
-    int out = PD_OK;
-    if (rc == SQLITE_ROW)
+    int out = step_one(d, st, "reading a creator", err);
+    if (out == PD_OK)
         read_creator(st, c);
-    else if (rc == SQLITE_DONE)
-        out = pd_error_set(err, PD_ENOTFOUND, "no creator with id %lld", (long long)id);
-    else
-        out = sq_fail(d->db, rc, err, "reading a creator");
+    else if (out == PD_ENOTFOUND)
+        pd_error_set(err, PD_ENOTFOUND, "no creator with id %lld", (long long)id);
     done(st);
     return out;
 }
@@ -1185,14 +1192,11 @@ static int sq_post_get(pd_db *pdb, int64_t id, pd_post_rec *p, pd_error *err)
     if (!st)
         return err->code;
     sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st);
-    int out = PD_OK;
-    if (rc == SQLITE_ROW)
+    int out = step_one(d, st, "reading a post", err);
+    if (out == PD_OK)
         read_post(st, p);
-    else if (rc == SQLITE_DONE)
-        out = pd_error_set(err, PD_ENOTFOUND, "no post with id %lld", (long long)id);
-    else
-        out = sq_fail(d->db, rc, err, "reading a post");
+    else if (out == PD_ENOTFOUND)
+        pd_error_set(err, PD_ENOTFOUND, "no post with id %lld", (long long)id);
     done(st);
     return out;
 }
