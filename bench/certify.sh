@@ -14,58 +14,19 @@
 # dropped, so all numbers are warm. Exits non-zero if the two outputs differ.
 set -euo pipefail
 
-usage() { echo "usage: $0 small|medium|large" >&2; exit 2; }
-[[ $# -eq 1 ]] || usage
-SIZE=$1
-case $SIZE in
-  small)  CREATORS=10000;   DEFAULT_RUNS=5 ;;
-  medium) CREATORS=100000;  DEFAULT_RUNS=5 ;;
-  large)  CREATORS=1000000; DEFAULT_RUNS=3 ;;
-  *) usage ;;
-esac
-RUNS=${RUNS:-$DEFAULT_RUNS}
-[[ $RUNS =~ ^[1-9][0-9]*$ ]] || { echo "RUNS must be a positive integer" >&2; exit 2; }
+BENCH_NAME=certify.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_size "$@" 5 5 3
 
-SEED=42
-AS_OF=2019-06-01
 POLICY=red-2019-v2
 GOAL_TIME=0.20   # partnerd time <= 1/5 of DuckDB's (on large)
 GOAL_RSS=0.25    # partnerd peak RSS <= 1/4 of DuckDB's (on large)
 
-BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(dirname "$BENCH")
-DATA=$BENCH/data/$SIZE
 RES=$BENCH/results/$SIZE
 
-die() { echo "certify.sh: $*" >&2; exit 1; }
-log() { echo "# $*" >&2; }
-
 # --- tools -------------------------------------------------------------------
-if [[ -n ${PARTNERD:-} ]]; then
-  [[ -x $PARTNERD ]] || die "PARTNERD=$PARTNERD is not an executable"
-else
-  PARTNERD=$ROOT/build/partnerd
-  if [[ ! -x $PARTNERD ]]; then
-    log "building partnerd in $ROOT/build"
-    command -v meson >/dev/null && command -v ninja >/dev/null || die "meson and ninja are needed to build partnerd"
-    ( cd "$ROOT"
-      [[ -f build/build.ninja ]] || meson setup build
-      ninja -C build ) >&2 || die "building partnerd failed"
-    [[ -x $PARTNERD ]] || die "no $PARTNERD after the build"
-  fi
-fi
-PARTNERD=$(cd "$(dirname "$PARTNERD")" && pwd)/$(basename "$PARTNERD")
-
-TIME=/usr/bin/time
-if [[ ! -x $TIME ]]; then
-  log "installing GNU time (Debian package 'time')"
-  if [[ $(id -u) -eq 0 ]]; then
-    { apt-get install -y time || { apt-get update && apt-get install -y time; }; } >&2 || die "apt-get install time failed"
-  else
-    sudo apt-get install -y time >&2 || die "need /usr/bin/time (apt-get install time)"
-  fi
-fi
-"$TIME" -f '%e %M' true 2>/dev/null || die "$TIME does not accept -f '%e %M' (need GNU time)"
+bench_partnerd
+bench_gnu_time
 
 command -v node >/dev/null && command -v npm >/dev/null || die "node and npm are needed for the DuckDB side"
 # (Re)install when missing or not the version package.json pins.
@@ -79,20 +40,8 @@ if [[ $have != "$want" ]]; then
 fi
 
 # --- data --------------------------------------------------------------------
-if [[ -f $DATA/creators.csv && -f $DATA/posts.csv ]]; then
-  log "reusing $DATA"
-else
-  log "generating $DATA ($CREATORS creators, seed $SEED)"
-  mkdir -p "$BENCH/data"
-  rm -rf "$DATA.tmp"
-  t0=$EPOCHREALTIME
-  "$PARTNERD" gen --out "$DATA.tmp" --creators "$CREATORS" --seed "$SEED" --as-of "$AS_OF" >&2 \
-    || die "partnerd gen failed"
-  [[ -f $DATA.tmp/creators.csv && -f $DATA.tmp/posts.csv ]] || die "partnerd gen wrote no creators.csv/posts.csv in $DATA.tmp"
-  rm -rf "$DATA"
-  mv "$DATA.tmp" "$DATA"   # only a complete data set is ever reused
-  log "generated in $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.1f", b-a}') s"
-fi
+bench_data
+
 C=$DATA/creators.csv
 P=$DATA/posts.csv
 

@@ -24,62 +24,22 @@
 # bench/data/SIZE (as bench/certify.sh does) and reused.
 set -euo pipefail
 
-usage() { echo "usage: $0 small|medium|large" >&2; exit 2; }
-[[ $# -eq 1 ]] || usage
-SIZE=$1
-case $SIZE in
-  small)  CREATORS=10000;   DEFAULT_RUNS=3 ;;
-  medium) CREATORS=100000;  DEFAULT_RUNS=3 ;;
-  large)  CREATORS=1000000; DEFAULT_RUNS=1 ;;
-  *) usage ;;
-esac
-RUNS=${RUNS:-$DEFAULT_RUNS}
-[[ $RUNS =~ ^[1-9][0-9]*$ ]] || { echo "RUNS must be a positive integer" >&2; exit 2; }
+BENCH_NAME=import.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_size "$@" 3 3 1
 
-SEED=42
-AS_OF=2019-06-01
 GOAL=500000        # posts/s into SQLite (judged on large)
 CACHE_KIB=65536    # the page cache partnerd's import uses (src/store/sqlite.c)
 
-BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(dirname "$BENCH")
-DATA=$BENCH/data/$SIZE
 RES=$BENCH/results/import-$SIZE
 
-die() { echo "import.sh: $*" >&2; exit 1; }
-log() { echo "# $*" >&2; }
-
 # --- tools -------------------------------------------------------------------
-if [[ -n ${PARTNERD:-} ]]; then
-  [[ -x $PARTNERD ]] || die "PARTNERD=$PARTNERD is not an executable"
-else
-  PARTNERD=$ROOT/build/partnerd
-  if [[ ! -x $PARTNERD ]]; then
-    log "building partnerd in $ROOT/build"
-    command -v meson >/dev/null && command -v ninja >/dev/null || die "meson and ninja are needed to build partnerd"
-    ( cd "$ROOT"
-      [[ -f build/build.ninja ]] || meson setup build
-      ninja -C build ) >&2 || die "building partnerd failed"
-    [[ -x $PARTNERD ]] || die "no $PARTNERD after the build"
-  fi
-fi
-PARTNERD=$(cd "$(dirname "$PARTNERD")" && pwd)/$(basename "$PARTNERD")
+bench_partnerd
 command -v sqlite3 >/dev/null || die "the sqlite3 command-line tool is needed for the peer (apt-get install sqlite3)"
-TIME=/usr/bin/time
-[[ -x $TIME ]] && "$TIME" -f '%e %M' true 2>/dev/null || die "need GNU time at $TIME (apt-get install time)"
+bench_gnu_time
 
 # --- data --------------------------------------------------------------------
-if [[ -f $DATA/creators.csv && -f $DATA/posts.csv ]]; then
-  log "reusing $DATA"
-else
-  log "generating $DATA ($CREATORS creators, seed $SEED)"
-  mkdir -p "$BENCH/data"
-  rm -rf "$DATA.tmp"
-  "$PARTNERD" gen --out "$DATA.tmp" --creators "$CREATORS" --seed "$SEED" --as-of "$AS_OF" >&2 \
-    || die "partnerd gen failed"
-  rm -rf "$DATA"
-  mv "$DATA.tmp" "$DATA"   # only a complete data set is ever reused
-fi
+bench_data
 C=$DATA/creators.csv
 P=$DATA/posts.csv
 mkdir -p "$RES"
