@@ -24,6 +24,7 @@ typedef struct pd_store_ops pd_store_ops;
 
 struct pd_store {
     const pd_store_ops *ops;
+    int64_t clock_offset; /* pd_store_options.clock_offset */
 };
 
 struct pd_db {

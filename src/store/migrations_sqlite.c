@@ -14,10 +14,13 @@
  * constraint is standard SQL. Counts are at most 10^15 (core/num.h), far
  * inside 64 bits.
  *
- * Room is left, under names nothing else takes, for what a later migration
- * adds: certification policies and their activation (policies), per-creator
- * window aggregates (creator_windows) and the status history of each
- * creator (creator_status).
+ * Migration 2 adds online certification (see store.h and
+ * docs/internals/online-certification.md): stored, versioned policies and
+ * their activations; one row of online state (the policy in force and the
+ * day the aggregates are for); per-creator window aggregates and verdict as
+ * columns of creators, so that discovery filters and sorts on them with
+ * plain indexes; the status history; and an FTS5 index over handle and bio
+ * kept in step with creators by triggers.
  */
 #include "store/backend.h"
 
@@ -99,8 +102,109 @@ static const char initial_schema[] =
     "CREATE INDEX tokens_by_user ON tokens(user_id);\n"
     "CREATE INDEX tokens_by_expiry ON tokens(expires_at);\n";
 
+static const char online_certification[] =
+    /* A policy is never changed once stored: a new text under the same name
+     * is the next version. body is the policy's JSON (docs/policies.md). */
+    "CREATE TABLE policies (\n"
+    "    id INTEGER PRIMARY KEY,\n"
+    "    name TEXT NOT NULL,\n"
+    "    version INTEGER NOT NULL CHECK (version >= 1),\n"
+    "    body TEXT NOT NULL,\n"
+    "    created_by INTEGER REFERENCES users(id),\n"
+    "    created_at INTEGER NOT NULL,\n"
+    "    UNIQUE (name, version)\n"
+    ");\n"
+    /* An operator's decision that a policy governs from a day on (days since
+     * 1970-01-01, UTC). applied_at is set when it took effect. */
+    "CREATE TABLE policy_activations (\n"
+    "    id INTEGER PRIMARY KEY,\n"
+    "    policy_id INTEGER NOT NULL REFERENCES policies(id),\n"
+    "    from_day INTEGER NOT NULL,\n"
+    "    activated_by INTEGER REFERENCES users(id),\n"
+    "    created_at INTEGER NOT NULL,\n"
+    "    applied_at INTEGER\n"
+    ");\n"
+    "CREATE INDEX policy_activations_pending ON policy_activations(applied_at, from_day);\n"
+    /* The one row of online state: the policy in force (NULL: none yet), the
+     * window the aggregates hold (window_days; 0 with no policy), the day
+     * they are for, and stale = 1 when they must be recomputed from the
+     * posts (after a bulk import) before they are trusted. */
+    "CREATE TABLE online_state (\n"
+    "    id INTEGER PRIMARY KEY CHECK (id = 1),\n"
+    "    policy_id INTEGER REFERENCES policies(id),\n"
+    "    window_days INTEGER NOT NULL CHECK (window_days >= 0),\n"
+    "    today INTEGER NOT NULL,\n"
+    "    stale INTEGER NOT NULL CHECK (stale IN (0, 1))\n"
+    ");\n"
+    "INSERT INTO online_state (id, policy_id, window_days, today, stale) VALUES (1, NULL, 0, 0, 1);\n"
+    /* The window of each creator: posts published on or after the first day
+     * of the window ending on online_state.today (later posts included, so a
+     * day's sweep only ever takes posts out). engagements = likes + comments
+     * + collects. avg_views in hundredths, rounded as certification.md says;
+     * engagement_bp = engagements * 10000 / views, rounded down (0 without
+     * views). failed_rules is the bit mask of core/policy.h (0 and
+     * certified = 0 when no policy is in force); status_since when the
+     * verdict last changed. */
+    "ALTER TABLE creators ADD COLUMN win_posts INTEGER NOT NULL DEFAULT 0 CHECK (win_posts >= 0);\n"
+    "ALTER TABLE creators ADD COLUMN win_sponsored INTEGER NOT NULL DEFAULT 0\n"
+    "    CHECK (win_sponsored >= 0 AND win_sponsored <= win_posts);\n"
+    "ALTER TABLE creators ADD COLUMN win_views INTEGER NOT NULL DEFAULT 0 CHECK (win_views >= 0);\n"
+    "ALTER TABLE creators ADD COLUMN win_engagements INTEGER NOT NULL DEFAULT 0\n"
+    "    CHECK (win_engagements >= 0);\n"
+    "ALTER TABLE creators ADD COLUMN avg_views INTEGER NOT NULL DEFAULT 0 CHECK (avg_views >= 0);\n"
+    "ALTER TABLE creators ADD COLUMN engagement_bp INTEGER NOT NULL DEFAULT 0\n"
+    "    CHECK (engagement_bp >= 0);\n"
+    "ALTER TABLE creators ADD COLUMN certified INTEGER NOT NULL DEFAULT 0\n"
+    "    CHECK (certified IN (0, 1));\n"
+    "ALTER TABLE creators ADD COLUMN failed_rules INTEGER NOT NULL DEFAULT 0\n"
+    "    CHECK (failed_rules >= 0);\n"
+    "ALTER TABLE creators ADD COLUMN status_since INTEGER NOT NULL DEFAULT 0;\n"
+    /* Discovery sorts (descending, ties by id) and the day sweep. */
+    "CREATE INDEX creators_by_followers ON creators(followers, id);\n"
+    "CREATE INDEX creators_by_avg_views ON creators(avg_views, id);\n"
+    "CREATE INDEX creators_by_engagement ON creators(engagement_bp, id);\n"
+    "CREATE INDEX creators_by_created ON creators(created_at, id);\n"
+    "CREATE INDEX creators_by_category ON creators(category, followers, id);\n"
+    "CREATE INDEX creators_certified ON creators(certified, followers, id);\n"
+    "CREATE INDEX posts_by_time ON posts(published_at);\n"
+    /* Every change of a creator's verdict: gained or lost (certified), under
+     * which policy, the failed rules (mask) and their explanation as it read
+     * then, and what caused it ('post', 'metrics', 'followers', 'day',
+     * 'policy', 'import'). */
+    "CREATE TABLE status_history (\n"
+    "    id INTEGER PRIMARY KEY,\n"
+    "    creator_id INTEGER NOT NULL REFERENCES creators(id),\n"
+    "    at INTEGER NOT NULL,\n"
+    "    certified INTEGER NOT NULL CHECK (certified IN (0, 1)),\n"
+    "    policy_id INTEGER REFERENCES policies(id),\n"
+    "    failed_rules INTEGER NOT NULL CHECK (failed_rules >= 0),\n"
+    "    explanation TEXT NOT NULL,\n"
+    "    cause TEXT NOT NULL\n"
+    ");\n"
+    "CREATE INDEX status_history_by_creator ON status_history(creator_id, id);\n"
+    /* Text search over handle and bio, an external-content FTS5 table kept
+     * in step by triggers. */
+    "CREATE VIRTUAL TABLE creators_fts USING fts5(handle, bio, content='creators',\n"
+    "    content_rowid='id', tokenize='unicode61 remove_diacritics 2');\n"
+    "INSERT INTO creators_fts(creators_fts) VALUES ('rebuild');\n"
+    "CREATE TRIGGER creators_fts_insert AFTER INSERT ON creators BEGIN\n"
+    "    INSERT INTO creators_fts(rowid, handle, bio) VALUES (new.id, new.handle, new.bio);\n"
+    "END;\n"
+    "CREATE TRIGGER creators_fts_delete AFTER DELETE ON creators BEGIN\n"
+    "    INSERT INTO creators_fts(creators_fts, rowid, handle, bio)\n"
+    "        VALUES ('delete', old.id, old.handle, old.bio);\n"
+    "END;\n"
+    "CREATE TRIGGER creators_fts_update AFTER UPDATE OF handle, bio ON creators BEGIN\n"
+    "    INSERT INTO creators_fts(creators_fts, rowid, handle, bio)\n"
+    "        VALUES ('delete', old.id, old.handle, old.bio);\n"
+    "    INSERT INTO creators_fts(rowid, handle, bio) VALUES (new.id, new.handle, new.bio);\n"
+    "END;\n";
+
 const pd_migration pd_sqlite_migrations[] = {
     {1, "accounts, brands, MCNs, creators with follower history, posts", initial_schema},
+    {2, "online certification: policies, activations, window aggregates, status history, "
+        "creator search",
+     online_certification},
 };
 
 const size_t pd_sqlite_migration_count =

@@ -29,7 +29,7 @@
 
 #include <sqlite3.h>
 
-#include "store/backend.h"
+#include "store/sqlite_int.h"
 
 #define DEFAULT_POOL 8
 #define DEFAULT_BUSY_MS 5000
@@ -152,41 +152,15 @@ static const char *const st_sql[ST_COUNT] = {
 
 /* ---- the store and its connections ------------------------------------------------ */
 
-typedef struct sq_store sq_store;
-
-typedef struct sq_db {
-    pd_db base;
-    sq_store *s;
-    sqlite3 *db;
-    sqlite3_stmt *st[ST_COUNT];
-    sqlite3_stmt *bulk;                         /* BULK_ROWS posts at once */
-    sqlite3_stmt *bulk_creators, *bulk_history; /* BULK_CREATORS new creators */
-    int own_txn;                                /* the running call began the transaction itself */
-} sq_db;
-
-struct sq_store {
-    pd_store base;
-    char *path;
-    int create;
-    unsigned pool_size, busy_ms;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    sq_db **all; /* pool_size slots; nall open */
-    size_t nall;
-    sq_db **idle; /* pool_size slots; nidle free */
-    size_t nidle;
-    size_t opening; /* connections being opened outside the lock */
-};
-
 static const pd_store_ops sq_ops;
 
-static int64_t now_s(void)
+int64_t sq_now_s(const sq_store *s)
 {
-    return (int64_t)time(NULL);
+    return (int64_t)time(NULL) + s->base.clock_offset;
 }
 
 /* Turns a SQLite failure into our convention. */
-static int sq_fail(sqlite3 *db, int rc, pd_error *err, const char *what)
+int sq_fail(sqlite3 *db, int rc, pd_error *err, const char *what)
 {
     int ext = db ? sqlite3_extended_errcode(db) : rc;
     const char *msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
@@ -224,7 +198,7 @@ static sqlite3_stmt *stmt(sq_db *d, enum st id, pd_error *err)
 }
 
 /* Resets a statement after use, so that it holds no lock nor value. */
-static void done(sqlite3_stmt *st)
+void sq_done(sqlite3_stmt *st)
 {
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
@@ -238,7 +212,7 @@ static int run(sq_db *d, enum st id, pd_error *err, const char *what)
         return err ? err->code : PD_EINTERNAL;
     int rc = sqlite3_step(st);
     int out = rc == SQLITE_DONE || rc == SQLITE_ROW ? PD_OK : sq_fail(d->db, rc, err, what);
-    done(st);
+    sq_done(st);
     return out;
 }
 
@@ -249,13 +223,13 @@ static int exec(sq_db *d, const char *sql, pd_error *err)
     return rc == SQLITE_OK ? PD_OK : sq_fail(d->db, rc, err, sql);
 }
 
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
+void sq_bind_text(sqlite3_stmt *st, int i, const char *s)
 {
     sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
 }
 
 /* id 0 means "no link": NULL in the database. */
-static void bind_link(sqlite3_stmt *st, int i, int64_t id)
+void sq_bind_link(sqlite3_stmt *st, int i, int64_t id)
 {
     if (id)
         sqlite3_bind_int64(st, i, id);
@@ -263,7 +237,7 @@ static void bind_link(sqlite3_stmt *st, int i, int64_t id)
         sqlite3_bind_null(st, i);
 }
 
-static void col_text(sqlite3_stmt *st, int i, char *out, size_t cap)
+void sq_col_text(sqlite3_stmt *st, int i, char *out, size_t cap)
 {
     const unsigned char *t = sqlite3_column_text(st, i);
     size_t n = t ? (size_t)sqlite3_column_bytes(st, i) : 0;
@@ -290,13 +264,13 @@ static int exists(sq_db *d, enum st id, int64_t key, int *yes, pd_error *err)
         *yes = 0;
     else
         out = sq_fail(d->db, rc, err, "reading the database");
-    done(st);
+    sq_done(st);
     return out;
 }
 
 /* Makes one call atomic: a savepoint inside the caller's transaction, or a
  * transaction of its own when there is none. */
-static int call_begin(sq_db *d, pd_error *err)
+int sq_call_begin(sq_db *d, pd_error *err)
 {
     d->own_txn = sqlite3_get_autocommit(d->db);
     return run(d, d->own_txn ? ST_BEGIN : ST_SAVEPOINT, err, "starting a transaction");
@@ -304,7 +278,7 @@ static int call_begin(sq_db *d, pd_error *err)
 
 /* Ends what call_begin started: kept when rc is PD_OK, else undone.
  * Returns rc, or the commit's error. */
-static int call_end(sq_db *d, int rc, pd_error *err)
+int sq_call_end(sq_db *d, int rc, pd_error *err)
 {
     if (d->own_txn) {
         d->own_txn = 0;
@@ -324,8 +298,9 @@ static void conn_close(sq_db *d)
 {
     if (!d)
         return;
-    for (int i = 0; i < ST_COUNT; i++)
+    for (int i = 0; d->st && i < ST_COUNT; i++)
         sqlite3_finalize(d->st[i]);
+    free(d->st);
     sqlite3_finalize(d->bulk);
     sqlite3_finalize(d->bulk_creators);
     sqlite3_finalize(d->bulk_history);
@@ -343,7 +318,7 @@ static int pragma_text(sq_db *d, const char *sql, char *out, size_t cap, pd_erro
     rc = sqlite3_step(st);
     out[0] = '\0';
     if (rc == SQLITE_ROW)
-        col_text(st, 0, out, cap);
+        sq_col_text(st, 0, out, cap);
     int r = rc == SQLITE_ROW || rc == SQLITE_DONE ? PD_OK : sq_fail(d->db, rc, err, sql);
     sqlite3_finalize(st);
     return r;
@@ -356,6 +331,11 @@ static int conn_open(sq_store *s, sq_db **out, pd_error *err)
         return pd_error_set(err, PD_ENOMEM, "out of memory");
     d->base.ops = &sq_ops;
     d->s = s;
+    d->st = calloc(ST_COUNT, sizeof *d->st);
+    if (!d->st) {
+        free(d);
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    }
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE |
                 (s->create ? SQLITE_OPEN_CREATE : 0);
     int rc = sqlite3_open_v2(s->path, &d->db, flags, NULL);
@@ -478,7 +458,7 @@ static int schema_version(sq_db *d, int *v, pd_error *err)
         *v = sqlite3_column_int(st, 0);
     else
         out = sq_fail(d->db, rc, err, "reading the schema version");
-    done(st);
+    sq_done(st);
     return out;
 }
 
@@ -518,12 +498,12 @@ static int migrate_conn(sq_db *d, int *applied, int *version, pd_error *err)
                 break;
             }
             sqlite3_bind_int(st, 1, m->version);
-            bind_text(st, 2, m->name);
-            sqlite3_bind_int64(st, 3, now_s());
+            sq_bind_text(st, 2, m->name);
+            sqlite3_bind_int64(st, 3, sq_now_s(d->s));
             int r = sqlite3_step(st);
             if (r != SQLITE_DONE)
                 rc = sq_fail(d->db, r, err, "recording the schema version");
-            done(st);
+            sq_done(st);
         }
         if (rc == PD_OK)
             rc = run(d, ST_COMMIT, err, "committing a migration");
@@ -569,6 +549,7 @@ int pd_sqlite_open(const char *path, const pd_store_options *o, pd_store **out, 
     s->create = o->create;
     s->pool_size = o->pool_size ? o->pool_size : DEFAULT_POOL;
     s->busy_ms = o->busy_ms ? o->busy_ms : DEFAULT_BUSY_MS;
+    s->base.clock_offset = o->clock_offset;
     s->path = strdup(path);
     s->all = calloc(s->pool_size, sizeof *s->all);
     s->idle = calloc(s->pool_size, sizeof *s->idle);
@@ -705,9 +686,9 @@ static void read_user(sqlite3_stmt *st, pd_user *u, char *hash)
 {
     memset(u, 0, sizeof *u);
     u->id = sqlite3_column_int64(st, 0);
-    col_text(st, 1, u->name, sizeof u->name);
+    sq_col_text(st, 1, u->name, sizeof u->name);
     char role[16];
-    col_text(st, 2, role, sizeof role);
+    sq_col_text(st, 2, role, sizeof role);
     pd_role r = 0;
     pd_role_from_name(role, &r);
     u->role = r;
@@ -717,13 +698,13 @@ static void read_user(sqlite3_stmt *st, pd_user *u, char *hash)
     u->disabled = sqlite3_column_int(st, 6);
     u->created_at = sqlite3_column_int64(st, 7);
     if (hash)
-        col_text(st, 8, hash, PD_HASH_MAX);
+        sq_col_text(st, 8, hash, PD_HASH_MAX);
 }
 
 /* Steps a query that returns at most one row: PD_OK with the row ready to
  * read, PD_ENOTFOUND (err left for the caller to word), or the failure of
- * `reading` ("reading users"). The caller reads, then calls done(st). */
-static int step_one(sq_db *d, sqlite3_stmt *st, const char *reading, pd_error *err)
+ * `reading` ("reading users"). The caller reads, then calls sq_done(st). */
+int sq_step_one(sq_db *d, sqlite3_stmt *st, const char *reading, pd_error *err)
 {
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
@@ -737,12 +718,12 @@ static int step_one(sq_db *d, sqlite3_stmt *st, const char *reading, pd_error *e
 static int one_user(sq_db *d, sqlite3_stmt *st, pd_user *u, char *hash, pd_error *err,
                     const char *what)
 {
-    int out = step_one(d, st, "reading users", err);
+    int out = sq_step_one(d, st, "reading users", err);
     if (out == PD_OK)
         read_user(st, u, hash);
     else if (out == PD_ENOTFOUND)
         pd_error_set(err, PD_ENOTFOUND, "%s", what);
-    done(st);
+    sq_done(st);
     return out;
 }
 
@@ -759,7 +740,7 @@ static int must_exist(sq_db *d, enum st id_st, int64_t id, const char *what, pd_
 static int sq_user_add(pd_db *pdb, pd_user *u, const char *hash, pd_error *err)
 {
     sq_db *d = (sq_db *)pdb;
-    int rc = call_begin(d, err);
+    int rc = sq_call_begin(d, err);
     if (rc)
         return rc;
     if (u->brand_id)
@@ -769,26 +750,26 @@ static int sq_user_add(pd_db *pdb, pd_user *u, const char *hash, pd_error *err)
     if (rc == PD_OK && u->mcn_id) {
         sqlite3_stmt *st = stmt(d, ST_MCN_NAME, err);
         if (!st)
-            return call_end(d, err->code, err);
+            return sq_call_end(d, err->code, err);
         sqlite3_bind_int64(st, 1, u->mcn_id);
         int r = sqlite3_step(st);
         if (r == SQLITE_DONE)
             rc = pd_error_set(err, PD_EINPUT, "no MCN with id %lld", (long long)u->mcn_id);
         else if (r != SQLITE_ROW)
             rc = sq_fail(d->db, r, err, "reading MCNs");
-        done(st);
+        sq_done(st);
     }
     if (rc == PD_OK) {
         sqlite3_stmt *st = stmt(d, ST_USER_ADD, err);
         if (!st)
-            return call_end(d, err->code, err);
-        int64_t at = now_s();
-        bind_text(st, 1, u->name);
-        bind_text(st, 2, pd_role_name(u->role));
-        bind_link(st, 3, u->brand_id);
-        bind_link(st, 4, u->creator_id);
-        bind_link(st, 5, u->mcn_id);
-        bind_text(st, 6, hash);
+            return sq_call_end(d, err->code, err);
+        int64_t at = sq_now_s(d->s);
+        sq_bind_text(st, 1, u->name);
+        sq_bind_text(st, 2, pd_role_name(u->role));
+        sq_bind_link(st, 3, u->brand_id);
+        sq_bind_link(st, 4, u->creator_id);
+        sq_bind_link(st, 5, u->mcn_id);
+        sq_bind_text(st, 6, hash);
         sqlite3_bind_int(st, 7, u->disabled ? 1 : 0);
         sqlite3_bind_int64(st, 8, at);
         int r = sqlite3_step(st);
@@ -801,9 +782,9 @@ static int sq_user_add(pd_db *pdb, pd_user *u, const char *hash, pd_error *err)
         } else {
             rc = sq_fail(d->db, r, err, "adding a user");
         }
-        done(st);
+        sq_done(st);
     }
-    return call_end(d, rc, err);
+    return sq_call_end(d, rc, err);
 }
 
 static int sq_user_by_name(pd_db *pdb, const char *name, pd_user *u, char hash[PD_HASH_MAX],
@@ -813,7 +794,7 @@ static int sq_user_by_name(pd_db *pdb, const char *name, pd_user *u, char hash[P
     sqlite3_stmt *st = stmt(d, ST_USER_BY_NAME, err);
     if (!st)
         return err->code;
-    bind_text(st, 1, name);
+    sq_bind_text(st, 1, name);
     char what[PD_NAME_MAX + 32];
     snprintf(what, sizeof what, "no user named '%s'", name);
     return one_user(d, st, u, hash, err, what);
@@ -847,7 +828,7 @@ static int sq_user_list(pd_db *pdb, int (*each)(void *ctx, const pd_user *u), vo
     }
     if (out == PD_OK && rc != SQLITE_DONE)
         out = sq_fail(d->db, rc, err, "listing users");
-    done(st);
+    sq_done(st);
     return out;
 }
 
@@ -857,7 +838,7 @@ static int sq_user_set_disabled(pd_db *pdb, const char *name, int disabled, pd_e
     sqlite3_stmt *st = stmt(d, ST_USER_SET_DISABLED, err);
     if (!st)
         return err->code;
-    bind_text(st, 1, name);
+    sq_bind_text(st, 1, name);
     sqlite3_bind_int(st, 2, disabled ? 1 : 0);
     int rc = sqlite3_step(st);
     int out = PD_OK;
@@ -865,7 +846,7 @@ static int sq_user_set_disabled(pd_db *pdb, const char *name, int disabled, pd_e
         out = sq_fail(d->db, rc, err, "updating a user");
     else if (sqlite3_changes(d->db) == 0)
         out = pd_error_set(err, PD_ENOTFOUND, "no user named '%s'", name);
-    done(st);
+    sq_done(st);
     return out;
 }
 
@@ -873,26 +854,26 @@ static int sq_token_add(pd_db *pdb, const uint8_t hash[32], int64_t user_id, int
                         pd_error *err)
 {
     sq_db *d = (sq_db *)pdb;
-    int rc = call_begin(d, err);
+    int rc = sq_call_begin(d, err);
     if (rc)
         return rc;
     rc = must_exist(d, ST_USER_EXISTS, user_id, "user", err);
     if (rc == PD_OK) {
         sqlite3_stmt *st = stmt(d, ST_TOKEN_ADD, err);
         if (!st)
-            return call_end(d, err->code, err);
+            return sq_call_end(d, err->code, err);
         sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, user_id);
         sqlite3_bind_int64(st, 3, expires_at);
-        sqlite3_bind_int64(st, 4, now_s());
+        sqlite3_bind_int64(st, 4, sq_now_s(d->s));
         int r = sqlite3_step(st);
         if (r != SQLITE_DONE)
             rc = sq_fail(d->db, r, err, "adding a token");
         if (rc == PD_ECONFLICT)
             pd_error_set(err, PD_ECONFLICT, "that token exists already");
-        done(st);
+        sq_done(st);
     }
-    return call_end(d, rc, err);
+    return sq_call_end(d, rc, err);
 }
 
 static int sq_token_user(pd_db *pdb, const uint8_t hash[32], int64_t now, pd_user *u, pd_error *err)
@@ -919,7 +900,7 @@ static int sq_token_delete(pd_db *pdb, const uint8_t hash[32], pd_error *err)
         out = sq_fail(d->db, rc, err, "deleting a token");
     else if (sqlite3_changes(d->db) == 0)
         out = pd_error_set(err, PD_ENOTFOUND, "unknown token");
-    done(st);
+    sq_done(st);
     return out;
 }
 
@@ -936,7 +917,7 @@ static int sq_token_purge(pd_db *pdb, int64_t now, int64_t *n, pd_error *err)
         out = sq_fail(d->db, rc, err, "purging tokens");
     else if (n)
         *n = sqlite3_changes64(d->db);
-    done(st);
+    sq_done(st);
     return out;
 }
 
@@ -948,8 +929,8 @@ static int sq_brand_add(pd_db *pdb, const char *name, int64_t *id, pd_error *err
     sqlite3_stmt *st = stmt(d, ST_BRAND_ADD, err);
     if (!st)
         return err->code;
-    bind_text(st, 1, name);
-    sqlite3_bind_int64(st, 2, now_s());
+    sq_bind_text(st, 1, name);
+    sqlite3_bind_int64(st, 2, sq_now_s(d->s));
     int rc = sqlite3_step(st);
     int out = PD_OK;
     if (rc == SQLITE_DONE) {
@@ -960,25 +941,25 @@ static int sq_brand_add(pd_db *pdb, const char *name, int64_t *id, pd_error *err
     } else {
         out = sq_fail(d->db, rc, err, "adding a brand");
     }
-    done(st);
+    sq_done(st);
     return out;
 }
 
 static int sq_mcn_add(pd_db *pdb, int64_t id, const char *name, int64_t *out_id, pd_error *err)
 {
     sq_db *d = (sq_db *)pdb;
-    int rc = call_begin(d, err);
+    int rc = sq_call_begin(d, err);
     if (rc)
         return rc;
     if (id) {
         sqlite3_stmt *st = stmt(d, ST_MCN_NAME, err);
         if (!st)
-            return call_end(d, err->code, err);
+            return sq_call_end(d, err->code, err);
         sqlite3_bind_int64(st, 1, id);
         int r = sqlite3_step(st);
         if (r == SQLITE_ROW) {
             char have[PD_NAME_MAX];
-            col_text(st, 0, have, sizeof have);
+            sq_col_text(st, 0, have, sizeof have);
             rc = strcmp(have, name) == 0
                      ? -1 /* there already: done */
                      : pd_error_set(err, PD_ECONFLICT, "MCN %lld exists already as '%s'",
@@ -986,20 +967,20 @@ static int sq_mcn_add(pd_db *pdb, int64_t id, const char *name, int64_t *out_id,
         } else if (r != SQLITE_DONE) {
             rc = sq_fail(d->db, r, err, "reading MCNs");
         }
-        done(st);
+        sq_done(st);
         if (rc == -1) {
             if (out_id)
                 *out_id = id;
-            return call_end(d, PD_OK, err);
+            return sq_call_end(d, PD_OK, err);
         }
     }
     if (rc == PD_OK) {
         sqlite3_stmt *st = stmt(d, ST_MCN_ADD, err);
         if (!st)
-            return call_end(d, err->code, err);
-        bind_link(st, 1, id);
-        bind_text(st, 2, name);
-        sqlite3_bind_int64(st, 3, now_s());
+            return sq_call_end(d, err->code, err);
+        sq_bind_link(st, 1, id);
+        sq_bind_text(st, 2, name);
+        sqlite3_bind_int64(st, 3, sq_now_s(d->s));
         int r = sqlite3_step(st);
         if (r == SQLITE_DONE) {
             if (out_id)
@@ -1007,9 +988,9 @@ static int sq_mcn_add(pd_db *pdb, int64_t id, const char *name, int64_t *out_id,
         } else {
             rc = sq_fail(d->db, r, err, "adding an MCN");
         }
-        done(st);
+        sq_done(st);
     }
-    return call_end(d, rc, err);
+    return sq_call_end(d, rc, err);
 }
 
 /* ---- creators and posts ------------------------------------------------------------ */
@@ -1030,7 +1011,7 @@ static int creator_put(sq_db *d, const pd_creator_rec *c, int64_t at, int keep_b
             had = 1;
             before = sqlite3_column_int64(st, 0);
         }
-        done(st);
+        sq_done(st);
         if (r != SQLITE_ROW && r != SQLITE_DONE)
             return sq_fail(d->db, r, err, "reading a creator");
     }
@@ -1038,11 +1019,11 @@ static int creator_put(sq_db *d, const pd_creator_rec *c, int64_t at, int keep_b
     if (!st)
         return err->code;
     sqlite3_bind_int64(st, 1, c->id);
-    bind_text(st, 2, c->handle);
-    bind_text(st, 3, c->category);
-    bind_text(st, 4, c->bio);
+    sq_bind_text(st, 2, c->handle);
+    sq_bind_text(st, 3, c->category);
+    sq_bind_text(st, 4, c->bio);
     sqlite3_bind_int64(st, 5, (int64_t)c->followers);
-    bind_link(st, 6, c->mcn_id);
+    sq_bind_link(st, 6, c->mcn_id);
     sqlite3_bind_int64(st, 7, at);
     int r = sqlite3_step(st);
     int rc = PD_OK;
@@ -1051,7 +1032,7 @@ static int creator_put(sq_db *d, const pd_creator_rec *c, int64_t at, int keep_b
                  ? pd_error_set(err, PD_EINPUT, "no MCN with id %lld", (long long)c->mcn_id)
                  : sq_fail(d->db, r, err, "storing a creator");
     }
-    done(st);
+    sq_done(st);
     if (rc != PD_OK || (had && before == (int64_t)c->followers))
         return rc;
     st = stmt(d, ST_HISTORY_ADD, err);
@@ -1063,26 +1044,26 @@ static int creator_put(sq_db *d, const pd_creator_rec *c, int64_t at, int keep_b
     r = sqlite3_step(st);
     if (r != SQLITE_DONE)
         rc = sq_fail(d->db, r, err, "recording followers");
-    done(st);
+    sq_done(st);
     return rc;
 }
 
 static int sq_creator_put(pd_db *pdb, const pd_creator_rec *c, int64_t at, pd_error *err)
 {
     sq_db *d = (sq_db *)pdb;
-    int rc = call_begin(d, err);
+    int rc = sq_call_begin(d, err);
     if (rc)
         return rc;
-    return call_end(d, creator_put(d, c, at, 0, 0, err), err);
+    return sq_call_end(d, creator_put(d, c, at, 0, 0, err), err);
 }
 
-static void read_creator(sqlite3_stmt *st, pd_creator_rec *c)
+void sq_read_creator(sqlite3_stmt *st, pd_creator_rec *c)
 {
     memset(c, 0, sizeof *c);
     c->id = sqlite3_column_int64(st, 0);
-    col_text(st, 1, c->handle, sizeof c->handle);
-    col_text(st, 2, c->category, sizeof c->category);
-    col_text(st, 3, c->bio, sizeof c->bio);
+    sq_col_text(st, 1, c->handle, sizeof c->handle);
+    sq_col_text(st, 2, c->category, sizeof c->category);
+    sq_col_text(st, 3, c->bio, sizeof c->bio);
     c->followers = (uint64_t)sqlite3_column_int64(st, 4);
     c->mcn_id = sqlite3_column_int64(st, 5);
     c->created_at = sqlite3_column_int64(st, 6);
@@ -1096,12 +1077,12 @@ static int sq_creator_get(pd_db *pdb, int64_t id, pd_creator_rec *c, pd_error *e
     if (!st)
         return err->code;
     sqlite3_bind_int64(st, 1, id);
-    int out = step_one(d, st, "reading a creator", err);
+    int out = sq_step_one(d, st, "reading a creator", err);
     if (out == PD_OK)
-        read_creator(st, c);
+        sq_read_creator(st, c);
     else if (out == PD_ENOTFOUND)
         pd_error_set(err, PD_ENOTFOUND, "no creator with id %lld", (long long)id);
-    done(st);
+    sq_done(st);
     return out;
 }
 
@@ -1127,7 +1108,7 @@ static int sq_followers_history(pd_db *pdb, int64_t creator_id,
             break;
     if (out == PD_OK && rc != SQLITE_DONE)
         out = sq_fail(d->db, rc, err, "reading the follower history");
-    done(st);
+    sq_done(st);
     return out;
 }
 
@@ -1176,7 +1157,7 @@ static int post_insert(sq_db *d, const pd_post_rec *p, pd_error *err)
         else
             rc = sq_fail(d->db, r, err, "adding a post");
     }
-    done(st);
+    sq_done(st);
     return rc;
 }
 
@@ -1192,12 +1173,12 @@ static int sq_post_get(pd_db *pdb, int64_t id, pd_post_rec *p, pd_error *err)
     if (!st)
         return err->code;
     sqlite3_bind_int64(st, 1, id);
-    int out = step_one(d, st, "reading a post", err);
+    int out = sq_step_one(d, st, "reading a post", err);
     if (out == PD_OK)
         read_post(st, p);
     else if (out == PD_ENOTFOUND)
         pd_error_set(err, PD_ENOTFOUND, "no post with id %lld", (long long)id);
-    done(st);
+    sq_done(st);
     return out;
 }
 
@@ -1206,7 +1187,7 @@ static int sq_post_set_metrics(pd_db *pdb, int64_t id, uint64_t views, uint64_t 
                                pd_error *err)
 {
     sq_db *d = (sq_db *)pdb;
-    int rc = call_begin(d, err);
+    int rc = sq_call_begin(d, err);
     if (rc)
         return rc;
     pd_post_rec old;
@@ -1214,7 +1195,7 @@ static int sq_post_set_metrics(pd_db *pdb, int64_t id, uint64_t views, uint64_t 
     if (rc == PD_OK) {
         sqlite3_stmt *st = stmt(d, ST_POST_SET, err);
         if (!st)
-            return call_end(d, err->code, err);
+            return sq_call_end(d, err->code, err);
         sqlite3_bind_int64(st, 1, id);
         sqlite3_bind_int64(st, 2, (int64_t)views);
         sqlite3_bind_int64(st, 3, (int64_t)likes);
@@ -1223,9 +1204,9 @@ static int sq_post_set_metrics(pd_db *pdb, int64_t id, uint64_t views, uint64_t 
         int r = sqlite3_step(st);
         if (r != SQLITE_DONE)
             rc = sq_fail(d->db, r, err, "updating a post");
-        done(st);
+        sq_done(st);
     }
-    rc = call_end(d, rc, err);
+    rc = sq_call_end(d, rc, err);
     if (rc == PD_OK && before)
         *before = old;
     return rc;
@@ -1250,13 +1231,13 @@ static int sq_scan(pd_store *ps, int (*creator)(void *ctx, const pd_creator_rec 
         if (!c)
             rc = pd_error_set(err, PD_ENOMEM, "out of memory");
         while (c && (r = sqlite3_step(st)) == SQLITE_ROW) {
-            read_creator(st, c);
+            sq_read_creator(st, c);
             if ((rc = creator(ctx, c)) != 0)
                 break;
         }
         if (rc == PD_OK && r != SQLITE_DONE)
             rc = sq_fail(d->db, r, err, "reading creators");
-        done(st);
+        sq_done(st);
         free(c);
     } else if (!rc) {
         rc = err->code;
@@ -1272,7 +1253,7 @@ static int sq_scan(pd_store *ps, int (*creator)(void *ctx, const pd_creator_rec 
         }
         if (rc == PD_OK && r != SQLITE_DONE)
             rc = sq_fail(d->db, r, err, "reading posts");
-        done(st);
+        sq_done(st);
     } else if (!rc) {
         rc = err->code;
     }
@@ -1308,13 +1289,13 @@ static int drop_indexes(pd_bulk *b, const char *table, pd_error *err)
     sqlite3_stmt *st = stmt(d, ST_TABLE_INDEXES, err);
     if (!st)
         return err->code;
-    bind_text(st, 1, table);
+    sq_bind_text(st, 1, table);
     char names[16][128];
     size_t n = 0;
     int r, rc = PD_OK;
     while ((r = sqlite3_step(st)) == SQLITE_ROW && b->nindex + n < 16) {
         const char *sql = (const char *)sqlite3_column_text(st, 1);
-        col_text(st, 0, names[n], sizeof names[n]);
+        sq_col_text(st, 0, names[n], sizeof names[n]);
         char *copy = sql ? strdup(sql) : NULL;
         if (!copy) {
             rc = pd_error_set(err, PD_ENOMEM, "out of memory");
@@ -1324,7 +1305,7 @@ static int drop_indexes(pd_bulk *b, const char *table, pd_error *err)
     }
     if (rc == PD_OK && r != SQLITE_DONE && r != SQLITE_ROW)
         rc = sq_fail(d->db, r, err, "reading the schema");
-    done(st);
+    sq_done(st);
     b->nindex += n;
     for (size_t i = 0; rc == PD_OK && i < n; i++) {
         /* An identifier of our own schema, quoted; no value is spliced. */
@@ -1474,7 +1455,7 @@ static int sq_bulk_creator_ids(pd_bulk *b, int (*each)(void *ctx, int64_t id), v
             break;
     if (rc == PD_OK && r != SQLITE_DONE)
         rc = sq_fail(d->db, r, err, "reading creators");
-    done(st);
+    sq_done(st);
     return rc;
 }
 
@@ -1491,7 +1472,7 @@ static int sq_bulk_mcn(pd_bulk *b, int64_t id, int64_t at, pd_error *err)
     sqlite3_bind_int64(st, 3, at);
     int r = sqlite3_step(st);
     int rc = r == SQLITE_DONE ? PD_OK : sq_fail(d->db, r, err, "adding an MCN");
-    done(st);
+    sq_done(st);
     return rc;
 }
 
@@ -1513,11 +1494,11 @@ static int flush_creators(pd_bulk *b, pd_error *err)
     for (int i = 0; i < BULK_CREATORS; i++) {
         const pd_creator_rec *c = &b->pending[i];
         sqlite3_bind_int64(st, 8 * i + 1, c->id);
-        bind_text(st, 8 * i + 2, c->handle);
-        bind_text(st, 8 * i + 3, c->category);
-        bind_text(st, 8 * i + 4, c->bio);
+        sq_bind_text(st, 8 * i + 2, c->handle);
+        sq_bind_text(st, 8 * i + 3, c->category);
+        sq_bind_text(st, 8 * i + 4, c->bio);
         sqlite3_bind_int64(st, 8 * i + 5, (int64_t)c->followers);
-        bind_link(st, 8 * i + 6, c->mcn_id);
+        sq_bind_link(st, 8 * i + 6, c->mcn_id);
         sqlite3_bind_int64(st, 8 * i + 7, b->pending_at);
         sqlite3_bind_int64(st, 8 * i + 8, b->pending_at);
         sqlite3_bind_int64(sh, 3 * i + 1, c->id);

@@ -60,6 +60,11 @@ int pd_store_open(const char *location, const pd_store_options *o, pd_store **ou
     return pd_sqlite_open(path, o, out, err);
 }
 
+int64_t pd_store_now(const pd_store *s)
+{
+    return (int64_t)time(NULL) + s->clock_offset;
+}
+
 void pd_store_close(pd_store *s)
 {
     if (s)

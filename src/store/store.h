@@ -30,6 +30,7 @@
 
 #include "core/error.h"
 #include "core/instant.h"
+#include "core/policy.h"
 
 typedef struct pd_store pd_store;
 typedef struct pd_db pd_db;
@@ -39,7 +40,13 @@ typedef struct pd_store_options {
     int migrate;         /* apply pending migrations on open                   */
     unsigned pool_size;  /* connections kept open; 0: 8                        */
     unsigned busy_ms;    /* how long a writer waits for the lock; 0: 5000      */
+    int64_t clock_offset;/* seconds added to the system clock for every time
+                            the store records or decides by (pd_store_now):
+                            lets a server or a test live on another day     */
 } pd_store_options;
+
+/* The store's clock: the system's plus clock_offset, in seconds. */
+int64_t pd_store_now(const pd_store *s);
 
 /* Opens the database at `location`: a file path (SQLite; "sqlite:PATH" also
  * works). Later: "postgresql://..." URLs. */
@@ -210,5 +217,203 @@ int pd_store_import_ex(pd_store *s, const pd_import_options *o, pd_import_summar
 /* Writes every creator (creators.csv format) and every post (posts.csv
  * format), sorted by id, through the given streams. */
 int pd_store_export(pd_store *s, FILE *creators, FILE *posts, pd_error *err);
+
+/* ---- policies and online certification -------------------------------------
+ *
+ * Policies are stored and versioned: adding a policy under a name that exists
+ * stores the next version, and a stored version never changes. An operator
+ * activates a stored policy from a day (days since 1970-01-01, UTC; see
+ * core/online.h); it takes effect when the online state reaches that day.
+ *
+ * The online state is the policy in force and `today`, the day the verdicts
+ * are for: a creator is judged as of the next midnight (core/online.h), on
+ * the posts of the window_days days ending with today (posts dated later
+ * count too: they are in the window when their day comes). Each creator's
+ * window aggregates and verdict are kept current by the calls that change
+ * them: pd_db_post_add, pd_db_post_set_metrics and pd_db_creator_put (when
+ * followers change) update that one creator, in the caller's transaction,
+ * and record a change of verdict in the status history. Days passing are
+ * handled by pd_store_online_advance (the server calls it at each UTC
+ * midnight and at start; why a sweep and not lazily at read:
+ * docs/internals/online-certification.md). After a bulk import the
+ * aggregates are marked stale, and pd_store_online_advance recomputes them.
+ */
+
+typedef struct pd_policy_rec {
+    int64_t id;
+    uint32_t version;   /* 1, 2, ... within the policy's name   */
+    pd_policy policy;   /* the rules; policy.name is the name    */
+    int64_t created_by; /* the user who stored it; 0: the system */
+    int64_t created_at;
+} pd_policy_rec;
+
+/* Stores r->policy (validated: core/policy.h) as the next version of its
+ * name; sets r->id, r->version and r->created_at (= at). */
+int pd_db_policy_add(pd_db *db, pd_policy_rec *r, int64_t at, pd_error *err);
+int pd_db_policy_get(pd_db *db, int64_t id, pd_policy_rec *r, pd_error *err);
+/* Every stored policy, by name then version. */
+int pd_db_policy_list(pd_db *db, int (*each)(void *ctx, const pd_policy_rec *r), void *ctx,
+                      pd_error *err);
+
+typedef struct pd_activation_rec {
+    int64_t id;
+    int64_t policy_id;
+    int64_t from_day;     /* days since 1970-01-01 (UTC)             */
+    int64_t activated_by; /* user id; 0: the system                  */
+    int64_t created_at;
+    int64_t applied_at;   /* when it took effect; 0: not yet         */
+} pd_activation_rec;
+
+/* Records that policy_id governs from from_day on. It takes effect at the
+ * next pd_store_online_advance that reaches from_day (at once when from_day
+ * <= today: the caller then calls pd_store_online_advance). A later
+ * activation for the same day replaces an earlier one that has not taken
+ * effect. */
+int pd_db_policy_activate(pd_db *db, int64_t policy_id, int64_t from_day, int64_t by_user,
+                          int64_t at, pd_activation_rec *out, pd_error *err);
+/* Every activation, newest first. */
+int pd_db_activation_list(pd_db *db, int (*each)(void *ctx, const pd_activation_rec *a), void *ctx,
+                          pd_error *err);
+
+typedef struct pd_online_state {
+    int64_t policy_id; /* in force; 0: none (nobody is certified) */
+    pd_policy policy;  /* its rules, when policy_id != 0           */
+    uint32_t version;
+    int64_t today;     /* the day verdicts are for                 */
+    int stale;         /* aggregates must be recomputed            */
+    uint64_t certified;/* creators certified now                   */
+} pd_online_state;
+
+int pd_db_online_state(pd_db *db, pd_online_state *st, pd_error *err);
+
+typedef struct pd_online_report {
+    int64_t from_day, to_day;  /* the state's today before and after         */
+    int policy_changed;        /* an activation took effect                   */
+    int recomputed;            /* aggregates were rebuilt from the posts      */
+    uint64_t creators_touched; /* creators whose aggregates changed           */
+    uint64_t gained, lost;     /* changes of verdict                          */
+} pd_online_report;
+
+/* Brings online certification to `today` (from pd_store_now in the
+ * server): recomputes stale aggregates, then for each day from the state's
+ * today + 1 to `today` applies the activations due and takes out the posts
+ * that left the window (recomputing instead when that is cheaper or the
+ * policy's window changed), re-judges the creators touched and records
+ * each change of verdict with cause "day", "policy" or "import". Each step
+ * is its own transaction, so a crash leaves a consistent, resumable state.
+ * A `today` earlier than the state's is not an error: nothing changes. */
+int pd_store_online_advance(pd_store *s, int64_t today, pd_online_report *rep, pd_error *err);
+
+/* A creator's current verdict and what it rests on. */
+typedef struct pd_creator_status {
+    int64_t creator_id;
+    int64_t policy_id;      /* 0: no policy in force          */
+    int certified;
+    uint32_t failed;        /* rule bits (core/policy.h)      */
+    uint64_t followers;
+    pd_window_stats win;    /* posts, sponsored, views        */
+    uint64_t engagements;   /* likes + comments + collects    */
+    uint64_t avg_views;     /* hundredths                     */
+    uint32_t engagement_bp; /* engagements / views, 1/10000   */
+    int64_t since;          /* when the verdict last changed  */
+} pd_creator_status;
+
+int pd_db_creator_status(pd_db *db, int64_t creator_id, pd_creator_status *st, pd_error *err);
+
+#define PD_EXPLAIN_MAX 512
+#define PD_CAUSE_MAX 16
+
+typedef struct pd_status_change {
+    int64_t id;
+    int64_t creator_id;
+    int64_t at;
+    int certified;       /* the verdict from then on    */
+    int64_t policy_id;
+    uint32_t failed;
+    char explanation[PD_EXPLAIN_MAX]; /* "avg_views 7321.50 < 10000; ..." */
+    char cause[PD_CAUSE_MAX];         /* "post", "metrics", "followers", "day", "policy", "import" */
+} pd_status_change;
+
+/* A creator's changes of verdict, newest first; at most limit (0: all)
+ * and, when before_id > 0, only those with id < before_id (paging). */
+int pd_db_status_history(pd_db *db, int64_t creator_id, int64_t before_id, unsigned limit,
+                         int (*each)(void *ctx, const pd_status_change *c), void *ctx,
+                         pd_error *err);
+
+/* Writes the online verdicts of every creator in the certify output format
+ * (creator_id,certified,followers,posts,sponsored,avg_views; sorted by id):
+ * equal, for the policy in force, to `partnerd certify --as-of` the next
+ * midnight after the state's today on the same data. */
+int pd_store_export_verdicts(pd_store *s, FILE *out, pd_error *err);
+
+/* ---- discovery ---------------------------------------------------------------- */
+
+/* Micro-creators: 1,000 <= followers < 50,000 (core/creator.h tiers
+ * 1k-5k, 5k-10k and 10k-50k). Uncertified ones stay discoverable for
+ * product seeding. */
+#define PD_MICRO_MIN_FOLLOWERS 1000u
+#define PD_MICRO_MAX_FOLLOWERS 50000u
+
+typedef enum pd_creator_sort {
+    PD_SORT_FOLLOWERS = 0, /* most followers first       */
+    PD_SORT_AVG_VIEWS,     /* highest average views first */
+    PD_SORT_ENGAGEMENT,    /* highest engagement first   */
+    PD_SORT_NEWEST,        /* most recently created first */
+} pd_creator_sort;
+
+/* Filters are ANDed; a zero/NULL field does not filter. Ranges are
+ * inclusive; a *_max of 0 means no upper bound. */
+typedef struct pd_creator_query {
+    const char *category;      /* exact category                                  */
+    const char *text;          /* words matched in handle and bio (FTS5); every
+                                  word must match, the last as a prefix; any
+                                  characters are safe (they are never FTS syntax) */
+    uint64_t followers_min, followers_max;
+    uint64_t avg_views_min, avg_views_max; /* hundredths                          */
+    uint32_t engagement_min_bp, engagement_max_bp;
+    int certified_only;
+    int micro_only;
+    int64_t mcn_id;            /* > 0: that MCN; -1: independents only            */
+    pd_creator_sort sort;
+    /* Keyset pagination: the sort key and id of the last row of the previous
+     * page (has_after = 1); the page starts after it. */
+    int has_after;
+    int64_t after_key, after_id;
+    unsigned limit;            /* 1..100                                          */
+} pd_creator_query;
+
+/* A row of a result page. For the next page use key (the row's sort key:
+ * followers, avg_views, engagement_bp or created_at) and c.id. */
+typedef struct pd_creator_hit {
+    pd_creator_rec c;
+    pd_creator_status st;
+    int64_t key;
+} pd_creator_hit;
+
+/* The creators matching q in q->sort order (ties: higher id first), at most
+ * q->limit; each is called once per row, in order. PD_EINPUT for a query
+ * out of range (limit, inverted ranges, text with no word). */
+int pd_db_creator_search(pd_db *db, const pd_creator_query *q,
+                         int (*each)(void *ctx, const pd_creator_hit *h), void *ctx,
+                         pd_error *err);
+
+/* ---- the whole population, for policy impact --------------------------------- */
+
+typedef struct pd_creator_window {
+    int64_t id;
+    const char *category; /* valid during the call */
+    uint64_t followers;
+    int64_t mcn_id;       /* 0: independent */
+    pd_window_stats win;  /* for the window asked for */
+} pd_creator_window;
+
+/* Every creator, by id, with window statistics for the window_days days
+ * ending with the online state's today (*today gets it), from one
+ * consistent snapshot. When window_days is the window the aggregates hold
+ * this reads them (a million creators in well under a second); otherwise it
+ * computes them from the posts. */
+int pd_store_window_scan(pd_store *s, uint32_t window_days, int64_t *today,
+                         int (*each)(void *ctx, const pd_creator_window *w), void *ctx,
+                         pd_error *err);
 
 #endif

@@ -1,0 +1,80 @@
+/*
+ * sqlite_int.h - what the SQLite backend's files share. Internal to
+ * src/store/ (sqlite*.c only).
+ *
+ * sqlite.c owns the store, its pool of connections and the statements of
+ * accounts, creators, posts and bulk import; other sqlite_*.c files add
+ * backend functions on the same connections with the helpers below. A
+ * sq_db is used by one thread at a time (see store.h), so a file may keep
+ * per-connection caches in it.
+ */
+#ifndef PD_STORE_SQLITE_INT_H
+#define PD_STORE_SQLITE_INT_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "store/backend.h"
+
+typedef struct sq_store sq_store;
+
+typedef struct sq_db {
+    pd_db base;
+    sq_store *s;
+    sqlite3 *db;
+    sqlite3_stmt **st;                          /* ST_COUNT cached statements (sqlite.c) */
+    sqlite3_stmt *bulk;                         /* BULK_ROWS posts at once */
+    sqlite3_stmt *bulk_creators, *bulk_history; /* BULK_CREATORS new creators */
+    int own_txn;                                /* the running call began the transaction itself */
+} sq_db;
+
+struct sq_store {
+    pd_store base;
+    char *path;
+    int create;
+    unsigned pool_size, busy_ms;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    sq_db **all; /* pool_size slots; nall open */
+    size_t nall;
+    sq_db **idle; /* pool_size slots; nidle free */
+    size_t nidle;
+    size_t opening; /* connections being opened outside the lock */
+};
+
+/* The store's clock (pd_store_now): seconds since the epoch. */
+int64_t sq_now_s(const sq_store *s);
+
+/* Turns a SQLite failure into our convention (store.h): busy and
+ * uniqueness are PD_ECONFLICT, other constraints PD_EINPUT, ...; the
+ * message is "<what>: <SQLite's words>". Returns the code. */
+int sq_fail(sqlite3 *db, int rc, pd_error *err, const char *what);
+
+/* Resets a statement after use, so that it holds no lock nor value. */
+void sq_done(sqlite3_stmt *st);
+
+/* Binds text (SQLITE_STATIC: it must outlive the step), or an id where 0
+ * means NULL (no link). */
+void sq_bind_text(sqlite3_stmt *st, int i, const char *s);
+void sq_bind_link(sqlite3_stmt *st, int i, int64_t id);
+
+/* Copies a text column into out (cap bytes, truncated, NUL-terminated). */
+void sq_col_text(sqlite3_stmt *st, int i, char *out, size_t cap);
+
+/* Steps a query that returns at most one row: PD_OK with the row ready to
+ * read, PD_ENOTFOUND (err left for the caller to word), or the failure of
+ * `reading`. The caller reads, then calls sq_done(st). */
+int sq_step_one(sq_db *d, sqlite3_stmt *st, const char *reading, pd_error *err);
+
+/* Makes one call atomic: a savepoint inside the caller's transaction, or a
+ * transaction of its own when there is none. sq_call_end commits or rolls
+ * back according to rc, and returns rc (or the commit's failure). */
+int sq_call_begin(sq_db *d, pd_error *err);
+int sq_call_end(sq_db *d, int rc, pd_error *err);
+
+/* Reads the columns of CREATOR_COLS (sqlite.c) from column 0 on. */
+#define SQ_CREATOR_COLS "id, handle, category, bio, followers, mcn_id, created_at, updated_at"
+void sq_read_creator(sqlite3_stmt *st, pd_creator_rec *c);
+
+#endif
