@@ -25,8 +25,14 @@
 
 /* Access classes (router.h fixes 0 = undeclared and 1 = public). */
 enum {
-    PD_ACCESS_SIGNED_IN = 2, /* any user with a valid token              */
-    PD_ACCESS_OPERATOR = 3,  /* operators only                            */
+    PD_ACCESS_SIGNED_IN = 2,       /* any user with a valid token                        */
+    PD_ACCESS_OPERATOR = 3,        /* operators only                                     */
+    PD_ACCESS_CREATOR_OWNER = 4,   /* the creator user owning the path's {id} creator,
+                                      or an operator                                     */
+    PD_ACCESS_CREATOR_PRIVATE = 5, /* CREATOR_OWNER, or the manager of the MCN the
+                                      path's {id} creator belongs to                     */
+    PD_ACCESS_PAGE = 6,            /* a web page for anyone signed in (bearer token or
+                                      session cookie); without, a redirect to /login     */
 };
 
 #define PD_TOKEN_TTL_DEFAULT (7 * 24 * 3600) /* seconds a token works */
