@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # The README's "run" command: installs what is missing, builds partnerd and
-# runs it on demo data: the 2019 policy change on a synthetic platform of
-# 17,000 certified creators.
+# runs it as a living platform on demo data: `partnerd serve --demo` fills
+# demo/partnerd-demo.db with the red-2019 population (17,000 creators, their
+# posts of the last 60 days), both preset policies (red-2019-v2 in force from
+# today) and one account per role, then prints the URL and the logins.
+# Running it again serves the same demo database. Extra arguments go to
+# `partnerd serve` (e.g. --listen 0.0.0.0:8080 to reach it from elsewhere).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,20 +15,5 @@ if [ ! -f build/build.ninja ]; then
 fi
 ninja -C build >/dev/null
 
-pd=build/partnerd
-demo=demo-data
-if [ ! -f "$demo/posts.csv" ]; then
-    "$pd" gen --preset red-2019 --out "$demo"
-fi
-echo
-echo "== partnerd simulate: the 2019 policy change =="
-"$pd" simulate --creators "$demo/creators.csv" --posts "$demo/posts.csv" --as-of 2019-06-01 \
-    --policy red-2019-v1 --policy red-2019-v2 --chart "$demo/by-category.svg"
-echo
-echo "== partnerd certify --explain (first rows) =="
-"$pd" certify --creators "$demo/creators.csv" --posts "$demo/posts.csv" --as-of 2019-06-01 \
-    --policy red-2019-v2 --explain --out "$demo/certified.csv"
-head -n 8 "$demo/certified.csv"
-echo
-echo "Full results: $demo/certified.csv; chart: $demo/by-category.svg"
-echo "Next: build/partnerd --help, docs/certification.md"
+mkdir -p demo
+exec build/partnerd serve --demo --db demo/partnerd-demo.db "$@"

@@ -44,18 +44,26 @@ static void trim(const char **p, size_t *len)
 
 int pd_rows_open(pd_rows_input *in, const char *path, pd_rows_kind kind, pd_error *err)
 {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        memset(in, 0, sizeof *in);
+        in->fd = -1;
+        return pd_error_set(err, PD_EIO, "%s: cannot open: %s", path, strerror(errno));
+    }
+    return pd_rows_open_fd(in, fd, path, kind, err);
+}
+
+int pd_rows_open_fd(pd_rows_input *in, int fd, const char *path, pd_rows_kind kind, pd_error *err)
+{
     const char *const *cols = kind == PD_ROWS_CREATORS ? creator_cols : post_cols;
     const int first_role = kind == PD_ROWS_CREATORS ? PD_COL_C_ID : PD_COL_P_ID;
     memset(in, 0, sizeof *in);
     for (int r = 0; r < PD_COL_ROLES; r++)
         in->col[r] = -1;
-    in->fd = -1;
     in->path = path;
     const char *slash = strrchr(path, '/');
     in->name = slash ? slash + 1 : path;
-    in->fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (in->fd < 0)
-        return pd_error_set(err, PD_EIO, "%s: cannot open: %s", path, strerror(errno));
+    in->fd = fd;
     struct stat st;
     if (fstat(in->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         int e = errno;

@@ -68,6 +68,12 @@ typedef struct pd_rows_input {
  * nothing is left to close. */
 int pd_rows_open(pd_rows_input *in, const char *path, pd_rows_kind kind, pd_error *err);
 
+/* The same over an open descriptor of a regular file (a memfd holding a
+ * request body, say), read with pread from offset 0; path is only the name
+ * messages use. The input owns fd from the call on: it is closed by
+ * pd_rows_close, or here on failure. */
+int pd_rows_open_fd(pd_rows_input *in, int fd, const char *path, pd_rows_kind kind, pd_error *err);
+
 /* Closes the file and frees the tables. Safe on a closed input. */
 void pd_rows_close(pd_rows_input *in);
 

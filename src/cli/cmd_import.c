@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "core/num.h"
+#include "core/online.h"
 #include "store/store.h"
 #include "util/atomic_file.h"
 
@@ -34,17 +35,28 @@ static const char import_usage[] =
 
 static const char export_usage[] =
     "Usage: partnerd export --db FILE --creators FILE --posts FILE\n"
+    "       partnerd export --db FILE --verdicts FILE [--today DATE]\n"
     "\n"
     "Writes every creator and every post of the database as creators.csv and\n"
     "posts.csv (the formats `partnerd import` and `partnerd certify` read), sorted\n"
-    "by id, from one consistent snapshot. Each file is written to a temporary file\n"
-    "and renamed when complete; \"-\" writes to standard output.\n"
+    "by id, from one consistent snapshot. With --verdicts, writes the online\n"
+    "certification of every creator under the policy in force, in the format of\n"
+    "`partnerd certify` (creator_id,certified,followers,posts,sponsored,avg_views):\n"
+    "the same as `partnerd certify --as-of` the day after the online state's day.\n"
+    "Each file is written to a temporary file and renamed when complete; \"-\"\n"
+    "writes to standard output.\n"
     "\n"
     "  --db FILE           the database file (it must exist)\n"
     "  --creators FILE     where to write creators.csv\n"
     "  --posts FILE        where to write posts.csv\n"
+    "  --verdicts FILE     where to write the online verdicts\n"
+    "  --today DATE        first bring online certification to DATE (a UTC day:\n"
+    "                      activations due, posts leaving the window, aggregates\n"
+    "                      stale after an import); without it, the verdicts are for\n"
+    "                      the day the database is at\n"
     "\n"
-    "Exit status: 0 done, 2 usage, 3 file or database error, 4 out of memory.\n";
+    "Exit status: 0 done, 2 usage, 3 file or database error, 4 out of memory,\n"
+    "7 the verdicts were never computed (give --today).\n";
 
 static double now_seconds(void)
 {
@@ -56,6 +68,7 @@ static double now_seconds(void)
 /* The options both commands share. */
 struct args {
     const char *db, *creators, *posts;
+    const char *verdicts, *today; /* export only */
     int skip, quiet;
 };
 
@@ -68,6 +81,8 @@ static int parse(const char *cmd, const char *usage, int with_import_opts, int a
         {"posts", required_argument, NULL, 'p'},
         {"skip-bad-lines", no_argument, NULL, 's'},
         {"quiet", no_argument, NULL, 'q'},
+        {"verdicts", required_argument, NULL, 'v'},
+        {"today", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -85,6 +100,12 @@ static int parse(const char *cmd, const char *usage, int with_import_opts, int a
                 return pd_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
             *(opt == 's' ? &a->skip : &a->quiet) = 1;
             break;
+        case 'v':
+        case 't':
+            if (with_import_opts)
+                return pd_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+            *(opt == 'v' ? &a->verdicts : &a->today) = optarg;
+            break;
         case 'h': fputs(usage, stdout); return -1;
         case ':': return pd_cli_usage_error(cmd, "%s needs a value", argv[optind - 1]);
         default: return pd_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
@@ -92,6 +113,10 @@ static int parse(const char *cmd, const char *usage, int with_import_opts, int a
     }
     if (optind < argc)
         return pd_cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if (a->today && !a->verdicts)
+        return pd_cli_usage_error(cmd, "--today goes with --verdicts");
+    if (a->db && a->verdicts && !a->creators && !a->posts)
+        return 0;
     if (!a->db || !a->creators || !a->posts)
         return pd_cli_usage_error(cmd, "missing %s",
                                   !a->db         ? "--db"
@@ -147,6 +172,59 @@ int pd_cmd_import(int argc, char **argv)
     return 0;
 }
 
+/* --verdicts: brings the online state to --today (when given, or
+ * recomputes stale aggregates for the day it is at), then writes the
+ * verdicts through a temporary file. */
+static int export_verdicts(const char *cmd, pd_store *s, const struct args *a, pd_error *err)
+{
+    int64_t today = 0;
+    if (a->today) {
+        pd_instant t;
+        const char *why = NULL;
+        if (pd_instant_parse(a->today, strlen(a->today), &t, &why) < 0)
+            return pd_error_set(err, PD_EUSAGE, "--today '%s': %s (write a date: 2019-05-31)",
+                                a->today, why);
+        today = pd_day_of(t);
+    } else {
+        pd_db *db;
+        pd_online_state st = {0};
+        int rc = pd_store_acquire(s, &db, err);
+        if (rc == PD_OK) {
+            rc = pd_db_online_state(db, &st, err);
+            pd_store_release(s, db);
+        }
+        if (rc)
+            return rc;
+        today = st.stale ? st.today : 0; /* 0: nothing to do (or nothing possible) */
+    }
+    if (today) {
+        pd_online_report rep;
+        int rc = pd_store_online_advance(s, today, &rep, err);
+        if (rc)
+            return rc;
+        if (rep.to_day > today) {
+            char d[16];
+            int64_t y;
+            unsigned m, dd;
+            pd_civil_from_days(rep.to_day, &y, &m, &dd);
+            snprintf(d, sizeof d, "%04lld-%02u-%02u", (long long)y, m, dd);
+            fprintf(stderr,
+                    "partnerd %s: the database is at %s already, after --today %s: the "
+                    "verdicts are for %s\n",
+                    cmd, d, a->today, d);
+        }
+    }
+    pd_outfile vf;
+    int rc = pd_outfile_open(&vf, a->verdicts, err);
+    if (rc)
+        return rc;
+    rc = pd_store_export_verdicts(s, vf.fp, err);
+    if (rc == PD_OK)
+        return pd_outfile_commit(&vf, err);
+    pd_outfile_abort(&vf);
+    return rc;
+}
+
 int pd_cmd_export(int argc, char **argv)
 {
     const char *cmd = "export";
@@ -154,12 +232,24 @@ int pd_cmd_export(int argc, char **argv)
     int rc = parse(cmd, export_usage, 0, argc, argv, &a);
     if (rc)
         return rc < 0 ? 0 : rc;
-    if (strcmp(a.creators, "-") == 0 && strcmp(a.posts, "-") == 0)
+    if (a.creators && strcmp(a.creators, "-") == 0 && strcmp(a.posts, "-") == 0)
         return pd_cli_usage_error(cmd, "only one of --creators and --posts can be '-'");
+    if (a.verdicts && strcmp(a.verdicts, "-") == 0 && a.creators &&
+        (strcmp(a.creators, "-") == 0 || strcmp(a.posts, "-") == 0))
+        return pd_cli_usage_error(cmd, "only one of the files can be '-'");
     pd_store *s;
     if ((rc = open_store(cmd, a.db, 0, &s)) != 0)
         return rc;
     pd_error err = {0};
+    if (a.verdicts) {
+        rc = export_verdicts(cmd, s, &a, &err);
+        if (rc || !a.creators) {
+            pd_store_close(s);
+            if (rc == PD_EUSAGE)
+                return pd_cli_usage_error(cmd, "%s", err.msg);
+            return rc ? pd_cli_fail(cmd, &err) : 0;
+        }
+    }
     pd_outfile cf, pf;
     rc = pd_outfile_open(&cf, a.creators, &err);
     if (rc == PD_OK) {

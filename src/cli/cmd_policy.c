@@ -1,20 +1,261 @@
 /* cmd_policy.c - `partnerd policy`: list the presets, show a policy as
- * JSON (a template to edit), check a policy file. */
+ * JSON (a template to edit), check a policy file; and, in a database,
+ * store a policy (add), decide from which day it governs (activate) and
+ * show where online certification stands (status). */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "core/num.h"
+#include "core/online.h"
+#include "store/store.h"
 
 static const char usage[] =
     "Usage: partnerd policy list\n"
     "       partnerd policy show NAME|FILE\n"
     "       partnerd policy check FILE...\n"
+    "       partnerd policy add --db FILE NAME|FILE\n"
+    "       partnerd policy activate --db FILE ID --from DATE\n"
+    "       partnerd policy status --db FILE [--today DATE]\n"
     "\n"
-    "list   the built-in presets\n"
-    "show   a preset or a policy file as JSON in the policy file format\n"
-    "check  validate policy files; exit status 1 names the first problem\n";
+    "list      the built-in presets\n"
+    "show      a preset or a policy file as JSON in the policy file format\n"
+    "check     validate policy files; exit status 1 names the first problem\n"
+    "add       store a preset or a policy file in the database, as the next version\n"
+    "          of its name; prints its id (stored versions never change)\n"
+    "activate  make the stored policy ID govern online certification from DATE\n"
+    "          (a UTC day) on; it takes effect when the online state reaches DATE.\n"
+    "          A later activation for the same day replaces one not yet in effect\n"
+    "status    the day the online verdicts are for, the policy in force, how many\n"
+    "          creators are certified and the activations still to come; with\n"
+    "          --today, first brings online certification to DATE (applying the\n"
+    "          activations due and taking out the posts that left the window)\n"
+    "\n"
+    "The database is created and migrated when needed. Exit status: 0 done,\n"
+    "1 bad input (a policy file), 2 usage, 3 file or database error.\n";
+
+/* "2019-05-31" for a day since 1970-01-01 (buf: 16 bytes). */
+static const char *day_text(int64_t day, char buf[16])
+{
+    int64_t y;
+    unsigned m, d;
+    pd_civil_from_days(day, &y, &m, &d);
+    snprintf(buf, 16, "%04lld-%02u-%02u", (long long)y, m, d);
+    return buf;
+}
+
+/* --from / --today: a date (an instant is taken as its UTC day). */
+static int parse_day(const char *opt, const char *arg, int64_t *day, pd_error *err)
+{
+    pd_instant t;
+    const char *why = NULL;
+    if (pd_instant_parse(arg, strlen(arg), &t, &why) < 0)
+        return pd_error_set(err, PD_EUSAGE, "%s '%s': %s (write a date: 2019-05-01)", opt, arg,
+                            why);
+    *day = pd_day_of(t);
+    return PD_OK;
+}
+
+/* The options of add, activate and status; positional arguments stay in
+ * argv[optind..]. */
+struct db_args {
+    const char *db, *from, *today;
+};
+
+static int parse_db_args(const char *cmd, int argc, char **argv, struct db_args *a)
+{
+    static const struct option longopts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"from", required_argument, NULL, 'f'},
+        {"today", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int opt;
+    optind = 1;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'd': a->db = optarg; break;
+        case 'f': a->from = optarg; break;
+        case 't': a->today = optarg; break;
+        case 'h': fputs(usage, stdout); return -1;
+        case ':': return pd_cli_usage_error(cmd, "%s needs a value", argv[optind - 1]);
+        default: return pd_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (!a->db)
+        return pd_cli_usage_error(cmd, "missing --db");
+    return 0;
+}
+
+static int open_db(const char *cmd, const char *path, pd_store **s)
+{
+    pd_error err = {0};
+    pd_store_options o = {.create = 1, .migrate = 1, .pool_size = 2};
+    if (pd_store_open(path, &o, s, &err))
+        return err.code == PD_EUSAGE ? pd_cli_usage_error(cmd, "%s", err.msg)
+                                     : pd_cli_fail(cmd, &err);
+    return 0;
+}
+
+static int cmd_add(const char *cmd, int argc, char **argv)
+{
+    struct db_args a = {0};
+    int rc = parse_db_args(cmd, argc, argv, &a);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    if (a.from || a.today)
+        return pd_cli_usage_error(cmd, "add takes no --from nor --today");
+    if (argc - optind != 1)
+        return pd_cli_usage_error(cmd, "add takes one preset name or policy file");
+    pd_error err = {0};
+    pd_policy_rec r = {0};
+    if (pd_cli_load_policy(argv[optind], &r.policy, &err))
+        return err.code == PD_EUSAGE ? pd_cli_usage_error(cmd, "%s", err.msg)
+                                     : pd_cli_fail(cmd, &err);
+    pd_store *s;
+    if ((rc = open_db(cmd, a.db, &s)) != 0)
+        return rc;
+    pd_db *db;
+    rc = pd_store_acquire(s, &db, &err);
+    if (rc == PD_OK) {
+        rc = pd_db_policy_add(db, &r, pd_store_now(s), &err);
+        pd_store_release(s, db);
+    }
+    pd_store_close(s);
+    if (rc)
+        return pd_cli_fail(cmd, &err);
+    printf("policy %lld: %s version %u (%u-day window)\n", (long long)r.id, r.policy.name,
+           r.version, r.policy.window_days);
+    return 0;
+}
+
+static int cmd_activate(const char *cmd, int argc, char **argv)
+{
+    struct db_args a = {0};
+    int rc = parse_db_args(cmd, argc, argv, &a);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    if (a.today)
+        return pd_cli_usage_error(cmd, "activate takes --from, not --today");
+    if (!a.from)
+        return pd_cli_usage_error(cmd, "missing --from");
+    if (argc - optind != 1)
+        return pd_cli_usage_error(cmd, "activate takes one policy id (see policy add)");
+    pd_error err = {0};
+    uint64_t id;
+    const char *why;
+    if (pd_parse_uint(argv[optind], strlen(argv[optind]), INT64_MAX, &id, &why) < 0 || id == 0)
+        return pd_cli_usage_error(cmd, "policy id '%s': expected a number from 1", argv[optind]);
+    int64_t from = 0;
+    if (parse_day("--from", a.from, &from, &err))
+        return pd_cli_usage_error(cmd, "%s", err.msg);
+    pd_store *s;
+    if ((rc = open_db(cmd, a.db, &s)) != 0)
+        return rc;
+    pd_db *db;
+    pd_activation_rec act;
+    pd_policy_rec r;
+    rc = pd_store_acquire(s, &db, &err);
+    if (rc == PD_OK) {
+        rc = pd_db_policy_activate(db, (int64_t)id, from, 0, pd_store_now(s), &act, &err);
+        if (rc == PD_OK)
+            rc = pd_db_policy_get(db, (int64_t)id, &r, &err);
+        pd_store_release(s, db);
+    }
+    pd_store_close(s);
+    if (rc)
+        return pd_cli_fail(cmd, &err);
+    char d[16];
+    printf("policy %lld (%s version %u) governs from %s; it takes effect when online "
+           "certification reaches that day\n",
+           (long long)id, r.policy.name, r.version, day_text(from, d));
+    return 0;
+}
+
+struct pending_ctx {
+    pd_db *db;
+    unsigned n;
+};
+
+static int print_pending(void *ctx, const pd_activation_rec *a)
+{
+    struct pending_ctx *p = ctx;
+    if (a->applied_at)
+        return 0;
+    pd_policy_rec r;
+    pd_error err = {0};
+    char d[16];
+    if (pd_db_policy_get(p->db, a->policy_id, &r, &err) != PD_OK)
+        return err.code;
+    printf("%s  policy %lld (%s version %u) from %s\n", p->n++ ? "                 " : "pending:        ",
+           (long long)a->policy_id, r.policy.name, r.version, day_text(a->from_day, d));
+    return 0;
+}
+
+static int cmd_status(const char *cmd, int argc, char **argv)
+{
+    struct db_args a = {0};
+    int rc = parse_db_args(cmd, argc, argv, &a);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    if (a.from)
+        return pd_cli_usage_error(cmd, "status takes --today, not --from");
+    if (argc != optind)
+        return pd_cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    pd_error err = {0};
+    int64_t today = 0;
+    if (a.today && parse_day("--today", a.today, &today, &err))
+        return pd_cli_usage_error(cmd, "%s", err.msg);
+    pd_store *s;
+    if ((rc = open_db(cmd, a.db, &s)) != 0)
+        return rc;
+    pd_online_report rep = {0};
+    if (a.today)
+        rc = pd_store_online_advance(s, today, &rep, &err);
+    pd_db *db = NULL;
+    if (rc == PD_OK)
+        rc = pd_store_acquire(s, &db, &err);
+    pd_online_state st;
+    if (rc == PD_OK)
+        rc = pd_db_online_state(db, &st, &err);
+    char d[16], n[32];
+    if (rc == PD_OK) {
+        if (a.today)
+            printf("advanced:       %s -> %s: %llu creators' windows changed, %llu gained, "
+                   "%llu lost%s%s\n",
+                   rep.from_day ? day_text(rep.from_day, n) : "never", day_text(rep.to_day, d),
+                   (unsigned long long)rep.creators_touched, (unsigned long long)rep.gained,
+                   (unsigned long long)rep.lost, rep.policy_changed ? ", policy changed" : "",
+                   rep.recomputed ? ", recomputed" : "");
+        if (st.today)
+            printf("today:          %s (verdicts as of the next midnight)\n",
+                   day_text(st.today, d));
+        else
+            printf("today:          never set (partnerd policy status --today DATE sets it)\n");
+        printf("aggregates:     %s\n",
+               st.stale ? "stale: recomputed at the next advance" : "current");
+        if (st.policy_id)
+            printf("policy:         %lld (%s version %u, %u-day window)\n",
+                   (long long)st.policy_id, st.policy.name, st.version, st.policy.window_days);
+        else
+            printf("policy:         none in force (nobody is certified)\n");
+        pd_fmt_thousands(st.certified, n);
+        printf("certified:      %s\n", n);
+        struct pending_ctx pc = {.db = db};
+        rc = pd_db_activation_list(db, print_pending, &pc, &err);
+        if (rc == PD_OK && !pc.n)
+            printf("pending:        none\n");
+    }
+    if (db)
+        pd_store_release(s, db);
+    pd_store_close(s);
+    return rc ? pd_cli_fail(cmd, &err) : 0;
+}
 
 static int show(const pd_policy *p)
 {
@@ -64,5 +305,12 @@ int pd_cmd_policy(int argc, char **argv)
         }
         return 0;
     }
-    return pd_cli_usage_error(cmd, "unknown action '%s' (list, show, check)", argv[1]);
+    if (strcmp(argv[1], "add") == 0)
+        return cmd_add(cmd, argc - 1, argv + 1);
+    if (strcmp(argv[1], "activate") == 0)
+        return cmd_activate(cmd, argc - 1, argv + 1);
+    if (strcmp(argv[1], "status") == 0)
+        return cmd_status(cmd, argc - 1, argv + 1);
+    return pd_cli_usage_error(cmd, "unknown action '%s' (list, show, check, add, activate, status)",
+                              argv[1]);
 }

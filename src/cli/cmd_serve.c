@@ -15,20 +15,27 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/demo.h"
 #include "core/num.h"
 #include "auth/ratelimit.h"
 #include "http/accounts.h"
+#include "http/pages.h"
+#include "http/creators.h"
+#include "http/impact.h"
 #include "http/metrics.h"
 #include "http/openapi.h"
+#include "http/policies.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "http/sweeper.h"
+#include "core/instant.h"
 #include "store/store.h"
 #include "util/log.h"
 
 static const char usage[] =
     "Usage: partnerd serve [--listen ADDR:PORT] [--db FILE] [--threads N]\n"
     "                      [--max-connections N] [--max-body BYTES] [--timeout SECONDS]\n"
-    "                      [--drain SECONDS] [--log-level LEVEL]\n"
+    "                      [--drain SECONDS] [--log-level LEVEL] [--demo]\n"
     "\n"
     "Runs the HTTP API until SIGTERM or SIGINT, then stops gracefully: no new\n"
     "connections, requests in flight finish, then it exits 0. Logs are JSON lines\n"
@@ -46,10 +53,25 @@ static const char usage[] =
     "  --timeout SECONDS     close a connection idle this long (default 30)\n"
     "  --drain SECONDS       on stop, wait this long for requests in flight (default 30)\n"
     "  --log-level LEVEL     debug, info, warn or error (default info)\n"
+    "  --clock INSTANT       run the store's clock from this ISO-8601 instant\n"
+    "                        (2019-05-31T23:59:55Z) instead of now: what the server\n"
+    "                        records and the day online certification is for and\n"
+    "                        sweeps at (each UTC midnight of that clock); for tests\n"
+    "                        and demos\n"
+    "  --demo                fill a new database (default partnerd-demo.db) with the\n"
+    "                        red-2019 population, both preset policies and one\n"
+    "                        account per role, and print the URL and the logins;\n"
+    "                        an earlier demo database is served again as it is\n"
     "\n"
     "Routes: POST /api/login, POST /api/logout, GET /api/me; GET /healthz,\n"
     "GET /metrics (Prometheus text format), GET /openapi.json (every route, as\n"
-    "an OpenAPI 3.1 document). Accounts: partnerd user add.\n"
+    "an OpenAPI 3.1 document). Accounts: partnerd user add. Policies (operators):\n"
+    "GET/POST /api/policies, GET /api/policies/ID, POST /api/policies/ID/activate,\n"
+    "GET /api/activations, POST /api/policies/impact; GET /api/certification.\n"
+    "Creators and posts: GET/POST /api/creators (discovery, create), GET/PATCH\n"
+    "/api/creators/ID, GET /api/creators/ID/certification, /followers, GET/POST\n"
+    "/api/creators/ID/posts, GET /api/posts/ID, PUT /api/posts/ID/metrics,\n"
+    "POST /api/import/creators and /api/import/posts (text/csv).\n"
     "\n"
     "Exit status: 0 stopped by a signal, 2 usage, 3 cannot listen.\n";
 
@@ -62,6 +84,8 @@ typedef struct serve_options {
     size_t max_body;
     unsigned timeout_s;
     unsigned drain_s;
+    int demo;
+    const char *clock; /* --clock: ISO-8601, or NULL for the system clock */
 } serve_options;
 
 /* A number in [min, max] for option name, or a usage error. */
@@ -86,6 +110,8 @@ static int parse_options(int argc, char **argv, serve_options *o)
                                              {"timeout", required_argument, NULL, 'T'},
                                              {"drain", required_argument, NULL, 'D'},
                                              {"log-level", required_argument, NULL, 'L'},
+                                             {"demo", no_argument, NULL, 'M'},
+                                             {"clock", required_argument, NULL, 'K'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     int opt, rc;
@@ -129,6 +155,16 @@ static int parse_options(int argc, char **argv, serve_options *o)
             pd_log_set_level(level);
             break;
         }
+        case 'M': o->demo = 1; break;
+        case 'K': {
+            pd_instant t;
+            const char *why = "";
+            if (pd_instant_parse(optarg, strlen(optarg), &t, &why) < 0)
+                return pd_cli_usage_error("serve", "--clock '%s': %s (e.g. 2019-05-31T23:59:55Z)",
+                                          optarg, why);
+            o->clock = optarg;
+            break;
+        }
         case 'h': fputs(usage, stdout); return -1;
         case ':': return pd_cli_usage_error("serve", "%s needs a value", argv[optind - 1]);
         default: return pd_cli_usage_error("serve", "unknown option '%s'", argv[optind - 1]);
@@ -142,7 +178,7 @@ static int parse_options(int argc, char **argv, serve_options *o)
 /* Every route the server answers. Each module's table is added here with
  * the context its handlers need. */
 static int add_routes(pd_router *router, pd_metrics *metrics, pd_accounts *accounts,
-                      pd_error *err)
+                      pd_policies *policies, pd_error *err)
 {
     static pd_openapi_ctx openapi; /* lives as long as the process */
     openapi.router = router;
@@ -152,7 +188,26 @@ static int add_routes(pd_router *router, pd_metrics *metrics, pd_accounts *accou
         rc = pd_openapi_route(router, &openapi, err);
     if (rc == PD_OK)
         rc = pd_accounts_routes(router, accounts, err);
+    static pd_pages pages; /* the web pages; lives as long as the process */
+    pages.store = accounts->store;
+    pages.accounts = accounts;
+    if (rc == PD_OK)
+        rc = pd_pages_routes(router, &pages, err);
+    if (rc == PD_OK)
+        rc = pd_creators_routes(router, accounts->store, err);
+    if (rc == PD_OK)
+        rc = pd_policies_routes(router, policies, err);
+    if (rc == PD_OK)
+        rc = pd_sweeper_gauges(metrics, accounts->store, err);
     return rc;
+}
+
+/* After each daily sweep: the impact population is out of date. */
+static void on_sweep(void *ctx, const pd_online_report *rep)
+{
+    if (rep->to_day != rep->from_day || rep->policy_changed || rep->recomputed ||
+        rep->creators_touched)
+        pd_impact_changed(ctx);
 }
 
 static const char *signal_name(int sig)
@@ -186,14 +241,26 @@ static void drain(pd_server *s, const sigset_t *sigs, unsigned drain_s)
 
 int pd_cmd_serve(int argc, char **argv)
 {
-    serve_options o = {.listen = "127.0.0.1:8080", .db_path = "partnerd.db", .drain_s = 30};
+    serve_options o = {.listen = "127.0.0.1:8080", .db_path = NULL, .drain_s = 30};
     int rc = parse_options(argc, argv, &o);
     if (rc)
         return rc < 0 ? 0 : rc;
+    if (!o.db_path)
+        o.db_path = o.demo ? "partnerd-demo.db" : "partnerd.db";
+    pd_demo demo;
+    if (o.demo) {
+        pd_error derr = {0};
+        if (pd_demo_prepare(o.db_path, stderr, &demo, &derr) != PD_OK)
+            return derr.code == PD_EUSAGE ? pd_cli_usage_error("serve", "%s", derr.msg)
+                                          : pd_cli_fail("serve", &derr);
+    }
 
     pd_error err = {0};
     pd_store *store = NULL;
     pd_accounts accounts = {.cost = PD_PWCOST_INTERACTIVE};
+    pd_policies policies = {0};
+    pd_impact *impact = NULL;
+    pd_sweeper *sweeper = NULL;
     pd_router *router = pd_router_new();
     pd_metrics *metrics = pd_metrics_new();
     if (!router || !metrics) {
@@ -203,12 +270,18 @@ int pd_cmd_serve(int argc, char **argv)
         return pd_cli_fail("serve", &err);
     }
     pd_store_options so = {.create = 1, .migrate = 1};
+    if (o.clock) {
+        pd_instant t;
+        pd_instant_parse(o.clock, strlen(o.clock), &t, NULL); /* checked by parse_options */
+        so.clock_offset = t.sec - (int64_t)time(NULL);
+    }
     if ((rc = pd_store_open(o.db_path, &so, &store, &err)) != 0)
         goto out;
     accounts.store = store;
+    policies.store = store;
     if ((rc = pd_ratelimit_new(NULL, &accounts.limiter, &err)) != 0)
         goto out;
-    if ((rc = add_routes(router, metrics, &accounts, &err)) != 0)
+    if ((rc = add_routes(router, metrics, &accounts, &policies, &err)) != 0)
         goto out;
 
     /* Block the stop signals before any thread exists, so that every
@@ -219,6 +292,15 @@ int pd_cmd_serve(int argc, char **argv)
     sigaddset(&sigs, SIGINT);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
+
+    /* Threads of online certification: the impact population's refresher
+     * and the daily sweep (started here, after the mask). */
+    pd_impact_source src = pd_impact_store_source(store);
+    if ((rc = pd_impact_new(&src, NULL, &impact, &err)) != 0)
+        goto out;
+    policies.impact = impact;
+    if ((rc = pd_sweeper_start(store, on_sweep, impact, &sweeper, &err)) != 0)
+        goto out;
 
     pd_server_config cfg = {
         .listen = o.listen,
@@ -236,6 +318,8 @@ int pd_cmd_serve(int argc, char **argv)
     if ((rc = pd_server_start(&cfg, &server, &err)) != 0)
         goto out;
     fprintf(stderr, "partnerd serve: listening on %s\n", pd_server_url(server));
+    if (o.demo)
+        pd_demo_print(&demo, pd_server_url(server), stderr);
     PD_LOG(PD_LOG_INFO, "listening", PD_LOG_STR("url", pd_server_url(server)),
            PD_LOG_UINT("routes", pd_router_count(router)));
 
@@ -250,6 +334,8 @@ int pd_cmd_serve(int argc, char **argv)
     pd_log_msg(PD_LOG_INFO, "stopped");
 
 out:
+    pd_sweeper_stop(sweeper);
+    pd_impact_free(impact);
     pd_router_free(router);
     pd_metrics_free(metrics);
     pd_ratelimit_free(accounts.limiter);

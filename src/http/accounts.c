@@ -2,6 +2,7 @@
 #include "http/accounts.h"
 
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -20,18 +21,70 @@ const pd_user *pd_req_user(const pd_req *req)
     return pd_req_principal(req);
 }
 
-/* The user behind the request's bearer token. */
+static int safe_method(const pd_req *req)
+{
+    const char *m = pd_req_method(req);
+    return strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
+}
+
+/* Origin names this server: "http://" or "https://", then the Host header
+ * exactly (a browser sends both for a page of ours; a page of another
+ * site cannot make its Origin match our Host). */
+static int same_origin(const pd_req *req)
+{
+    const char *origin = pd_req_header(req, "Origin");
+    const char *host = pd_req_header(req, "Host");
+    if (!origin || !host || !host[0])
+        return 0;
+    const char *rest = strncmp(origin, "http://", 7) == 0    ? origin + 7
+                       : strncmp(origin, "https://", 8) == 0 ? origin + 8
+                                                             : NULL;
+    return rest && strcmp(rest, host) == 0;
+}
+
+const char *pd_accounts_session_cookie(pd_req *req)
+{
+    const char *h = pd_req_header(req, "Cookie");
+    size_t nlen = strlen(PD_SESSION_COOKIE);
+    while (h && *h) {
+        while (*h == ' ' || *h == '\t' || *h == ';')
+            h++;
+        const char *end = strchr(h, ';');
+        size_t len = end ? (size_t)(end - h) : strlen(h);
+        if (len > nlen && strncmp(h, PD_SESSION_COOKIE, nlen) == 0 && h[nlen] == '=') {
+            const char *v = h + nlen + 1;
+            size_t vlen = len - nlen - 1;
+            while (vlen > 0 && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
+                vlen--;
+            return pd_req_strndup(req, v, vlen);
+        }
+        h = end;
+    }
+    return NULL;
+}
+
+/* The user behind the request's bearer token or, without an Authorization
+ * header, its session cookie (web pages). A request authenticated by the
+ * cookie that may change something must come from one of our own pages. */
 static int authenticate(pd_req *req, pd_accounts *a, pd_error *err)
 {
     const char *h = pd_req_header(req, "Authorization");
-    if (!h)
+    const char *cookie = h ? NULL : pd_accounts_session_cookie(req);
+    if (!h && !cookie)
         return pd_error_set(err, PD_EAUTH,
                             "sign in first: send 'Authorization: Bearer <token>' with a token "
                             "from POST /api/login");
     pd_token t;
-    int rc = pd_token_parse_header(h, &t, err);
+    int rc = h ? pd_token_parse_header(h, &t, err) : pd_token_parse(cookie, strlen(cookie), &t, err);
     if (rc)
         return rc;
+    if (cookie && !safe_method(req) && !same_origin(req)) {
+        pd_token_wipe(&t);
+        return pd_error_set(err, PD_EDENIED,
+                            "signed in by cookie: a %s must come from a page of this site "
+                            "(the Origin header is missing or names another site)",
+                            pd_req_method(req));
+    }
     uint8_t hash[PD_TOKEN_HASH_BYTES];
     pd_token_hash(&t, hash);
     pd_token_wipe(&t);
@@ -53,6 +106,99 @@ static int authenticate(pd_req *req, pd_accounts *a, pd_error *err)
     return PD_OK;
 }
 
+/* ---- creator access (CREATOR_OWNER, CREATOR_PRIVATE) ----------------------------------------
+ *
+ * An operator may act on any creator id, known or not: the handler then
+ * answers 404 for an unknown one. Anyone else is refused with the same 403
+ * whether the creator exists or not, so that probing ids tells nothing. */
+
+int pd_access_creator_owner(const pd_user *u, int64_t creator_id)
+{
+    return u && (u->role == PD_ROLE_OPERATOR ||
+                 (u->role == PD_ROLE_CREATOR && u->creator_id == creator_id));
+}
+
+int pd_access_creator_private(pd_db *db, const pd_user *u, int64_t creator_id, int *allowed,
+                              pd_error *err)
+{
+    *allowed = pd_access_creator_owner(u, creator_id);
+    if (*allowed || !u || u->role != PD_ROLE_MCN || creator_id < 1)
+        return PD_OK;
+    pd_creator_rec *c = malloc(sizeof *c); /* 1.3 KiB: not on a server thread's stack */
+    if (!c)
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    int rc = pd_db_creator_get(db, creator_id, c, err);
+    if (rc == PD_OK)
+        *allowed = c->mcn_id != 0 && c->mcn_id == u->mcn_id;
+    else if (rc == PD_ENOTFOUND)
+        rc = PD_OK; /* not allowed, and not told */
+    free(c);
+    return rc;
+}
+
+static int guard_creator(pd_req *req, const pd_route *route, pd_accounts *a, pd_error *err)
+{
+    const pd_user *u = pd_req_user(req);
+    int64_t id = pd_req_param_int(req, "id");
+    if (id < 0)
+        return pd_error_set(err, PD_EINTERNAL, "route %s: a creator access rule needs {id:int}",
+                            route->name);
+    const char *refused = route->access == PD_ACCESS_CREATOR_OWNER
+                              ? "only creator %lld themselves or an operator may do this"
+                              : "only creator %lld themselves, their MCN or an operator may see "
+                                "this";
+    if (route->access == PD_ACCESS_CREATOR_OWNER)
+        return pd_access_creator_owner(u, id)
+                   ? PD_OK
+                   : pd_error_set(err, PD_EDENIED, refused, (long long)id);
+    int allowed = 0;
+    pd_db *db;
+    int rc = pd_store_acquire(a->store, &db, err);
+    if (rc)
+        return rc;
+    rc = pd_access_creator_private(db, u, id, &allowed, err);
+    pd_store_release(a->store, db);
+    if (rc)
+        return rc;
+    return allowed ? PD_OK : pd_error_set(err, PD_EDENIED, refused, (long long)id);
+}
+
+/* A web page asked for without a session: 303 to the sign-in page, which
+ * comes back to the page (next) after signing in. */
+static int redirect_to_sign_in(pd_req *req)
+{
+    const char *path = safe_method(req) ? pd_req_path(req) : "";
+    size_t n = strlen(path);
+    char *loc = pd_req_alloc(req, 3 * n + 32);
+    if (!loc)
+        return PD_ENOMEM;
+    static const char hex[] = "0123456789ABCDEF";
+    memcpy(loc, "/login", 6);
+    char *o = loc + 6;
+    if (n > 0) {
+        memcpy(o, "?next=", 6);
+        o += 6;
+        for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+            if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                (*p >= '0' && *p <= '9') || *p == '/' || *p == '-' || *p == '_' || *p == '.') {
+                *o++ = (char)*p;
+            } else {
+                *o++ = '%';
+                *o++ = hex[*p >> 4];
+                *o++ = hex[*p & 15];
+            }
+        }
+    }
+    *o = '\0';
+    pd_req_status(req, 303);
+    pd_req_content_type(req, "text/plain; charset=utf-8");
+    if (pd_req_header_add(req, "Location", loc) < 0 ||
+        pd_req_header_add(req, "Cache-Control", "no-store") < 0)
+        return PD_EINTERNAL;
+    pd_buf_puts(pd_req_out(req), "Sign in first: /login\n");
+    return PD_GUARD_ANSWERED;
+}
+
 int pd_accounts_guard(pd_req *req, const pd_route *route, void *ctx, pd_error *err)
 {
     pd_accounts *a = ctx;
@@ -68,6 +214,24 @@ int pd_accounts_guard(pd_req *req, const pd_route *route, void *ctx, pd_error *e
         if (pd_req_user(req)->role != PD_ROLE_OPERATOR)
             return pd_error_set(err, PD_EDENIED, "only operators may do this");
         return PD_OK;
+    }
+    case PD_ACCESS_PAGE: {
+        int rc = authenticate(req, a, err);
+        if (rc == PD_EAUTH) {
+            rc = redirect_to_sign_in(req);
+            if (rc == PD_ENOMEM)
+                pd_error_set(err, PD_ENOMEM, "out of memory");
+            else if (rc == PD_EINTERNAL)
+                pd_error_set(err, PD_EINTERNAL, "cannot set the sign-in redirect");
+        }
+        return rc;
+    }
+    case PD_ACCESS_CREATOR_OWNER:
+    case PD_ACCESS_CREATOR_PRIVATE: {
+        int rc = authenticate(req, a, err);
+        if (rc)
+            return rc;
+        return guard_creator(req, route, a, err);
     }
     default:
         return pd_error_set(err, PD_EINTERNAL, "route %s declares no access rule",
@@ -105,24 +269,44 @@ static int login(pd_req *req, void *ctx, pd_error *err)
         json_decref(body);
         return rc;
     }
-    size_t pwlen = strlen(password);
+    pd_user u;
+    char text[PD_TOKEN_TEXT_MAX], expires[PD_INSTANT_FMT_MAX];
+    int64_t expires_at = 0;
+    rc = pd_accounts_sign_in(a, req, name, password, strlen(password), &u, text, &expires_at,
+                             err);
+    json_decref(body); /* name and password lived in it */
+    if (rc)
+        return rc;
+    pd_instant_format((pd_instant){.sec = expires_at, .nsec = 0}, expires);
+    pd_jsonw *w = pd_req_jsonw(req);
+    pd_jsonw_obj_begin(w);
+    pd_jsonw_kstr(w, "token", text);
+    pd_jsonw_kstr(w, "expires_at", expires);
+    pd_jsonw_key(w, "user");
+    write_user(w, &u);
+    pd_jsonw_obj_end(w);
+    memset(text, 0, sizeof text);
+    return PD_OK;
+}
+
+int pd_accounts_sign_in(pd_accounts *a, pd_req *req, const char *name, const char *password,
+                        size_t pwlen, pd_user *out, char text[PD_TOKEN_TEXT_MAX],
+                        int64_t *expires_at, pd_error *err)
+{
     int64_t now = now_s();
     int64_t wait = 0;
-    rc = pd_ratelimit_check(a->limiter, name, pd_req_client(req), now, &wait, err);
+    int rc = pd_ratelimit_check(a->limiter, name, pd_req_client(req), now, &wait, err);
     if (rc) {
         if (rc == PD_EBUSY)
             pd_req_set_retry_after(req, wait > 0 ? (unsigned)wait : 1);
-        json_decref(body);
         return rc;
     }
 
     pd_user u;
     char hash[PD_HASH_MAX];
     pd_db *db;
-    if ((rc = pd_store_acquire(a->store, &db, err))) {
-        json_decref(body);
+    if ((rc = pd_store_acquire(a->store, &db, err)))
         return rc;
-    }
     rc = pd_db_user_by_name(db, name, &u, hash, err);
     if (rc == PD_ENOTFOUND) {
         /* as slow as a real check, so that timing does not tell names */
@@ -137,7 +321,6 @@ static int login(pd_req *req, void *ctx, pd_error *err)
         rc = pd_error_set(err, PD_EAUTH, "this account is disabled: ask an operator");
     if (rc == PD_OK)
         pd_ratelimit_success(a->limiter, name, pd_req_client(req), now);
-    json_decref(body); /* name and password lived in it */
     if (rc) {
         pd_store_release(a->store, db);
         return rc;
@@ -163,18 +346,10 @@ static int login(pd_req *req, void *ctx, pd_error *err)
         pd_token_wipe(&t);
         return rc;
     }
-    char text[PD_TOKEN_TEXT_MAX], expires[PD_INSTANT_FMT_MAX];
     pd_token_format(&t, text);
     pd_token_wipe(&t);
-    pd_instant_format((pd_instant){.sec = now + ttl, .nsec = 0}, expires);
-    pd_jsonw *w = pd_req_jsonw(req);
-    pd_jsonw_obj_begin(w);
-    pd_jsonw_kstr(w, "token", text);
-    pd_jsonw_kstr(w, "expires_at", expires);
-    pd_jsonw_key(w, "user");
-    write_user(w, &u);
-    pd_jsonw_obj_end(w);
-    memset(text, 0, sizeof text);
+    *out = u;
+    *expires_at = now + ttl;
     return PD_OK;
 }
 
@@ -185,11 +360,24 @@ static int logout(pd_req *req, void *ctx, pd_error *err)
     int rc = pd_token_parse_header(pd_req_header(req, "Authorization"), &t, err);
     if (rc)
         return rc;
-    uint8_t hash[PD_TOKEN_HASH_BYTES];
-    pd_token_hash(&t, hash);
+    rc = pd_accounts_sign_out(a, &t, err);
     pd_token_wipe(&t);
+    if (rc)
+        return rc;
+    pd_jsonw *w = pd_req_jsonw(req);
+    pd_jsonw_obj_begin(w);
+    pd_jsonw_kbool(w, "signed_out", 1);
+    pd_jsonw_obj_end(w);
+    return PD_OK;
+}
+
+int pd_accounts_sign_out(pd_accounts *a, const pd_token *t, pd_error *err)
+{
+    uint8_t hash[PD_TOKEN_HASH_BYTES];
+    pd_token_hash(t, hash);
     pd_db *db;
-    if ((rc = pd_store_acquire(a->store, &db, err)))
+    int rc = pd_store_acquire(a->store, &db, err);
+    if (rc)
         return rc;
     rc = pd_db_begin(db, err);
     if (rc == PD_OK)
@@ -199,13 +387,7 @@ static int logout(pd_req *req, void *ctx, pd_error *err)
     else
         pd_db_rollback(db);
     pd_store_release(a->store, db);
-    if (rc)
-        return rc;
-    pd_jsonw *w = pd_req_jsonw(req);
-    pd_jsonw_obj_begin(w);
-    pd_jsonw_kbool(w, "signed_out", 1);
-    pd_jsonw_obj_end(w);
-    return PD_OK;
+    return rc;
 }
 
 static int me(pd_req *req, void *ctx, pd_error *err)

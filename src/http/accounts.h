@@ -19,6 +19,7 @@
 
 #include "auth/password.h"
 #include "auth/ratelimit.h"
+#include "auth/token.h"
 #include "core/error.h"
 #include "http/router.h"
 #include "store/store.h"
@@ -53,5 +54,48 @@ int pd_accounts_guard(pd_req *req, const pd_route *route, void *a, pd_error *err
 /* The signed-in user of a request the guard let through, or NULL on a public
  * route. Valid until the request ends. */
 const pd_user *pd_req_user(const pd_req *req);
+
+/* ---- sessions: what POST /api/login and the sign-in page share -------------
+ *
+ * Web pages carry the token in a cookie, PD_SESSION_COOKIE, set HttpOnly and
+ * SameSite=Strict by the sign-in page. The guard accepts it wherever it
+ * accepts a bearer token; a request authenticated by the cookie with a
+ * method other than GET or HEAD must also carry an Origin header naming the
+ * server itself (http:// or https:// and its Host), else 403: a page of
+ * another site cannot make a signed-in browser change anything. */
+#define PD_SESSION_COOKIE "pd_session"
+
+/* Signs `name` in with `password` (pwlen bytes), as POST /api/login does:
+ * the rate limits per account and per client address, the password check
+ * (as slow for a name that does not exist), then a new token stored for the
+ * accounts' ttl. On success *u gets the user, token its text (a secret:
+ * wipe it when done) and *expires_at when it stops working. PD_EAUTH
+ * ("wrong name or password", or a disabled account), PD_EBUSY when the
+ * limits say wait (Retry-After set on req), store errors otherwise. */
+int pd_accounts_sign_in(pd_accounts *a, pd_req *req, const char *name, const char *password,
+                        size_t pwlen, pd_user *u, char token[PD_TOKEN_TEXT_MAX],
+                        int64_t *expires_at, pd_error *err);
+
+/* Ends the session of token t: it stops working at once. */
+int pd_accounts_sign_out(pd_accounts *a, const pd_token *t, pd_error *err);
+
+/* The session cookie's value in req (a token's text, unchecked), or NULL.
+ * Lives as long as the request. */
+const char *pd_accounts_session_cookie(pd_req *req);
+
+/* The creator access rules, for handlers and pages that must ask the same
+ * question as the guard (a list that shows private data only to those who
+ * may see it, say).
+ *
+ * pd_access_creator_owner: u is an operator, or the creator user of
+ * creator_id (CREATOR_OWNER). pd_access_creator_private: the same, or u
+ * manages the MCN creator_id belongs to (CREATOR_PRIVATE); *allowed gets
+ * the answer, PD_OK unless the store fails. An unknown creator_id is
+ * allowed only to operators (who then get the route's 404); everyone else
+ * gets the same 403 as for a creator that is not theirs, so that ids
+ * cannot be probed. u may be NULL (never allowed). */
+int pd_access_creator_owner(const pd_user *u, int64_t creator_id);
+int pd_access_creator_private(pd_db *db, const pd_user *u, int64_t creator_id, int *allowed,
+                              pd_error *err);
 
 #endif

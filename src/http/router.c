@@ -474,6 +474,8 @@ void pd_router_dispatch(const pd_router *r, pd_req *req, pd_guard guard, void *g
         int rc = PD_OK;
         if (guard)
             rc = guard(req, m->route, guard_ctx, &err);
+        if (rc == PD_GUARD_ANSWERED)
+            break;
         if (rc == PD_OK)
             rc = m->route->handler(req, m->ctx, &err);
         if (rc != PD_OK) {

@@ -139,6 +139,10 @@ const pd_route_param *pd_route_match_param(const pd_route_match *m, const char *
  * Also the answer for a request the server found bad before routing (see
  * pd_req_early_error in request.h). */
 typedef int (*pd_guard)(pd_req *req, const pd_route *route, void *guard_ctx, pd_error *err);
+/* A guard's return when it wrote the whole answer itself (a web page's
+ * redirect to the sign-in page): the handler does not run and the answer is
+ * sent as the guard left it. Not a pd_code. */
+#define PD_GUARD_ANSWERED (-1)
 void pd_router_dispatch(const pd_router *r, pd_req *req, pd_guard guard, void *guard_ctx);
 
 #endif

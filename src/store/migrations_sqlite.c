@@ -126,9 +126,11 @@ static const char online_certification[] =
     ");\n"
     "CREATE INDEX policy_activations_pending ON policy_activations(applied_at, from_day);\n"
     /* The one row of online state: the policy in force (NULL: none yet), the
-     * window the aggregates hold (window_days; 0 with no policy), the day
-     * they are for, and stale = 1 when they must be recomputed from the
-     * posts (after a bulk import) before they are trusted. */
+     * window the aggregates hold (window_days; 30 while no policy is in
+     * force, so that discovery still shows average views and engagement),
+     * the day they are for (0: never set), and stale = 1 when they must be
+     * recomputed from the posts (after a bulk import) before they are
+     * trusted. */
     "CREATE TABLE online_state (\n"
     "    id INTEGER PRIMARY KEY CHECK (id = 1),\n"
     "    policy_id INTEGER REFERENCES policies(id),\n"
@@ -136,7 +138,7 @@ static const char online_certification[] =
     "    today INTEGER NOT NULL,\n"
     "    stale INTEGER NOT NULL CHECK (stale IN (0, 1))\n"
     ");\n"
-    "INSERT INTO online_state (id, policy_id, window_days, today, stale) VALUES (1, NULL, 0, 0, 1);\n"
+    "INSERT INTO online_state (id, policy_id, window_days, today, stale) VALUES (1, NULL, 30, 0, 1);\n"
     /* The window of each creator: posts published on or after the first day
      * of the window ending on online_state.today (later posts included, so a
      * day's sweep only ever takes posts out). engagements = likes + comments
@@ -159,13 +161,30 @@ static const char online_certification[] =
     "ALTER TABLE creators ADD COLUMN failed_rules INTEGER NOT NULL DEFAULT 0\n"
     "    CHECK (failed_rules >= 0);\n"
     "ALTER TABLE creators ADD COLUMN status_since INTEGER NOT NULL DEFAULT 0;\n"
-    /* Discovery sorts (descending, ties by id) and the day sweep. */
-    "CREATE INDEX creators_by_followers ON creators(followers, id);\n"
-    "CREATE INDEX creators_by_avg_views ON creators(avg_views, id);\n"
-    "CREATE INDEX creators_by_engagement ON creators(engagement_bp, id);\n"
-    "CREATE INDEX creators_by_created ON creators(created_at, id);\n"
-    "CREATE INDEX creators_by_category ON creators(category, followers, id);\n"
-    "CREATE INDEX creators_certified ON creators(certified, followers, id);\n"
+    /* Discovery (src/store/sqlite_search.c says which query reads which):
+     * each sort's key with id, walked backwards for "highest first, ties by
+     * higher id"; category and certification, the filters brands use most,
+     * in followers order. After (key, id) each holds every other filtered
+     * column, so a query checks its filters (and a probe counts) on index
+     * entries alone and reads the table for the rows it returns only. The
+     * certified ones are partial indexes (only the certified rows, so small,
+     * and they count the certified too); queries name them with the literal
+     * "certified = 1" they need. */
+    "CREATE INDEX creators_by_followers ON creators(followers, id, certified, category, mcn_id,\n"
+    "    avg_views, engagement_bp);\n"
+    "CREATE INDEX creators_by_avg_views ON creators(avg_views, id, certified, category,\n"
+    "    followers, mcn_id, engagement_bp);\n"
+    "CREATE INDEX creators_by_engagement ON creators(engagement_bp, id, certified, category,\n"
+    "    followers, mcn_id, avg_views);\n"
+    "CREATE INDEX creators_by_created ON creators(created_at, id, certified, category,\n"
+    "    followers, mcn_id, avg_views, engagement_bp);\n"
+    "CREATE INDEX creators_by_category ON creators(category, followers, id, certified, mcn_id,\n"
+    "    avg_views, engagement_bp);\n"
+    "CREATE INDEX creators_certified ON creators(followers, id, category, mcn_id, avg_views,\n"
+    "    engagement_bp) WHERE certified = 1;\n"
+    "CREATE INDEX creators_certified_by_category ON creators(category, followers, id, mcn_id,\n"
+    "    avg_views, engagement_bp) WHERE certified = 1;\n"
+    /* The day sweep. */
     "CREATE INDEX posts_by_time ON posts(published_at);\n"
     /* Every change of a creator's verdict: gained or lost (certified), under
      * which policy, the failed rules (mask) and their explanation as it read

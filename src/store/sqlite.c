@@ -304,6 +304,8 @@ static void conn_close(sq_db *d)
     sqlite3_finalize(d->bulk);
     sqlite3_finalize(d->bulk_creators);
     sqlite3_finalize(d->bulk_history);
+    sq_search_free(d); /* search (sqlite_search.c) */
+    sq_online_free(d); /* online certification (sqlite_online.c) */
     sqlite3_close_v2(d->db);
     free(d);
 }
@@ -995,9 +997,10 @@ static int sq_mcn_add(pd_db *pdb, int64_t id, const char *name, int64_t *out_id,
 
 /* ---- creators and posts ------------------------------------------------------------ */
 
-/* Inserts or updates a creator and records a new follower count. */
-static int creator_put(sq_db *d, const pd_creator_rec *c, int64_t at, int keep_bio, int known_new,
-                       pd_error *err)
+/* Inserts or updates a creator and records a new follower count. *is_new
+ * and *followers_changed (when not NULL) say what happened. */
+static int creator_put_ex(sq_db *d, const pd_creator_rec *c, int64_t at, int keep_bio,
+                          int known_new, int *is_new, int *followers_changed, pd_error *err)
 {
     int had = 0;
     int64_t before = 0;
@@ -1033,6 +1036,10 @@ static int creator_put(sq_db *d, const pd_creator_rec *c, int64_t at, int keep_b
                  : sq_fail(d->db, r, err, "storing a creator");
     }
     sq_done(st);
+    if (is_new)
+        *is_new = !had;
+    if (followers_changed)
+        *followers_changed = !had || before != (int64_t)c->followers;
     if (rc != PD_OK || (had && before == (int64_t)c->followers))
         return rc;
     st = stmt(d, ST_HISTORY_ADD, err);
@@ -1048,13 +1055,24 @@ static int creator_put(sq_db *d, const pd_creator_rec *c, int64_t at, int keep_b
     return rc;
 }
 
+static int creator_put(sq_db *d, const pd_creator_rec *c, int64_t at, int keep_bio, int known_new,
+                       pd_error *err)
+{
+    return creator_put_ex(d, c, at, keep_bio, known_new, NULL, NULL, err);
+}
+
 static int sq_creator_put(pd_db *pdb, const pd_creator_rec *c, int64_t at, pd_error *err)
 {
     sq_db *d = (sq_db *)pdb;
     int rc = sq_call_begin(d, err);
     if (rc)
         return rc;
-    return sq_call_end(d, creator_put(d, c, at, 0, 0, err), err);
+    int is_new = 0, changed = 0;
+    rc = creator_put_ex(d, c, at, 0, 0, &is_new, &changed, err);
+    /* A new creator is judged at once; other followers, judged again. */
+    if (rc == PD_OK && changed)
+        rc = sq_online_creator_put(d, c->id, is_new, err);
+    return sq_call_end(d, rc, err);
 }
 
 void sq_read_creator(sqlite3_stmt *st, pd_creator_rec *c)
@@ -1163,7 +1181,14 @@ static int post_insert(sq_db *d, const pd_post_rec *p, pd_error *err)
 
 static int sq_post_add(pd_db *pdb, const pd_post_rec *p, pd_error *err)
 {
-    return post_insert((sq_db *)pdb, p, err);
+    sq_db *d = (sq_db *)pdb;
+    int rc = sq_call_begin(d, err);
+    if (rc)
+        return rc;
+    rc = post_insert(d, p, err);
+    if (rc == PD_OK)
+        rc = sq_online_post_added(d, p, err); /* its creator's window */
+    return sq_call_end(d, rc, err);
 }
 
 static int sq_post_get(pd_db *pdb, int64_t id, pd_post_rec *p, pd_error *err)
@@ -1205,6 +1230,14 @@ static int sq_post_set_metrics(pd_db *pdb, int64_t id, uint64_t views, uint64_t 
         if (r != SQLITE_DONE)
             rc = sq_fail(d->db, r, err, "updating a post");
         sq_done(st);
+    }
+    if (rc == PD_OK) {
+        pd_post_rec now = old;
+        now.views = views;
+        now.likes = likes;
+        now.comments = comments;
+        now.collects = collects;
+        rc = sq_online_post_changed(d, &old, &now, err); /* its creator's window */
     }
     rc = sq_call_end(d, rc, err);
     if (rc == PD_OK && before)
@@ -1277,6 +1310,8 @@ struct pd_bulk {
     int64_t pending_at;
     char *index_sql[16]; /* indexes dropped, to build at the end */
     size_t nindex;
+    char *trigger_sql[4]; /* search: FTS triggers dropped, to restore at the end */
+    size_t ntrigger;
 };
 
 static const char *const bulk_tables[BULK_TABLES] = {"creators", "follower_history", "posts"};
@@ -1342,7 +1377,59 @@ static void bulk_free(pd_bulk *b)
     free(b->pending);
     for (size_t i = 0; i < b->nindex; i++)
         free(b->index_sql[i]);
+    for (size_t i = 0; i < b->ntrigger; i++)
+        free(b->trigger_sql[i]);
     free(b);
+}
+
+/* search: into an empty creators table, the triggers that index each new
+ * creator in creators_fts one by one are dropped (their text kept), and
+ * the index is built once at the end ('rebuild') before they are put back
+ * (bulk_fts_restore); a failed import's rollback undoes both. */
+static int bulk_fts_drop(pd_bulk *b, pd_error *err)
+{
+    sq_db *d = b->d;
+    sqlite3_stmt *st;
+    int r = sqlite3_prepare_v2(d->db,
+                               "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND "
+                               "tbl_name = 'creators' AND name LIKE 'creators\\_fts\\_%' ESCAPE '\\'",
+                               -1, &st, NULL);
+    if (r != SQLITE_OK)
+        return sq_fail(d->db, r, err, "reading the schema");
+    char names[4][64];
+    size_t n = 0;
+    int rc = PD_OK;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW && n < 4) {
+        const char *sql = (const char *)sqlite3_column_text(st, 1);
+        sq_col_text(st, 0, names[n], sizeof names[n]);
+        if (!sql || !(b->trigger_sql[n] = strdup(sql))) {
+            rc = pd_error_set(err, PD_ENOMEM, "out of memory");
+            break;
+        }
+        n++;
+    }
+    if (rc == PD_OK && r != SQLITE_DONE && r != SQLITE_ROW)
+        rc = sq_fail(d->db, r, err, "reading the schema");
+    sqlite3_finalize(st);
+    b->ntrigger = n;
+    for (size_t i = 0; rc == PD_OK && i < n; i++) {
+        /* Names of our own schema (creators_fts_*, checked above); no value. */
+        char sql[96];
+        snprintf(sql, sizeof sql, "DROP TRIGGER \"%s\"", names[i]);
+        rc = strchr(names[i], '"') ? pd_error_set(err, PD_EINTERNAL, "odd trigger name")
+                                   : exec(d, sql, err);
+    }
+    return rc;
+}
+
+static int bulk_fts_restore(pd_bulk *b, pd_error *err)
+{
+    if (!b->ntrigger)
+        return PD_OK;
+    int rc = exec(b->d, "INSERT INTO creators_fts(creators_fts) VALUES ('rebuild')", err);
+    for (size_t i = 0; rc == PD_OK && i < b->ntrigger; i++)
+        rc = exec(b->d, b->trigger_sql[i], err);
+    return rc;
 }
 
 /* Prepares `head` followed by `rows` groups of `cols` placeholders: the
@@ -1416,6 +1503,8 @@ static int sq_bulk_begin(pd_store *ps, pd_bulk **out, pd_error *err)
         if (rc == PD_OK && !any)
             rc = drop_indexes(b, bulk_tables[t], err);
     }
+    if (rc == PD_OK && b->creators_empty)
+        rc = bulk_fts_drop(b, err); /* search */
     if (rc == PD_OK)
         rc = prepare_rows(d, "INSERT INTO posts (" POST_COLS ") VALUES ", 9, BULK_ROWS, &d->bulk,
                           err);
@@ -1586,6 +1675,12 @@ static int sq_bulk_end(pd_bulk *b, int commit, pd_error *err)
         for (size_t i = 0; rc == PD_OK && i < b->nindex; i++)
             rc = exec(d, b->index_sql[i], err);
         if (rc == PD_OK)
+            rc = bulk_fts_restore(b, err); /* search */
+        /* The window aggregates do not count what was imported: stale
+         * until pd_store_online_advance recomputes them. */
+        if (rc == PD_OK)
+            rc = exec(d, "UPDATE online_state SET stale = 1", err);
+        if (rc == PD_OK)
             rc = run(d, ST_COMMIT, err, "committing the import");
     }
     if (!sqlite3_get_autocommit(d->db))
@@ -1630,4 +1725,19 @@ static const pd_store_ops sq_ops = {
     .bulk_creator = sq_bulk_creator,
     .bulk_posts = sq_bulk_posts,
     .bulk_end = sq_bulk_end,
+    /* online certification (sqlite_online.c) */
+    .policy_add = sq_policy_add,
+    .policy_get = sq_policy_get,
+    .policy_list = sq_policy_list,
+    .policy_activate = sq_policy_activate,
+    .activation_list = sq_activation_list,
+    .online_state = sq_online_state,
+    .activation_due = sq_activation_due,
+    .online_step = sq_online_step,
+    .creator_status = sq_creator_status,
+    .status_history = sq_status_history,
+    .verdict_scan = sq_verdict_scan,
+    .creator_posts = sq_creator_posts, /* posts (sqlite_posts.c) */
+    .creator_search = sq_creator_search, /* search (sqlite_search.c) */
+    .window_scan = sq_window_scan,       /* search (sqlite_scan.c) */
 };

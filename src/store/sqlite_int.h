@@ -27,6 +27,8 @@ typedef struct sq_db {
     sqlite3_stmt *bulk;                         /* BULK_ROWS posts at once */
     sqlite3_stmt *bulk_creators, *bulk_history; /* BULK_CREATORS new creators */
     int own_txn;                                /* the running call began the transaction itself */
+    struct sq_online *online;                   /* sqlite_online.c's statements and cache */
+    struct sq_search *search;                   /* sqlite_search.c's statements and tokenizer */
 } sq_db;
 
 struct sq_store {
@@ -76,5 +78,47 @@ int sq_call_end(sq_db *d, int rc, pd_error *err);
 /* Reads the columns of CREATOR_COLS (sqlite.c) from column 0 on. */
 #define SQ_CREATOR_COLS "id, handle, category, bio, followers, mcn_id, created_at, updated_at"
 void sq_read_creator(sqlite3_stmt *st, pd_creator_rec *c);
+
+/* posts (sqlite_posts.c): the creator_posts operation. */
+int sq_creator_posts(pd_db *pdb, int64_t creator_id, const pd_post_rec *after, unsigned limit,
+                     int (*each)(void *ctx, const pd_post_rec *p), void *ctx, pd_error *err);
+
+/* online certification (sqlite_online.c): the backend operations, the
+ * hooks sqlite.c calls after a change of one creator or post (in the
+ * call's transaction or savepoint), and freeing a connection's part. */
+int sq_policy_add(pd_db *pdb, pd_policy_rec *r, const char *body, int64_t at, pd_error *err);
+int sq_policy_get(pd_db *pdb, int64_t id, pd_policy_rec *r, pd_error *err);
+int sq_policy_list(pd_db *pdb, int (*each)(void *ctx, const pd_policy_rec *r), void *ctx,
+                   pd_error *err);
+int sq_policy_activate(pd_db *pdb, int64_t policy_id, int64_t from_day, int64_t by_user,
+                       int64_t at, pd_activation_rec *out, pd_error *err);
+int sq_activation_list(pd_db *pdb, int (*each)(void *ctx, const pd_activation_rec *a), void *ctx,
+                       pd_error *err);
+int sq_online_state(pd_db *pdb, pd_online_state *st, uint32_t *window_days, pd_error *err);
+int sq_activation_due(pd_db *pdb, int64_t day, pd_activation_rec *a, pd_error *err);
+int sq_online_step(pd_db *pdb, const pd_online_step *step, pd_online_report *rep, pd_error *err);
+int sq_creator_status(pd_db *pdb, int64_t creator_id, pd_creator_status *st, pd_error *err);
+int sq_status_history(pd_db *pdb, int64_t creator_id, int64_t before_id, unsigned limit,
+                      int (*each)(void *ctx, const pd_status_change *c), void *ctx,
+                      pd_error *err);
+int sq_verdict_scan(pd_store *ps, pd_online_state *st,
+                    int (*each)(void *ctx, const pd_creator_status *c), void *ctx,
+                    pd_error *err);
+/* A creator was stored: new (is_new) or with other followers. */
+int sq_online_creator_put(sq_db *d, int64_t creator_id, int is_new, pd_error *err);
+/* A post was added. */
+int sq_online_post_added(sq_db *d, const pd_post_rec *p, pd_error *err);
+/* A post's counts changed from *before to *after. */
+int sq_online_post_changed(sq_db *d, const pd_post_rec *before, const pd_post_rec *after,
+                           pd_error *err);
+void sq_online_free(sq_db *d);
+
+/* search (sqlite_search.c, sqlite_scan.c): the discovery and population
+ * scan operations, and freeing a connection's search statements. */
+int sq_creator_search(pd_db *pdb, const pd_creator_query *q,
+                      int (*each)(void *ctx, const pd_creator_hit *h), void *ctx, pd_error *err);
+int sq_window_scan(pd_store *ps, uint32_t window_days, int64_t *today,
+                   int (*each)(void *ctx, const pd_creator_window *w), void *ctx, pd_error *err);
+void sq_search_free(sq_db *d);
 
 #endif

@@ -418,6 +418,22 @@ int pd_db_post_set_metrics(pd_db *db, int64_t id, uint64_t views, uint64_t likes
               : db->ops->post_set_metrics(db, id, views, likes, comments, collects, before, err);
 }
 
+/* ---- posts ---------------------------------------------------------------------------------- */
+
+int pd_db_creator_posts(pd_db *db, int64_t creator_id, const pd_post_rec *after, unsigned limit,
+                        int (*each)(void *ctx, const pd_post_rec *p), void *ctx, pd_error *err)
+{
+    ERR_OR_LOCAL(err);
+    if (creator_id < 1)
+        return pd_error_set(err, PD_ENOTFOUND, "no creator with id %lld", (long long)creator_id);
+    if (limit < 1 || limit > PD_POSTS_PAGE_MAX)
+        return pd_error_set(err, PD_EINPUT, "limit: %u is not from 1 to %d", limit,
+                            PD_POSTS_PAGE_MAX);
+    if (after && (after->published_at.nsec < 0 || after->published_at.nsec > 999999999))
+        return pd_error_set(err, PD_EINPUT, "after: nanoseconds out of range");
+    return db->ops->creator_posts(db, creator_id, after, limit, each, ctx, err);
+}
+
 /* ---- import: a set of ids ----------------------------------------------------------------------
  */
 
@@ -1069,4 +1085,113 @@ int pd_store_export(pd_store *s, FILE *creators, FILE *posts, pd_error *err)
         rc = pd_error_set(err, PD_EIO, "write failed: %s", strerror(errno));
     free(x);
     return rc;
+}
+
+/* ---- search: discovery and the population scan ----------------------------------------- */
+
+#define SEARCH_PAGE_MAX 100 /* rows of one discovery page */
+#define SEARCH_TEXT_MAX 256 /* bytes of a text query */
+
+/* Whether UTF-8 text s holds a character that can be part of a word: an
+ * ASCII letter or digit, or any other character outside the punctuation,
+ * symbol and emoji blocks. The backend's tokenizer has the last word. */
+static int has_word_char(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned c = *p;
+        size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : 4;
+        if (c < 0x80) {
+            if ((c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'))
+                return 1;
+        } else {
+            unsigned cp = c & (len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07);
+            for (size_t k = 1; k < len; k++)
+                cp = cp << 6 | (p[k] & 0x3F);
+            int punct = cp < 0xC0 || (cp >= 0x2000 && cp <= 0x2BFF) ||
+                        (cp >= 0x3000 && cp <= 0x303F) || (cp >= 0xFE30 && cp <= 0xFE4F) ||
+                        (cp >= 0xFF00 && cp <= 0xFF0F) || (cp >= 0x1F000 && cp <= 0x1FAFF);
+            if (!punct)
+                return 1;
+        }
+        p += len; /* valid UTF-8 (checked before): len bytes are there */
+    }
+    return 0;
+}
+
+static int check_range(const char *lo_name, uint64_t lo, const char *hi_name, uint64_t hi,
+                       pd_error *err)
+{
+    return hi && lo > hi ? pd_error_set(err, PD_EINPUT, "%s: %llu is more than %s (%llu)", lo_name,
+                                        (unsigned long long)lo, hi_name, (unsigned long long)hi)
+                         : PD_OK;
+}
+
+static int check_query(const pd_creator_query *q, pd_error *err)
+{
+    if (q->limit < 1 || q->limit > SEARCH_PAGE_MAX)
+        return pd_error_set(err, PD_EINPUT, "limit: %u is not from 1 to %d", q->limit,
+                            SEARCH_PAGE_MAX);
+    if ((unsigned)q->sort > PD_SORT_NEWEST)
+        return pd_error_set(err, PD_EINPUT,
+                            "sort: unknown (%d; followers, avg_views, engagement or newest)",
+                            (int)q->sort);
+    int rc = check_range("followers_min", q->followers_min, "followers_max", q->followers_max, err);
+    if (!rc)
+        rc = check_range("avg_views_min", q->avg_views_min, "avg_views_max", q->avg_views_max, err);
+    if (!rc)
+        rc = check_range("engagement_min", q->engagement_min_bp, "engagement_max",
+                         q->engagement_max_bp, err);
+    if (!rc)
+        rc = check_count("followers_min", q->followers_min, err);
+    if (!rc)
+        rc = check_count("followers_max", q->followers_max, err);
+    if (!rc && (q->avg_views_min > PD_COUNT_MAX * 100 || q->avg_views_max > PD_COUNT_MAX * 100))
+        rc = pd_error_set(err, PD_EINPUT, "avg_views: over the largest count (10^15)");
+    if (rc)
+        return rc;
+    if (q->mcn_id < -1)
+        return pd_error_set(err, PD_EINPUT,
+                            "mcn_id: %lld is not an MCN id (or 0 for any, -1 for independents)",
+                            (long long)q->mcn_id);
+    if (q->has_after && q->after_id < 1)
+        return pd_error_set(err, PD_EINPUT, "after_id: %lld is not an id (1 or more)",
+                            (long long)q->after_id);
+    if (q->category) {
+        size_t n = strnlen(q->category, PD_CATEGORY_MAX);
+        const char *why = text_problem(q->category, n, PD_CATEGORY_MAX, 1);
+        if (why)
+            return pd_error_set(err, PD_EINPUT, "category: %s", why);
+    }
+    if (q->text) {
+        size_t n = strnlen(q->text, SEARCH_TEXT_MAX + 1);
+        if (n > SEARCH_TEXT_MAX)
+            return pd_error_set(err, PD_EINPUT, "text: longer than %d bytes", SEARCH_TEXT_MAX);
+        if (utf8_valid((const unsigned char *)q->text, n) != n)
+            return pd_error_set(err, PD_EINPUT, "text: not valid UTF-8");
+        if (!has_word_char(q->text))
+            return pd_error_set(err, PD_EINPUT,
+                                "text: no word to search for (words are letters and digits)");
+    }
+    return PD_OK;
+}
+
+int pd_db_creator_search(pd_db *db, const pd_creator_query *q,
+                         int (*each)(void *ctx, const pd_creator_hit *h), void *ctx,
+                         pd_error *err)
+{
+    ERR_OR_LOCAL(err);
+    int rc = check_query(q, err);
+    return rc ? rc : db->ops->creator_search(db, q, each, ctx, err);
+}
+
+int pd_store_window_scan(pd_store *s, uint32_t window_days, int64_t *today,
+                         int (*each)(void *ctx, const pd_creator_window *w), void *ctx,
+                         pd_error *err)
+{
+    ERR_OR_LOCAL(err);
+    if (window_days < 1 || window_days > PD_POLICY_WINDOW_MAX)
+        return pd_error_set(err, PD_EINPUT, "window_days: %u is not from 1 to %d", window_days,
+                            PD_POLICY_WINDOW_MAX);
+    return s->ops->window_scan(s, window_days, today, each, ctx, err);
 }

@@ -184,6 +184,19 @@ int pd_db_post_set_metrics(pd_db *db, int64_t id, uint64_t views, uint64_t likes
                            uint64_t comments, uint64_t collects, pd_post_rec *before,
                            pd_error *err);
 
+/* ---- posts -------------------------------------------------------------------- */
+
+#define PD_POSTS_PAGE_MAX 1000 /* posts in one pd_db_creator_posts call */
+
+/* A creator's posts, newest first (published_at, then id, descending): at
+ * most limit (1..PD_POSTS_PAGE_MAX) and, when after is not NULL, only the
+ * ones that come after *after in that order (keyset paging: pass the last
+ * post of the previous page). each is called once per post, in order; a
+ * non-zero return stops and is returned. PD_ENOTFOUND when the creator
+ * does not exist, PD_EINPUT for a limit out of range. */
+int pd_db_creator_posts(pd_db *db, int64_t creator_id, const pd_post_rec *after, unsigned limit,
+                        int (*each)(void *ctx, const pd_post_rec *p), void *ctx, pd_error *err);
+
 /* ---- bulk import and export ------------------------------------------------ */
 
 typedef struct pd_import_summary {

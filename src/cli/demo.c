@@ -1,0 +1,304 @@
+/* demo.c - `partnerd serve --demo` (see demo.h).
+ *
+ * The data comes from the generator's red-2019 preset, dated so that its
+ * 60 days of posts end now; the store is filled through its public
+ * interface (import, policies, activations, users), exactly as an operator
+ * would with the command line. Generated files go to a temporary directory
+ * that is removed afterwards. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "auth/password.h"
+#include "batch/gen.h"
+#include "cli/demo.h"
+#include "core/online.h"
+
+#define LOGINS_SUFFIX ".logins"
+#define PATH_CAP 4096
+
+/* No 0/O, 1/l/I: read off a screen and typed. */
+static const char alphabet[] = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+static void random_password(char out[PD_DEMO_PASSWORD_LEN + 1])
+{
+    for (int i = 0; i < PD_DEMO_PASSWORD_LEN; i++)
+        out[i] = alphabet[randombytes_uniform((uint32_t)(sizeof alphabet - 1))];
+    out[PD_DEMO_PASSWORD_LEN] = '\0';
+}
+
+static int logins_path(const char *db_path, char *out, size_t cap, pd_error *err)
+{
+    int n = snprintf(out, cap, "%s%s", db_path, LOGINS_SUFFIX);
+    if (n < 0 || (size_t)n >= cap)
+        return pd_error_set(err, PD_EUSAGE, "%s: path too long", db_path);
+    return PD_OK;
+}
+
+/* Reads FILE.logins: one "name<TAB>password<TAB>what" line per role. */
+static int read_logins(const char *path, pd_demo *d, pd_error *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return pd_error_set(err, PD_EIO, "%s: %s", path, strerror(errno));
+    char line[512];
+    int n = 0;
+    while (n < PD_DEMO_ROLES && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        char *name = line, *pw = strchr(name, '\t'), *what = pw ? strchr(pw + 1, '\t') : NULL;
+        if (!what)
+            break;
+        *pw++ = '\0';
+        *what++ = '\0';
+        pd_demo_login *l = &d->logins[n++];
+        snprintf(l->name, sizeof l->name, "%s", name);
+        snprintf(l->password, sizeof l->password, "%s", pw);
+        snprintf(l->what, sizeof l->what, "%s", what);
+    }
+    fclose(f);
+    if (n != PD_DEMO_ROLES)
+        return pd_error_set(err, PD_EINPUT, "%s: not a demo logins file (remove the database "
+                            "and its .logins file to start a new demo)", path);
+    return PD_OK;
+}
+
+/* Writes FILE.logins readable by its owner only, whole or not at all. */
+static int write_logins(const char *path, const pd_demo *d, pd_error *err)
+{
+    char tmp[PATH_CAP + 16];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return pd_error_set(err, PD_EIO, "%s: %s", tmp, strerror(errno));
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        close(fd);
+        unlink(tmp);
+        return pd_error_set(err, PD_EIO, "%s: %s", tmp, strerror(errno));
+    }
+    for (int i = 0; i < PD_DEMO_ROLES; i++)
+        fprintf(f, "%s\t%s\t%s\n", d->logins[i].name, d->logins[i].password, d->logins[i].what);
+    int bad = fflush(f) != 0 || fsync(fileno(f)) != 0;
+    bad |= fclose(f) != 0;
+    if (bad || rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        return pd_error_set(err, PD_EIO, "%s: %s", path, strerror(e));
+    }
+    return PD_OK;
+}
+
+/* Removes the generator's two files and their directory. */
+static void remove_dir(const char *dir)
+{
+    char p[PATH_CAP];
+    snprintf(p, sizeof p, "%s/creators.csv", dir);
+    unlink(p);
+    snprintf(p, sizeof p, "%s/posts.csv", dir);
+    unlink(p);
+    rmdir(dir);
+}
+
+static int add_policy(pd_db *db, const char *preset, int64_t at, int64_t *id, pd_error *err)
+{
+    pd_policy_rec r = {0};
+    r.policy = *pd_policy_preset(preset);
+    int rc = pd_db_policy_add(db, &r, at, err);
+    if (rc == PD_OK)
+        *id = r.id;
+    return rc;
+}
+
+/* A creator who has posted but fails exactly one rule of the policy in
+ * force: the most telling profile ("what to change"). 0 when none. */
+static int64_t pick_creator(pd_db *db, uint64_t n, pd_error *err)
+{
+    pd_creator_status st;
+    int64_t fallback = 0;
+    for (uint64_t id = 1; id <= n; id++) {
+        if (pd_db_creator_status(db, (int64_t)id, &st, err) != PD_OK)
+            continue;
+        if (st.win.posts > 0 && st.failed && !(st.failed & (st.failed - 1)))
+            return (int64_t)id;
+        if (!fallback && st.win.posts > 0 && st.failed)
+            fallback = (int64_t)id;
+    }
+    return fallback ? fallback : 1;
+}
+
+/* The MCN of the first creator who has one, from id 1 on. */
+static int64_t pick_mcn(pd_db *db, uint64_t n, pd_error *err)
+{
+    pd_creator_rec c;
+    for (uint64_t id = 1; id <= n; id++)
+        if (pd_db_creator_get(db, (int64_t)id, &c, err) == PD_OK && c.mcn_id)
+            return c.mcn_id;
+    return 0;
+}
+
+static int add_user(pd_db *db, pd_demo_login *l, pd_user *u, pd_error *err)
+{
+    random_password(l->password);
+    char hash[PD_PASSWORD_HASH_MAX];
+    int rc = pd_password_hash(l->password, strlen(l->password), PD_PWCOST_INTERACTIVE, hash, err);
+    if (rc == PD_OK) {
+        snprintf(u->name, sizeof u->name, "%s", l->name);
+        rc = pd_db_user_add(db, u, hash, err);
+    }
+    sodium_memzero(hash, sizeof hash);
+    return rc;
+}
+
+/* Policies, activations, the brand and the accounts, in one transaction
+ * after the import. */
+static int fill_accounts(pd_store *s, uint64_t ncreators, pd_demo *d, pd_error *err)
+{
+    pd_db *db;
+    int rc = pd_store_acquire(s, &db, err);
+    if (rc)
+        return rc;
+    int64_t now = pd_store_now(s);
+    int64_t today = pd_day_of((pd_instant){.sec = now, .nsec = 0});
+    int64_t v1 = 0, v2 = 0, brand = 0;
+    pd_online_report rep;
+
+    /* red-2019-v1 governed the last two months, until yesterday ... */
+    rc = pd_db_begin(db, err);
+    if (rc == PD_OK)
+        rc = add_policy(db, "red-2019-v1", now, &v1, err);
+    if (rc == PD_OK)
+        rc = add_policy(db, "red-2019-v2", now, &v2, err);
+    if (rc == PD_OK)
+        rc = pd_db_policy_activate(db, v1, today - 60, 0, now, NULL, err);
+    if (rc == PD_OK)
+        rc = pd_db_commit(db, err);
+    else
+        pd_db_rollback(db);
+    if (rc == PD_OK)
+        rc = pd_store_online_advance(s, today - 1, &rep, err);
+    /* ... and red-2019-v2 from today: the 2019 change, in every history. */
+    if (rc == PD_OK)
+        rc = pd_db_policy_activate(db, v2, today, 0, now, NULL, err);
+    if (rc == PD_OK)
+        rc = pd_store_online_advance(s, today, &rep, err);
+
+    if (rc == PD_OK)
+        rc = pd_db_begin(db, err);
+    if (rc == PD_OK) {
+        int64_t creator = pick_creator(db, ncreators, err);
+        int64_t mcn = pick_mcn(db, ncreators, err);
+        pd_demo_login *l = d->logins;
+        snprintf(l[0].name, sizeof l[0].name, "operator");
+        snprintf(l[0].what, sizeof l[0].what, "policies, the simulator, every creator");
+        snprintf(l[1].name, sizeof l[1].name, "brand");
+        snprintf(l[1].what, sizeof l[1].what, "discovery, as staff of Demo Brand");
+        snprintf(l[2].name, sizeof l[2].name, "creator");
+        snprintf(l[2].what, sizeof l[2].what, "creator %lld: their verdict and what to change",
+                 (long long)creator);
+        snprintf(l[3].name, sizeof l[3].name, "mcn");
+        snprintf(l[3].what, sizeof l[3].what, "manager of MCN %lld and its creators",
+                 (long long)mcn);
+        pd_user u[PD_DEMO_ROLES] = {
+            {.role = PD_ROLE_OPERATOR},
+            {.role = PD_ROLE_BRAND},
+            {.role = PD_ROLE_CREATOR, .creator_id = creator},
+            {.role = PD_ROLE_MCN, .mcn_id = mcn},
+        };
+        rc = pd_db_brand_add(db, "Demo Brand", &brand, err);
+        u[1].brand_id = brand;
+        for (int i = 0; rc == PD_OK && i < PD_DEMO_ROLES; i++)
+            rc = add_user(db, &l[i], &u[i], err);
+        if (rc == PD_OK)
+            rc = pd_db_commit(db, err);
+        else
+            pd_db_rollback(db);
+    }
+    pd_store_release(s, db);
+    return rc;
+}
+
+int pd_demo_prepare(const char *db_path, FILE *progress, pd_demo *d, pd_error *err)
+{
+    memset(d, 0, sizeof *d);
+    char logins[PATH_CAP];
+    int rc = logins_path(db_path, logins, sizeof logins, err);
+    if (rc)
+        return rc;
+    struct stat sb;
+    if (stat(db_path, &sb) == 0) {
+        if (stat(logins, &sb) != 0)
+            return pd_error_set(err, PD_EUSAGE,
+                                "%s exists and is not a demo database: --demo fills a new one "
+                                "(give another --db, or remove the file)",
+                                db_path);
+        rc = read_logins(logins, d, err);
+        d->reused = rc == PD_OK;
+        return rc;
+    }
+    if (sodium_init() < 0)
+        return pd_error_set(err, PD_EINTERNAL, "libsodium cannot start");
+
+    char dir[] = "/tmp/partnerd-demo.XXXXXX";
+    if (!mkdtemp(dir))
+        return pd_error_set(err, PD_EIO, "cannot make a temporary directory: %s", strerror(errno));
+    pd_gen_options go;
+    pd_gen_options_init(&go);
+    go.out_dir = dir;
+    go.preset = PD_GEN_PRESET_RED_2019;
+    go.as_of = (pd_instant){.sec = (int64_t)time(NULL), .nsec = 0};
+    pd_gen_summary gs;
+    if (progress)
+        fprintf(progress, "partnerd demo: generating the red-2019 population ...\n");
+    rc = pd_gen_run(&go, &gs, err);
+
+    pd_store *s = NULL;
+    pd_store_options so = {.create = 1, .migrate = 1};
+    if (rc == PD_OK)
+        rc = pd_store_open(db_path, &so, &s, err);
+    if (rc == PD_OK) {
+        char cpath[PATH_CAP], ppath[PATH_CAP];
+        snprintf(cpath, sizeof cpath, "%s/creators.csv", dir);
+        snprintf(ppath, sizeof ppath, "%s/posts.csv", dir);
+        pd_import_options io = {.creators_path = cpath, .posts_path = ppath};
+        pd_import_summary is;
+        if (progress)
+            fprintf(progress, "partnerd demo: storing %llu creators and %llu posts ...\n",
+                    (unsigned long long)gs.creators, (unsigned long long)gs.posts);
+        rc = pd_store_import_ex(s, &io, &is, err);
+    }
+    remove_dir(dir);
+    if (rc == PD_OK) {
+        if (progress)
+            fprintf(progress, "partnerd demo: policies, certification and accounts ...\n");
+        rc = fill_accounts(s, gs.creators, d, err);
+    }
+    pd_store_close(s);
+    if (rc == PD_OK)
+        rc = write_logins(logins, d, err);
+    if (rc != PD_OK) {
+        /* A half-made demo is no demo: start again next time. */
+        char side[PATH_CAP + 8];
+        unlink(db_path);
+        snprintf(side, sizeof side, "%s-wal", db_path);
+        unlink(side);
+        snprintf(side, sizeof side, "%s-shm", db_path);
+        unlink(side);
+        pd_error_prefix(err, "preparing the demo");
+    }
+    return rc;
+}
+
+void pd_demo_print(const pd_demo *d, const char *url, FILE *out)
+{
+    fprintf(out, "\npartnerd demo%s: open %s\n\n", d->reused ? " (the database of an earlier demo)" : "",
+            url);
+    for (int i = 0; i < PD_DEMO_ROLES; i++)
+        fprintf(out, "  sign in as %-9s password %s   %s\n", d->logins[i].name,
+                d->logins[i].password, d->logins[i].what);
+    fprintf(out, "\nStop with Ctrl-C.\n\n");
+}

@@ -1,0 +1,1450 @@
+/* creators.c - the creators and posts routes (see creators.h).
+ *
+ * Conventions of this file: a handler takes a connection from the store for
+ * the time of its work and gives it back on every path (one `out:` label);
+ * a write runs in one transaction (pd_db_begin ... pd_db_commit, rolled
+ * back on any error), so that a refused request changes nothing. Records
+ * are large (a creator holds a 1 KiB bio), so they live in request memory
+ * (pd_req_alloc), never on a server thread's stack.
+ *
+ * Cursors ("next" of a page, given back as ?after=) are opaque to clients
+ * but plain text to us: "<sort letter><key>.<id>" for discovery (the sort
+ * letter makes a cursor of another sort an error, not a wrong page) and
+ * "<seconds>.<nanoseconds>.<id>" for a creator's posts. */
+#include "http/creators.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "batch/csv.h"
+#include "batch/rows.h"
+#include "core/instant.h"
+#include "core/num.h"
+#include "core/policy.h"
+#include "http/accounts.h"
+#include "http/request.h"
+#include "util/jsonw.h"
+
+#define Q_TEXT_MAX 256 /* bytes of the q= search text */
+
+/* ---- small helpers ---------------------------------------------------------------------- */
+
+static int out_of_memory(pd_error *err)
+{
+    return pd_error_set(err, PD_ENOMEM, "out of memory");
+}
+
+static void *req_zalloc(pd_req *req, size_t n)
+{
+    void *p = pd_req_alloc(req, n);
+    if (p)
+        memset(p, 0, n);
+    return p;
+}
+
+static void write_instant(pd_jsonw *w, const char *key, pd_instant t)
+{
+    char buf[PD_INSTANT_FMT_MAX];
+    pd_instant_format(t, buf);
+    pd_jsonw_kstr(w, key, buf);
+}
+
+static void write_time(pd_jsonw *w, const char *key, int64_t sec)
+{
+    write_instant(w, key, (pd_instant){.sec = sec, .nsec = 0});
+}
+
+static void write_link(pd_jsonw *w, const char *key, int64_t id)
+{
+    if (id)
+        pd_jsonw_kint(w, key, id);
+    else
+        pd_jsonw_knull(w, key);
+}
+
+/* Ends a write: commits when rc is PD_OK, rolls back otherwise. */
+static int finish_txn(pd_db *db, int rc, pd_error *err)
+{
+    if (rc == PD_OK)
+        return pd_db_commit(db, err);
+    pd_db_rollback(db);
+    return rc;
+}
+
+/* Is text s (from a CSV field or JSON) storable in a field of cap bytes. */
+static const char *text_problem(const char *s, size_t n, size_t cap)
+{
+    if (n >= cap)
+        return cap == PD_HANDLE_MAX     ? "longer than 127 bytes"
+               : cap == PD_CATEGORY_MAX ? "longer than 63 bytes"
+                                        : "too long";
+    if (memchr(s, '\0', n))
+        return "contains a NUL byte";
+    if (!pd_utf8_valid(s, n))
+        return "not valid UTF-8";
+    return NULL;
+}
+
+/* ---- the JSON of creators and posts -------------------------------------------------------- */
+
+/* The public part of a verdict: what discovery and a profile show. */
+static void write_public_status(pd_jsonw *w, const pd_creator_status *st)
+{
+    pd_jsonw_obj_begin(w);
+    pd_jsonw_kbool(w, "certified", st->certified);
+    write_link(w, "policy_id", st->policy_id);
+    pd_jsonw_kuint(w, "followers", st->followers);
+    pd_jsonw_kuint(w, "window_posts", st->win.posts);
+    pd_jsonw_khundredths(w, "avg_views", (int64_t)st->avg_views);
+    pd_jsonw_khundredths(w, "engagement_rate", (int64_t)st->engagement_bp); /* percent */
+    pd_jsonw_obj_end(w);
+}
+
+static void write_profile(pd_jsonw *w, const pd_creator_rec *c, const pd_creator_status *st)
+{
+    pd_jsonw_obj_begin(w);
+    pd_jsonw_kint(w, "id", c->id);
+    pd_jsonw_kstr(w, "handle", c->handle);
+    pd_jsonw_kstr(w, "category", c->category);
+    pd_jsonw_kstr(w, "bio", c->bio);
+    pd_jsonw_kuint(w, "followers", c->followers);
+    write_link(w, "mcn_id", c->mcn_id);
+    write_time(w, "created_at", c->created_at);
+    write_time(w, "updated_at", c->updated_at);
+    pd_jsonw_key(w, "certification");
+    write_public_status(w, st);
+    pd_jsonw_obj_end(w);
+}
+
+static void write_post(pd_jsonw *w, const pd_post_rec *p)
+{
+    pd_jsonw_obj_begin(w);
+    pd_jsonw_kint(w, "id", p->id);
+    pd_jsonw_kint(w, "creator_id", p->creator_id);
+    write_instant(w, "published_at", p->published_at);
+    pd_jsonw_kstr(w, "kind", p->sponsored ? "sponsored" : "organic");
+    pd_jsonw_kuint(w, "views", p->views);
+    pd_jsonw_kuint(w, "likes", p->likes);
+    pd_jsonw_kuint(w, "comments", p->comments);
+    pd_jsonw_kuint(w, "collects", p->collects);
+    pd_jsonw_obj_end(w);
+}
+
+/* The value a failed rule measured, in the rule's unit. */
+static void write_rule_value(pd_jsonw *w, pd_rule r, const pd_creator_status *st)
+{
+    const pd_window_stats *s = &st->win;
+    switch (r) {
+    case PD_RULE_MIN_FOLLOWERS: pd_jsonw_kuint(w, "value", st->followers); break;
+    case PD_RULE_MIN_AVG_VIEWS:
+        pd_jsonw_khundredths(w, "value", (int64_t)pd_avg_hundredths(s->views, s->posts));
+        break;
+    case PD_RULE_MIN_ORGANIC_PER_SPONSORED:
+        /* organic >= threshold x sponsored: both counts */
+        pd_jsonw_kuint(w, "value", s->posts - s->sponsored);
+        pd_jsonw_kuint(w, "sponsored", s->sponsored);
+        break;
+    case PD_RULE_MIN_SPONSORED:
+    case PD_RULE_MAX_SPONSORED: pd_jsonw_kuint(w, "value", s->sponsored); break;
+    case PD_RULE_MIN_POSTS: pd_jsonw_kuint(w, "value", s->posts); break;
+    case PD_RULE_COUNT: pd_jsonw_knull(w, "value"); break;
+    }
+}
+
+/* A creator's whole verdict: the policy, each failed rule with its value,
+ * threshold and explanation, and the window. pol is the policy the verdict
+ * is under (NULL when none is in force). */
+static void write_verdict_fields(pd_jsonw *w, const pd_creator_status *st, const pd_policy_rec *pol)
+{
+    pd_jsonw_kbool(w, "certified", st->certified);
+    pd_jsonw_key(w, "policy");
+    if (pol) {
+        pd_jsonw_obj_begin(w);
+        pd_jsonw_kint(w, "id", pol->id);
+        pd_jsonw_kstr(w, "name", pol->policy.name);
+        pd_jsonw_kuint(w, "version", pol->version);
+        pd_jsonw_kuint(w, "window_days", pol->policy.window_days);
+        pd_jsonw_obj_end(w);
+    } else {
+        pd_jsonw_null(w);
+    }
+    pd_jsonw_kuint(w, "followers", st->followers);
+    pd_jsonw_key(w, "window");
+    pd_jsonw_obj_begin(w);
+    pd_jsonw_kuint(w, "posts", st->win.posts);
+    pd_jsonw_kuint(w, "sponsored", st->win.sponsored);
+    pd_jsonw_kuint(w, "organic", st->win.posts - st->win.sponsored);
+    pd_jsonw_kuint(w, "views", st->win.views);
+    pd_jsonw_khundredths(w, "avg_views", (int64_t)st->avg_views);
+    pd_jsonw_kuint(w, "engagements", st->engagements);
+    pd_jsonw_khundredths(w, "engagement_rate", (int64_t)st->engagement_bp);
+    pd_jsonw_obj_end(w);
+    char text[PD_EXPLAIN_MAX];
+    text[0] = '\0';
+    pd_jsonw_key(w, "failed");
+    pd_jsonw_arr_begin(w);
+    if (pol) {
+        uint32_t failed = st->failed & pol->policy.rules;
+        for (uint32_t m = failed; m; m &= m - 1) {
+            pd_rule r = (pd_rule)__builtin_ctz(m);
+            char t[32], one[PD_EXPLAIN_MAX];
+            size_t tn = pd_rule_format_threshold(r, pol->policy.threshold[r], t);
+            pd_policy_explain(&pol->policy, 1u << r, st->followers, &st->win, one, sizeof one);
+            pd_jsonw_obj_begin(w);
+            pd_jsonw_kstr(w, "rule", pd_rule_key(r));
+            write_rule_value(w, r, st);
+            pd_jsonw_key(w, "threshold");
+            pd_jsonw_raw(w, t, tn);
+            pd_jsonw_kstr(w, "explanation", one);
+            pd_jsonw_obj_end(w);
+        }
+        pd_policy_explain(&pol->policy, failed, st->followers, &st->win, text, sizeof text);
+    }
+    pd_jsonw_arr_end(w);
+    pd_jsonw_kstr(w, "explanation", text);
+    if (st->since)
+        write_time(w, "since", st->since);
+    else
+        pd_jsonw_knull(w, "since");
+}
+
+/* The policy a status was judged under, into *pol (request memory), or
+ * NULL when no policy is in force. */
+static int load_policy(pd_req *req, pd_db *db, const pd_creator_status *st, pd_policy_rec **pol,
+                       pd_error *err)
+{
+    *pol = NULL;
+    if (!st->policy_id)
+        return PD_OK;
+    pd_policy_rec *p = req_zalloc(req, sizeof *p);
+    if (!p)
+        return out_of_memory(err);
+    int rc = pd_db_policy_get(db, st->policy_id, p, err);
+    if (rc == PD_OK)
+        *pol = p;
+    return rc;
+}
+
+/* ---- GET /api/creators: discovery ---------------------------------------------------------------
+ */
+
+static const char sort_letters[] = "faen"; /* pd_creator_sort order */
+static const char *const sort_names[] = {"followers", "avg_views", "engagement", "newest"};
+
+static int bad_param(pd_error *err, const char *name, const char *why, const char *value)
+{
+    return pd_error_set(err, PD_EINPUT, "query parameter %s: %s (got '%.40s')", name, why, value);
+}
+
+/* A count parameter: a whole number 0..PD_COUNT_MAX. *given (if not
+ * NULL) tells whether it was there. */
+static int param_count(pd_req *req, const char *name, uint64_t *out, int *given, pd_error *err)
+{
+    const char *v = pd_req_query(req, name);
+    if (given)
+        *given = v != NULL;
+    if (!v)
+        return PD_OK;
+    const char *why;
+    if (pd_parse_uint(v, strlen(v), PD_COUNT_MAX, out, &why) < 0)
+        return bad_param(err, name, why, v);
+    return PD_OK;
+}
+
+/* A decimal parameter with at most two decimals, in hundredths. */
+static int param_hundredths(pd_req *req, const char *name, uint64_t max, uint64_t *out, int *given,
+                            pd_error *err)
+{
+    const char *v = pd_req_query(req, name);
+    if (given)
+        *given = v != NULL;
+    if (!v)
+        return PD_OK;
+    const char *why;
+    if (pd_parse_hundredths(v, strlen(v), max, out, &why) < 0)
+        return bad_param(err, name, why, v);
+    return PD_OK;
+}
+
+static int param_bool(pd_req *req, const char *name, int *out, pd_error *err)
+{
+    const char *v = pd_req_query(req, name);
+    if (!v)
+        return PD_OK;
+    if (strcmp(v, "true") == 0)
+        *out = 1;
+    else if (strcmp(v, "false") == 0)
+        *out = 0;
+    else
+        return bad_param(err, name, "expected true or false", v);
+    return PD_OK;
+}
+
+/* A range: min and max given as numbers in the same unit. max 0 would
+ * mean "no bound" to the store, so a given max must be at least 1, and
+ * at least min. */
+static int check_range(const char *min_name, uint64_t min, const char *max_name, uint64_t max,
+                       int max_given, const char *max_text, pd_error *err)
+{
+    if (!max_given)
+        return PD_OK;
+    if (max == 0)
+        return bad_param(err, max_name, "must be above 0 (leave it out for no upper bound)",
+                         max_text);
+    if (max < min)
+        return pd_error_set(err, PD_EINPUT, "query parameter %s: below %s", max_name, min_name);
+    return PD_OK;
+}
+
+/* Refuses query parameters the route does not know (a misspelt filter
+ * would silently widen the search) and repeated ones. */
+static int only_params(pd_req *req, const char *const *allowed, pd_error *err)
+{
+    size_t n = pd_req_query_count(req);
+    for (size_t i = 0; i < n; i++) {
+        const char *name, *value;
+        pd_req_query_at(req, i, &name, &value);
+        size_t k = 0;
+        while (allowed[k] && strcmp(allowed[k], name) != 0)
+            k++;
+        if (!allowed[k])
+            return pd_error_set(err, PD_EINPUT, "query parameter %.40s: unknown here", name);
+        for (size_t j = 0; j < i; j++) {
+            const char *other, *ov;
+            pd_req_query_at(req, j, &other, &ov);
+            if (strcmp(other, name) == 0)
+                return pd_error_set(err, PD_EINPUT, "query parameter %.40s: given twice", name);
+        }
+    }
+    return PD_OK;
+}
+
+/* Parses "<digits>" at *p up to a stop character; advances *p. */
+static int cursor_int(const char **p, char stop, int64_t min, int64_t *out)
+{
+    const char *s = *p;
+    int neg = *s == '-';
+    if (neg)
+        s++;
+    const char *end = s;
+    while (*end >= '0' && *end <= '9')
+        end++;
+    if (end == s || *end != stop)
+        return -1;
+    uint64_t v;
+    const char *why;
+    if (pd_parse_uint(s, (size_t)(end - s), (uint64_t)INT64_MAX, &v, &why) < 0)
+        return -1;
+    int64_t x = neg ? -(int64_t)v : (int64_t)v;
+    if (x < min)
+        return -1;
+    *out = x;
+    *p = stop ? end + 1 : end;
+    return 0;
+}
+
+struct search_page {
+    pd_jsonw *w;
+    unsigned n;
+    pd_creator_sort sort;
+    int64_t last_key, last_id;
+};
+
+static int search_row(void *ctx, const pd_creator_hit *h)
+{
+    struct search_page *pg = ctx;
+    write_profile(pg->w, &h->c, &h->st);
+    pg->n++;
+    pg->last_key = h->key;
+    pg->last_id = h->c.id;
+    return 0;
+}
+
+static int list_creators(pd_req *req, void *ctx, pd_error *err)
+{
+    pd_store *store = ctx;
+    static const char *const params[] = {"category",
+                                         "q",
+                                         "followers_min",
+                                         "followers_max",
+                                         "avg_views_min",
+                                         "avg_views_max",
+                                         "engagement_min",
+                                         "engagement_max",
+                                         "certified",
+                                         "micro",
+                                         "mcn",
+                                         "sort",
+                                         "limit",
+                                         "after",
+                                         NULL};
+    int rc = only_params(req, params, err);
+    if (rc)
+        return rc;
+    pd_creator_query q;
+    memset(&q, 0, sizeof q);
+    const char *v;
+    if ((v = pd_req_query(req, "category"))) {
+        const char *why = *v ? text_problem(v, strlen(v), PD_CATEGORY_MAX) : "empty";
+        if (why)
+            return bad_param(err, "category", why, v);
+        q.category = v;
+    }
+    if ((v = pd_req_query(req, "q"))) {
+        if (!*v)
+            return bad_param(err, "q", "empty (leave it out to match every creator)", v);
+        if (strlen(v) > Q_TEXT_MAX)
+            return bad_param(err, "q", "longer than 256 bytes", v);
+        q.text = v;
+    }
+    int g_fmax, g_amax, g_emax; /* whether each max was given */
+    uint64_t emin = 0, emax = 0;
+    if ((rc = param_count(req, "followers_min", &q.followers_min, NULL, err)) ||
+        (rc = param_count(req, "followers_max", &q.followers_max, &g_fmax, err)) ||
+        (rc = param_hundredths(req, "avg_views_min", PD_DECIMAL_MAX_HUNDREDTHS, &q.avg_views_min,
+                               NULL, err)) ||
+        (rc = param_hundredths(req, "avg_views_max", PD_DECIMAL_MAX_HUNDREDTHS, &q.avg_views_max,
+                               &g_amax, err)) ||
+        (rc = param_hundredths(req, "engagement_min", 1000000, &emin, NULL, err)) ||
+        (rc = param_hundredths(req, "engagement_max", 1000000, &emax, &g_emax, err)))
+        return rc;
+    q.engagement_min_bp = (uint32_t)emin;
+    q.engagement_max_bp = (uint32_t)emax;
+    if ((rc = check_range("followers_min", q.followers_min, "followers_max", q.followers_max,
+                          g_fmax, pd_req_query(req, "followers_max"), err)) ||
+        (rc = check_range("avg_views_min", q.avg_views_min, "avg_views_max", q.avg_views_max,
+                          g_amax, pd_req_query(req, "avg_views_max"), err)) ||
+        (rc = check_range("engagement_min", emin, "engagement_max", emax, g_emax,
+                          pd_req_query(req, "engagement_max"), err)))
+        return rc;
+    int certified = 0, micro = 0;
+    if ((rc = param_bool(req, "certified", &certified, err)) ||
+        (rc = param_bool(req, "micro", &micro, err)))
+        return rc;
+    q.certified_only = certified;
+    q.micro_only = micro;
+    if ((v = pd_req_query(req, "mcn"))) {
+        uint64_t id;
+        const char *why = "expected an MCN id or none";
+        if (strcmp(v, "none") == 0)
+            q.mcn_id = -1;
+        else if (pd_parse_uint(v, strlen(v), (uint64_t)INT64_MAX, &id, &why) == 0 && id >= 1)
+            q.mcn_id = (int64_t)id;
+        else
+            return bad_param(err, "mcn", "expected an MCN id (1 or more) or none", v);
+    }
+    q.sort = PD_SORT_FOLLOWERS;
+    if ((v = pd_req_query(req, "sort"))) {
+        size_t k = 0;
+        while (k < 4 && strcmp(sort_names[k], v) != 0)
+            k++;
+        if (k == 4)
+            return bad_param(err, "sort", "expected followers, avg_views, engagement or newest", v);
+        q.sort = (pd_creator_sort)k;
+    }
+    int64_t limit;
+    if ((rc = pd_req_query_int(req, "limit", 1, PD_CREATORS_PAGE_MAX, PD_CREATORS_PAGE_DEFAULT,
+                               &limit, err)))
+        return rc;
+    q.limit = (unsigned)limit;
+    if ((v = pd_req_query(req, "after"))) {
+        const char *p = v + 1;
+        if (v[0] != sort_letters[q.sort]) {
+            const char *at = *v ? strchr(sort_letters, v[0]) : NULL;
+            return bad_param(err, "after",
+                             at ? "a cursor of another sort (give the same sort as the page "
+                                  "it came from)"
+                                : "not a cursor from a previous page's next",
+                             v);
+        }
+        if (cursor_int(&p, '.', INT64_MIN + 1, &q.after_key) < 0 ||
+            cursor_int(&p, '\0', 1, &q.after_id) < 0)
+            return bad_param(err, "after", "not a cursor from a previous page's next", v);
+        q.has_after = 1;
+    }
+
+    pd_db *db;
+    if ((rc = pd_store_acquire(store, &db, err)))
+        return rc;
+    struct search_page pg = {.w = pd_req_jsonw(req), .sort = q.sort};
+    pd_jsonw_obj_begin(pg.w);
+    pd_jsonw_key(pg.w, "items");
+    pd_jsonw_arr_begin(pg.w);
+    rc = pd_db_creator_search(db, &q, search_row, &pg, err);
+    pd_store_release(store, db);
+    if (rc) {
+        if (rc == PD_EINPUT && q.text)
+            return pd_error_set(err, PD_EINPUT, "query parameter q: %s", err->msg);
+        return rc; /* the answer is replaced by the error */
+    }
+    pd_jsonw_arr_end(pg.w);
+    pd_jsonw_key(pg.w, "next");
+    if (pg.n == q.limit) {
+        char cur[64];
+        snprintf(cur, sizeof cur, "%c%lld.%lld", sort_letters[q.sort], (long long)pg.last_key,
+                 (long long)pg.last_id);
+        pd_jsonw_str(pg.w, cur);
+    } else {
+        pd_jsonw_null(pg.w);
+    }
+    pd_jsonw_obj_end(pg.w);
+    return PD_OK;
+}
+
+/* ---- one creator -------------------------------------------------------------------------- */
+
+/* Loads creator id and its status into request memory. */
+static int load_creator(pd_req *req, pd_db *db, int64_t id, pd_creator_rec **c,
+                        pd_creator_status **st, pd_error *err)
+{
+    *c = req_zalloc(req, sizeof **c);
+    *st = req_zalloc(req, sizeof **st);
+    if (!*c || !*st)
+        return out_of_memory(err);
+    int rc = pd_db_creator_get(db, id, *c, err);
+    if (rc == PD_OK)
+        rc = pd_db_creator_status(db, id, *st, err);
+    return rc;
+}
+
+static int get_creator(pd_req *req, void *ctx, pd_error *err)
+{
+    pd_store *store = ctx;
+    int64_t id = pd_req_param_int(req, "id");
+    pd_db *db;
+    int rc = pd_store_acquire(store, &db, err);
+    if (rc)
+        return rc;
+    pd_creator_rec *c;
+    pd_creator_status *st;
+    rc = load_creator(req, db, id, &c, &st, err);
+    pd_store_release(store, db);
+    if (rc)
+        return rc;
+    write_profile(pd_req_jsonw(req), c, st);
+    return PD_OK;
+}
+
+/* mcn_id of a body: a positive id, or null for "independent". *present
+ * tells whether the field was there at all. */
+static int json_mcn(const json_t *body, int64_t *out, int *present, pd_error *err)
+{
+    json_t *v = json_object_get(body, "mcn_id");
+    *present = v != NULL;
+    if (!v || json_is_null(v)) {
+        *out = 0;
+        return PD_OK;
+    }
+    return pd_req_json_int(body, "mcn_id", 1, INT64_MAX, out, err);
+}
+
+static int json_text(const json_t *body, const char *field, size_t min, size_t cap, char *dst,
+                     int required, pd_error *err)
+{
+    const char *s;
+    int rc = required ? pd_req_json_str(body, field, min, cap - 1, &s, err)
+                      : pd_req_json_opt_str(body, field, min, cap - 1, NULL, &s, err);
+    if (rc || !s)
+        return rc;
+    size_t n = strlen(s);
+    memcpy(dst, s, n + 1);
+    return PD_OK;
+}
+
+static int create_creator(pd_req *req, void *ctx, pd_error *err)
+{
+    pd_store *store = ctx;
+    json_t *body;
+    int rc = pd_req_json_body(req, &body, err);
+    if (rc)
+        return rc;
+    static const char *const fields[] = {"id",        "handle", "category", "bio",
+                                         "followers", "mcn_id", NULL};
+    pd_creator_rec *c = req_zalloc(req, sizeof *c);
+    pd_creator_status *st = req_zalloc(req, sizeof *st);
+    pd_creator_rec *old = req_zalloc(req, sizeof *old);
+    int64_t followers = 0;
+    int present;
+    if (!c || !st || !old)
+        rc = out_of_memory(err);
+    if (rc == PD_OK)
+        rc = pd_req_json_only(body, fields, err);
+    if (rc == PD_OK)
+        rc = pd_req_json_int(body, "id", 1, INT64_MAX, &c->id, err);
+    if (rc == PD_OK)
+        rc = json_text(body, "handle", 1, PD_HANDLE_MAX, c->handle, 1, err);
+    if (rc == PD_OK)
+        rc = json_text(body, "category", 1, PD_CATEGORY_MAX, c->category, 1, err);
+    if (rc == PD_OK)
+        rc = json_text(body, "bio", 0, PD_BIO_MAX, c->bio, 0, err);
+    if (rc == PD_OK)
+        rc = pd_req_json_int(body, "followers", 0, (int64_t)PD_COUNT_MAX, &followers, err);
+    if (rc == PD_OK)
+        rc = json_mcn(body, &c->mcn_id, &present, err);
+    json_decref(body);
+    if (rc)
+        return rc;
+    c->followers = (uint64_t)followers;
+
+    pd_db *db;
+    if ((rc = pd_store_acquire(store, &db, err)))
+        return rc;
+    rc = pd_db_begin(db, err);
+    if (rc == PD_OK) {
+        rc = pd_db_creator_get(db, c->id, old, err);
+        if (rc == PD_OK)
+            rc = pd_error_set(err, PD_ECONFLICT,
+                              "creator %lld exists already (change it with "
+                              "PATCH /api/creators/%lld)",
+                              (long long)c->id, (long long)c->id);
+        else if (rc == PD_ENOTFOUND)
+            rc = pd_db_creator_put(db, c, pd_store_now(store), err);
+        if (rc == PD_OK)
+            rc = load_creator(req, db, c->id, &c, &st, err);
+        rc = finish_txn(db, rc, err);
+    }
+    pd_store_release(store, db);
+    if (rc)
+        return rc;
+    pd_req_status(req, 201);
+    write_profile(pd_req_jsonw(req), c, st);
+    return PD_OK;
+}
+
+static int patch_creator(pd_req *req, void *ctx, pd_error *err)
+{
+    pd_store *store = ctx;
+    int64_t id = pd_req_param_int(req, "id");
+    const pd_user *u = pd_req_user(req);
+    int is_operator = u && u->role == PD_ROLE_OPERATOR;
+    json_t *body;
+    int rc = pd_req_json_body(req, &body, err);
+    if (rc)
+        return rc;
+    static const char *const fields[] = {"handle", "category", "bio", "followers", "mcn_id", NULL};
+    pd_creator_rec *c = req_zalloc(req, sizeof *c);
+    pd_creator_rec *want = req_zalloc(req, sizeof *want);
+    pd_creator_status *st = NULL;
+    if (!c || !want)
+        rc = out_of_memory(err);
+    if (rc == PD_OK)
+        rc = pd_req_json_only(body, fields, err);
+    if (rc == PD_OK && json_object_size(body) == 0)
+        rc = pd_error_set(err, PD_EINPUT,
+                          "nothing to change: give handle, category, bio, followers or mcn_id");
+    /* Followers come from the platform's counters and the MCN link from the
+     * MCN's roster: a creator may not set either. */
+    static const char *const operator_only[] = {"followers", "mcn_id"};
+    for (size_t i = 0; rc == PD_OK && i < 2; i++)
+        if (!is_operator && json_object_get(body, operator_only[i]))
+            rc = pd_error_set(err, PD_EDENIED, "%s: only an operator may change it",
+                              operator_only[i]);
+    int has_handle = json_object_get(body, "handle") != NULL;
+    int has_category = json_object_get(body, "category") != NULL;
+    int has_bio = json_object_get(body, "bio") != NULL;
+    int has_followers = json_object_get(body, "followers") != NULL;
+    int has_mcn = 0;
+    int64_t followers = 0;
+    if (rc == PD_OK && has_handle)
+        rc = json_text(body, "handle", 1, PD_HANDLE_MAX, want->handle, 1, err);
+    if (rc == PD_OK && has_category)
+        rc = json_text(body, "category", 1, PD_CATEGORY_MAX, want->category, 1, err);
+    if (rc == PD_OK && has_bio)
+        rc = json_text(body, "bio", 0, PD_BIO_MAX, want->bio, 1, err);
+    if (rc == PD_OK && has_followers)
+        rc = pd_req_json_int(body, "followers", 0, (int64_t)PD_COUNT_MAX, &followers, err);
+    if (rc == PD_OK)
+        rc = json_mcn(body, &want->mcn_id, &has_mcn, err);
+    json_decref(body);
+    if (rc)
+        return rc;
+
+    pd_db *db;
+    if ((rc = pd_store_acquire(store, &db, err)))
+        return rc;
+    rc = pd_db_begin(db, err);
+    if (rc == PD_OK) {
+        rc = pd_db_creator_get(db, id, c, err);
+        if (rc == PD_OK) {
+            if (has_handle)
+                memcpy(c->handle, want->handle, sizeof c->handle);
+            if (has_category)
+                memcpy(c->category, want->category, sizeof c->category);
+            if (has_bio)
+                memcpy(c->bio, want->bio, sizeof c->bio);
+            if (has_followers)
+                c->followers = (uint64_t)followers;
+            if (has_mcn)
+                c->mcn_id = want->mcn_id;
+            rc = pd_db_creator_put(db, c, pd_store_now(store), err);
+        }
+        if (rc == PD_OK)
+            rc = load_creator(req, db, id, &c, &st, err);
+        rc = finish_txn(db, rc, err);
+    }
+    pd_store_release(store, db);
+    if (rc)
+        return rc;
+    write_profile(pd_req_jsonw(req), c, st);
+    return PD_OK;
+}
+
+/* ---- certification and followers (private) --------------------------------------------------- */
+
+struct history_page {
+    pd_jsonw *w;
+    unsigned n, limit;
+    int64_t last_id;
+    int more;
+};
+
+static int history_row(void *ctx, const pd_status_change *ch)
+{
+    struct history_page *pg = ctx;
+    if (pg->n == pg->limit) {
+        pg->more = 1;
+        return 1; /* one past the page: there is a next one */
+    }
+    pd_jsonw *w = pg->w;
+    pd_jsonw_obj_begin(w);
+    pd_jsonw_kint(w, "id", ch->id);
+    write_time(w, "at", ch->at);
+    pd_jsonw_kbool(w, "certified", ch->certified);
+    write_link(w, "policy_id", ch->policy_id);
+    pd_jsonw_key(w, "failed");
+    pd_jsonw_arr_begin(w);
+    for (uint32_t m = ch->failed; m; m &= m - 1) {
+        int r = __builtin_ctz(m);
+        if (r < PD_RULE_COUNT)
+            pd_jsonw_str(w, pd_rule_key((pd_rule)r));
+    }
+    pd_jsonw_arr_end(w);
+    pd_jsonw_kstr(w, "explanation", ch->explanation);
+    pd_jsonw_kstr(w, "cause", ch->cause);
+    pd_jsonw_obj_end(w);
+    pg->n++;
+    pg->last_id = ch->id;
+    return 0;
+}
+
+static int get_certification(pd_req *req, void *ctx, pd_error *err)
+{
+    pd_store *store = ctx;
+    int64_t id = pd_req_param_int(req, "id");
+    static const char *const params[] = {"before", "limit", NULL};
+    int64_t before, limit;
+    int rc = only_params(req, params, err);
+    if (rc == PD_OK)
+        rc = pd_req_query_int(req, "before", 1, INT64_MAX, 0, &before, err);
+    if (rc == PD_OK)
+        rc = pd_req_query_int(req, "limit", 1, PD_CREATORS_PAGE_MAX, PD_CREATORS_PAGE_DEFAULT,
+                              &limit, err);
+    if (rc)
+        return rc;
+    pd_db *db;
+    if ((rc = pd_store_acquire(store, &db, err)))
+        return rc;
+    pd_creator_rec *c;
+    pd_creator_status *st;
+    pd_policy_rec *pol = NULL;
+    rc = load_creator(req, db, id, &c, &st, err);
+    if (rc == PD_OK)
+        rc = load_policy(req, db, st, &pol, err);
+    if (rc == PD_OK) {
+        pd_jsonw *w = pd_req_jsonw(req);
+        pd_jsonw_obj_begin(w);
+        pd_jsonw_kint(w, "creator_id", id);
+        write_verdict_fields(w, st, pol);
+        pd_jsonw_key(w, "history");
+        pd_jsonw_arr_begin(w);
+        struct history_page pg = {.w = w, .limit = (unsigned)limit};
+        rc = pd_db_status_history(db, id, before, (unsigned)limit + 1, history_row, &pg, err);
+        if (rc == 1)
+            rc = PD_OK;
+        pd_jsonw_arr_end(w);
+        pd_jsonw_key(w, "history_next");
+        if (pg.more)
+            pd_jsonw_int(w, pg.last_id);
+        else
+            pd_jsonw_null(w);
+        pd_jsonw_obj_end(w);
+    }
+    pd_store_release(store, db);
+    return rc;
+}
+
+static int follower_row(void *ctx, int64_t at, uint64_t followers)
+{
+    pd_jsonw *w = ctx;
+    pd_jsonw_obj_begin(w);
+    write_time(w, "at", at);
+    pd_jsonw_kuint(w, "followers", followers);
+    pd_jsonw_obj_end(w);
+    return 0;
+}
+
+static int get_followers(pd_req *req, void *ctx, pd_error *err)
+{
+    pd_store *store = ctx;
+    int64_t id = pd_req_param_int(req, "id");
+    pd_db *db;
+    int rc = pd_store_acquire(store, &db, err);
+    if (rc)
+        return rc;
+    pd_jsonw *w = pd_req_jsonw(req);
+    pd_jsonw_obj_begin(w);
+    pd_jsonw_kint(w, "creator_id", id);
+    pd_jsonw_key(w, "items");
+    pd_jsonw_arr_begin(w);
+    rc = pd_db_followers_history(db, id, follower_row, w, err);
+    pd_jsonw_arr_end(w);
+    pd_jsonw_obj_end(w);
+    pd_store_release(store, db);
+    return rc;
+}
+
+/* ---- posts ---------------------------------------------------------------------------------- */
+
+struct posts_page {
+    pd_jsonw *w;
+    unsigned n, limit;
+    pd_post_rec last;
+    int more;
+};
+
+static int post_row(void *ctx, const pd_post_rec *p)
+{
+    struct posts_page *pg = ctx;
+    if (pg->n == pg->limit) {
+        pg->more = 1;
+        return 1;
+    }
+    write_post(pg->w, p);
+    pg->n++;
+    pg->last = *p;
+    return 0;
+}
+
+static int list_posts(pd_req *req, void *ctx, pd_error *err)
+{
+    pd_store *store = ctx;
+    int64_t id = pd_req_param_int(req, "id");
+    static const char *const params[] = {"after", "limit", NULL};
+    int64_t limit;
+    int rc = only_params(req, params, err);
+    if (rc == PD_OK)
+        rc = pd_req_query_int(req, "limit", 1, PD_CREATORS_PAGE_MAX, PD_CREATORS_PAGE_DEFAULT,
+                              &limit, err);
+    if (rc)
+        return rc;
+    pd_post_rec after;
+    int has_after = 0;
+    const char *v = pd_req_query(req, "after");
+    if (v) {
+        const char *p = v;
+        int64_t nsec;
+        if (cursor_int(&p, '.', INT64_MIN + 1, &after.published_at.sec) < 0 ||
+            cursor_int(&p, '.', 0, &nsec) < 0 || nsec > 999999999 ||
+            cursor_int(&p, '\0', 1, &after.id) < 0)
+            return bad_param(err, "after", "not a cursor from a previous page's next", v);
+        after.published_at.nsec = (int32_t)nsec;
+        has_after = 1;
+    }
+    pd_db *db;
+    if ((rc = pd_store_acquire(store, &db, err)))
+        return rc;
+    struct posts_page pg = {.w = pd_req_jsonw(req), .limit = (unsigned)limit};
+    pd_jsonw_obj_begin(pg.w);
+    pd_jsonw_kint(pg.w, "creator_id", id);
+    pd_jsonw_key(pg.w, "items");
+    pd_jsonw_arr_begin(pg.w);
+    rc = pd_db_creator_posts(db, id, has_after ? &after : NULL, (unsigned)limit + 1, post_row, &pg,
+                             err);
+    pd_store_release(store, db);
+    if (rc == 1)
+        rc = PD_OK;
+    if (rc)
+        return rc;
+    pd_jsonw_arr_end(pg.w);
+    pd_jsonw_key(pg.w, "next");
+    if (pg.more) {
+        char cur[80];
+        snprintf(cur, sizeof cur, "%lld.%d.%lld", (long long)pg.last.published_at.sec,
+                 (int)pg.last.published_at.nsec, (long long)pg.last.id);
+        pd_jsonw_str(pg.w, cur);
+    } else {
+        pd_jsonw_null(pg.w);
+    }
+    pd_jsonw_obj_end(pg.w);
+    return PD_OK;
+}
+
+/* The four counters of a body; required (the metrics feed) or defaulting
+ * to 0 (a new post). */
+static int json_counters(const json_t *body, int required, pd_post_rec *p, pd_error *err)
+{
+    static const char *const names[] = {"views", "likes", "comments", "collects"};
+    uint64_t *dst[] = {&p->views, &p->likes, &p->comments, &p->collects};
+    for (size_t i = 0; i < 4; i++) {
+        int64_t v = 0;
+        int rc = required
+                     ? pd_req_json_int(body, names[i], 0, (int64_t)PD_COUNT_MAX, &v, err)
+                     : pd_req_json_opt_int(body, names[i], 0, (int64_t)PD_COUNT_MAX, 0, &v, err);
+        if (rc)
+            return rc;
+        *dst[i] = (uint64_t)v;
+    }
+    return PD_OK;
+}
+
+static int publish_post(pd_req *req, void *ctx, pd_error *err)
+{
+    pd_store *store = ctx;
+    int64_t creator_id = pd_req_param_int(req, "id");
+    json_t *body;
+    int rc = pd_req_json_body(req, &body, err);
+    if (rc)
+        return rc;
+    static const char *const fields[] = {"id",    "kind",     "published_at", "views",
+                                         "likes", "comments", "collects",     NULL};
+    pd_post_rec p;
+    memset(&p, 0, sizeof p);
+    p.creator_id = creator_id;
+    const char *kind = NULL, *when = NULL;
+    int64_t now = pd_store_now(store);
+    rc = pd_req_json_only(body, fields, err);
+    if (rc == PD_OK)
+        rc = pd_req_json_int(body, "id", 1, INT64_MAX, &p.id, err);
+    if (rc == PD_OK)
+        rc = pd_req_json_str(body, "kind", 1, 16, &kind, err);
+    if (rc == PD_OK) {
+        if (strcmp(kind, "organic") == 0)
+            p.sponsored = 0;
+        else if (strcmp(kind, "sponsored") == 0)
+            p.sponsored = 1;
+        else
+            rc =
+                pd_error_set(err, PD_EINPUT, "kind: expected organic or sponsored, not '%s'", kind);
+    }
+    if (rc == PD_OK)
+        rc = pd_req_json_opt_str(body, "published_at", 1, 64, NULL, &when, err);
+    if (rc == PD_OK) {
+        p.published_at = (pd_instant){.sec = now, .nsec = 0};
+        const char *why = NULL;
+        if (when && pd_instant_parse(when, strlen(when), &p.published_at, &why) < 0)
+            rc = pd_error_set(err, PD_EINPUT,
+                              "published_at: %s (expected an ISO-8601 instant such as "
+                              "2019-05-14T08:30:00Z)",
+                              why ? why : "not an instant");
+        else if (p.published_at.sec > now + PD_POST_FUTURE_MAX ||
+                 (p.published_at.sec == now + PD_POST_FUTURE_MAX && p.published_at.nsec > 0)) {
+            char clock[PD_INSTANT_FMT_MAX];
+            pd_instant_format((pd_instant){.sec = now, .nsec = 0}, clock);
+            rc = pd_error_set(err, PD_EINPUT,
+                              "published_at: %s is more than 5 minutes after the server's clock "
+                              "(%s)",
+                              when, clock);
+        }
+    }
+    if (rc == PD_OK)
+        rc = json_counters(body, 0, &p, err);
+    if (rc) {
+        json_decref(body);
+        return rc;
+    }
+    json_decref(body);
+
+    pd_db *db;
+    if ((rc = pd_store_acquire(store, &db, err)))
+        return rc;
+    pd_creator_rec *c = NULL;
+    pd_creator_status *st = NULL;
+    pd_policy_rec *pol = NULL;
+    rc = pd_db_begin(db, err);
+    if (rc == PD_OK) {
+        /* the creator first: an unknown one is a 404, not a bad post */
+        rc = load_creator(req, db, creator_id, &c, &st, err);
+        if (rc == PD_OK)
+            rc = pd_db_post_add(db, &p, err);
+        if (rc == PD_ECONFLICT)
+            rc = pd_error_set(err, PD_ECONFLICT, "post %lld exists already", (long long)p.id);
+        if (rc == PD_OK)
+            rc = pd_db_creator_status(db, creator_id, st, err);
+        if (rc == PD_OK)
+            rc = load_policy(req, db, st, &pol, err);
+        rc = finish_txn(db, rc, err);
+    }
+    pd_store_release(store, db);
+    if (rc)
+        return rc;
+    pd_req_status(req, 201);
+    pd_jsonw *w = pd_req_jsonw(req);
+    pd_jsonw_obj_begin(w);
+    pd_jsonw_key(w, "post");
+    write_post(w, &p);
+    pd_jsonw_key(w, "certification");
+    pd_jsonw_obj_begin(w);
+    write_verdict_fields(w, st, pol);
+    pd_jsonw_obj_end(w);
+    pd_jsonw_obj_end(w);
+    return PD_OK;
+}
+
+static int get_post(pd_req *req, void *ctx, pd_error *err)
+{
+    pd_store *store = ctx;
+    int64_t id = pd_req_param_int(req, "id");
+    pd_db *db;
+    int rc = pd_store_acquire(store, &db, err);
+    if (rc)
+        return rc;
+    pd_post_rec p;
+    rc = pd_db_post_get(db, id, &p, err);
+    pd_store_release(store, db);
+    if (rc)
+        return rc;
+    write_post(pd_req_jsonw(req), &p);
+    return PD_OK;
+}
+
+static int put_metrics(pd_req *req, void *ctx, pd_error *err)
+{
+    pd_store *store = ctx;
+    int64_t id = pd_req_param_int(req, "id");
+    json_t *body;
+    int rc = pd_req_json_body(req, &body, err);
+    if (rc)
+        return rc;
+    static const char *const fields[] = {"views", "likes", "comments", "collects", NULL};
+    pd_post_rec p;
+    memset(&p, 0, sizeof p);
+    rc = pd_req_json_only(body, fields, err);
+    if (rc == PD_OK)
+        rc = json_counters(body, 1, &p, err);
+    json_decref(body);
+    if (rc)
+        return rc;
+    pd_db *db;
+    if ((rc = pd_store_acquire(store, &db, err)))
+        return rc;
+    pd_post_rec before, after;
+    rc = pd_db_begin(db, err);
+    if (rc == PD_OK) {
+        rc = pd_db_post_set_metrics(db, id, p.views, p.likes, p.comments, p.collects, &before, err);
+        if (rc == PD_OK)
+            rc = pd_db_post_get(db, id, &after, err);
+        rc = finish_txn(db, rc, err);
+    }
+    pd_store_release(store, db);
+    if (rc)
+        return rc;
+    write_post(pd_req_jsonw(req), &after);
+    return PD_OK;
+}
+
+/* ---- CSV imports -------------------------------------------------------------------------- */
+
+/* The body as a file the batch reader can read: an anonymous memory file
+ * (it never touches a disk), whose descriptor the rows input then owns. */
+static int body_input(pd_req *req, const char *name, pd_rows_kind kind, pd_rows_input *in,
+                      pd_error *err)
+{
+    const char *ct = pd_req_header(req, "Content-Type");
+    if (ct && strncasecmp(ct, "text/csv", 8) != 0)
+        return pd_error_set(err, PD_EINPUT, "Content-Type: send the file as text/csv (got '%.60s')",
+                            ct);
+    size_t len;
+    const char *body = pd_req_body(req, &len);
+    if (len == 0)
+        return pd_error_set(err, PD_EINPUT, "%s: empty body (send the CSV file, header first)",
+                            name);
+    int fd = memfd_create(name, MFD_CLOEXEC);
+    if (fd < 0)
+        return pd_error_set(err, PD_EIO, "cannot hold the upload: %s", strerror(errno));
+    for (size_t off = 0; off < len;) {
+        ssize_t n = write(fd, body + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            int e = errno;
+            close(fd);
+            return pd_error_set(err, PD_EIO, "cannot hold the upload: %s", strerror(e));
+        }
+        off += (size_t)n;
+    }
+    return pd_rows_open_fd(in, fd, name, kind, err);
+}
+
+static int bad_line(const pd_rows_input *in, const pd_rows_bad *b, pd_error *err)
+{
+    char what[PD_ERROR_MSG_MAX];
+    pd_rows_describe(in, b, what, sizeof what);
+    return pd_error_set(err, PD_EINPUT, "%s:%llu: %s (nothing was stored)", in->path,
+                        (unsigned long long)b->line, what);
+}
+
+/* The next record: 1, 0 at the end, -1 with err set (a bad line names it). */
+static int next_record(pd_rows_input *in, pd_csv_reader *rd, pd_csv_record *rec, pd_error *err)
+{
+    int r = pd_csv_next(rd, rec);
+    if (r >= 0)
+        return r;
+    pd_rows_bad b;
+    int code = pd_rows_fault(rd, &b);
+    b.line = pd_rows_line(in, b.line);
+    if (code != PD_OK)
+        pd_error_set(err, (pd_code)code, "%s: cannot read the upload: %s", in->path, b.value);
+    else
+        bad_line(in, &b, err);
+    return -1;
+}
+
+/* A sorted set of ids, to find repeated creator_ids of one upload. */
+struct idset {
+    int64_t *id;
+    uint64_t *line;
+    size_t n, cap;
+};
+
+static int idset_add(struct idset *s, int64_t id, uint64_t line, uint64_t *first)
+{
+    size_t lo = 0, hi = s->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (s->id[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < s->n && s->id[lo] == id) {
+        *first = s->line[lo];
+        return 1;
+    }
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 256;
+        int64_t *ni = realloc(s->id, cap * sizeof *ni);
+        if (!ni)
+            return -1;
+        s->id = ni;
+        uint64_t *nl = realloc(s->line, cap * sizeof *nl);
+        if (!nl)
+            return -1;
+        s->line = nl;
+        s->cap = cap;
+    }
+    memmove(s->id + lo + 1, s->id + lo, (s->n - lo) * sizeof *s->id);
+    memmove(s->line + lo + 1, s->line + lo, (s->n - lo) * sizeof *s->line);
+    s->id[lo] = id;
+    s->line[lo] = line;
+    s->n++;
+    return 0;
+}
+
+static int copy_field(char *dst, size_t cap, const pd_csv_field *f, const char **why)
+{
+    *why = text_problem(f->p, f->len, cap);
+    if (*why)
+        return -1;
+    memcpy(dst, f->p, f->len);
+    dst[f->len] = '\0';
+    return 0;
+}
+
+struct import_counts {
+    uint64_t created, updated, posts, unknown;
+};
+
+static int import_creator_rows(pd_req *req, pd_store *store, pd_db *db, pd_rows_input *in,
+                               struct import_counts *n, pd_error *err)
+{
+    pd_csv_reader rd;
+    int rc = pd_csv_reader_init(&rd, in->fd, in->data_start, UINT64_MAX, in->size, 65536, err);
+    if (rc)
+        return rc;
+    pd_creator_rec *c = req_zalloc(req, sizeof *c);
+    pd_creator_rec *old = req_zalloc(req, sizeof *old);
+    struct idset seen = {0};
+    int64_t at = pd_store_now(store);
+    if (!c || !old)
+        rc = out_of_memory(err);
+    pd_csv_record rec;
+    while (rc == PD_OK) {
+        int r = next_record(in, &rd, &rec, err);
+        if (r <= 0) {
+            rc = r < 0 ? err->code : PD_OK;
+            break;
+        }
+        pd_rows_creator row;
+        pd_rows_bad b;
+        if (pd_rows_creator_parse(in, &rec, &row, &b) < 0) {
+            b.line = pd_rows_line(in, b.line);
+            rc = bad_line(in, &b, err);
+            break;
+        }
+        uint64_t line = pd_rows_line(in, rec.line);
+        const char *why;
+        memset(c, 0, sizeof *c);
+        if (copy_field(c->handle, sizeof c->handle, &row.handle, &why) < 0 ||
+            copy_field(c->category, sizeof c->category, &row.category, &why) < 0) {
+            int handle_bad = text_problem(row.handle.p, row.handle.len, sizeof c->handle) != NULL;
+            const pd_csv_field *f = handle_bad ? &row.handle : &row.category;
+            pd_rows_bad_set(&b, line, in->col[handle_bad ? PD_COL_C_HANDLE : PD_COL_C_CATEGORY],
+                            why, f->p, f->len);
+            rc = bad_line(in, &b, err);
+            break;
+        }
+        uint64_t first = 0;
+        int dup = idset_add(&seen, row.id, line, &first);
+        if (dup < 0) {
+            rc = out_of_memory(err);
+            break;
+        }
+        if (dup) {
+            rc = pd_rows_duplicate_error(in, line, first, row.id, err);
+            break;
+        }
+        c->id = row.id;
+        c->followers = row.followers;
+        c->mcn_id = (int64_t)row.mcn_id;
+        if (row.mcn_id) {
+            /* an MCN named by id is created when missing, as `partnerd
+             * import` does; one that exists (whatever its name) is used */
+            char name[PD_NAME_MAX];
+            snprintf(name, sizeof name, "MCN %llu", (unsigned long long)row.mcn_id);
+            rc = pd_db_mcn_add(db, c->mcn_id, name, NULL, err);
+            if (rc == PD_ECONFLICT)
+                rc = PD_OK;
+        }
+        if (rc == PD_OK) {
+            rc = pd_db_creator_get(db, c->id, old, err);
+            if (rc == PD_OK) {
+                memcpy(c->bio, old->bio, sizeof c->bio); /* a CSV has no bio: keep it */
+                n->updated++;
+            } else if (rc == PD_ENOTFOUND) {
+                rc = PD_OK;
+                n->created++;
+            }
+        }
+        if (rc == PD_OK)
+            rc = pd_db_creator_put(db, c, at, err);
+        if (rc) {
+            char why_store[PD_ERROR_MSG_MAX];
+            snprintf(why_store, sizeof why_store, "%s", err->msg);
+            rc = pd_error_set(err, (pd_code)rc, "%s:%llu: %s (nothing was stored)", in->path,
+                              (unsigned long long)line, why_store);
+        }
+    }
+    free(seen.id);
+    free(seen.line);
+    pd_csv_reader_free(&rd);
+    return rc;
+}
+
+static int import_post_rows(pd_store *store, pd_db *db, pd_rows_input *in, struct import_counts *n,
+                            pd_error *err)
+{
+    (void)store;
+    pd_csv_reader rd;
+    int rc = pd_csv_reader_init(&rd, in->fd, in->data_start, UINT64_MAX, in->size, 65536, err);
+    if (rc)
+        return rc;
+    pd_csv_record rec;
+    int64_t known = 0, unknown = 0; /* the last creator ids looked up */
+    pd_creator_rec *c = malloc(sizeof *c);
+    if (!c)
+        rc = out_of_memory(err);
+    while (rc == PD_OK) {
+        int r = next_record(in, &rd, &rec, err);
+        if (r <= 0) {
+            rc = r < 0 ? err->code : PD_OK;
+            break;
+        }
+        pd_rows_post row;
+        pd_rows_bad b;
+        if (pd_rows_post_parse(in, &rec, &row, &b) < 0) {
+            b.line = pd_rows_line(in, b.line);
+            rc = bad_line(in, &b, err);
+            break;
+        }
+        uint64_t line = pd_rows_line(in, rec.line);
+        int64_t cid = (int64_t)row.creator;
+        if (cid != known) {
+            if (cid == unknown) {
+                n->unknown++;
+                continue;
+            }
+            rc = pd_db_creator_get(db, cid, c, err);
+            if (rc == PD_ENOTFOUND) {
+                rc = PD_OK;
+                unknown = cid;
+                n->unknown++;
+                continue;
+            }
+            if (rc)
+                break;
+            known = cid;
+        }
+        pd_post_rec p = {.id = (int64_t)row.id,
+                         .creator_id = cid,
+                         .published_at = row.t,
+                         .sponsored = row.sponsored,
+                         .views = row.views,
+                         .likes = row.likes,
+                         .comments = row.comments,
+                         .collects = row.collects};
+        rc = pd_db_post_add(db, &p, err);
+        if (rc == PD_ECONFLICT) {
+            char id[24];
+            size_t len = pd_fmt_u64(row.id, id);
+            pd_rows_bad_set(&b, line, in->col[PD_COL_P_ID],
+                            "duplicate post_id (stored already, or earlier in the file)", id, len);
+            rc = bad_line(in, &b, err);
+        } else if (rc == PD_OK) {
+            n->posts++;
+        }
+    }
+    free(c);
+    pd_csv_reader_free(&rd);
+    return rc;
+}
+
+static int import_csv(pd_req *req, pd_store *store, pd_rows_kind kind, pd_error *err)
+{
+    const char *name = kind == PD_ROWS_CREATORS ? "creators.csv" : "posts.csv";
+    pd_rows_input in;
+    int rc = body_input(req, name, kind, &in, err);
+    if (rc)
+        return rc;
+    struct import_counts n = {0};
+    pd_db *db;
+    if ((rc = pd_store_acquire(store, &db, err))) {
+        pd_rows_close(&in);
+        return rc;
+    }
+    rc = pd_db_begin(db, err);
+    if (rc == PD_OK) {
+        rc = kind == PD_ROWS_CREATORS ? import_creator_rows(req, store, db, &in, &n, err)
+                                      : import_post_rows(store, db, &in, &n, err);
+        rc = finish_txn(db, rc, err);
+    }
+    pd_store_release(store, db);
+    pd_rows_close(&in);
+    if (rc)
+        return rc;
+    pd_jsonw *w = pd_req_jsonw(req);
+    pd_jsonw_obj_begin(w);
+    if (kind == PD_ROWS_CREATORS) {
+        pd_jsonw_kuint(w, "creators", n.created + n.updated);
+        pd_jsonw_kuint(w, "created", n.created);
+        pd_jsonw_kuint(w, "updated", n.updated);
+    } else {
+        pd_jsonw_kuint(w, "posts", n.posts);
+        pd_jsonw_kuint(w, "posts_unknown_creator", n.unknown);
+    }
+    pd_jsonw_obj_end(w);
+    return PD_OK;
+}
+
+static int import_creators(pd_req *req, void *ctx, pd_error *err)
+{
+    return import_csv(req, ctx, PD_ROWS_CREATORS, err);
+}
+
+static int import_posts(pd_req *req, void *ctx, pd_error *err)
+{
+    return import_csv(req, ctx, PD_ROWS_POSTS, err);
+}
+
+/* ---- the table ------------------------------------------------------------------------------ */
+
+static const pd_route creator_routes[] = {
+    {.method = "GET",
+     .pattern = "/api/creators",
+     .name = "creators.list",
+     .summary = "Discover creators: filter by category, text, followers, average views, "
+                "engagement, certification, micro tier and MCN; sorted and keyset-paged",
+     .access = PD_ACCESS_SIGNED_IN,
+     .handler = list_creators},
+    {.method = "POST",
+     .pattern = "/api/creators",
+     .name = "creators.create",
+     .summary = "Add a creator under the content platform's id (operators)",
+     .access = PD_ACCESS_OPERATOR,
+     .handler = create_creator},
+    {.method = "GET",
+     .pattern = "/api/creators/{id:int}",
+     .name = "creators.get",
+     .summary = "A creator's public profile with the public part of their certification",
+     .access = PD_ACCESS_SIGNED_IN,
+     .handler = get_creator},
+    {.method = "PATCH",
+     .pattern = "/api/creators/{id:int}",
+     .name = "creators.update",
+     .summary = "Change a creator's handle, category or bio (the creator); followers and MCN "
+                "(operators)",
+     .access = PD_ACCESS_CREATOR_OWNER,
+     .handler = patch_creator},
+    {.method = "GET",
+     .pattern = "/api/creators/{id:int}/certification",
+     .name = "creators.certification",
+     .summary = "A creator's verdict with every failed rule explained, window statistics and "
+                "the history of verdicts (the creator, their MCN, operators)",
+     .access = PD_ACCESS_CREATOR_PRIVATE,
+     .handler = get_certification},
+    {.method = "GET",
+     .pattern = "/api/creators/{id:int}/followers",
+     .name = "creators.followers",
+     .summary = "A creator's follower count over time, oldest first (the creator, their MCN, "
+                "operators)",
+     .access = PD_ACCESS_CREATOR_PRIVATE,
+     .handler = get_followers},
+    {.method = "GET",
+     .pattern = "/api/creators/{id:int}/posts",
+     .name = "creators.posts",
+     .summary = "A creator's posts, newest first, keyset-paged",
+     .access = PD_ACCESS_SIGNED_IN,
+     .handler = list_posts},
+    {.method = "POST",
+     .pattern = "/api/creators/{id:int}/posts",
+     .name = "creators.publish",
+     .summary = "Publish a post as the creator; answers the post and the creator's verdict "
+                "after it",
+     .access = PD_ACCESS_CREATOR_OWNER,
+     .handler = publish_post},
+    {.method = "GET",
+     .pattern = "/api/posts/{id:int}",
+     .name = "posts.get",
+     .summary = "One post",
+     .access = PD_ACCESS_SIGNED_IN,
+     .handler = get_post},
+    {.method = "PUT",
+     .pattern = "/api/posts/{id:int}/metrics",
+     .name = "posts.metrics",
+     .summary = "Set a post's views, likes, comments and collects (the platform's counters "
+                "feed; operators)",
+     .access = PD_ACCESS_OPERATOR,
+     .handler = put_metrics},
+    {.method = "POST",
+     .pattern = "/api/import/creators",
+     .name = "import.creators",
+     .summary = "Import a creators.csv body (text/csv) in one transaction: all lines or none "
+                "(operators)",
+     .access = PD_ACCESS_OPERATOR,
+     .handler = import_creators},
+    {.method = "POST",
+     .pattern = "/api/import/posts",
+     .name = "import.posts",
+     .summary = "Import a posts.csv body (text/csv) in one transaction: all lines or none; posts "
+                "of unknown creators are skipped and counted (operators)",
+     .access = PD_ACCESS_OPERATOR,
+     .handler = import_posts},
+};
+
+int pd_creators_routes(pd_router *r, pd_store *store, pd_error *err)
+{
+    return pd_router_add(r, creator_routes, PD_ROUTES_COUNT(creator_routes), store, err);
+}

@@ -1,0 +1,31 @@
+/*
+ * creators.h - the creators and posts routes of the HTTP API.
+ *
+ * Discovery (GET /api/creators), profiles (create, read, change), a
+ * creator's certification, follower history and posts, publishing posts,
+ * the platform's metrics feed (PUT /api/posts/{id}/metrics) and CSV imports
+ * of creators and posts. Every write is one store transaction; lists are
+ * keyset-paged and streamed through the request's JSON writer. Who may call
+ * what is each route's access class (accounts.h); the handlers only ask
+ * accounts.c's own functions when an answer depends on the caller beyond
+ * that (an operator-only field of a PATCH).
+ *
+ * The routes borrow the store: it must outlive the router.
+ */
+#ifndef PD_HTTP_CREATORS_H
+#define PD_HTTP_CREATORS_H
+
+#include "core/error.h"
+#include "http/router.h"
+#include "store/store.h"
+
+#define PD_CREATORS_PAGE_DEFAULT 20 /* rows of a list page when limit is not given */
+#define PD_CREATORS_PAGE_MAX 100    /* and at most */
+#define PD_POST_FUTURE_MAX                                                                         \
+    300 /* seconds a post's published_at may be ahead of the                                       \
+           store clock (clock skew between the platform and us) */
+
+/* Adds the routes, sharing store. */
+int pd_creators_routes(pd_router *r, pd_store *store, pd_error *err);
+
+#endif

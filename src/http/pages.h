@@ -1,0 +1,50 @@
+/*
+ * pages.h - the web pages: server-rendered HTML for people in a browser.
+ *
+ * Routes (access classes from accounts.h):
+ *   GET  /                    public: 303 to /discover
+ *   GET  /login               public: the sign-in form
+ *   POST /login               public: signs in (form fields name, password,
+ *                             next), sets the session cookie, 303 to next
+ *   POST /logout              PAGE: the session's token stops working, the
+ *                             cookie is cleared, 303 to /login
+ *   GET  /discover            PAGE: search creators (filters, sort, pages)
+ *   GET  /creators/{id:int}   PAGE: a creator's profile and verdict; the
+ *                             failed rules, what to change and the status
+ *                             history for those who may see private data
+ *   GET  /simulator           PAGE, and operators only (others get a 403
+ *                             page): sliders over the policy in force,
+ *                             answered by POST /api/policies/impact
+ *   GET  /static/{name}       public: app.css and simulator.js (assets.h)
+ *
+ * Every string from the database is HTML-escaped (pd_html_escape). Pages
+ * are answered with a Content-Security-Policy that allows only our own
+ * stylesheet and script, and are never cached; static files carry a
+ * version in their links and are cached for a year.
+ *
+ * The routes borrow the pd_pages and what it points to: they must outlive
+ * the router.
+ */
+#ifndef PD_HTTP_PAGES_H
+#define PD_HTTP_PAGES_H
+
+#include "core/error.h"
+#include "http/accounts.h"
+#include "http/router.h"
+#include "store/store.h"
+#include "util/buf.h"
+
+typedef struct pd_pages {
+    pd_store *store;
+    pd_accounts *accounts; /* signing in and out */
+} pd_pages;
+
+/* Adds the routes above, sharing p. */
+int pd_pages_routes(pd_router *r, pd_pages *p, pd_error *err);
+
+/* Appends s to out escaped for HTML text and attribute values: & < > " '
+ * become entities, control characters other than tab and newline become
+ * spaces, and bytes that are not valid UTF-8 become U+FFFD. */
+void pd_html_escape(pd_buf *out, const char *s);
+
+#endif

@@ -1,0 +1,262 @@
+// pages.mjs URL OUTDIR - the web pages in a real browser: playwright-core
+// driving Debian's chromium (/usr/bin/chromium) against a running
+// `partnerd serve` that pages_e2e.sh prepared (red-2019-v2 in force after
+// red-2019-v1, users ops/operator, acme/brand and a creator user; their
+// passwords in PD_OPS_PASSWORD, PD_BRAND_PASSWORD, PD_CREATOR_PASSWORD).
+//
+// Signs in through the form (after a wrong password shows its message),
+// filters and pages through discovery, opens a profile and reads its
+// verdict, failed rules and history, moves a simulator slider and watches
+// the counts and the chart change, checks what a brand and a creator see,
+// and signs out. A screenshot of each page goes to OUTDIR (paths printed).
+// Exit status 0 when every check passed, 1 otherwise; 2 when the browser
+// or playwright-core is missing (a failure too, never a skip).
+import { createRequire } from 'node:module';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+const [url, outdir] = process.argv.slice(2);
+if (!url || !outdir) {
+  console.error('usage: node pages.mjs URL OUTDIR');
+  process.exit(2);
+}
+const CHROMIUM = '/usr/bin/chromium';
+if (!existsSync(CHROMIUM)) {
+  console.error(`FAIL: ${CHROMIUM} is missing (scripts/deps.sh test installs Debian's chromium)`);
+  process.exit(2);
+}
+// playwright-core lives in tests/node (its package.json and lock file).
+const require = createRequire(new URL('../node/package.json', import.meta.url));
+let chromium;
+try {
+  ({ chromium } = require('playwright-core'));
+} catch (e) {
+  console.error(`FAIL: playwright-core is missing: run (cd tests/node && npm ci): ${e.message}`);
+  process.exit(2);
+}
+mkdirSync(outdir, { recursive: true });
+
+let checks = 0;
+let fails = 0;
+function check(name, ok, detail) {
+  if (ok) {
+    checks++;
+  } else {
+    fails++;
+    console.log(`FAIL: ${name}${detail !== undefined ? `: ${detail}` : ''}`);
+  }
+  return ok;
+}
+const num = s => Number(String(s).replace(/[^0-9.]/g, ''));
+
+async function shot(page, name) {
+  const file = path.resolve(outdir, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  console.log(`screenshot: ${file}`);
+}
+
+async function signIn(page, name, password) {
+  await page.fill('#name', name);
+  await page.fill('#password', password);
+  const [resp] = await Promise.all([
+    page.waitForNavigation(),
+    page.click('button[type=submit]'),
+  ]);
+  return resp;
+}
+
+// The flags this machine's chromium needs (.library/env/machines/c.md):
+// no sandbox as root, and no background networking (the network is closed).
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const jsErrors = [];
+  page.on('pageerror', e => jsErrors.push(e.message));
+
+  // ---- sign in: a page asked for without a session leads to the form ----------
+  await page.goto(`${url}/discover`);
+  check('unsigned /discover lands on /login?next=/discover',
+        new URL(page.url()).pathname === '/login' &&
+        new URL(page.url()).searchParams.get('next') === '/discover', page.url());
+  check('the form has labelled inputs',
+        await page.locator('label[for=name]').count() === 1 &&
+        await page.locator('label[for=password]').count() === 1);
+  await shot(page, 'login');
+
+  let resp = await signIn(page, 'ops', 'not the password');
+  check('a wrong password answers 401', resp && resp.status() === 401, resp && resp.status());
+  const msg = await page.locator('#login-error').textContent().catch(() => '');
+  check('a wrong password shows the message', /wrong name or password/i.test(msg || ''), msg);
+  check('the name stays filled in', await page.inputValue('#name') === 'ops');
+  await shot(page, 'login-failed');
+
+  resp = await signIn(page, 'ops', process.env.PD_OPS_PASSWORD);
+  check('signing in lands on /discover', new URL(page.url()).pathname === '/discover', page.url());
+  const cookies = await context.cookies();
+  const session = cookies.find(c => c.name === 'pd_session');
+  check('the session cookie is HttpOnly and SameSite=Strict',
+        session && session.httpOnly && session.sameSite === 'Strict', JSON.stringify(session));
+  check('the header says who is signed in',
+        /Signed in as\s+ops/.test(await page.locator('header .who').textContent()));
+
+  // ---- discovery: filters and paging -----------------------------------------
+  const rows = async () => page.locator('#results tbody tr').evaluateAll(trs => trs.map(tr => ({
+    id: tr.dataset.id,
+    followers: Number(tr.querySelector('[data-followers]').dataset.followers),
+    certified: tr.querySelector('.badge').textContent.trim(),
+    category: tr.children[1].textContent.trim(),
+  })));
+  let first = await rows();
+  check('discovery shows a full first page', first.length === 25, first.length);
+  await page.fill('#followers_min', '1000');
+  await page.fill('#followers_max', '4999');
+  await page.selectOption('#sort', 'followers');
+  await Promise.all([page.waitForNavigation(), page.click('form[role=search] button[type=submit]')]);
+  const page1 = await rows();
+  check('the follower filter holds on page 1',
+        page1.length > 0 && page1.every(r => r.followers >= 1000 && r.followers <= 4999),
+        JSON.stringify(page1.map(r => r.followers)));
+  check('page 1 is sorted by followers',
+        page1.every((r, i) => i === 0 || page1[i - 1].followers >= r.followers));
+  check('the filter is kept in the form', await page.inputValue('#followers_min') === '1000');
+  await shot(page, 'discover');
+  check('there is a next page', await page.locator('#next-page').count() === 1);
+  await Promise.all([page.waitForNavigation(), page.click('#next-page')]);
+  const page2 = await rows();
+  check('page 2 has rows', page2.length > 0);
+  check('page 2 continues page 1 (no repeats, still sorted)',
+        page2.every(r => !page1.some(p => p.id === r.id)) &&
+        page1[page1.length - 1].followers >= page2[0].followers);
+  check('the filter holds on page 2', page2.every(r => r.followers >= 1000 && r.followers <= 4999));
+  check('page 2 links back to the first page', await page.locator('#first-page').count() === 1);
+
+  // certified partners only, in one category
+  const category = page1[0].category;
+  await page.goto(`${url}/discover?certified=1&category=${encodeURIComponent(category)}`);
+  const certified = await rows().catch(() => []);
+  check('certified only shows only certified creators of the category',
+        certified.every(r => r.certified === 'Certified' && r.category === category),
+        JSON.stringify(certified));
+  // a bad filter is explained, not a crash
+  resp = await page.goto(`${url}/discover?followers_min=lots`);
+  check('a bad filter answers 400 with a message', resp.status() === 400 &&
+        /whole number/.test(await page.locator('[role=alert]').textContent()));
+
+  // ---- a profile: verdict, failed rules, history ------------------------------
+  // Creators with 1,000 to 4,999 followers were certified under red-2019-v1
+  // (at least 1,000 followers) and lost it to red-2019-v2 (5,000).
+  await page.goto(`${url}/discover?followers_min=1000&followers_max=4999`);
+  const target = (await rows())[0];
+  await Promise.all([page.waitForNavigation(), page.click(`#results tr[data-id="${target.id}"] a`)]);
+  check('the handle links to /creators/{id}', new URL(page.url()).pathname === `/creators/${target.id}`);
+  const verdict = await page.locator('#verdict').textContent();
+  check('the verdict says not certified under red-2019-v2',
+        /Not certified/.test(verdict) && /red-2019-v2/.test(verdict), verdict);
+  const failed = await page.locator('#failed-rules tbody tr').evaluateAll(trs => trs.map(tr => ({
+    rule: tr.dataset.rule, cells: [...tr.children].map(td => td.textContent.trim()),
+  })));
+  const fr = failed.find(f => f.rule === 'min_followers');
+  check('min_followers failed, with value, threshold and what to change',
+        fr && num(fr.cells[1]) === target.followers && num(fr.cells[2]) === 5000 &&
+        fr.cells[3].includes(`Gain ${(5000 - target.followers).toLocaleString('en-US')} more followers`),
+        JSON.stringify(failed));
+  const history = await page.locator('#history tbody tr').allTextContents();
+  check('the history shows the certification lost to the policy change',
+        history.some(h => /Lost/.test(h) && /policy/.test(h) && /followers/.test(h)),
+        JSON.stringify(history));
+  check('a history row shows when',
+        history.every(h => /^\d{4}-\d\d-\d\d \d\d:\d\d UTC/.test(h)), JSON.stringify(history));
+  await shot(page, 'profile');
+  const profileUrl = page.url();
+
+  // ---- the simulator: a slider moves the counts and the chart -------------------
+  await page.goto(`${url}/simulator`);
+  const results = page.locator('#sim-results');
+  await page.waitForSelector('#sim-results[data-updates="1"]', { timeout: 20000 });
+  const before = {
+    now: num(await page.textContent('#c-now')),
+    draft: num(await page.textContent('#c-draft')),
+    chart: await page.locator('#sim-chart').innerHTML(),
+  };
+  check('the draft starts equal to the policy in force', before.now === before.draft && before.now > 0,
+        JSON.stringify(before).slice(0, 200));
+  check('the chart is drawn with a bar per category and policy',
+        await page.locator('#sim-chart svg rect[data-series=draft]').count() > 1);
+  check('the breakdown by category has rows', await page.locator('#by-category tbody tr').count() > 1);
+  check('the breakdown by follower tier has rows', await page.locator('#by-tier tbody tr').count() > 1);
+  await page.locator('#r-min_followers').fill('1000');
+  check('the number beside the slider follows it',
+        num(await page.textContent('#o-min_followers')) === 1000);
+  await page.waitForSelector('#sim-results[data-updates="2"]', { timeout: 20000 });
+  const after = {
+    now: num(await page.textContent('#c-now')),
+    draft: num(await page.textContent('#c-draft')),
+    kept: num(await page.textContent('#c-kept')),
+    lost: num(await page.textContent('#c-lost')),
+    gained: num(await page.textContent('#c-gained')),
+    chart: await page.locator('#sim-chart').innerHTML(),
+  };
+  check('lowering min_followers certifies more creators', after.draft > before.draft,
+        `${before.draft} -> ${after.draft}`);
+  check('kept + gained is the draft, kept + lost is the policy in force',
+        after.kept + after.gained === after.draft && after.kept + after.lost === after.now,
+        JSON.stringify({ ...after, chart: undefined }));
+  check('the chart changed', after.chart !== before.chart);
+  const status = await page.textContent('#sim-status');
+  check('the status names the draft', /min_followers 1000/.test(status), status);
+  // keyboard: one step up from the slider
+  await page.focus('#r-min_sponsored');
+  await page.keyboard.press('ArrowRight');
+  await page.waitForSelector('#sim-results[data-updates="3"]', { timeout: 20000 });
+  check('a keyboard step moves the counts too',
+        num(await page.textContent('#o-min_sponsored')) === 5 &&
+        num(await page.textContent('#c-draft')) <= after.draft);
+  await shot(page, 'simulator');
+  check('no JavaScript errors', jsErrors.length === 0, jsErrors.join('; '));
+  void results;
+
+  // ---- sign out: the session stops working -----------------------------------
+  await Promise.all([page.waitForNavigation(), page.click('header button[type=submit]')]);
+  check('signing out lands on /login', new URL(page.url()).pathname === '/login', page.url());
+  await page.goto(profileUrl);
+  check('after signing out a page leads to /login again',
+        new URL(page.url()).pathname === '/login' &&
+        new URL(page.url()).searchParams.get('next') === new URL(profileUrl).pathname, page.url());
+
+  // ---- a brand: discovery yes, private data and the simulator no ---------------
+  const brand = await (await browser.newContext()).newPage();
+  await brand.goto(`${url}/login`);
+  await signIn(brand, 'acme', process.env.PD_BRAND_PASSWORD);
+  check('a brand signs in', new URL(brand.url()).pathname === '/discover', brand.url());
+  resp = await brand.goto(profileUrl);
+  check('a brand sees the verdict', resp.status() === 200 &&
+        /Not certified/.test(await brand.locator('#verdict').textContent()));
+  check('a brand does not see the failed rules or the history',
+        await brand.locator('#failed-rules').count() === 0 && await brand.locator('#history').count() === 0);
+  resp = await brand.goto(`${url}/simulator`);
+  check('the simulator is a 403 page for a brand', resp.status() === 403 &&
+        /Only operators/.test(await brand.locator('main').textContent()), resp.status());
+
+  // ---- a creator: their own profile, with what to change ---------------------------
+  const creator = await (await browser.newContext()).newPage();
+  await creator.goto(`${url}/login?next=/discover`);
+  await signIn(creator, process.env.PD_CREATOR_NAME, process.env.PD_CREATOR_PASSWORD);
+  const mine = creator.locator('header nav a', { hasText: 'My profile' });
+  check('a creator has a link to their profile', await mine.count() === 1);
+  await Promise.all([creator.waitForNavigation(), mine.click()]);
+  const own = await creator.locator('#verdict').textContent();
+  check('a creator sees why on their own profile',
+        /Every rule of the policy holds/.test(own) || await creator.locator('#failed-rules').count() === 1, own);
+} catch (e) {
+  check('the browser session ran to the end', false, e.stack || e.message);
+} finally {
+  await browser.close();
+}
+console.log(fails ? `pages.mjs: ${fails} failed, ${checks} passed` : `pages.mjs: all ${checks} checks passed`);
+process.exit(fails ? 1 : 0);
