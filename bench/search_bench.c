@@ -283,6 +283,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    setvbuf(stdout, NULL, _IOLBF, 0); /* each result as soon as it is measured */
     if (!path || !runs || !pages) {
         fprintf(stderr, "search_bench: --db is needed; --runs and --pages at least 1\n");
         return 2;

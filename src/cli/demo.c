@@ -40,6 +40,16 @@ static int logins_path(const char *db_path, char *out, size_t cap, pd_error *err
     return PD_OK;
 }
 
+/* Copies src into dst of cap bytes; -1 when it does not fit. */
+static int copy_field(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= cap)
+        return -1;
+    memcpy(dst, src, n + 1);
+    return 0;
+}
+
 /* Reads FILE.logins: one "name<TAB>password<TAB>what" line per role. */
 static int read_logins(const char *path, pd_demo *d, pd_error *err)
 {
@@ -55,10 +65,11 @@ static int read_logins(const char *path, pd_demo *d, pd_error *err)
             break;
         *pw++ = '\0';
         *what++ = '\0';
-        pd_demo_login *l = &d->logins[n++];
-        snprintf(l->name, sizeof l->name, "%s", name);
-        snprintf(l->password, sizeof l->password, "%s", pw);
-        snprintf(l->what, sizeof l->what, "%s", what);
+        pd_demo_login *l = &d->logins[n];
+        if (copy_field(l->name, sizeof l->name, name) || copy_field(l->password, sizeof l->password, pw) ||
+            copy_field(l->what, sizeof l->what, what))
+            break;
+        n++;
     }
     fclose(f);
     if (n != PD_DEMO_ROLES)

@@ -51,6 +51,7 @@
 #define MAX_WORDS 16       /* words of a text query that are used */
 #define PROBE_MIN 256      /* bounds of the probe's threshold (rows) */
 #define PROBE_MAX 20000
+#define TEXT_COUNT_FACTOR 16 /* text matches are counted up to 16 times the probe's bound */
 
 /* The parts of a query that change its SQL. */
 enum {
@@ -370,6 +371,7 @@ struct plan {
     uint64_t eng_lo, eng_hi;
     int empty; /* the bounds exclude everything */
     const char *match; /* the text's FTS5 expression */
+    int64_t text_count; /* matches of the text, counted up to a bound */
 };
 
 static void bind_all(sqlite3_stmt *st, uint32_t shape, const pd_creator_query *q,
@@ -500,7 +502,7 @@ static uint32_t driver_filters(enum driver drv, uint32_t sh)
 }
 
 /* Which index drives the query (see the top of the file). */
-static int choose_driver(sq_db *d, const pd_creator_query *q, const struct plan *p,
+static int choose_driver(sq_db *d, const pd_creator_query *q, struct plan *p,
                          enum driver *out, pd_error *err)
 {
     uint32_t sh = p->shape;
@@ -529,10 +531,11 @@ static int choose_driver(sq_db *d, const pd_creator_query *q, const struct plan 
         if ((rc = count_of(d, SH_COUNT, q, p, 0, &total, err)) != PD_OK)
             return rc;
         double t = sqrt((double)q->limit * (double)total) / 2;
-        int64_t ceil = t < PROBE_MIN ? PROBE_MIN : t > PROBE_MAX ? PROBE_MAX : (int64_t)t, n = 0;
-        rc = count_of(d, SH_PROBE | SH_TEXT | (uint32_t)DRV_FTS << SH_DRV_SHIFT, q, p, ceil, &n,
-                      err);
-        if (rc == PD_OK && n < ceil)
+        int64_t ceil = t < PROBE_MIN ? PROBE_MIN : t > PROBE_MAX ? PROBE_MAX : (int64_t)t;
+        /* Counted further than the choice needs: the walk's budget. */
+        rc = count_of(d, SH_PROBE | SH_TEXT | (uint32_t)DRV_FTS << SH_DRV_SHIFT, q, p,
+                      TEXT_COUNT_FACTOR * ceil, &p->text_count, err);
+        if (rc == PD_OK && p->text_count < ceil)
             *out = DRV_FTS;
         return rc;
     }
@@ -563,9 +566,78 @@ static int choose_driver(sq_db *d, const pd_creator_query *q, const struct plan 
     return rc;
 }
 
+/* The walk of a text query stops (SQLITE_INTERRUPT) past its budget of
+ * virtual machine steps, counted in ticks of TICK_OPS. */
+#define TICK_OPS 1000
+#define OPS_PER_MATCH 100 /* a walk's budget per matching id: what reading
+                             and sorting that match would cost, about */
+
+struct budget {
+    int64_t ticks, max;
+};
+
+static int over_budget(void *ctx)
+{
+    struct budget *b = ctx;
+    return ++b->ticks > b->max;
+}
+
+static void read_hit(sqlite3_stmt *st, int key_col, pd_creator_hit *h)
+{
+    sq_read_creator(st, &h->c);
+    pd_creator_status *s = &h->st;
+    memset(s, 0, sizeof *s);
+    s->creator_id = h->c.id;
+    s->followers = h->c.followers;
+    s->win.posts = (uint32_t)sqlite3_column_int64(st, 8);
+    s->win.sponsored = (uint32_t)sqlite3_column_int64(st, 9);
+    s->win.views = (uint64_t)sqlite3_column_int64(st, 10);
+    s->engagements = (uint64_t)sqlite3_column_int64(st, 11);
+    s->avg_views = (uint64_t)sqlite3_column_int64(st, 12);
+    s->engagement_bp = (uint32_t)sqlite3_column_int64(st, 13);
+    s->certified = sqlite3_column_int(st, 14);
+    s->failed = (uint32_t)sqlite3_column_int64(st, 15);
+    s->since = sqlite3_column_int64(st, 16);
+    s->policy_id = sqlite3_column_int64(st, 17);
+    h->key = sqlite3_column_int64(st, key_col);
+}
+
+/* Runs the page's statement for driver drv into hits[0..*n). With a budget
+ * (b not NULL): 1 when it ran out (nothing kept), else 0; or an error. */
+static int run_page(sq_db *d, const pd_creator_query *q, const struct plan *p, enum driver drv,
+                    struct budget *b, pd_creator_hit *hits, size_t *n, pd_error *err)
+{
+    sqlite3_stmt *st;
+    int rc = cache_get(d, p->shape | (uint32_t)drv << SH_DRV_SHIFT, &st, err);
+    if (rc)
+        return rc;
+    bind_all(st, p->shape, q, p, p->match, q->limit);
+    int key_col = q->sort == PD_SORT_FOLLOWERS    ? COL_FOLLOWERS
+                  : q->sort == PD_SORT_AVG_VIEWS  ? COL_AVG_VIEWS
+                  : q->sort == PD_SORT_ENGAGEMENT ? COL_ENGAGEMENT
+                                                  : COL_CREATED;
+    if (b)
+        sqlite3_progress_handler(d->db, TICK_OPS, over_budget, b);
+    int r;
+    *n = 0;
+    while (*n < q->limit && (r = sqlite3_step(st)) == SQLITE_ROW)
+        read_hit(st, key_col, &hits[(*n)++]);
+    if (*n == q->limit)
+        r = SQLITE_DONE;
+    if (b)
+        sqlite3_progress_handler(d->db, 0, NULL, NULL);
+    if (r == SQLITE_INTERRUPT && b && b->ticks > b->max) {
+        *n = 0;
+        rc = 1;
+    } else if (r != SQLITE_DONE) {
+        rc = sq_fail(d->db, r, err, "searching creators");
+    }
+    sq_done(st);
+    return rc;
+}
+
 int sq_creator_search(pd_db *pdb, const pd_creator_query *q,
-                             int (*each)(void *ctx, const pd_creator_hit *h), void *ctx,
-                             pd_error *err)
+                      int (*each)(void *ctx, const pd_creator_hit *h), void *ctx, pd_error *err)
 {
     sq_db *d = (sq_db *)pdb;
     int rc = PD_OK;
@@ -584,57 +656,36 @@ int sq_creator_search(pd_db *pdb, const pd_creator_query *q,
     struct plan p;
     make_plan(q, has_text, &p);
     p.match = match;
-    if (p.empty) {
+    pd_creator_hit *hits = p.empty ? NULL : malloc(q->limit * sizeof *hits);
+    if (p.empty || !hits) {
         free(match);
-        return PD_OK;
+        return p.empty ? PD_OK : pd_error_set(err, PD_ENOMEM, "out of memory");
     }
-    /* One read transaction for the probe and the page, unless the caller
+    /* One read transaction for the probes and the page, unless the caller
      * has one open. */
     int own = sqlite3_get_autocommit(d->db);
     if (own && sqlite3_exec(d->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
         own = 0;
     enum driver drv = DRV_SORT;
+    size_t n = 0;
     rc = choose_driver(d, q, &p, &drv, err);
-    sqlite3_stmt *st = NULL;
-    if (rc == PD_OK)
-        rc = cache_get(d, p.shape | (uint32_t)drv << SH_DRV_SHIFT, &st, err);
-    if (rc == PD_OK) {
-        bind_all(st, p.shape, q, &p, match, q->limit);
-        pd_creator_hit *h = malloc(sizeof *h);
-        int r = SQLITE_DONE;
-        if (!h)
-            rc = pd_error_set(err, PD_ENOMEM, "out of memory");
-        int key_col = q->sort == PD_SORT_FOLLOWERS    ? COL_FOLLOWERS
-                      : q->sort == PD_SORT_AVG_VIEWS  ? COL_AVG_VIEWS
-                      : q->sort == PD_SORT_ENGAGEMENT ? COL_ENGAGEMENT
-                                                      : COL_CREATED;
-        while (h && (r = sqlite3_step(st)) == SQLITE_ROW) {
-            sq_read_creator(st, &h->c);
-            pd_creator_status *s = &h->st;
-            memset(s, 0, sizeof *s);
-            s->creator_id = h->c.id;
-            s->followers = h->c.followers;
-            s->win.posts = (uint32_t)sqlite3_column_int64(st, 8);
-            s->win.sponsored = (uint32_t)sqlite3_column_int64(st, 9);
-            s->win.views = (uint64_t)sqlite3_column_int64(st, 10);
-            s->engagements = (uint64_t)sqlite3_column_int64(st, 11);
-            s->avg_views = (uint64_t)sqlite3_column_int64(st, 12);
-            s->engagement_bp = (uint32_t)sqlite3_column_int64(st, 13);
-            s->certified = sqlite3_column_int(st, 14);
-            s->failed = (uint32_t)sqlite3_column_int64(st, 15);
-            s->since = sqlite3_column_int64(st, 16);
-            s->policy_id = sqlite3_column_int64(st, 17);
-            h->key = sqlite3_column_int64(st, key_col);
-            if ((rc = each(ctx, h)) != 0)
-                break;
-        }
-        if (rc == PD_OK && r != SQLITE_DONE)
-            rc = sq_fail(d->db, r, err, "searching creators");
-        sq_done(st);
-        free(h);
+    if (rc == PD_OK && has_text && drv != DRV_FTS) {
+        /* A walk for many matches may still find few of them past the other
+         * filters: past what reading the matches would cost, read them. */
+        struct budget b = {.max = p.text_count * OPS_PER_MATCH / TICK_OPS};
+        rc = run_page(d, q, &p, drv, &b, hits, &n, err);
+        if (rc == 1)
+            rc = run_page(d, q, &p, DRV_FTS, NULL, hits, &n, err);
+    } else if (rc == PD_OK) {
+        rc = run_page(d, q, &p, drv, NULL, hits, &n, err);
     }
     if (own && !sqlite3_get_autocommit(d->db))
         sqlite3_exec(d->db, "COMMIT", NULL, NULL, NULL);
+    /* The rows go out once the statement is done: the callback may use the
+     * connection. */
+    for (size_t i = 0; rc == PD_OK && i < n; i++)
+        rc = each(ctx, &hits[i]);
+    free(hits);
     free(match);
     return rc;
 }

@@ -465,6 +465,48 @@ static void test_text(void **state)
     assert_int_equal(r.id[0], 1);
 }
 
+/* Text matching many creators, with a filter that leaves almost none of
+ * them: the walk gives up past its budget and the matches are read
+ * instead; the page is the same either way. */
+static void test_text_many_matches_few_left(void **state)
+{
+    struct fx *f = *state;
+    pd_error err = {0};
+    enum { M = 6000 };
+    assert_int_equal(pd_db_begin(f->d, &err), PD_OK);
+    for (int i = 1; i <= M; i++) {
+        pd_creator_rec c = {.id = i, .followers = (uint64_t)(i % 50)};
+        snprintf(c.handle, sizeof c.handle, i % 16 == 0 ? "zz%d" : "other%d", i);
+        snprintf(c.category, sizeof c.category, "%s",
+                 i == 16 * 3 || i == 16 * 4 || i == 16 * 5 ? "rare" : "common");
+        assert_int_equal(pd_db_creator_put(f->d, &c, i, &err), PD_OK);
+    }
+    assert_int_equal(pd_db_commit(f->d, &err), PD_OK);
+    raw_exec(f, "UPDATE creators SET engagement_bp = (id * 7919) % 1000, avg_views = id");
+    for (int sort = PD_SORT_FOLLOWERS; sort <= PD_SORT_NEWEST; sort++) {
+        pd_creator_query q = {.text = "zz", .category = "rare", .limit = 2,
+                              .sort = (pd_creator_sort)sort};
+        struct ids r = {.n = 0};
+        assert_int_equal(pd_db_creator_search(f->d, &q, collect_ids, &r, &err), PD_OK);
+        assert_int_equal(r.n, 2);
+        q.has_after = 1;
+        q.after_id = r.id[1];
+        q.after_key = sort == PD_SORT_FOLLOWERS    ? r.id[1] % 50
+                      : sort == PD_SORT_AVG_VIEWS  ? r.id[1]
+                      : sort == PD_SORT_ENGAGEMENT ? (r.id[1] * 7919) % 1000
+                                                   : r.id[1];
+        assert_int_equal(pd_db_creator_search(f->d, &q, collect_ids, &r, &err), PD_OK);
+        assert_int_equal(r.n, 3);
+        int64_t seen = r.id[0] + r.id[1] + r.id[2];
+        assert_int_equal(seen, 16 * 3 + 16 * 4 + 16 * 5);
+        q.category = "none";
+        q.has_after = 0;
+        r.n = 0;
+        assert_int_equal(pd_db_creator_search(f->d, &q, collect_ids, &r, &err), PD_OK);
+        assert_int_equal(r.n, 0);
+    }
+}
+
 static void test_bad_queries(void **state)
 {
     struct fx *f = *state;
@@ -760,6 +802,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_filters_sorts_paging, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keyset_with_bounds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_text, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_text_many_matches_few_left, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_queries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_callback_stops, setup, teardown),
         cmocka_unit_test_setup_teardown(test_window_scan, setup, teardown),
