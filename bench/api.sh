@@ -60,7 +60,7 @@ else
   "$PARTNERD" export --db "$DB" --verdicts /dev/null --today 2019-05-31 >&2 \
     || die "bringing the online state to 2019-05-31 failed"
   printf 'bench-operator-password\n' | "$PARTNERD" user add --db "$DB" --role operator \
-    --password-stdin --password-cost min bench >&2 || die "user add failed"
+    --password-stdin --password-cost min --name bench >&2 || die "user add failed"
   echo "$stamp" >"$RES/stamp"
   log "store ready in $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.1f", b-a}') s"
 fi

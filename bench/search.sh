@@ -11,6 +11,8 @@
 #   RUNS=n          runs per query (default 200); each run reads PAGES pages
 #   PAGES=n         pages per run, following the keyset (default 3)
 #   FRESH=1         import again even when bench/results/search-SIZE/store.db exists
+#   ONLINE=1        compute the aggregates with pd_store_online_advance (default: SQL,
+#                   see search_bench.c --prepare)
 #
 # Goal: p99 under 10 ms per page of 20 on large, for typical filtered and
 # sorted pages (category + certified by followers, a follower range by
@@ -47,7 +49,7 @@ if [[ -n ${FRESH:-} || ! -f $DB ]]; then
   "$PARTNERD" import --db "$DB" --creators "$DATA/creators.csv" --posts "$DATA/posts.csv" --quiet \
     || die "partnerd import failed"
   log "imported in $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.1f", b-a}') s"
-  "$SB" --db "$DB" --prepare --runs 1 --pages 1 >/dev/null || die "search_bench --prepare failed"
+  "$SB" --db "$DB" --prepare ${ONLINE:+--online} --runs 1 --pages 1 >/dev/null || die "search_bench --prepare failed"
 else
   log "reusing $DB (FRESH=1 to rebuild)"
 fi

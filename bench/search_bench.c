@@ -13,6 +13,8 @@
  *            policy code of core/, then marks them current: a stand-in for
  *            pd_store_online_advance, so that filters and sorts on
  *            aggregates see realistic values
+ * --online   with --prepare: use online certification itself (policy_add,
+ *            policy_activate, pd_store_online_advance) instead of SQL
  * --runs     runs per query (default 200); each run reads --pages pages
  *            (default 3) following the keyset, and each page is one sample
  *
@@ -96,7 +98,8 @@ static void prepare(const char *path)
     sql_or_die(db, sql);
     /* Verdicts with the policy code. */
     sqlite3_stmt *rd, *up;
-    sqlite3_prepare_v2(db, "SELECT id, followers, win_posts, win_sponsored, win_views FROM creators",
+    sqlite3_prepare_v2(db,
+                       "SELECT id, followers, win_posts, win_sponsored, win_views FROM creators",
                        -1, &rd, NULL);
     sqlite3_prepare_v2(db, "UPDATE creators SET certified = ?2, failed_rules = ?3 WHERE id = ?1",
                        -1, &up, NULL);
@@ -137,22 +140,64 @@ static void prepare(const char *path)
     free(failed);
     sql_or_die(db, "COMMIT");
     sqlite3_close(db);
-    fprintf(stderr, "# prepared aggregates and red-2019-v2 verdicts of %zu creators (%zu certified) "
-                    "in %.1f s\n",
+    fprintf(stderr,
+            "# prepared aggregates and red-2019-v2 verdicts of %zu creators (%zu certified) "
+            "in %.1f s\n",
             n, certified, (now_ms() - t0) / 1e3);
+}
+
+/* --prepare --online: the real thing, online certification: red-2019-v2
+ * from the last day with posts, and pd_store_online_advance to it. */
+static void online_prepare(pd_store *s, const char *path)
+{
+    sqlite3 *raw;
+    sqlite3_stmt *st;
+    int64_t today = 0;
+    if (sqlite3_open(path, &raw) != SQLITE_OK ||
+        sqlite3_prepare_v2(raw, "SELECT coalesce(max(published_at), 0) / 86400 FROM posts", -1, &st,
+                           NULL) != SQLITE_OK)
+        die("reading the last day", NULL);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        today = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(raw);
+    pd_error err = {0};
+    pd_db *db;
+    double t0 = now_ms();
+    if (pd_store_acquire(s, &db, &err))
+        die("a connection", &err);
+    pd_policy_rec r = {0};
+    r.policy = *pd_policy_preset("red-2019-v2");
+    if (pd_db_policy_add(db, &r, pd_store_now(s), &err) ||
+        pd_db_policy_activate(db, r.id, today, 0, pd_store_now(s), NULL, &err))
+        die("activating red-2019-v2", &err);
+    pd_store_release(s, db);
+    pd_online_report rep;
+    if (pd_store_online_advance(s, today, &rep, &err))
+        die("pd_store_online_advance", &err);
+    pd_online_state os;
+    if (pd_store_acquire(s, &db, &err) || pd_db_online_state(db, &os, &err))
+        die("reading the online state", &err);
+    pd_store_release(s, db);
+    fprintf(stderr,
+            "# online certification to day %lld in %.1f s: %llu certified (%llu gained, %llu "
+            "lost)\n",
+            (long long)today, (now_ms() - t0) / 1e3, (unsigned long long)os.certified,
+            (unsigned long long)rep.gained, (unsigned long long)rep.lost);
 }
 
 /* ---- queries ---------------------------------------------------------------------------- */
 
-static const char *const categories[] = {"beauty", "fashion", "food",   "travel", "fitness",
-                                         "parenting", "tech", "home", "pets",   "books"};
+static const char *const categories[] = {"beauty",    "fashion", "food", "travel", "fitness",
+                                         "parenting", "tech",    "home", "pets",   "books"};
 #define NCAT 10
 
 /* Words people type: real handle words, whole and as prefixes. */
-static const char *const words[] = {"family", "lili", "cat", "chef", "glow", "style", "mama",
-                                    "trip", "tech", "home", "book", "run", "yu", "fit", "bea",
-                                    "daily", "with", "the", "lo", "kitchen", "travel noodles",
-                                    "mama bakes", "family wi", "z"};
+static const char *const words[] = {"family",         "lili",       "cat",       "chef", "glow",
+                                    "style",          "mama",       "trip",      "tech", "home",
+                                    "book",           "run",        "yu",        "fit",  "bea",
+                                    "daily",          "with",       "the",       "lo",   "kitchen",
+                                    "travel noodles", "mama bakes", "family wi", "z"};
 #define NWORDS (sizeof words / sizeof *words)
 
 typedef void (*make_fn)(unsigned run, pd_creator_query *q);
@@ -264,13 +309,15 @@ static int on_window(void *ctx, const pd_creator_window *w)
 int main(int argc, char **argv)
 {
     const char *path = NULL, *imp_c = NULL, *imp_p = NULL;
-    int do_prepare = 0;
+    int do_prepare = 0, online = 0;
     unsigned runs = 200, pages = 3;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--db") && i + 1 < argc)
             path = argv[++i];
         else if (!strcmp(argv[i], "--prepare"))
             do_prepare = 1;
+        else if (!strcmp(argv[i], "--online"))
+            online = 1;
         else if (!strcmp(argv[i], "--runs") && i + 1 < argc)
             runs = (unsigned)strtoul(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--pages") && i + 1 < argc)
@@ -302,7 +349,9 @@ int main(int argc, char **argv)
                 (unsigned long long)sum.creators, (unsigned long long)sum.posts,
                 (now_ms() - t0) / 1e3);
     }
-    if (do_prepare) {
+    if (do_prepare && online) {
+        online_prepare(s, path);
+    } else if (do_prepare) {
         pd_store_close(s);
         prepare(path);
         if (pd_store_open(path, &o, &s, &err))
@@ -346,8 +395,8 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < n; i++)
             sum += t[i];
         size_t i99 = (size_t)ceil(0.99 * (double)n) - 1;
-        printf("%-46s %8.3f %8.3f %8.3f %8.3f %9.1f\n", queries[k].name, sum / (double)n,
-               t[n / 2], t[i99], t[n - 1], (double)rows / (double)n);
+        printf("%-46s %8.3f %8.3f %8.3f %8.3f %9.1f\n", queries[k].name, sum / (double)n, t[n / 2],
+               t[i99], t[n - 1], (double)rows / (double)n);
         if (t[i99] > worst_p99)
             worst_p99 = t[i99];
     }

@@ -19,8 +19,8 @@
  * their activations; one row of online state (the policy in force and the
  * day the aggregates are for); per-creator window aggregates and verdict as
  * columns of creators, so that discovery filters and sorts on them with
- * plain indexes; the status history; and an FTS5 index over handle and bio
- * kept in step with creators by triggers.
+ * plain indexes; the status history; and an FTS5 index over handle, bio
+ * and category kept in step with creators by triggers.
  */
 #include "store/backend.h"
 
@@ -184,6 +184,10 @@ static const char online_certification[] =
     "    engagement_bp) WHERE certified = 1;\n"
     "CREATE INDEX creators_certified_by_category ON creators(category, followers, id, mcn_id,\n"
     "    avg_views, engagement_bp) WHERE certified = 1;\n"
+    "CREATE INDEX creators_certified_by_avg_views ON creators(avg_views, id, category,\n"
+    "    followers, mcn_id, engagement_bp) WHERE certified = 1;\n"
+    "CREATE INDEX creators_certified_by_engagement ON creators(engagement_bp, id, category,\n"
+    "    followers, mcn_id, avg_views) WHERE certified = 1;\n"
     /* The day sweep. */
     "CREATE INDEX posts_by_time ON posts(published_at);\n"
     /* Every change of a creator's verdict: gained or lost (certified), under
@@ -202,21 +206,25 @@ static const char online_certification[] =
     ");\n"
     "CREATE INDEX status_history_by_creator ON status_history(creator_id, id);\n"
     /* Text search over handle and bio, an external-content FTS5 table kept
-     * in step by triggers. */
-    "CREATE VIRTUAL TABLE creators_fts USING fts5(handle, bio, content='creators',\n"
+     * in step by triggers. It indexes the category too, so that text and a
+     * category are one intersection inside the index (discovery still
+     * checks the category exactly). */
+    "CREATE VIRTUAL TABLE creators_fts USING fts5(handle, bio, category, content='creators',\n"
     "    content_rowid='id', tokenize='unicode61 remove_diacritics 2');\n"
     "INSERT INTO creators_fts(creators_fts) VALUES ('rebuild');\n"
     "CREATE TRIGGER creators_fts_insert AFTER INSERT ON creators BEGIN\n"
-    "    INSERT INTO creators_fts(rowid, handle, bio) VALUES (new.id, new.handle, new.bio);\n"
+    "    INSERT INTO creators_fts(rowid, handle, bio, category)\n"
+    "        VALUES (new.id, new.handle, new.bio, new.category);\n"
     "END;\n"
     "CREATE TRIGGER creators_fts_delete AFTER DELETE ON creators BEGIN\n"
-    "    INSERT INTO creators_fts(creators_fts, rowid, handle, bio)\n"
-    "        VALUES ('delete', old.id, old.handle, old.bio);\n"
+    "    INSERT INTO creators_fts(creators_fts, rowid, handle, bio, category)\n"
+    "        VALUES ('delete', old.id, old.handle, old.bio, old.category);\n"
     "END;\n"
-    "CREATE TRIGGER creators_fts_update AFTER UPDATE OF handle, bio ON creators BEGIN\n"
-    "    INSERT INTO creators_fts(creators_fts, rowid, handle, bio)\n"
-    "        VALUES ('delete', old.id, old.handle, old.bio);\n"
-    "    INSERT INTO creators_fts(rowid, handle, bio) VALUES (new.id, new.handle, new.bio);\n"
+    "CREATE TRIGGER creators_fts_update AFTER UPDATE OF handle, bio, category ON creators BEGIN\n"
+    "    INSERT INTO creators_fts(creators_fts, rowid, handle, bio, category)\n"
+    "        VALUES ('delete', old.id, old.handle, old.bio, old.category);\n"
+    "    INSERT INTO creators_fts(rowid, handle, bio, category)\n"
+    "        VALUES (new.id, new.handle, new.bio, new.category);\n"
     "END;\n";
 
 const pd_migration pd_sqlite_migrations[] = {

@@ -1391,8 +1391,9 @@ static int bulk_fts_drop(pd_bulk *b, pd_error *err)
     sq_db *d = b->d;
     sqlite3_stmt *st;
     int r = sqlite3_prepare_v2(d->db,
-                               "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND "
-                               "tbl_name = 'creators' AND name LIKE 'creators\\_fts\\_%' ESCAPE '\\'",
+                               "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' "
+                               "AND tbl_name = 'creators' "
+                               "AND name LIKE 'creators\\_fts\\_%' ESCAPE '\\'",
                                -1, &st, NULL);
     if (r != SQLITE_OK)
         return sq_fail(d->db, r, err, "reading the schema");

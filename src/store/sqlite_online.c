@@ -22,6 +22,10 @@
  * sq_online, freed with the connection. */
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include <time.h>
+static double s3t(void){struct timespec t;clock_gettime(CLOCK_MONOTONIC,&t);return t.tv_sec+t.tv_nsec/1e9;}
+#define S3T(m) do{ if(getenv("S3_TIMING")) fprintf(stderr,"S3 %-10s %.3f\n",m,s3t()); }while(0)
 
 #include "core/online.h"
 #include "store/sqlite_int.h"
@@ -31,6 +35,13 @@
     "engagement_bp, certified, failed_rules, status_since"
 #define POLICY_COLS "id, name, version, body, created_by, created_at"
 #define ACT_COLS "id, policy_id, from_day, activated_by, created_at, applied_at"
+/* The page cache of a step of pd_store_online_advance (KiB, a pragma's
+ * text): 512 MiB at most, taken only as pages are read. */
+#define STEP_CACHE_KIB "524288"
+/* A step that writes more rows than creators / INDEX_REBUILD_DIVISOR drops
+ * the indexes of creators it would rewrite and builds them again after its
+ * writes (sorting once is much cheaper than as many random index updates). */
+#define INDEX_REBUILD_DIVISOR 8
 #define HIST_COLS "id, creator_id, at, certified, policy_id, failed_rules, explanation, cause"
 
 enum ost {
@@ -51,7 +62,13 @@ enum ost {
     OS_ACT_APPLY,
     OS_ROW_GET,
     OS_ROW_SET,
+    OS_ROW_SET_WIN,
     OS_ROWS_ALL,
+    OS_CREATORS_COUNT,
+    OS_POSTS_IN_RANGE,
+    OS_AGG_INDEXES,
+    OS_CACHE_BIG,
+    OS_CACHE_RESTORE,
     OS_AGG_FROM,
     OS_AGG_RANGE,
     OS_HIST_ADD,
@@ -86,7 +103,31 @@ static const char *const os_sql[OS_COUNT] = {
     [OS_ROW_SET] = "UPDATE creators SET win_posts = ?2, win_sponsored = ?3, win_views = ?4, "
                    "win_engagements = ?5, avg_views = ?6, engagement_bp = ?7, certified = ?8, "
                    "failed_rules = ?9, status_since = ?10 WHERE id = ?1",
+    /* The same without the indexed columns (avg_views, engagement_bp,
+     * certified): for a row whose change leaves them as they were, so that
+     * no index of creators is rewritten. Numbered as OS_ROW_SET's. */
+    [OS_ROW_SET_WIN] = "UPDATE creators SET win_posts = ?2, win_sponsored = ?3, win_views = ?4, "
+                       "win_engagements = ?5, failed_rules = ?9, status_since = ?10 WHERE id = ?1",
     [OS_ROWS_ALL] = "SELECT " ROW_COLS " FROM creators ORDER BY id",
+    [OS_CREATORS_COUNT] = "SELECT count(*) FROM creators",
+    [OS_POSTS_IN_RANGE] = "SELECT count(*) FROM posts WHERE published_at >= ?1 AND published_at < ?2",
+    /* The indexes of creators that a step's writes would rewrite: those on
+     * a column it sets (or on an expression), and the partial ones (their
+     * condition is on certified). Whatever the migrations define. */
+    [OS_AGG_INDEXES] =
+        "SELECT s.name, s.sql FROM sqlite_schema AS s WHERE s.type = 'index' "
+        "AND s.tbl_name = 'creators' AND s.sql IS NOT NULL AND ("
+        "EXISTS (SELECT 1 FROM pragma_index_list('creators') AS l "
+        "WHERE l.name = s.name AND l.partial) OR "
+        "EXISTS (SELECT 1 FROM pragma_index_xinfo(s.name) AS x WHERE x.cid = -2 OR x.name IN "
+        "('win_posts', 'win_sponsored', 'win_views', 'win_engagements', 'avg_views', "
+        "'engagement_bp', 'certified', 'failed_rules', 'status_since'))) ORDER BY s.name",
+    /* For the duration of a step: a page cache that holds creators and
+     * their indexes at a million creators (and keeps the sorts of CREATE
+     * INDEX and GROUP BY in memory); then back to the connection's setting
+     * (sqlite.c opens with cache_size -2000). */
+    [OS_CACHE_BIG] = "PRAGMA cache_size = -" STEP_CACHE_KIB,
+    [OS_CACHE_RESTORE] = "PRAGMA cache_size = -2000",
     /* Per creator, the posts published from ?1 on (a window), or in [?1, ?2)
      * (the day that leaves it); in creator order for the merge. */
     [OS_AGG_FROM] = "SELECT creator_id, count(*), sum(sponsored), sum(views), "
@@ -450,7 +491,10 @@ static int settle(sq_db *d, const struct state *s, const struct row *was, struct
                 was->r.win.sponsored != now->r.win.sponsored ||
                 was->r.engagements != now->r.engagements))
         rep->creators_touched++;
-    OSTMT(st, d, OS_ROW_SET, err);
+    int indexed_same = was->r.avg_views == now->r.avg_views &&
+                       was->r.engagement_bp == now->r.engagement_bp &&
+                       was->r.certified == now->r.certified;
+    OSTMT(st, d, indexed_same ? OS_ROW_SET_WIN : OS_ROW_SET, err);
     const pd_cert_row *r = &now->r;
     sqlite3_bind_int64(st, 1, r->id);
     sqlite3_bind_int64(st, 2, r->win.posts);
@@ -591,6 +635,140 @@ static int sweep_all(sq_db *d, const struct state *s, int rebuild, const char *c
     return rc;
 }
 
+/* The indexes of creators dropped for a step's writes: their names and
+ * definitions, to build them again before the step commits. */
+struct dropped {
+    size_t n;
+    char **sql;
+};
+
+static void dropped_free(struct dropped *x)
+{
+    for (size_t i = 0; i < x->n; i++)
+        free(x->sql[i]);
+    free(x->sql);
+    x->n = 0;
+    x->sql = NULL;
+}
+
+/* Runs one statement of the schema's own text (no value from outside). */
+static int run_ddl(sq_db *d, const char *sql, const char *what, pd_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int r = sqlite3_prepare_v2(d->db, sql, -1, &st, NULL);
+    if (r == SQLITE_OK) {
+        r = sqlite3_step(st);
+        r = r == SQLITE_DONE || r == SQLITE_ROW ? SQLITE_OK : r;
+    }
+    int rc = r == SQLITE_OK ? PD_OK : sq_fail(d->db, r, err, what);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Drops the indexes of creators that the step's writes would rewrite,
+ * keeping their definitions in *x (in the step's transaction: a rollback
+ * brings them back). No statement may be reading creators. */
+static int drop_indexes(sq_db *d, struct dropped *x, pd_error *err)
+{
+    OSTMT(st, d, OS_AGG_INDEXES, err);
+    int s, rc = PD_OK;
+    char **names = NULL;
+    size_t cap = 0;
+    while (rc == PD_OK && (s = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        const char *sql = (const char *)sqlite3_column_text(st, 1);
+        if (x->n == cap) {
+            size_t ncap = cap ? 2 * cap : 8;
+            char **a = realloc(x->sql, ncap * sizeof *a), **b = a ? realloc(names, ncap * sizeof *b) : NULL;
+            if (a)
+                x->sql = a;
+            if (b)
+                names = b;
+            if (!a || !b) {
+                rc = pd_error_set(err, PD_ENOMEM, "out of memory");
+                break;
+            }
+            cap = ncap;
+        }
+        names[x->n] = name ? strdup(name) : NULL;
+        x->sql[x->n] = sql ? strdup(sql) : NULL;
+        x->n++;
+        if (!names[x->n - 1] || !x->sql[x->n - 1])
+            rc = pd_error_set(err, PD_ENOMEM, "out of memory");
+    }
+    if (rc == PD_OK && s != SQLITE_DONE)
+        rc = sq_fail(d->db, s, err, "listing the indexes of creators");
+    sq_done(st);
+    for (size_t i = 0; i < x->n && rc == PD_OK; i++) {
+        /* DROP INDEX "name", the name quoted as an identifier. */
+        size_t len = strlen(names[i]), o = 0;
+        char *ddl = malloc(2 * len + 16);
+        if (!ddl) {
+            rc = pd_error_set(err, PD_ENOMEM, "out of memory");
+            break;
+        }
+        memcpy(ddl, "DROP INDEX \"", 12);
+        o = 12;
+        for (size_t k = 0; k < len; k++) {
+            if (names[i][k] == '"')
+                ddl[o++] = '"';
+            ddl[o++] = names[i][k];
+        }
+        ddl[o++] = '"';
+        ddl[o] = '\0';
+        rc = run_ddl(d, ddl, "dropping an index of creators", err);
+        free(ddl);
+    }
+    for (size_t i = 0; i < x->n; i++)
+        free(names[i]);
+    free(names);
+    if (rc != PD_OK)
+        dropped_free(x);
+    return rc;
+}
+
+/* Builds the indexes of *x again and forgets them. */
+static int rebuild_indexes(sq_db *d, struct dropped *x, pd_error *err)
+{
+    int rc = PD_OK;
+    for (size_t i = 0; i < x->n && rc == PD_OK; i++)
+        rc = run_ddl(d, x->sql[i], "building an index of creators", err);
+    dropped_free(x);
+    return rc;
+}
+
+/* A count from a statement whose ?1, ?2 are a and b (when it has them). */
+static int count_of(sq_db *d, enum ost id, int64_t a, int64_t b, int64_t *n, pd_error *err)
+{
+    OSTMT(st, d, id, err);
+    if (sqlite3_bind_parameter_count(st) >= 2) {
+        sqlite3_bind_int64(st, 1, a);
+        sqlite3_bind_int64(st, 2, b);
+    }
+    int rc = sq_step_one(d, st, "counting", err);
+    *n = rc == PD_OK ? sqlite3_column_int64(st, 0) : 0;
+    sq_done(st);
+    return rc;
+}
+
+/* How many creators would change verdict if judged again under s's
+ * policy on the aggregates they hold (a read-only pass). */
+static int count_transitions(sq_db *d, const struct state *s, int64_t *n, pd_error *err)
+{
+    OSTMT(rows, d, OS_ROWS_ALL, err);
+    int r;
+    *n = 0;
+    while ((r = sqlite3_step(rows)) == SQLITE_ROW) {
+        struct row w;
+        read_row(rows, &w);
+        if (pd_cert_judge(s->policy, &w.r) != PD_TRANSITION_NONE)
+            ++*n;
+    }
+    int rc = r == SQLITE_DONE ? PD_OK : sq_fail(d->db, r, err, "reading creators");
+    sq_done(rows);
+    return rc;
+}
+
 /* Takes the posts published in [from_day, to_day) out of their creators'
  * aggregates. *out_of_step is set when a row does not hold them (the
  * caller then rebuilds everything). */
@@ -644,6 +822,37 @@ int sq_online_step(pd_db *pdb, const pd_online_step *step, pd_online_report *rep
                       .policy = step->policy_id ? &step->policy : NULL,
                       .window = step->window_days,
                       .today = step->today};
+    /* Many writes: a big page cache, and the indexes they would rewrite
+     * dropped and built again at the end (all in this transaction). */
+    struct dropped x = {0};
+    int64_t creators = 0, many = 0;
+    sqlite3_stmt *cache = ostmt(d, OS_CACHE_BIG, err);
+    if (!cache)
+        return err->code;
+    if ((rc = ostep(d, cache, "setting the page cache", err)) != PD_OK ||
+        (rc = count_of(d, OS_CREATORS_COUNT, 0, 0, &creators, err)) != PD_OK)
+        goto restore;
+    if (step->recompute) {
+        many = 1;
+    } else if (step->today > step->from_today) {
+        /* The posts of the days that leave: at least one per creator touched. */
+        int64_t posts = 0;
+        rc = count_of(d, OS_POSTS_IN_RANGE,
+                      pd_online_first_day(step->from_today, step->from_window) * 86400,
+                      pd_online_first_day(step->today, step->window_days) * 86400, &posts, err);
+        many = posts > creators / INDEX_REBUILD_DIVISOR;
+    }
+    if (rc == PD_OK && !many && step->judge_all) {
+        int64_t changes = 0;
+        rc = count_transitions(d, &s, &changes, err);
+        many = changes > creators / INDEX_REBUILD_DIVISOR;
+    }
+    S3T("precount");
+    if (rc == PD_OK && many)
+        rc = drop_indexes(d, &x, err);
+    S3T("dropped");
+    if (rc != PD_OK)
+        goto restore;
     if (step->recompute) {
         rc = sweep_all(d, &s, 1, step->cause, rep, err);
     } else {
@@ -652,10 +861,25 @@ int sq_online_step(pd_db *pdb, const pd_online_step *step, pd_online_report *rep
             rc = take_out_days(d, &s, pd_online_first_day(step->from_today, step->from_window),
                                pd_online_first_day(step->today, step->window_days), step->cause,
                                rep, &out_of_step, err);
+        if (rc == PD_OK && out_of_step && !x.n)
+            rc = drop_indexes(d, &x, err);
         if (rc == PD_OK && (out_of_step || step->judge_all))
             rc = sweep_all(d, &s, out_of_step, step->cause, rep, err);
         if (out_of_step)
             rep->recomputed = 1;
+    }
+    S3T("swept");
+    if (rc == PD_OK && x.n)
+        rc = rebuild_indexes(d, &x, err);
+    S3T("rebuilt");
+restore:
+    dropped_free(&x);
+    {
+        /* Back to the connection's setting, whatever happened. */
+        pd_error ignored;
+        sqlite3_stmt *c = ostmt(d, OS_CACHE_RESTORE, &ignored);
+        if (c)
+            ostep(d, c, "restoring the page cache", &ignored);
     }
     if (rc == PD_OK) {
         OSTMT(st, d, OS_STATE_SET, err);

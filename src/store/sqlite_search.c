@@ -45,11 +45,11 @@
 
 #include "store/sqlite_int.h"
 
-#define CACHE_SLOTS 32     /* statements kept per connection */
-#define SQL_MAX 2048       /* the longest assembled statement, with room */
-#define MATCH_MAX 4096     /* the FTS5 expression built from the text */
-#define MAX_WORDS 16       /* words of a text query that are used */
-#define PROBE_MIN 256      /* bounds of the probe's threshold (rows) */
+#define CACHE_SLOTS 32 /* statements kept per connection */
+#define SQL_MAX 2048   /* the longest assembled statement, with room */
+#define MATCH_MAX 4096 /* the FTS5 expression built from the text */
+#define MAX_WORDS 16   /* words of a text query, at most */
+#define PROBE_MIN 256  /* bounds of the probe's threshold (rows) */
 #define PROBE_MAX 20000
 #define TEXT_COUNT_FACTOR 16 /* text matches are counted up to 16 times the probe's bound */
 
@@ -68,27 +68,44 @@ enum {
     SH_INDEP = 1u << 10,
     SH_AFTER = 1u << 11,
     SH_SORT_SHIFT = 12, /* 2 bits: pd_creator_sort */
-    SH_DRV_SHIFT = 14,  /* 3 bits: enum driver */
-    SH_PROBE = 1u << 17,
-    SH_COUNT = 1u << 18, /* the creators count statement */
+    SH_DRV_SHIFT = 14,  /* 4 bits: enum driver */
+    SH_PROBE = 1u << 18,
+    SH_COUNT = 1u << 19, /* the creators count statement */
 };
 
 /* Which index a query reads first. */
 enum driver {
-    DRV_SORT = 0,  /* the sort's own index, walked in order */
-    DRV_FTS,       /* creators_fts */
-    DRV_MCN,       /* creators_by_mcn (one MCN, or the independents) */
-    DRV_CERT_CAT,  /* creators_certified_by_category: (category, followers) of certified */
-    DRV_CERT,      /* creators_certified: (followers) of certified */
-    DRV_CAT,       /* creators_by_category: (category, followers) */
-    DRV_FOLLOWERS, /* creators_by_followers */
-    DRV_AVG_VIEWS, /* creators_by_avg_views */
-    DRV_ENGAGEMENT,/* creators_by_engagement */
+    DRV_SORT = 0,   /* the sort's own index, walked in order */
+    DRV_FTS,        /* creators_fts */
+    DRV_MCN,        /* creators_by_mcn (one MCN, or the independents) */
+    DRV_CERT_CAT,   /* creators_certified_by_category: (category, followers) of certified */
+    DRV_CERT,       /* creators_certified: (followers) of certified */
+    DRV_CAT,        /* creators_by_category: (category, followers) */
+    DRV_FOLLOWERS,  /* creators_by_followers */
+    DRV_AVG_VIEWS,  /* creators_by_avg_views */
+    DRV_ENGAGEMENT, /* creators_by_engagement */
+    DRV_CERT_AVG,   /* creators_certified_by_avg_views: (avg_views) of certified */
+    DRV_CERT_ENG,   /* creators_certified_by_engagement: (engagement_bp) of certified */
+    DRV_COUNT
 };
+_Static_assert(DRV_COUNT <= 16, "a driver is 4 bits of the shape");
+#define DRV_OF(shape) ((enum driver)(((shape) >> SH_DRV_SHIFT) & 15))
 
 /* Parameter numbers, fixed whatever the shape. */
-enum { P_CATEGORY = 1, P_MATCH, P_FOL_LO, P_FOL_HI, P_AV_LO, P_AV_HI, P_ENG_LO, P_ENG_HI,
-       P_MCN, P_AFTER_KEY, P_AFTER_ID, P_LIMIT };
+enum {
+    P_CATEGORY = 1,
+    P_MATCH,
+    P_FOL_LO,
+    P_FOL_HI,
+    P_AV_LO,
+    P_AV_HI,
+    P_ENG_LO,
+    P_ENG_HI,
+    P_MCN,
+    P_AFTER_KEY,
+    P_AFTER_ID,
+    P_LIMIT
+};
 
 struct slot {
     uint32_t key; /* the shape with bit 31 set; 0: an empty slot */
@@ -154,16 +171,29 @@ static void add_from(struct sql *s, enum driver drv, unsigned sort)
         ADD(s, " FROM creators_fts CROSS JOIN creators AS c ON c.id = creators_fts.rowid");
         break;
     case DRV_MCN: ADD(s, " FROM creators AS c INDEXED BY creators_by_mcn"); break;
-    case DRV_CERT_CAT: ADD(s, " FROM creators AS c INDEXED BY creators_certified_by_category"); break;
+    case DRV_CERT_CAT:
+        ADD(s, " FROM creators AS c INDEXED BY creators_certified_by_category");
+        break;
     case DRV_CERT: ADD(s, " FROM creators AS c INDEXED BY creators_certified"); break;
     case DRV_CAT: ADD(s, " FROM creators AS c INDEXED BY creators_by_category"); break;
     case DRV_FOLLOWERS: ADD(s, " FROM creators AS c INDEXED BY creators_by_followers"); break;
     case DRV_AVG_VIEWS: ADD(s, " FROM creators AS c INDEXED BY creators_by_avg_views"); break;
     case DRV_ENGAGEMENT: ADD(s, " FROM creators AS c INDEXED BY creators_by_engagement"); break;
+    case DRV_CERT_AVG:
+        ADD(s, " FROM creators AS c INDEXED BY creators_certified_by_avg_views");
+        break;
+    case DRV_CERT_ENG:
+        ADD(s, " FROM creators AS c INDEXED BY creators_certified_by_engagement");
+        break;
+    case DRV_COUNT: break;
     case DRV_SORT:
         switch (sort) {
-        case PD_SORT_FOLLOWERS: ADD(s, " FROM creators AS c INDEXED BY creators_by_followers"); break;
-        case PD_SORT_AVG_VIEWS: ADD(s, " FROM creators AS c INDEXED BY creators_by_avg_views"); break;
+        case PD_SORT_FOLLOWERS:
+            ADD(s, " FROM creators AS c INDEXED BY creators_by_followers");
+            break;
+        case PD_SORT_AVG_VIEWS:
+            ADD(s, " FROM creators AS c INDEXED BY creators_by_avg_views");
+            break;
         case PD_SORT_ENGAGEMENT:
             ADD(s, " FROM creators AS c INDEXED BY creators_by_engagement");
             break;
@@ -178,7 +208,7 @@ static void add_from(struct sql *s, enum driver drv, unsigned sort)
 static void add_where(struct sql *s, uint32_t shape)
 {
     ADD(s, " WHERE 1");
-    if ((shape & SH_TEXT) && ((shape >> SH_DRV_SHIFT) & 7) == DRV_FTS)
+    if ((shape & SH_TEXT) && DRV_OF(shape) == DRV_FTS)
         ADD(s, " AND creators_fts MATCH ?2");
     else if (shape & SH_TEXT) /* a walk: the matching ids as a set */
         ADD(s, " AND c.id IN (SELECT rowid FROM creators_fts WHERE creators_fts MATCH ?2)");
@@ -213,7 +243,7 @@ static void add_where(struct sql *s, uint32_t shape)
 
 #define HIT_COLS                                                                                   \
     "SELECT c.id, c.handle, c.category, c.bio, c.followers, c.mcn_id, c.created_at, "              \
-    "c.updated_at, c.win_posts, c.win_sponsored, c.win_views, c.win_engagements, c.avg_views, "   \
+    "c.updated_at, c.win_posts, c.win_sponsored, c.win_views, c.win_engagements, c.avg_views, "    \
     "c.engagement_bp, c.certified, c.failed_rules, c.status_since, "                               \
     "(SELECT coalesce(policy_id, 0) FROM online_state WHERE id = 1)"
 enum { COL_FOLLOWERS = 4, COL_CREATED = 6, COL_AVG_VIEWS = 12, COL_ENGAGEMENT = 13 };
@@ -221,7 +251,7 @@ enum { COL_FOLLOWERS = 4, COL_CREATED = 6, COL_AVG_VIEWS = 12, COL_ENGAGEMENT = 
 static void build_sql(struct sql *s, uint32_t shape)
 {
     unsigned sort = (shape >> SH_SORT_SHIFT) & 3;
-    enum driver drv = (enum driver)((shape >> SH_DRV_SHIFT) & 7);
+    enum driver drv = DRV_OF(shape);
     if (shape & SH_COUNT) {
         ADD(s, "SELECT coalesce(max(id), 0) FROM creators");
         return;
@@ -298,6 +328,7 @@ struct words {
     unsigned count;
     int full;
     size_t last_end; /* where the last word's closing quote is */
+    int phrase;      /* tokens of one phrase (the category): space apart, unquoted */
 };
 
 static int on_token(void *ctx, int flags, const char *tok, int ntok, int start, int end)
@@ -309,7 +340,7 @@ static int on_token(void *ctx, int flags, const char *tok, int ntok, int start, 
         return SQLITE_OK;
     if (w->count == MAX_WORDS) {
         w->full = 1;
-        return SQLITE_DONE; /* enough words: the rest are not used */
+        return SQLITE_DONE; /* too many words: refused */
     }
     /* ' AND ' + quotes, each quote doubled, the prefix '*', the NUL. */
     size_t need = 5 + 2 + 2 * (size_t)ntok + 2;
@@ -317,23 +348,30 @@ static int on_token(void *ctx, int flags, const char *tok, int ntok, int start, 
         w->full = 1;
         return SQLITE_DONE;
     }
-    if (w->count)
+    if (w->count && w->phrase)
+        w->out[w->n++] = ' ';
+    else if (w->count)
         memcpy(w->out + w->n, " AND ", 5), w->n += 5;
-    w->out[w->n++] = '"';
+    if (!w->phrase)
+        w->out[w->n++] = '"';
     for (int i = 0; i < ntok; i++) {
         if (tok[i] == '"')
             w->out[w->n++] = '"';
         w->out[w->n++] = tok[i];
     }
-    w->out[w->n++] = '"';
+    if (!w->phrase)
+        w->out[w->n++] = '"';
     w->last_end = w->n;
     w->count++;
     w->out[w->n] = '\0';
     return SQLITE_OK;
 }
 
-/* Writes the FTS5 expression of `text` into out (MATCH_MAX bytes). */
-static int text_match(sq_db *d, const char *text, char *out, pd_error *err)
+/* Writes the FTS5 expression of `text` into out (MATCH_MAX bytes): its
+ * words in handle or bio, and, when category is not NULL, the category's
+ * words as a phrase in the category column (a superset of the creators of
+ * exactly that category, which the SQL then checks). */
+static int text_match(sq_db *d, const char *text, const char *category, char *out, pd_error *err)
 {
     struct sq_search *c = d->search;
     if (!c->tok_inst) {
@@ -347,18 +385,41 @@ static int text_match(sq_db *d, const char *text, char *out, pd_error *err)
             return pd_error_set(err, PD_ENOMEM, "text search: cannot make a tokenizer");
         }
     }
-    struct words w = {.out = out};
-    out[0] = '\0';
-    int rc = c->tok.xTokenize(c->tok_inst, &w, FTS5_TOKENIZE_QUERY, text, (int)strlen(text),
-                              on_token);
+    static const char head[] = "{handle bio} : (";
+    memcpy(out, head, sizeof head);
+    struct words w = {.out = out, .n = sizeof head - 1};
+    int rc =
+        c->tok.xTokenize(c->tok_inst, &w, FTS5_TOKENIZE_QUERY, text, (int)strlen(text), on_token);
     if (rc != SQLITE_OK && rc != SQLITE_DONE)
         return sq_fail(NULL, rc, err, "text search");
+    if (w.full)
+        return pd_error_set(err, PD_EINPUT, "text: more than %d words", MAX_WORDS);
     if (!w.count)
         return pd_error_set(err, PD_EINPUT,
                             "text: no word to search for (words are letters and digits)");
     /* The last word matches as a prefix: "word"*. */
     memmove(out + w.last_end + 1, out + w.last_end, w.n - w.last_end + 1);
     out[w.last_end] = '*';
+    w.n++;
+    out[w.n++] = ')';
+    out[w.n] = '\0';
+    if (!category || !*category)
+        return PD_OK;
+    /* ' AND category : "' then the phrase, '"', at most 2 * 63 bytes. */
+    size_t keep = w.n;
+    static const char cat[] = " AND category : \"";
+    if (keep + sizeof cat + 2 * PD_CATEGORY_MAX + 2 > MATCH_MAX)
+        return PD_OK;
+    memcpy(out + w.n, cat, sizeof cat);
+    struct words cw = {.out = out, .n = w.n + sizeof cat - 1, .phrase = 1};
+    rc = c->tok.xTokenize(c->tok_inst, &cw, FTS5_TOKENIZE_QUERY, category, (int)strlen(category),
+                          on_token);
+    if ((rc != SQLITE_OK && rc != SQLITE_DONE) || cw.full || !cw.count) {
+        out[keep] = '\0'; /* no word in the category: the SQL alone checks it */
+        return rc == SQLITE_OK || rc == SQLITE_DONE ? PD_OK : sq_fail(NULL, rc, err, "text search");
+    }
+    out[cw.n++] = '"';
+    out[cw.n] = '\0';
     return PD_OK;
 }
 
@@ -369,8 +430,8 @@ struct plan {
     uint64_t fol_lo, fol_hi;
     uint64_t av_lo, av_hi;
     uint64_t eng_lo, eng_hi;
-    int empty; /* the bounds exclude everything */
-    const char *match; /* the text's FTS5 expression */
+    int empty;          /* the bounds exclude everything */
+    const char *match;  /* the text's FTS5 expression */
     int64_t text_count; /* matches of the text, counted up to a bound */
 };
 
@@ -420,12 +481,11 @@ static int count_of(sq_db *d, uint32_t shape, const pd_creator_query *q, const s
     return rc;
 }
 
-/* Narrows a range filter [lo, hi] (hi 0: none) on the sort's own key with
- * the keyset: whichever upper bound is tighter is the only one needed. */
-static void fold_after(uint32_t *shape, uint64_t lo, uint64_t *hi, uint32_t hi_bit,
+/* Narrows a range filter's upper bound on the sort's own key with the
+ * keyset: whichever bound is tighter is the only one needed. */
+static void fold_after(uint32_t *shape, const uint64_t *hi, uint32_t hi_bit,
                        const pd_creator_query *q)
 {
-    (void)lo;
     if (!(*shape & SH_AFTER) || !(*shape & hi_bit))
         return;
     if (q->after_key < 0 || (uint64_t)q->after_key <= *hi)
@@ -477,9 +537,9 @@ static void make_plan(const pd_creator_query *q, int has_text, struct plan *p)
     if (q->has_after)
         sh |= SH_AFTER;
     switch (q->sort) {
-    case PD_SORT_FOLLOWERS: fold_after(&sh, p->fol_lo, &p->fol_hi, SH_FOL_HI, q); break;
-    case PD_SORT_AVG_VIEWS: fold_after(&sh, p->av_lo, &p->av_hi, SH_AV_HI, q); break;
-    case PD_SORT_ENGAGEMENT: fold_after(&sh, p->eng_lo, &p->eng_hi, SH_ENG_HI, q); break;
+    case PD_SORT_FOLLOWERS: fold_after(&sh, &p->fol_hi, SH_FOL_HI, q); break;
+    case PD_SORT_AVG_VIEWS: fold_after(&sh, &p->av_hi, SH_AV_HI, q); break;
+    case PD_SORT_ENGAGEMENT: fold_after(&sh, &p->eng_hi, SH_ENG_HI, q); break;
     default: break;
     }
     p->shape = sh;
@@ -497,30 +557,47 @@ static uint32_t driver_filters(enum driver drv, uint32_t sh)
     case DRV_FOLLOWERS: return fol;
     case DRV_AVG_VIEWS: return sh & (SH_AV_LO | SH_AV_HI);
     case DRV_ENGAGEMENT: return sh & (SH_ENG_LO | SH_ENG_HI);
+    case DRV_CERT_AVG: return sh & (SH_CERT | SH_AV_LO | SH_AV_HI);
+    case DRV_CERT_ENG: return sh & (SH_CERT | SH_ENG_LO | SH_ENG_HI);
     default: return 0;
     }
 }
 
 /* Which index drives the query (see the top of the file). */
-static int choose_driver(sq_db *d, const pd_creator_query *q, struct plan *p,
-                         enum driver *out, pd_error *err)
+static int choose_driver(sq_db *d, const pd_creator_query *q, struct plan *p, enum driver *out,
+                         pd_error *err)
 {
     uint32_t sh = p->shape;
     if (sh & SH_MCN) {
         *out = DRV_MCN;
         return PD_OK;
     }
-    /* The equality filters' index; in followers order it is the walk. */
-    enum driver eq = (sh & SH_CERT) && (sh & SH_CATEGORY) ? DRV_CERT_CAT
-                     : (sh & SH_CERT)                     ? DRV_CERT
-                     : (sh & SH_CATEGORY)                 ? DRV_CAT
-                                                          : DRV_SORT;
+    /* The walk: an index in the sort's order holding as many of the
+     * equality filters as there is one for. */
+    const int cert = (sh & SH_CERT) != 0, cat = (sh & SH_CATEGORY) != 0;
+    switch (q->sort) {
+    case PD_SORT_FOLLOWERS:
+        *out = cert && cat ? DRV_CERT_CAT : cert ? DRV_CERT : cat ? DRV_CAT : DRV_FOLLOWERS;
+        break;
+    case PD_SORT_AVG_VIEWS: *out = cert ? DRV_CERT_AVG : DRV_SORT; break;
+    case PD_SORT_ENGAGEMENT: *out = cert ? DRV_CERT_ENG : DRV_SORT; break;
+    default: *out = DRV_SORT; break;
+    }
+    /* The other indexes that answer a filter by themselves. */
     enum driver cand[4];
     size_t nc = 0;
-    if (q->sort == PD_SORT_FOLLOWERS)
-        *out = eq == DRV_SORT ? DRV_FOLLOWERS : eq;
-    else if ((*out = DRV_SORT), eq != DRV_SORT && !(sh & SH_TEXT))
-        cand[nc++] = eq;
+    if (!(sh & SH_TEXT)) {
+        if (cat && q->sort != PD_SORT_FOLLOWERS)
+            cand[nc++] = cert ? DRV_CERT_CAT : DRV_CAT;
+        if ((sh & (SH_FOL_LO | SH_FOL_HI)) && q->sort != PD_SORT_FOLLOWERS)
+            cand[nc++] = cert ? DRV_CERT : DRV_FOLLOWERS;
+        else if (cert && !cat && q->sort == PD_SORT_NEWEST)
+            cand[nc++] = DRV_CERT;
+        if ((sh & (SH_AV_LO | SH_AV_HI)) && q->sort != PD_SORT_AVG_VIEWS)
+            cand[nc++] = cert ? DRV_CERT_AVG : DRV_AVG_VIEWS;
+        if ((sh & (SH_ENG_LO | SH_ENG_HI)) && q->sort != PD_SORT_ENGAGEMENT)
+            cand[nc++] = cert ? DRV_CERT_ENG : DRV_ENGAGEMENT;
+    }
     int64_t total = 0;
     int rc = PD_OK;
     if (sh & SH_TEXT) {
@@ -539,13 +616,6 @@ static int choose_driver(sq_db *d, const pd_creator_query *q, struct plan *p,
             *out = DRV_FTS;
         return rc;
     }
-    /* A range on another key than the sort's: its own index's rows. */
-    if ((sh & (SH_FOL_LO | SH_FOL_HI)) && q->sort != PD_SORT_FOLLOWERS)
-        cand[nc++] = DRV_FOLLOWERS;
-    if ((sh & (SH_AV_LO | SH_AV_HI)) && q->sort != PD_SORT_AVG_VIEWS)
-        cand[nc++] = DRV_AVG_VIEWS;
-    if ((sh & (SH_ENG_LO | SH_ENG_HI)) && q->sort != PD_SORT_ENGAGEMENT)
-        cand[nc++] = DRV_ENGAGEMENT;
     if (!nc)
         return PD_OK;
     if ((rc = count_of(d, SH_COUNT, q, p, 0, &total, err)) != PD_OK)
@@ -569,8 +639,9 @@ static int choose_driver(sq_db *d, const pd_creator_query *q, struct plan *p,
 /* The walk of a text query stops (SQLITE_INTERRUPT) past its budget of
  * virtual machine steps, counted in ticks of TICK_OPS. */
 #define TICK_OPS 1000
-#define OPS_PER_MATCH 100 /* a walk's budget per matching id: what reading
-                             and sorting that match would cost, about */
+#define OPS_PER_MATCH                                                                              \
+    100 /* a walk's budget per matching id: what reading                                           \
+           and sorting that match would cost, about */
 
 struct budget {
     int64_t ticks, max;
@@ -648,7 +719,7 @@ int sq_creator_search(pd_db *pdb, const pd_creator_query *q,
     if (has_text) {
         if (!(match = malloc(MATCH_MAX)))
             return pd_error_set(err, PD_ENOMEM, "out of memory");
-        if ((rc = text_match(d, q->text, match, err)) != PD_OK) {
+        if ((rc = text_match(d, q->text, q->category, match, err)) != PD_OK) {
             free(match);
             return rc;
         }

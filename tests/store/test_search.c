@@ -298,13 +298,35 @@ static void test_filters_sorts_paging(void **state)
             {.mcn_id = -1},
             {.mcn_id = -1, .certified_only = 1, .category = "beauté"},
             {.mcn_id = 99},
-            {.category = "beauty", .certified_only = 1, .followers_min = 1500, .avg_views_min = 100,
-             .engagement_max_bp = 200, .mcn_id = -1},
+            {.category = "beauty",
+             .certified_only = 1,
+             .followers_min = 1500,
+             .avg_views_min = 100,
+             .engagement_max_bp = 200,
+             .mcn_id = -1},
+            /* Narrow ranges on other keys than the sort's, so that each
+             * index is chosen to drive some query (and each walk others). */
+            {.avg_views_min = 500, .avg_views_max = 600},
+            {.engagement_min_bp = 200, .engagement_max_bp = 210},
+            {.avg_views_min = 500, .avg_views_max = 700, .certified_only = 1},
+            {.engagement_min_bp = 100,
+             .engagement_max_bp = 130,
+             .certified_only = 1,
+             .category = "beauty"},
+            {.followers_min = 3000, .followers_max = 6000, .certified_only = 1},
+            {.followers_min = 3000,
+             .followers_max = 6000,
+             .avg_views_min = 2000,
+             .engagement_min_bp = 200},
             /* Text matching every creator (the walk with the set of ids),
              * and a few (the FTS5 index first). */
             {.text = "maker"},
             {.text = "MAKER", .category = "food", .followers_min = 3000},
             {.text = "maker", .certified_only = 1, .mcn_id = 2},
+            {.text = "maker", .category = "beauté"},
+            {.text = "maker", .category = "beaute"}, /* folded alike in the index, not equal */
+            {.text = "maker", .category = "— & —"},  /* no word: checked by SQL alone */
+            {.text = "maker1", .category = "food"},
             {.text = "maker1"},
             {.text = "maker2", .certified_only = 1},
             {.text = "maker70"},
@@ -328,8 +350,12 @@ static void test_keyset_with_bounds(void **state)
 {
     struct fx *f = *state;
     populate(f);
-    pd_creator_query q = {.sort = PD_SORT_FOLLOWERS, .followers_max = 30000, .limit = 100,
-                          .has_after = 1, .after_key = 45000, .after_id = 1};
+    pd_creator_query q = {.sort = PD_SORT_FOLLOWERS,
+                          .followers_max = 30000,
+                          .limit = 100,
+                          .has_after = 1,
+                          .after_key = 45000,
+                          .after_id = 1};
     /* Everything up to 30,000 is after (45,000, 1). */
     struct page *p = malloc(sizeof *p);
     pd_error err = {0};
@@ -402,11 +428,36 @@ static void test_text(void **state)
     assert_int_equal(text_ids(f, "cake anna", &r, &rc, &err), 0); /* only the last is a prefix */
     /* FTS5 and SQL syntax are plain words (or dropped). */
     const char *odd[] = {
-        "\"", "\"anna", "anna\"", "anna\" OR \"cakeboss", "a*", "*", "NEAR(anna bakes)",
-        "anna OR cakeboss", "anna AND NOT bakes", "-anna", "^anna", "anna:bakes", "handle:anna",
-        "'; DROP TABLE creators; --", "\\", "anna)", "(", "{handle bio}: anna", "anna + bakes",
-        "x\xcc\x81", "😀 anna", "\xef\xbc\xa1nna", "ǅ", "\xe2\x80\x8b anna \xe2\x80\x8b",
-        "北京", "吃", "quoted", "NOT", "OR", "AND",
+        "\"",
+        "\"anna",
+        "anna\"",
+        "anna\" OR \"cakeboss",
+        "a*",
+        "*",
+        "NEAR(anna bakes)",
+        "anna OR cakeboss",
+        "anna AND NOT bakes",
+        "-anna",
+        "^anna",
+        "anna:bakes",
+        "handle:anna",
+        "'; DROP TABLE creators; --",
+        "\\",
+        "anna)",
+        "(",
+        "{handle bio}: anna",
+        "anna + bakes",
+        "x\xcc\x81",
+        "😀 anna",
+        "\xef\xbc\xa1nna",
+        "ǅ",
+        "\xe2\x80\x8b anna \xe2\x80\x8b",
+        "北京",
+        "吃",
+        "quoted",
+        "NOT",
+        "OR",
+        "AND",
     };
     for (size_t i = 0; i < sizeof odd / sizeof *odd; i++) {
         err.code = PD_OK;
@@ -454,8 +505,8 @@ static void test_text(void **state)
     assert_int_equal(text_ids(f, "pies", &r, &rc, &err), 1);
     assert_int_equal(text_ids(f, "cakes", &r, &rc, &err), 1);
     /* Text with other filters and another sort. */
-    pd_creator_query q = {.text = "cakes", .followers_min = 150, .limit = 10,
-                          .sort = PD_SORT_NEWEST};
+    pd_creator_query q = {
+        .text = "cakes", .followers_min = 150, .limit = 10, .sort = PD_SORT_NEWEST};
     r.n = 0;
     assert_int_equal(pd_db_creator_search(f->d, &q, collect_ids, &r, &err), PD_OK);
     assert_int_equal(r.n, 0); /* anna (100 followers) only, now */
@@ -484,8 +535,8 @@ static void test_text_many_matches_few_left(void **state)
     assert_int_equal(pd_db_commit(f->d, &err), PD_OK);
     raw_exec(f, "UPDATE creators SET engagement_bp = (id * 7919) % 1000, avg_views = id");
     for (int sort = PD_SORT_FOLLOWERS; sort <= PD_SORT_NEWEST; sort++) {
-        pd_creator_query q = {.text = "zz", .category = "rare", .limit = 2,
-                              .sort = (pd_creator_sort)sort};
+        pd_creator_query q = {
+            .text = "zz", .category = "rare", .limit = 2, .sort = (pd_creator_sort)sort};
         struct ids r = {.n = 0};
         assert_int_equal(pd_db_creator_search(f->d, &q, collect_ids, &r, &err), PD_OK);
         assert_int_equal(r.n, 2);
@@ -525,6 +576,7 @@ static void test_bad_queries(void **state)
         {{.limit = 10, .category = "bad\x01"}, "category"},
         {{.limit = 10, .category = "\xc3"}, "category"},
         {{.limit = 10, .text = "..."}, "text"},
+        {{.limit = 10, .text = "a b c d e f g h i j k l m n o p q"}, "text"}, /* 17 words */
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         pd_error err = {0};
@@ -656,9 +708,11 @@ static void test_window_scan(void **state)
         for (int k = 0; k < posts; k++) {
             /* Days from 40 before today to 2 after, at any second. */
             int64_t day = TODAY - 40 + (int64_t)(rnd() % 43);
-            pd_post_rec p = {.id = post_id++, .creator_id = w->id,
+            pd_post_rec p = {.id = post_id++,
+                             .creator_id = w->id,
                              .published_at = {.sec = day * 86400 + (int64_t)(rnd() % 86400)},
-                             .sponsored = rnd() % 3 == 0, .views = rnd() % 5000};
+                             .sponsored = rnd() % 3 == 0,
+                             .views = rnd() % 5000};
             assert_int_equal(pd_db_post_add(f->d, &p, &err), PD_OK);
             if (day >= TODAY - 29)
                 pd_stats_add_post(&w->w30, p.sponsored, p.views);
@@ -711,8 +765,7 @@ static void test_window_scan(void **state)
     /* Out of range. */
     assert_int_equal(pd_store_window_scan(f->s, 0, NULL, stop_scan, &calls, &err), PD_EINPUT);
     assert_non_null(strstr(err.msg, "window_days"));
-    assert_int_equal(pd_store_window_scan(f->s, 100000, NULL, stop_scan, &calls, &err),
-                     PD_EINPUT);
+    assert_int_equal(pd_store_window_scan(f->s, 100000, NULL, stop_scan, &calls, &err), PD_EINPUT);
     free(want);
 }
 
