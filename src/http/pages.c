@@ -1204,10 +1204,13 @@ static int get_simulator(pd_req *req, void *ctx, pd_error *err)
     }
     const pd_policy *p = &state->policy;
     char draft[PD_POLICY_NAME_MAX], c1[32], day[16];
-    if (strlen(p->name) + 6 < sizeof draft)
-        snprintf(draft, sizeof draft, "%s-draft", p->name);
-    else
-        snprintf(draft, sizeof draft, "draft");
+    size_t nlen = strlen(p->name);
+    if (nlen + 6 < sizeof draft) {
+        memcpy(draft, p->name, nlen);
+        memcpy(draft + nlen, "-draft", 7);
+    } else {
+        memcpy(draft, "draft", 6);
+    }
     pd_buf_puts(b, "<p>Move a threshold and see, over every creator, who would keep, lose or "
                    "gain certification against the policy in force, <strong>");
     esc(b, p->name);
