@@ -21,7 +21,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/num.h"
 #include "store/backend.h"
@@ -255,11 +254,9 @@ int pd_store_online_advance(pd_store *s, int64_t today, pd_online_report *rep, p
             db->ops->rollback(db);
             break;
         }
-        if(getenv("S3_TIMING")){struct timespec t;clock_gettime(CLOCK_MONOTONIC,&t);fprintf(stderr,"S3 start %.3f\n",t.tv_sec+t.tv_nsec/1e9);}
         rc = db->ops->online_step(db, &step, rep, err);
         if (rc == PD_OK)
             rc = db->ops->commit(db, err);
-        if(getenv("S3_TIMING")){struct timespec t;clock_gettime(CLOCK_MONOTONIC,&t);fprintf(stderr,"S3 commit %.3f\n",t.tv_sec+t.tv_nsec/1e9);}
         else
             db->ops->rollback(db);
         if (rc != PD_OK)
