@@ -30,6 +30,22 @@ int pd_outfile_open(pd_outfile *f, const char *path, pd_error *err)
         setvbuf(f->fp, f->iobuf, _IOFBF, IOBUF_SIZE);
         return PD_OK;
     }
+    struct stat sb;
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
+        /* A device or a FIFO (/dev/null, a pipe): written directly. Renaming
+         * a file over it would replace the device node itself. */
+        f->final_path = strdup(path);
+        FILE *fp = f->final_path ? fopen(path, "w") : NULL;
+        if (!fp) {
+            int e = f->final_path ? errno : ENOMEM;
+            pd_outfile_abort(f);
+            return pd_error_set(err, e == ENOMEM ? PD_ENOMEM : PD_EIO, "%s: cannot open: %s",
+                                path, strerror(e));
+        }
+        f->fp = fp;
+        setvbuf(f->fp, f->iobuf, _IOFBF, IOBUF_SIZE);
+        return PD_OK;
+    }
     size_t n = strlen(path);
     f->final_path = strdup(path);
     f->tmp_path = malloc(n + sizeof ".tmp.XXXXXX");
@@ -66,11 +82,14 @@ int pd_outfile_commit(pd_outfile *f, pd_error *err)
 {
     int rc = PD_OK;
     if (!f->tmp_path) {
+        const char *name = f->final_path ? f->final_path : "standard output";
         if (fflush(f->fp) != 0 || ferror(f->fp))
-            rc = pd_error_set(err, PD_EIO, "standard output: write failed: %s", strerror(errno));
+            rc = pd_error_set(err, PD_EIO, "%s: write failed: %s", name, strerror(errno));
         if (fclose(f->fp) != 0 && rc == PD_OK)
-            rc = pd_error_set(err, PD_EIO, "standard output: write failed: %s", strerror(errno));
+            rc = pd_error_set(err, PD_EIO, "%s: write failed: %s", name, strerror(errno));
         f->fp = NULL;
+        free(f->final_path);
+        f->final_path = NULL;
         free(f->iobuf);
         f->iobuf = NULL;
         return rc;

@@ -6,7 +6,9 @@
  * into place; pd_outfile_abort removes it. A crash in between leaves the old
  * destination (or nothing) and at worst a stray ".tmp" file, never a
  * truncated result. The path "-" (or NULL) means standard output, written
- * directly. The struct owns its strings and stream until commit or abort.
+ * directly; so is an existing path that is not a regular file (a device
+ * such as /dev/null, or a FIFO), which a rename would replace. The struct
+ * owns its strings and stream until commit or abort.
  */
 #ifndef PD_ATOMIC_FILE_H
 #define PD_ATOMIC_FILE_H

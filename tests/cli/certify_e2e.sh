@@ -200,6 +200,22 @@ run "${base[@]}" --policy red-2019-v2 --out "$T/no/such/dir/result.csv"
 expect_rc "--out into a missing directory" 3 && expect_grep "--out into a missing directory" \
     "$T/stderr" "$T/no/such/dir/result.csv"
 
+# --- --out naming a FIFO (as /dev/null is a device): written into, never replaced
+mkfifo "$T/out.fifo"
+cat "$T/out.fifo" >"$T/from_fifo" &
+reader=$!
+run certify --creators "$D/creators.csv" --posts "$D/posts.csv" --as-of 2019-06-01 \
+    --policy red-2019-v2 --out "$T/out.fifo"
+if [ -p "$T/out.fifo" ]; then
+    pass
+    wait "$reader"
+    expect_rc "--out a FIFO" 0 && expect_same "--out a FIFO: the reader gets the result" \
+        "$T/want_v2" "$T/from_fifo"
+else
+    fail "--out a FIFO: the FIFO was replaced by a file"
+    kill "$reader" 2>/dev/null; wait "$reader" 2>/dev/null
+fi
+
 # --- the input in other layouts gives the same result -----------------------
 run certify --creators "$D/creators_reordered.csv" --posts "$D/posts_reordered.csv" \
     --as-of 2019-06-01 --policy red-2019-v2 --explain
