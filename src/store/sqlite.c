@@ -49,6 +49,7 @@
 
 enum st {
     ST_BEGIN,
+    ST_BEGIN_READ,
     ST_COMMIT,
     ST_ROLLBACK,
     ST_SAVEPOINT,
@@ -93,6 +94,7 @@ enum st {
 
 static const char *const st_sql[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_BEGIN_READ] = "BEGIN",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
     [ST_SAVEPOINT] = "SAVEPOINT pd_call",
@@ -214,6 +216,24 @@ static int run(sq_db *d, enum st id, pd_error *err, const char *what)
     int out = rc == SQLITE_DONE || rc == SQLITE_ROW ? PD_OK : sq_fail(d->db, rc, err, what);
     sq_done(st);
     return out;
+}
+
+int sq_read_begin(sq_db *d, int *own, pd_error *err)
+{
+    *own = sqlite3_get_autocommit(d->db);
+    if (!*own)
+        return PD_OK;
+    int rc = run(d, ST_BEGIN_READ, err, "starting a read");
+    if (rc)
+        *own = 0;
+    return rc;
+}
+
+void sq_read_end(sq_db *d, int own)
+{
+    /* A read has nothing to keep: COMMIT only ends the snapshot. */
+    if (own && !sqlite3_get_autocommit(d->db))
+        run(d, ST_COMMIT, NULL, "ending a read");
 }
 
 /* A constant statement that is not worth caching (pragmas, DDL). */
@@ -536,8 +556,19 @@ static int sq_migrate(pd_store *ps, int *applied, int *version, pd_error *err)
     return rc;
 }
 
+/* Once per process, before SQLite starts: no global memory statistics.
+ * They take a process-wide mutex on every allocation, which every server
+ * thread then queues on; nothing here reads them. (Fails harmlessly when
+ * SQLite was started already.) */
+static void sqlite_configure(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int pd_sqlite_open(const char *path, const pd_store_options *o, pd_store **out, pd_error *err)
 {
+    static pthread_once_t configured = PTHREAD_ONCE_INIT;
+    pthread_once(&configured, sqlite_configure);
     struct stat st;
     if (!o->create && stat(path, &st) != 0)
         return pd_error_set(err, PD_EIO,
@@ -1256,7 +1287,8 @@ static int sq_scan(pd_store *ps, int (*creator)(void *ctx, const pd_creator_rec 
         return rc;
     sq_db *d = (sq_db *)db;
     /* A read transaction: both tables from the same snapshot. */
-    rc = exec(d, "BEGIN", err);
+    int own;
+    rc = sq_read_begin(d, &own, err);
     sqlite3_stmt *st = rc ? NULL : stmt(d, ST_SCAN_CREATORS, err);
     if (st) {
         pd_creator_rec *c = malloc(sizeof *c);
@@ -1290,8 +1322,7 @@ static int sq_scan(pd_store *ps, int (*creator)(void *ctx, const pd_creator_rec 
     } else if (!rc) {
         rc = err->code;
     }
-    if (!sqlite3_get_autocommit(d->db))
-        exec(d, "COMMIT", NULL);
+    sq_read_end(d, own);
     sq_release(ps, db);
     return rc;
 }

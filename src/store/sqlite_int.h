@@ -69,6 +69,13 @@ void sq_col_text(sqlite3_stmt *st, int i, char *out, size_t cap);
  * `reading`. The caller reads, then calls sq_done(st). */
 int sq_step_one(sq_db *d, sqlite3_stmt *st, const char *reading, pd_error *err);
 
+/* A read transaction, so that several statements see one snapshot: opened
+ * when the connection has none (*own = 1; sq_read_end ends it), else the
+ * caller's is used (*own = 0). Prepared once per connection: the discovery
+ * route opens one per request. */
+int sq_read_begin(sq_db *d, int *own, pd_error *err);
+void sq_read_end(sq_db *d, int own);
+
 /* Makes one call atomic: a savepoint inside the caller's transaction, or a
  * transaction of its own when there is none. sq_call_end commits or rolls
  * back according to rc, and returns rc (or the commit's failure). */

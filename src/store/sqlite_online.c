@@ -970,8 +970,8 @@ int sq_verdict_scan(pd_store *ps, pd_online_state *out,
         return rc;
     sq_db *d = (sq_db *)db;
     /* A read transaction: the state and every row from one snapshot. */
-    int r = sqlite3_exec(d->db, "BEGIN", NULL, NULL, NULL);
-    rc = r == SQLITE_OK ? PD_OK : sq_fail(d->db, r, err, "starting a read");
+    int own, r;
+    rc = sq_read_begin(d, &own, err);
     uint32_t window = 0;
     if (rc == PD_OK)
         rc = sq_online_state(db, out, &window, err);
@@ -992,8 +992,7 @@ int sq_verdict_scan(pd_store *ps, pd_online_state *out,
     } else if (rc == PD_OK && !out->stale && out->today) {
         rc = err->code;
     }
-    if (!sqlite3_get_autocommit(d->db))
-        sqlite3_exec(d->db, "COMMIT", NULL, NULL, NULL);
+    sq_read_end(d, own);
     ps->ops->release(ps, db);
     return rc;
 }

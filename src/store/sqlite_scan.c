@@ -120,9 +120,8 @@ int sq_window_scan(pd_store *ps, uint32_t window_days, int64_t *today,
         return rc;
     sq_db *d = (sq_db *)db;
     /* A read transaction: the state and both tables from one snapshot. */
-    int r = sqlite3_exec(d->db, "BEGIN", NULL, NULL, NULL);
-    if (r != SQLITE_OK)
-        rc = sq_fail(d->db, r, err, "starting the population scan");
+    int own, r;
+    rc = sq_read_begin(d, &own, err);
     sqlite3_stmt *st = NULL;
     if (rc == PD_OK)
         rc = prepare(d, state_sql, &st, err);
@@ -150,8 +149,7 @@ int sq_window_scan(pd_store *ps, uint32_t window_days, int64_t *today,
         else
             rc = scan_posts(d, day - (int64_t)window_days + 1, each, ctx, err);
     }
-    if (!sqlite3_get_autocommit(d->db))
-        sqlite3_exec(d->db, "COMMIT", NULL, NULL, NULL);
+    sq_read_end(d, own);
     ps->ops->release(ps, db);
     return rc;
 }

@@ -734,12 +734,12 @@ int sq_creator_search(pd_db *pdb, const pd_creator_query *q,
     }
     /* One read transaction for the probes and the page, unless the caller
      * has one open. */
-    int own = sqlite3_get_autocommit(d->db);
-    if (own && sqlite3_exec(d->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-        own = 0;
+    int own;
     enum driver drv = DRV_SORT;
     size_t n = 0;
-    rc = choose_driver(d, q, &p, &drv, err);
+    rc = sq_read_begin(d, &own, err);
+    if (rc == PD_OK)
+        rc = choose_driver(d, q, &p, &drv, err);
     if (rc == PD_OK && has_text && drv != DRV_FTS) {
         /* A walk for many matches may still find few of them past the other
          * filters: past what reading the matches would cost, read them. */
@@ -750,8 +750,7 @@ int sq_creator_search(pd_db *pdb, const pd_creator_query *q,
     } else if (rc == PD_OK) {
         rc = run_page(d, q, &p, drv, NULL, hits, &n, err);
     }
-    if (own && !sqlite3_get_autocommit(d->db))
-        sqlite3_exec(d->db, "COMMIT", NULL, NULL, NULL);
+    sq_read_end(d, own);
     /* The rows go out once the statement is done: the callback may use the
      * connection. */
     for (size_t i = 0; rc == PD_OK && i < n; i++)

@@ -40,7 +40,7 @@ int pd_buf_reserve(pd_buf *b, size_t extra)
     return 0;
 }
 
-int pd_buf_append(pd_buf *b, const void *p, size_t n)
+int pd_buf_append_slow(pd_buf *b, const void *p, size_t n)
 {
     if (pd_buf_reserve(b, n) < 0)
         return -1;
@@ -54,11 +54,6 @@ int pd_buf_append(pd_buf *b, const void *p, size_t n)
 int pd_buf_puts(pd_buf *b, const char *s)
 {
     return pd_buf_append(b, s, strlen(s));
-}
-
-int pd_buf_putc(pd_buf *b, char c)
-{
-    return pd_buf_append(b, &c, 1);
 }
 
 int pd_buf_vprintf(pd_buf *b, const char *fmt, va_list ap)

@@ -12,6 +12,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 typedef struct pd_buf {
     char *data;
@@ -23,12 +24,34 @@ typedef struct pd_buf {
 
 void pd_buf_init(pd_buf *b, size_t max);
 int pd_buf_reserve(pd_buf *b, size_t extra); /* 0 or -1 (and failed set) */
-int pd_buf_append(pd_buf *b, const void *p, size_t n);
+int pd_buf_append_slow(pd_buf *b, const void *p, size_t n); /* grows, then appends */
 int pd_buf_puts(pd_buf *b, const char *s);
-int pd_buf_putc(pd_buf *b, char c);
 int pd_buf_printf(pd_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int pd_buf_vprintf(pd_buf *b, const char *fmt, va_list ap);
 static inline int pd_buf_failed(const pd_buf *b) { return b->failed; }
+
+/* Appends n bytes; 0, or -1 (and failed set). Inline: JSON pages are
+ * written a few bytes at a time, and the room is nearly always there. */
+static inline int pd_buf_append(pd_buf *b, const void *p, size_t n)
+{
+    if (!b->failed && n < b->cap - b->len) { /* cap > len once data exists */
+        memcpy(b->data + b->len, p, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+        return 0;
+    }
+    return pd_buf_append_slow(b, p, n);
+}
+
+static inline int pd_buf_putc(pd_buf *b, char c)
+{
+    if (!b->failed && b->len + 1 < b->cap) {
+        b->data[b->len++] = c;
+        b->data[b->len] = '\0';
+        return 0;
+    }
+    return pd_buf_append_slow(b, &c, 1);
+}
 void pd_buf_reset(pd_buf *b); /* len = 0, keeps the memory */
 /* Hands the data to the caller (free() it); the buffer is empty afterwards. */
 char *pd_buf_detach(pd_buf *b, size_t *len);
