@@ -1158,19 +1158,18 @@ struct import_counts {
     uint64_t created, updated, posts, unknown;
 };
 
-static int import_creator_rows(pd_req *req, pd_store *store, pd_db *db, pd_rows_input *in,
-                               struct import_counts *n, pd_error *err)
+/* Walks the upload's records after its header, handing each to `row` with
+ * its line number in the file; stops at the first failure (a bad line, a
+ * store error), which is returned. */
+typedef int (*import_row_fn)(void *ctx, pd_rows_input *in, const pd_csv_record *rec,
+                             pd_error *err);
+
+static int each_record(pd_rows_input *in, import_row_fn row, void *ctx, pd_error *err)
 {
     pd_csv_reader rd;
     int rc = pd_csv_reader_init(&rd, in->fd, in->data_start, UINT64_MAX, in->size, 65536, err);
     if (rc)
         return rc;
-    pd_creator_rec *c = req_zalloc(req, sizeof *c);
-    pd_creator_rec *old = req_zalloc(req, sizeof *old);
-    struct idset seen = {0};
-    int64_t at = pd_store_now(store);
-    if (!c || !old)
-        rc = out_of_memory(err);
     pd_csv_record rec;
     while (rc == PD_OK) {
         int r = next_record(in, &rd, &rec, err);
@@ -1178,137 +1177,156 @@ static int import_creator_rows(pd_req *req, pd_store *store, pd_db *db, pd_rows_
             rc = r < 0 ? err->code : PD_OK;
             break;
         }
-        pd_rows_creator row;
-        pd_rows_bad b;
-        if (pd_rows_creator_parse(in, &rec, &row, &b) < 0) {
-            b.line = pd_rows_line(in, b.line);
-            rc = bad_line(in, &b, err);
-            break;
-        }
-        uint64_t line = pd_rows_line(in, rec.line);
-        const char *why;
-        memset(c, 0, sizeof *c);
-        if (copy_field(c->handle, sizeof c->handle, &row.handle, &why) < 0 ||
-            copy_field(c->category, sizeof c->category, &row.category, &why) < 0) {
-            int handle_bad = text_problem(row.handle.p, row.handle.len, sizeof c->handle) != NULL;
-            const pd_csv_field *f = handle_bad ? &row.handle : &row.category;
-            pd_rows_bad_set(&b, line, in->col[handle_bad ? PD_COL_C_HANDLE : PD_COL_C_CATEGORY],
-                            why, f->p, f->len);
-            rc = bad_line(in, &b, err);
-            break;
-        }
-        uint64_t first = 0;
-        int dup = idset_add(&seen, row.id, line, &first);
-        if (dup < 0) {
-            rc = out_of_memory(err);
-            break;
-        }
-        if (dup) {
-            rc = pd_rows_duplicate_error(in, line, first, row.id, err);
-            break;
-        }
-        c->id = row.id;
-        c->followers = row.followers;
-        c->mcn_id = (int64_t)row.mcn_id;
-        if (row.mcn_id) {
-            /* an MCN named by id is created when missing, as `partnerd
-             * import` does; one that exists (whatever its name) is used */
-            char name[PD_NAME_MAX];
-            snprintf(name, sizeof name, "MCN %llu", (unsigned long long)row.mcn_id);
-            rc = pd_db_mcn_add(db, c->mcn_id, name, NULL, err);
-            if (rc == PD_ECONFLICT)
-                rc = PD_OK;
-        }
-        if (rc == PD_OK) {
-            rc = pd_db_creator_get(db, c->id, old, err);
-            if (rc == PD_OK) {
-                memcpy(c->bio, old->bio, sizeof c->bio); /* a CSV has no bio: keep it */
-                n->updated++;
-            } else if (rc == PD_ENOTFOUND) {
-                rc = PD_OK;
-                n->created++;
-            }
-        }
-        if (rc == PD_OK)
-            rc = pd_db_creator_put(db, c, at, err);
-        if (rc) {
-            char why_store[PD_ERROR_MSG_MAX];
-            snprintf(why_store, sizeof why_store, "%s", err->msg);
-            rc = pd_error_set(err, (pd_code)rc, "%s:%llu: %s (nothing was stored)", in->path,
-                              (unsigned long long)line, why_store);
-        }
+        rc = row(ctx, in, &rec, err);
     }
-    free(seen.id);
-    free(seen.line);
     pd_csv_reader_free(&rd);
     return rc;
 }
 
-static int import_post_rows(pd_store *store, pd_db *db, pd_rows_input *in, struct import_counts *n,
-                            pd_error *err)
+/* The state of one creators.csv upload. */
+struct creator_import {
+    pd_db *db;
+    struct import_counts *n;
+    pd_creator_rec *c, *old; /* per row, reused */
+    struct idset seen;       /* ids met so far, for repeats */
+    int64_t at;              /* the store's clock at the start */
+};
+
+static int import_creator_row(void *ctx, pd_rows_input *in, const pd_csv_record *rec,
+                              pd_error *err)
 {
-    (void)store;
-    pd_csv_reader rd;
-    int rc = pd_csv_reader_init(&rd, in->fd, in->data_start, UINT64_MAX, in->size, 65536, err);
-    if (rc)
-        return rc;
-    pd_csv_record rec;
-    int64_t known = 0, unknown = 0; /* the last creator ids looked up */
-    pd_creator_rec *c = malloc(sizeof *c);
-    if (!c)
-        rc = out_of_memory(err);
-    while (rc == PD_OK) {
-        int r = next_record(in, &rd, &rec, err);
-        if (r <= 0) {
-            rc = r < 0 ? err->code : PD_OK;
-            break;
-        }
-        pd_rows_post row;
-        pd_rows_bad b;
-        if (pd_rows_post_parse(in, &rec, &row, &b) < 0) {
-            b.line = pd_rows_line(in, b.line);
-            rc = bad_line(in, &b, err);
-            break;
-        }
-        uint64_t line = pd_rows_line(in, rec.line);
-        int64_t cid = (int64_t)row.creator;
-        if (cid != known) {
-            if (cid == unknown) {
-                n->unknown++;
-                continue;
-            }
-            rc = pd_db_creator_get(db, cid, c, err);
-            if (rc == PD_ENOTFOUND) {
-                rc = PD_OK;
-                unknown = cid;
-                n->unknown++;
-                continue;
-            }
-            if (rc)
-                break;
-            known = cid;
-        }
-        pd_post_rec p = {.id = (int64_t)row.id,
-                         .creator_id = cid,
-                         .published_at = row.t,
-                         .sponsored = row.sponsored,
-                         .views = row.views,
-                         .likes = row.likes,
-                         .comments = row.comments,
-                         .collects = row.collects};
-        rc = pd_db_post_add(db, &p, err);
-        if (rc == PD_ECONFLICT) {
-            char id[24];
-            size_t len = pd_fmt_u64(row.id, id);
-            pd_rows_bad_set(&b, line, in->col[PD_COL_P_ID],
-                            "duplicate post_id (stored already, or earlier in the file)", id, len);
-            rc = bad_line(in, &b, err);
-        } else if (rc == PD_OK) {
-            n->posts++;
+    struct creator_import *ci = ctx;
+    pd_creator_rec *c = ci->c;
+    pd_rows_creator row;
+    pd_rows_bad b;
+    if (pd_rows_creator_parse(in, rec, &row, &b) < 0) {
+        b.line = pd_rows_line(in, b.line);
+        return bad_line(in, &b, err);
+    }
+    uint64_t line = pd_rows_line(in, rec->line);
+    const char *why;
+    memset(c, 0, sizeof *c);
+    if (copy_field(c->handle, sizeof c->handle, &row.handle, &why) < 0 ||
+        copy_field(c->category, sizeof c->category, &row.category, &why) < 0) {
+        int handle_bad = text_problem(row.handle.p, row.handle.len, sizeof c->handle) != NULL;
+        const pd_csv_field *f = handle_bad ? &row.handle : &row.category;
+        pd_rows_bad_set(&b, line, in->col[handle_bad ? PD_COL_C_HANDLE : PD_COL_C_CATEGORY], why,
+                        f->p, f->len);
+        return bad_line(in, &b, err);
+    }
+    uint64_t first = 0;
+    int dup = idset_add(&ci->seen, row.id, line, &first);
+    if (dup < 0)
+        return out_of_memory(err);
+    if (dup)
+        return pd_rows_duplicate_error(in, line, first, row.id, err);
+    c->id = row.id;
+    c->followers = row.followers;
+    c->mcn_id = (int64_t)row.mcn_id;
+    int rc = PD_OK;
+    if (row.mcn_id) {
+        /* an MCN named by id is created when missing, as `partnerd
+         * import` does; one that exists (whatever its name) is used */
+        char name[PD_NAME_MAX];
+        snprintf(name, sizeof name, "MCN %llu", (unsigned long long)row.mcn_id);
+        rc = pd_db_mcn_add(ci->db, c->mcn_id, name, NULL, err);
+        if (rc == PD_ECONFLICT)
+            rc = PD_OK;
+    }
+    if (rc == PD_OK) {
+        rc = pd_db_creator_get(ci->db, c->id, ci->old, err);
+        if (rc == PD_OK) {
+            memcpy(c->bio, ci->old->bio, sizeof c->bio); /* a CSV has no bio: keep it */
+            ci->n->updated++;
+        } else if (rc == PD_ENOTFOUND) {
+            rc = PD_OK;
+            ci->n->created++;
         }
     }
-    free(c);
-    pd_csv_reader_free(&rd);
+    if (rc == PD_OK)
+        rc = pd_db_creator_put(ci->db, c, ci->at, err);
+    if (rc) {
+        char why_store[PD_ERROR_MSG_MAX];
+        snprintf(why_store, sizeof why_store, "%s", err->msg);
+        rc = pd_error_set(err, (pd_code)rc, "%s:%llu: %s (nothing was stored)", in->path,
+                          (unsigned long long)line, why_store);
+    }
+    return rc;
+}
+
+static int import_creator_rows(pd_req *req, pd_store *store, pd_db *db, pd_rows_input *in,
+                               struct import_counts *n, pd_error *err)
+{
+    struct creator_import ci = {.db = db,
+                                .n = n,
+                                .c = req_zalloc(req, sizeof *ci.c),
+                                .old = req_zalloc(req, sizeof *ci.old),
+                                .at = pd_store_now(store)};
+    int rc = ci.c && ci.old ? each_record(in, import_creator_row, &ci, err) : out_of_memory(err);
+    free(ci.seen.id);
+    free(ci.seen.line);
+    return rc;
+}
+
+/* The state of one posts.csv upload. */
+struct post_import {
+    pd_db *db;
+    struct import_counts *n;
+    pd_creator_rec *c;      /* the creator looked up */
+    int64_t known, unknown; /* the last creator ids looked up */
+};
+
+static int import_post_row(void *ctx, pd_rows_input *in, const pd_csv_record *rec, pd_error *err)
+{
+    struct post_import *pi = ctx;
+    pd_rows_post row;
+    pd_rows_bad b;
+    if (pd_rows_post_parse(in, rec, &row, &b) < 0) {
+        b.line = pd_rows_line(in, b.line);
+        return bad_line(in, &b, err);
+    }
+    int64_t cid = (int64_t)row.creator;
+    if (cid != pi->known) {
+        if (cid == pi->unknown) {
+            pi->n->unknown++;
+            return PD_OK;
+        }
+        int rc = pd_db_creator_get(pi->db, cid, pi->c, err);
+        if (rc == PD_ENOTFOUND) {
+            pi->unknown = cid;
+            pi->n->unknown++;
+            return PD_OK;
+        }
+        if (rc)
+            return rc;
+        pi->known = cid;
+    }
+    pd_post_rec p = {.id = (int64_t)row.id,
+                     .creator_id = cid,
+                     .published_at = row.t,
+                     .sponsored = row.sponsored,
+                     .views = row.views,
+                     .likes = row.likes,
+                     .comments = row.comments,
+                     .collects = row.collects};
+    int rc = pd_db_post_add(pi->db, &p, err);
+    if (rc == PD_ECONFLICT) {
+        char id[24];
+        size_t len = pd_fmt_u64(row.id, id);
+        pd_rows_bad_set(&b, pd_rows_line(in, rec->line), in->col[PD_COL_P_ID],
+                        "duplicate post_id (stored already, or earlier in the file)", id, len);
+        return bad_line(in, &b, err);
+    }
+    if (rc == PD_OK)
+        pi->n->posts++;
+    return rc;
+}
+
+static int import_post_rows(pd_db *db, pd_rows_input *in, struct import_counts *n, pd_error *err)
+{
+    struct post_import pi = {.db = db, .n = n, .c = malloc(sizeof *pi.c)};
+    int rc = pi.c ? each_record(in, import_post_row, &pi, err) : out_of_memory(err);
+    free(pi.c);
     return rc;
 }
 
@@ -1328,7 +1346,7 @@ static int import_csv(pd_req *req, pd_store *store, pd_rows_kind kind, pd_error 
     rc = pd_db_begin(db, err);
     if (rc == PD_OK) {
         rc = kind == PD_ROWS_CREATORS ? import_creator_rows(req, store, db, &in, &n, err)
-                                      : import_post_rows(store, db, &in, &n, err);
+                                      : import_post_rows(db, &in, &n, err);
         rc = finish_txn(db, rc, err);
     }
     pd_store_release(store, db);

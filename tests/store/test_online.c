@@ -9,7 +9,6 @@
  * from-scratch computation through core/policy.h.
  *
  * Each test gets a fresh directory and an open, migrated store. */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,59 +24,22 @@
 #include "core/online.h"
 #include "store/store.h"
 
-/* ---- fixture ------------------------------------------------------------------- */
+#include "fixture.h"
 
-struct fx {
-    char dir[64];
-    char db[128];
-    pd_store *s;
-    pd_db *d;
-};
+/* ---- fixture ------------------------------------------------------------------- */
 
 static int setup(void **state)
 {
-    struct fx *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    strcpy(f->dir, "/tmp/pd_test_online_XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->db, sizeof f->db, "%s/test.db", f->dir);
-    pd_error err = {0};
-    pd_store_options o = {.create = 1, .migrate = 1, .pool_size = 4};
-    assert_int_equal(pd_store_open(f->db, &o, &f->s, &err), PD_OK);
-    assert_int_equal(pd_store_acquire(f->s, &f->d, &err), PD_OK);
+    struct pd_store_fx *f = pd_store_fx_new("online", 4);
     *state = f;
     return 0;
 }
 
 static int teardown(void **state)
 {
-    struct fx *f = *state;
-    if (f->d)
-        pd_store_release(f->s, f->d);
-    pd_store_close(f->s);
-    DIR *dir = opendir(f->dir);
-    if (dir) {
-        struct dirent *e;
-        char p[512];
-        while ((e = readdir(dir)) != NULL) {
-            if (e->d_name[0] == '.')
-                continue;
-            snprintf(p, sizeof p, "%s/%s", f->dir, e->d_name);
-            unlink(p);
-        }
-        closedir(dir);
-    }
-    rmdir(f->dir);
-    free(f);
+    pd_store_fx_free(*state);
     return 0;
 }
-
-#define ASSERT_CODE(want, call)                                                                    \
-    do {                                                                                           \
-        int got_ = (call);                                                                         \
-        if (got_ != (want))                                                                        \
-            fail_msg("%s: got %d (%s), want %d", #call, got_, err.msg, (int)(want));               \
-    } while (0)
 
 #define DAY0 18000 /* 2019-04-14 */
 
@@ -168,7 +130,7 @@ static int collect_policy(void *ctx, const pd_policy_rec *r)
 
 static void test_policy_versions(void **state)
 {
-    struct fx *f = *state;
+    struct pd_store_fx *f = *state;
     pd_error err = {0};
     pd_policy_rec a = {.policy = *pd_policy_preset("red-2019-v2"), .created_by = 0};
     ASSERT_CODE(PD_OK, pd_db_policy_add(f->d, &a, 111, &err));
@@ -229,7 +191,7 @@ static int collect_act(void *ctx, const pd_activation_rec *a)
 
 static void test_activation(void **state)
 {
-    struct fx *f = *state;
+    struct pd_store_fx *f = *state;
     pd_error err = {0};
     pd_online_state st;
     ASSERT_CODE(PD_OK, pd_db_online_state(f->d, &st, &err));
@@ -322,7 +284,7 @@ static void test_activation(void **state)
 
 static void test_aggregates_and_history(void **state)
 {
-    struct fx *f = *state;
+    struct pd_store_fx *f = *state;
     pd_error err = {0};
     int64_t v2 = add_policy(f->d, pd_policy_preset("red-2019-v2"), DAY0);
     advance(f->s, DAY0, NULL);
@@ -423,7 +385,7 @@ static void test_aggregates_and_history(void **state)
 
 static void test_day_steps(void **state)
 {
-    struct fx *f = *state;
+    struct pd_store_fx *f = *state;
     pd_error err = {0};
     pd_policy p = *pd_policy_preset("red-2019-v1");
     p.window_days = 3;
@@ -482,7 +444,7 @@ static void write_text(const char *path, const char *text)
 
 static void test_stale_recompute_and_verdicts(void **state)
 {
-    struct fx *f = *state;
+    struct pd_store_fx *f = *state;
     pd_error err = {0};
     char cp[256], pp[256], vp[256];
     snprintf(cp, sizeof cp, "%s/c.csv", f->dir);
@@ -562,7 +524,7 @@ static uint64_t rnd(uint64_t n)
 }
 
 /* Every creator as a from-scratch computation says it must be. */
-static void check_all(struct fx *f, const struct model *m, const char *after)
+static void check_all(struct pd_store_fx *f, const struct model *m, const char *after)
 {
     pd_error err = {0};
     pd_online_state st;
@@ -613,7 +575,7 @@ static void check_all(struct fx *f, const struct model *m, const char *after)
 
 static void test_property_random(void **state)
 {
-    struct fx *f = *state;
+    struct pd_store_fx *f = *state;
     pd_error err = {0};
     struct model *m = calloc(1, sizeof *m);
     assert_non_null(m);

@@ -3,7 +3,6 @@
  * second and then the id, keyset pages that tile the list whatever the
  * page size, an unknown creator, limits out of range, and a callback that
  * stops the walk. */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,24 +16,12 @@
 
 #include "store/store.h"
 
-struct fx {
-    char dir[64];
-    char db[128];
-    pd_store *s;
-    pd_db *d;
-};
+#include "fixture.h"
 
 static int setup(void **state)
 {
-    struct fx *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    strcpy(f->dir, "/tmp/pd_test_posts_XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->db, sizeof f->db, "%s/test.db", f->dir);
+    struct pd_store_fx *f = pd_store_fx_new("posts", 2);
     pd_error err = {0};
-    pd_store_options o = {.create = 1, .migrate = 1, .pool_size = 2};
-    assert_int_equal(pd_store_open(f->db, &o, &f->s, &err), PD_OK);
-    assert_int_equal(pd_store_acquire(f->s, &f->d, &err), PD_OK);
     pd_creator_rec c = {.id = 1, .handle = "a", .category = "beauty", .followers = 10};
     assert_int_equal(pd_db_creator_put(f->d, &c, 1000, &err), PD_OK);
     c.id = 2;
@@ -45,27 +32,11 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    struct fx *f = *state;
-    pd_store_release(f->s, f->d);
-    pd_store_close(f->s);
-    DIR *dir = opendir(f->dir);
-    if (dir) {
-        struct dirent *e;
-        char p[512];
-        while ((e = readdir(dir)) != NULL) {
-            if (e->d_name[0] == '.')
-                continue;
-            snprintf(p, sizeof p, "%s/%s", f->dir, e->d_name);
-            unlink(p);
-        }
-        closedir(dir);
-    }
-    rmdir(f->dir);
-    free(f);
+    pd_store_fx_free(*state);
     return 0;
 }
 
-static void add(struct fx *f, int64_t id, int64_t creator, int64_t sec, int32_t nsec)
+static void add(struct pd_store_fx *f, int64_t id, int64_t creator, int64_t sec, int32_t nsec)
 {
     pd_error err = {0};
     pd_post_rec p = {.id = id, .creator_id = creator, .published_at = {sec, nsec}, .views = 1};
@@ -91,7 +62,7 @@ static int collect(void *ctx, const pd_post_rec *p)
 /* Posts of creator 1, in the order the list must give them. */
 static const int64_t want[] = {7, 6, 5, 3, 4, 2, 1};
 
-static void add_fixture_posts(struct fx *f)
+static void add_fixture_posts(struct pd_store_fx *f)
 {
     add(f, 1, 1, 100, 0);
     add(f, 2, 1, 200, 0);
@@ -105,7 +76,7 @@ static void add_fixture_posts(struct fx *f)
 
 static void test_order(void **state)
 {
-    struct fx *f = *state;
+    struct pd_store_fx *f = *state;
     add_fixture_posts(f);
     pd_error err = {0};
     struct seen s = {0};
@@ -117,7 +88,7 @@ static void test_order(void **state)
 
 static void test_pages_tile(void **state)
 {
-    struct fx *f = *state;
+    struct pd_store_fx *f = *state;
     add_fixture_posts(f);
     pd_error err = {0};
     for (unsigned size = 1; size <= 8; size++) {
@@ -146,7 +117,7 @@ static void test_pages_tile(void **state)
 
 static void test_errors(void **state)
 {
-    struct fx *f = *state;
+    struct pd_store_fx *f = *state;
     pd_error err = {0};
     struct seen s = {0};
     assert_int_equal(pd_db_creator_posts(f->d, 99, NULL, 10, collect, &s, &err), PD_ENOTFOUND);
@@ -164,7 +135,7 @@ static void test_errors(void **state)
 
 static void test_stop(void **state)
 {
-    struct fx *f = *state;
+    struct pd_store_fx *f = *state;
     add_fixture_posts(f);
     pd_error err = {0};
     struct seen s = {.stop_after = 2};

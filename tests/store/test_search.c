@@ -30,6 +30,8 @@
 #include "core/online.h"
 #include "store/store.h"
 
+#include "fixture.h"
+
 #define N 700
 
 struct model {
@@ -90,13 +92,7 @@ static int teardown(void **state)
     sqlite3_close(f->raw);
     pd_store_release(f->s, f->d);
     pd_store_close(f->s);
-    char p[256];
-    const char *names[] = {"test.db", "test.db-wal", "test.db-shm", "c.csv", "p.csv"};
-    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
-        snprintf(p, sizeof p, "%s/%s", f->dir, names[i]);
-        unlink(p);
-    }
-    rmdir(f->dir);
+    pd_test_rmdir(f->dir);
     free(f);
     return 0;
 }

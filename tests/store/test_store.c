@@ -7,7 +7,6 @@
  *
  * Each test gets a fresh directory and an open, migrated store (the fixture
  * below); the teardown closes it and removes the directory. */
-#include <dirent.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,21 +23,16 @@
 #include "core/num.h"
 #include "store/store.h"
 
-/* ---- fixture ------------------------------------------------------------------- */
+/* ---- fixture (fixture.h) ------------------------------------------------------- */
 
-struct fx {
-    char dir[64];
-    char db[128];
-    pd_store *s;
-    pd_db *d;
-};
+#include "fixture.h"
 
-static void path_in(const struct fx *f, const char *name, char *out, size_t cap)
+static void path_in(const struct pd_store_fx *f, const char *name, char *out, size_t cap)
 {
     snprintf(out, cap, "%s/%s", f->dir, name);
 }
 
-static void write_file(const struct fx *f, const char *name, const char *text)
+static void write_file(const struct pd_store_fx *f, const char *name, const char *text)
 {
     char p[256];
     path_in(f, name, p, sizeof p);
@@ -50,41 +44,14 @@ static void write_file(const struct fx *f, const char *name, const char *text)
 
 static int setup(void **state)
 {
-    struct fx *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    strcpy(f->dir, "/tmp/pd_test_store_XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    path_in(f, "test.db", f->db, sizeof f->db);
-    pd_error err = {0};
-    pd_store_options o = {.create = 1, .migrate = 1, .pool_size = 4};
-    assert_int_equal(pd_store_open(f->db, &o, &f->s, &err), PD_OK);
-    assert_int_equal(pd_store_acquire(f->s, &f->d, &err), PD_OK);
+    struct pd_store_fx *f = pd_store_fx_new("store", 4);
     *state = f;
     return 0;
 }
 
 static int teardown(void **state)
 {
-    struct fx *f = *state;
-    if (f->s) {
-        if (f->d)
-            pd_store_release(f->s, f->d);
-        pd_store_close(f->s);
-    }
-    DIR *dir = opendir(f->dir);
-    if (dir) {
-        struct dirent *e;
-        char p[512];
-        while ((e = readdir(dir)) != NULL) {
-            if (e->d_name[0] == '.')
-                continue;
-            snprintf(p, sizeof p, "%s/%s", f->dir, e->d_name);
-            unlink(p);
-        }
-        closedir(dir);
-    }
-    rmdir(f->dir);
-    free(f);
+    pd_store_fx_free(*state);
     return 0;
 }
 
@@ -92,13 +59,6 @@ static int teardown(void **state)
 
 /* Checks a call's code; on a mismatch shows the call, both codes and the
  * message (the call's pd_error must be named err). */
-#define ASSERT_CODE(want, call)                                                                    \
-    do {                                                                                           \
-        int got_ = (call);                                                                         \
-        if (got_ != (want))                                                                        \
-            fail_msg("%s: got %d (%s), want %d", #call, got_, err.msg, (int)(want));               \
-    } while (0)
-
 static pd_creator_rec creator(int64_t id, const char *handle, uint64_t followers, int64_t mcn)
 {
     pd_creator_rec c;
@@ -172,7 +132,7 @@ static char *export_text(pd_store *s)
 
 static void test_locations(void **state)
 {
-    struct fx *f = *state;
+    struct pd_store_fx *f = *state;
     pd_error err = {0};
     pd_store *s = NULL;
     pd_store_options o = {.create = 1};
@@ -215,7 +175,7 @@ static void test_locations(void **state)
 
 static void test_migrate_twice(void **state)
 {
-    struct fx *f = *state;
+    struct pd_store_fx *f = *state;
     pd_error err = {0};
     int applied = -1, version = -1;
     /* The fixture migrated at open: nothing is left to do. */
@@ -293,7 +253,7 @@ static int collect_name(void *ctx, const pd_user *u)
 
 static void test_users(void **state)
 {
-    struct fx *f = *state;
+    struct pd_store_fx *f = *state;
     pd_db *d = f->d;
     pd_error err = {0};
     int64_t brand = 0, mcn = 0;
@@ -383,7 +343,7 @@ static void test_users(void **state)
 
 static void test_tokens(void **state)
 {
-    struct fx *f = *state;
+    struct pd_store_fx *f = *state;
     pd_db *d = f->d;
     pd_error err = {0};
     pd_user u = user("tina", PD_ROLE_OPERATOR, 0, 0, 0);
@@ -432,7 +392,7 @@ static void test_tokens(void **state)
 
 static void test_brands_and_mcns(void **state)
 {
-    struct fx *f = *state;
+    struct pd_store_fx *f = *state;
     pd_db *d = f->d;
     pd_error err = {0};
     int64_t a = 0, b = 0;
@@ -480,7 +440,7 @@ static int collect_hist(void *ctx, int64_t at, uint64_t followers)
 
 static void test_creators(void **state)
 {
-    struct fx *f = *state;
+    struct pd_store_fx *f = *state;
     pd_db *d = f->d;
     pd_error err = {0};
     int64_t mcn;
@@ -550,7 +510,7 @@ static void test_creators(void **state)
 
 static void test_posts(void **state)
 {
-    struct fx *f = *state;
+    struct pd_store_fx *f = *state;
     pd_db *d = f->d;
     pd_error err = {0};
     add_creator(d, 1, 10);
@@ -602,7 +562,7 @@ static void test_posts(void **state)
 
 static void test_rollback_leaves_nothing(void **state)
 {
-    struct fx *f = *state;
+    struct pd_store_fx *f = *state;
     pd_db *d = f->d;
     pd_error err = {0};
     char *before = export_text(f->s);
@@ -697,7 +657,7 @@ static void *work(void *arg)
 
 static void test_pool_threads(void **state)
 {
-    struct fx *f = *state;
+    struct pd_store_fx *f = *state;
     pd_error err = {0};
     add_creator(f->d, 1, 1);
     /* 8 threads over a pool of 4 (the fixture holds one of them). */
@@ -748,7 +708,7 @@ static void test_pool_threads(void **state)
 
 static void test_backup(void **state)
 {
-    struct fx *f = *state;
+    struct pd_store_fx *f = *state;
     pd_db *d = f->d;
     pd_error err = {0};
     for (int64_t i = 1; i <= 50; i++) {
@@ -833,7 +793,7 @@ static const char expected_export[] =
 
 /* Imports DIR/c.csv and DIR/p.csv; skipped lines are reported into *report
  * (caller frees). */
-static int import(struct fx *f, const char *c, const char *p, int skip, pd_import_summary *sum,
+static int import(struct pd_store_fx *f, const char *c, const char *p, int skip, pd_import_summary *sum,
                   char **report, pd_error *err)
 {
     write_file(f, "c.csv", c);
@@ -858,7 +818,7 @@ static int import(struct fx *f, const char *c, const char *p, int skip, pd_impor
 
 static void test_import_export(void **state)
 {
-    struct fx *f = *state;
+    struct pd_store_fx *f = *state;
     pd_error err = {0};
     pd_import_summary sum;
     ASSERT_CODE(PD_OK, import(f, creators_csv, posts_csv, 0, &sum, NULL, &err));
@@ -910,7 +870,7 @@ static void test_import_export(void **state)
 
 static void test_import_bad_file_stores_nothing(void **state)
 {
-    struct fx *f = *state;
+    struct pd_store_fx *f = *state;
     pd_error err = {0};
     pd_import_summary sum;
     ASSERT_CODE(PD_OK, import(f, creators_csv, posts_csv, 0, &sum, NULL, &err));
@@ -936,7 +896,7 @@ static void test_import_bad_file_stores_nothing(void **state)
 
 static void test_import_messages(void **state)
 {
-    struct fx *f = *state;
+    struct pd_store_fx *f = *state;
     pd_error err = {0};
     pd_import_summary sum;
     const char *good_posts = "post_id,creator_id,published_at,kind,views,likes,comments,collects\n";
@@ -999,7 +959,7 @@ static void test_import_messages(void **state)
 
 static void test_import_duplicate_of_stored_post(void **state)
 {
-    struct fx *f = *state;
+    struct pd_store_fx *f = *state;
     pd_error err = {0};
     pd_import_summary sum;
     ASSERT_CODE(PD_OK, import(f, creators_csv, posts_csv, 0, &sum, NULL, &err));
@@ -1038,7 +998,7 @@ static void test_import_duplicate_of_stored_post(void **state)
 
 static void test_import_skip_bad_lines(void **state)
 {
-    struct fx *f = *state;
+    struct pd_store_fx *f = *state;
     pd_error err = {0};
     pd_import_summary sum;
     char *report = NULL;
@@ -1082,7 +1042,7 @@ static void test_import_skip_bad_lines(void **state)
  * together: one report, in line order. */
 static void test_import_skip_mixed(void **state)
 {
-    struct fx *f = *state;
+    struct pd_store_fx *f = *state;
     pd_error err = {0};
     pd_import_summary sum;
     char *report = NULL;
@@ -1111,7 +1071,7 @@ static void test_import_skip_mixed(void **state)
  * thread; a bad line near the end stops everything. */
 static void test_import_many_batches(void **state)
 {
-    struct fx *f = *state;
+    struct pd_store_fx *f = *state;
     pd_error err = {0};
     enum { N = 60000 };
     size_t cap = 80 * (size_t)N;
@@ -1174,7 +1134,7 @@ static void test_import_many_batches(void **state)
  * the import cannot have the file to itself, and still works. */
 static void test_import_beside_other_connections(void **state)
 {
-    struct fx *f = *state;
+    struct pd_store_fx *f = *state;
     pd_error err = {0};
     pd_import_summary sum;
     pd_creator_rec c;
@@ -1200,7 +1160,7 @@ static void test_import_beside_other_connections(void **state)
  * file), then everything still works, including a failed second import. */
 static void test_import_alone(void **state)
 {
-    struct fx *f = *state;
+    struct pd_store_fx *f = *state;
     pd_error err = {0};
     pd_store_release(f->s, f->d);
     f->d = NULL;
