@@ -357,7 +357,12 @@ static int logout(pd_req *req, void *ctx, pd_error *err)
 {
     pd_accounts *a = ctx;
     pd_token t;
-    int rc = pd_token_parse_header(pd_req_header(req, "Authorization"), &t, err);
+    /* The session the request was signed in with: the bearer token, or
+     * the page's cookie (its Origin was checked by authenticate). */
+    const char *h = pd_req_header(req, "Authorization");
+    const char *cookie = h ? NULL : pd_accounts_session_cookie(req);
+    int rc = h || !cookie ? pd_token_parse_header(h, &t, err)
+                          : pd_token_parse(cookie, strlen(cookie), &t, err);
     if (rc)
         return rc;
     rc = pd_accounts_sign_out(a, &t, err);

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "http/accounts.h"
 #include "http/request.h"
 #include "util/jsonw.h"
 
@@ -47,11 +48,15 @@ static void write_operation(pd_jsonw *w, const pd_router *r, size_t i)
     pd_jsonw_key(w, "security");
     pd_jsonw_arr_begin(w);
     if (rt->access != PD_ACCESS_PUBLIC) {
-        pd_jsonw_obj_begin(w);
-        pd_jsonw_key(w, "bearer");
-        pd_jsonw_arr_begin(w);
-        pd_jsonw_arr_end(w);
-        pd_jsonw_obj_end(w);
+        /* Either scheme signs a request in (two alternatives). */
+        static const char *const schemes[] = {"bearer", "session"};
+        for (size_t k = 0; k < 2; k++) {
+            pd_jsonw_obj_begin(w);
+            pd_jsonw_key(w, schemes[k]);
+            pd_jsonw_arr_begin(w);
+            pd_jsonw_arr_end(w);
+            pd_jsonw_obj_end(w);
+        }
     }
     pd_jsonw_arr_end(w);
     pd_jsonw_key(w, "responses");
@@ -93,6 +98,15 @@ static void write_components(pd_jsonw *w)
     pd_jsonw_kstr(w, "type", "http");
     pd_jsonw_kstr(w, "scheme", "bearer");
     pd_jsonw_kstr(w, "description", "A token from POST /api/login");
+    pd_jsonw_obj_end(w);
+    pd_jsonw_key(w, "session");
+    pd_jsonw_obj_begin(w);
+    pd_jsonw_kstr(w, "type", "apiKey");
+    pd_jsonw_kstr(w, "in", "cookie");
+    pd_jsonw_kstr(w, "name", PD_SESSION_COOKIE);
+    pd_jsonw_kstr(w, "description",
+                  "The web pages' session, set by POST /login; a request that changes "
+                  "something must also carry this site's Origin header");
     pd_jsonw_obj_end(w);
     pd_jsonw_obj_end(w);
     pd_jsonw_key(w, "schemas");

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # openapi_e2e.sh - GET /openapi.json from a real server: an OpenAPI 3.1
 # document with exactly one operation per route the server has (the count
-# it logs at start), each with an operationId and a summary, bearer
-# security on every non-public route, integer path parameters declared; and
+# it logs at start), each with an operationId and a summary, bearer or
+# session-cookie security on every non-public route, integer path
+# parameters declared; and
 # the document passes a third-party validator (@apidevtools/swagger-parser,
 # installed into tests/node by scripts/test.sh).
 . "$(dirname "$0")/lib.sh"
@@ -29,6 +30,10 @@ doc = json.load(open(sys.argv[1]))
 want = int(sys.argv[2])
 assert doc["openapi"] == "3.1.0", doc["openapi"]
 assert doc["info"]["title"] == "partnerd" and doc["info"]["version"], doc["info"]
+schemes = doc["components"]["securitySchemes"]
+assert schemes["bearer"]["type"] == "http" and schemes["bearer"]["scheme"] == "bearer", schemes
+s = schemes["session"]
+assert (s["type"], s["in"], s["name"]) == ("apiKey", "cookie", "pd_session"), s
 ops = []
 for path, item in doc["paths"].items():
     for method, op in item.items():
@@ -40,7 +45,7 @@ for method, path, op in ops:
     assert op.get("summary"), (method, path)
     public = op["security"] == []
     if not public:
-        assert op["security"] == [{"bearer": []}], (method, path, op["security"])
+        assert op["security"] == [{"bearer": []}, {"session": []}], (method, path, op["security"])
     for p in op.get("parameters", []):
         assert p["in"] == "path" and p["required"] is True and "{%s}" % p["name"] in path, p
 expected = {("get", "/healthz"), ("get", "/metrics"), ("get", "/openapi.json"),

@@ -173,6 +173,18 @@ for s in login discover profile simulator; do
     [ -s "$shots/$s.png" ] && pass || fail "no screenshot $shots/$s.png"
 done
 
+# ---- POST /api/logout signed in by cookie ends that session ---------------------------
+get "login for the API logout" "$URL/login" -X POST -c "$T/cookies2" --data-urlencode name=ops \
+    --data-urlencode "password=$ops_pw"
+expect_status "second session" 303
+get "api logout by cookie" "$URL/api/logout" -b "$T/cookies2" -X POST -H "Origin: http://$host"
+expect_status "POST /api/logout with the cookie" 200
+expect_grep "api logout: signed out" "$T/body" '"signed_out":true'
+get "after the api logout" "$URL/discover" -b "$T/cookies2"
+expect_status "the cookie of the ended session no longer works" 303
+get "first session still on" "$URL/discover" "${jar[@]}"
+expect_status "the other session is still signed in" 200
+
 # ---- logout, then the rate limit (last: it blocks the name for a while) ------------------
 get "logout" "$URL/logout" "${jar[@]}" -X POST -H "Origin: http://$host" -D "$T/headers"
 expect_status "logout" 303
