@@ -228,37 +228,6 @@ static int check_name(const char *cmd, const char *name)
     return PD_OK;
 }
 
-static int parse_id(const char *cmd, const char *opt, const char *arg, int64_t *out)
-{
-    uint64_t v;
-    const char *why = NULL;
-    if (pd_parse_uint(arg, strlen(arg), INT64_MAX, &v, &why) < 0 || v == 0)
-        return pd_cli_usage_error(cmd, "%s '%s': %s", opt, arg, why ? why : "ids start at 1");
-    *out = (int64_t)v;
-    return PD_OK;
-}
-
-static int open_db(const char *path, int create, pd_store **s, pd_db **db, pd_error *err)
-{
-    pd_store_options o = {.create = create, .migrate = 1, .pool_size = 1};
-    int rc = pd_store_open(path, &o, s, err);
-    if (rc != PD_OK)
-        return rc;
-    rc = pd_store_acquire(*s, db, err);
-    if (rc != PD_OK) {
-        pd_store_close(*s);
-        *s = NULL;
-    }
-    return rc;
-}
-
-static void close_db(pd_store *s, pd_db *db)
-{
-    if (db)
-        pd_store_release(s, db);
-    pd_store_close(s);
-}
-
 static int do_add(int argc, char **argv)
 {
     const char *cmd = "user add";
@@ -291,7 +260,7 @@ static int do_add(int argc, char **argv)
         if (links[i][1] && !wanted)
             return pd_cli_usage_error(cmd, "role %s takes no %s%s%s", a.role, links[i][0],
                                       need ? "; it needs " : "", need ? need : "");
-        if (links[i][1] && (rc = parse_id(cmd, links[i][0], links[i][1], ids[i])) != PD_OK)
+        if (links[i][1] && (rc = pd_cli_parse_id(cmd, links[i][0], links[i][1], ids[i])) != PD_OK)
             return rc;
     }
     pd_pwcost cost = PD_PWCOST_INTERACTIVE;
@@ -314,7 +283,7 @@ static int do_add(int argc, char **argv)
 
     pd_store *s = NULL;
     pd_db *db = NULL;
-    rc = open_db(a.db, 1, &s, &db, &err);
+    rc = pd_cli_db_open(a.db, 1, &s, &db, &err);
     if (rc == PD_OK)
         rc = pd_db_begin(db, &err);
     if (rc == PD_OK) {
@@ -326,7 +295,7 @@ static int do_add(int argc, char **argv)
     }
     explicit_bzero(hash, sizeof hash);
     if (s)
-        close_db(s, db);
+        pd_cli_db_close(s, db);
     if (rc != PD_OK)
         return pd_cli_fail(cmd, &err);
     printf("user %s added: id %lld, role %s\n", u.name, (long long)u.id, pd_role_name(u.role));
@@ -368,13 +337,13 @@ static int do_list(int argc, char **argv)
     pd_error err = {0};
     pd_store *s = NULL;
     pd_db *db = NULL;
-    rc = open_db(a.db, 0, &s, &db, &err);
+    rc = pd_cli_db_open(a.db, 0, &s, &db, &err);
     if (rc != PD_OK)
         return pd_cli_fail(cmd, &err);
     printf("%-6s %-24s %-9s %-16s %-9s %s\n", "ID", "NAME", "ROLE", "BELONGS TO", "STATUS",
            "CREATED");
     rc = pd_db_user_list(db, print_user, NULL, &err);
-    close_db(s, db);
+    pd_cli_db_close(s, db);
     if (rc != PD_OK)
         return pd_cli_fail(cmd, &err);
     return fflush(stdout) == 0 ? PD_OK : PD_EIO;
@@ -394,7 +363,7 @@ static int do_set_disabled(int argc, char **argv, int disabled)
     pd_error err = {0};
     pd_store *s = NULL;
     pd_db *db = NULL;
-    rc = open_db(a.db, 0, &s, &db, &err);
+    rc = pd_cli_db_open(a.db, 0, &s, &db, &err);
     if (rc == PD_OK)
         rc = pd_db_begin(db, &err);
     if (rc == PD_OK) {
@@ -405,7 +374,7 @@ static int do_set_disabled(int argc, char **argv, int disabled)
             pd_db_rollback(db);
     }
     if (s)
-        close_db(s, db);
+        pd_cli_db_close(s, db);
     if (rc != PD_OK)
         return pd_cli_fail(cmd, &err);
     printf("user %s %s\n", a.name, disabled ? "disabled" : "enabled");

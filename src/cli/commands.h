@@ -15,5 +15,7 @@ int pd_cmd_import(int argc, char **argv);
 int pd_cmd_export(int argc, char **argv);
 int pd_cmd_serve(int argc, char **argv);
 int pd_cmd_user(int argc, char **argv);
+int pd_cmd_brand(int argc, char **argv);
+int pd_cmd_mcn(int argc, char **argv);
 
 #endif

@@ -169,3 +169,35 @@ void pd_cli_print_summary(const pd_dataset *ds, size_t window, uint64_t certifie
     }
     fputc('\n', stderr);
 }
+
+int pd_cli_db_open(const char *path, int create, pd_store **s, pd_db **db, pd_error *err)
+{
+    pd_store_options o = {.create = create, .migrate = 1, .pool_size = 1};
+    *db = NULL;
+    int rc = pd_store_open(path, &o, s, err);
+    if (rc != PD_OK)
+        return rc;
+    rc = pd_store_acquire(*s, db, err);
+    if (rc != PD_OK) {
+        pd_store_close(*s);
+        *s = NULL;
+    }
+    return rc;
+}
+
+void pd_cli_db_close(pd_store *s, pd_db *db)
+{
+    if (db)
+        pd_store_release(s, db);
+    pd_store_close(s);
+}
+
+int pd_cli_parse_id(const char *cmd, const char *opt, const char *arg, int64_t *out)
+{
+    uint64_t v;
+    const char *why = NULL;
+    if (pd_parse_uint(arg, strlen(arg), INT64_MAX, &v, &why) < 0 || v == 0)
+        return pd_cli_usage_error(cmd, "%s '%s': %s", opt, arg, why ? why : "ids start at 1");
+    *out = (int64_t)v;
+    return PD_OK;
+}

@@ -15,6 +15,7 @@
 #include "core/error.h"
 #include "core/instant.h"
 #include "core/policy.h"
+#include "store/store.h"
 
 /* Largest policy file we read. */
 #define PD_POLICY_FILE_MAX (1u << 20)
@@ -61,6 +62,15 @@ int pd_cli_inputs_finish(const char *cmd, int argc, char **argv, const pd_cli_in
 
 /* Prints "partnerd CMD: MESSAGE" on stderr and returns the exit status for
  * err->code. */
+/* A database for a command that reads or changes a few rows: the store
+ * (created when `create` and missing, migrated) and its one connection.
+ * pd_cli_db_close releases both. */
+int pd_cli_db_open(const char *path, int create, pd_store **s, pd_db **db, pd_error *err);
+void pd_cli_db_close(pd_store *s, pd_db *db);
+
+/* Parses an id (1 or more) given to option `opt`; a usage error otherwise. */
+int pd_cli_parse_id(const char *cmd, const char *opt, const char *arg, int64_t *out);
+
 int pd_cli_fail(const char *cmd, const pd_error *err);
 
 /* Prints "partnerd CMD: MESSAGE\nTry 'partnerd CMD --help'." and returns the

@@ -18,6 +18,8 @@ static const char usage[] =
     "  export     write a database's creators and posts as CSV\n"
     "  serve      run the HTTP API\n"
     "  user       add, list, disable and enable login accounts\n"
+    "  brand      add and list brands (their staff log in as role brand)\n"
+    "  mcn        add and list multi-channel networks\n"
     "\n"
     "Run 'partnerd COMMAND --help' for the options of a command.\n";
 
@@ -34,6 +36,8 @@ static const struct {
     {"export", pd_cmd_export},
     {"serve", pd_cmd_serve},
     {"user", pd_cmd_user},
+    {"brand", pd_cmd_brand},
+    {"mcn", pd_cmd_mcn},
 };
 
 int main(int argc, char **argv)

@@ -106,6 +106,9 @@ struct pd_store_ops {
     int (*token_purge)(pd_db *db, int64_t now, int64_t *n, pd_error *err);
     int (*brand_add)(pd_db *db, const char *name, int64_t *id, pd_error *err);
     int (*mcn_add)(pd_db *db, int64_t id, const char *name, int64_t *out_id, pd_error *err);
+    /* mcns: 0 lists brands, 1 MCNs. */
+    int (*org_list)(pd_db *db, int mcns, int (*each)(void *ctx, const pd_org_rec *o), void *ctx,
+                    pd_error *err);
     int (*creator_put)(pd_db *db, const pd_creator_rec *c, int64_t at, pd_error *err);
     int (*creator_get)(pd_db *db, int64_t id, pd_creator_rec *c, pd_error *err);
     int (*followers_history)(pd_db *db, int64_t creator_id,

@@ -72,6 +72,8 @@ enum st {
     ST_TOKEN_PURGE,
     ST_BRAND_ADD,
     ST_MCN_ADD,
+    ST_BRAND_LIST,
+    ST_MCN_LIST,
     ST_MCN_ENSURE,
     ST_CREATOR_FOLLOWERS,
     ST_CREATOR_UPSERT,
@@ -120,6 +122,12 @@ static const char *const st_sql[ST_COUNT] = {
     [ST_TOKEN_PURGE] = "DELETE FROM tokens WHERE expires_at <= ?1",
     [ST_BRAND_ADD] = "INSERT INTO brands (name, created_at) VALUES (?1, ?2)",
     [ST_MCN_ADD] = "INSERT INTO mcns (id, name, created_at) VALUES (?1, ?2, ?3)",
+    [ST_BRAND_LIST] = "SELECT b.id, b.name, b.created_at, "
+                      "(SELECT count(*) FROM users u WHERE u.brand_id = b.id) "
+                      "FROM brands b ORDER BY b.id",
+    [ST_MCN_LIST] = "SELECT m.id, m.name, m.created_at, "
+                    "(SELECT count(*) FROM creators c WHERE c.mcn_id = m.id) "
+                    "FROM mcns m ORDER BY m.id",
     [ST_MCN_ENSURE] = "INSERT INTO mcns (id, name, created_at) VALUES (?1, ?2, ?3) "
                       "ON CONFLICT (id) DO NOTHING",
     [ST_CREATOR_FOLLOWERS] = "SELECT followers FROM creators WHERE id = ?1",
@@ -978,6 +986,29 @@ static int sq_brand_add(pd_db *pdb, const char *name, int64_t *id, pd_error *err
     return out;
 }
 
+static int sq_org_list(pd_db *pdb, int mcns, int (*each)(void *ctx, const pd_org_rec *o),
+                       void *ctx, pd_error *err)
+{
+    sq_db *d = (sq_db *)pdb;
+    sqlite3_stmt *st = stmt(d, mcns ? ST_MCN_LIST : ST_BRAND_LIST, err);
+    if (!st)
+        return err->code;
+    int rc, out = PD_OK;
+    pd_org_rec o;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        o.id = sqlite3_column_int64(st, 0);
+        sq_col_text(st, 1, o.name, sizeof o.name);
+        o.created_at = sqlite3_column_int64(st, 2);
+        o.members = (uint64_t)sqlite3_column_int64(st, 3);
+        if ((out = each(ctx, &o)) != 0)
+            break;
+    }
+    if (out == PD_OK && rc != SQLITE_DONE)
+        out = sq_fail(d->db, rc, err, mcns ? "listing MCNs" : "listing brands");
+    sq_done(st);
+    return out;
+}
+
 static int sq_mcn_add(pd_db *pdb, int64_t id, const char *name, int64_t *out_id, pd_error *err)
 {
     sq_db *d = (sq_db *)pdb;
@@ -1744,6 +1775,7 @@ static const pd_store_ops sq_ops = {
     .token_purge = sq_token_purge,
     .brand_add = sq_brand_add,
     .mcn_add = sq_mcn_add,
+    .org_list = sq_org_list,
     .creator_put = sq_creator_put,
     .creator_get = sq_creator_get,
     .followers_history = sq_followers_history,

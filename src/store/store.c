@@ -336,6 +336,20 @@ int pd_db_mcn_add(pd_db *db, int64_t id, const char *name, int64_t *out_id, pd_e
     return rc ? rc : db->ops->mcn_add(db, id, name, out_id, err);
 }
 
+int pd_db_brand_list(pd_db *db, int (*each)(void *ctx, const pd_org_rec *o), void *ctx,
+                     pd_error *err)
+{
+    ERR_OR_LOCAL(err);
+    return db->ops->org_list(db, 0, each, ctx, err);
+}
+
+int pd_db_mcn_list(pd_db *db, int (*each)(void *ctx, const pd_org_rec *o), void *ctx,
+                   pd_error *err)
+{
+    ERR_OR_LOCAL(err);
+    return db->ops->org_list(db, 1, each, ctx, err);
+}
+
 /* ---- creators and posts ---------------------------------------------------------------------- */
 
 static int check_creator(const pd_creator_rec *c, pd_error *err)

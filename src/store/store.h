@@ -138,6 +138,22 @@ int pd_db_brand_add(pd_db *db, const char *name, int64_t *id, pd_error *err);
  * new id. Adding an existing id with the same name is not an error. */
 int pd_db_mcn_add(pd_db *db, int64_t id, const char *name, int64_t *out_id, pd_error *err);
 
+/* A brand or an MCN as listed: `members` counts a brand's accounts, or the
+ * creators an MCN hosts. */
+typedef struct pd_org_rec {
+    int64_t id;
+    char name[PD_NAME_MAX];
+    int64_t created_at;
+    uint64_t members;
+} pd_org_rec;
+
+/* Every brand, or every MCN, in id order; a non-zero return of `each`
+ * stops the walk and is returned. */
+int pd_db_brand_list(pd_db *db, int (*each)(void *ctx, const pd_org_rec *o), void *ctx,
+                     pd_error *err);
+int pd_db_mcn_list(pd_db *db, int (*each)(void *ctx, const pd_org_rec *o), void *ctx,
+                   pd_error *err);
+
 /* ---- creators and posts --------------------------------------------------- */
 
 #define PD_HANDLE_MAX 128

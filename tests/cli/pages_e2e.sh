@@ -34,9 +34,9 @@ run gen --out "$D" --creators 2000 --as-of 2019-06-01 --seed 7
 expect_rc "gen" 0 || pd_test_finish
 run import --db "$db" --creators "$D/creators.csv" --posts "$D/posts.csv"
 expect_rc "import" 0 || pd_test_finish
-# A brand to link the brand user to (no command adds brands yet).
-sqlite3 "$db" "INSERT INTO brands (name, created_at) VALUES ('Acme & <Sons>', 0);" ||
-    fail "cannot add a brand"
+# A brand to link the brand user to.
+run brand add --db "$db" --name 'Acme & <Sons>'
+expect_rc "brand add" 0 && expect_text "brand add: its id" "$T/stdout" "brand 1 added: Acme & <Sons>"
 # A bio with markup: it must come out escaped.
 sqlite3 "$db" "UPDATE creators SET bio = '<script>alert(1)</script> & \"friends\"' WHERE id = 2;" ||
     fail "cannot set a bio"

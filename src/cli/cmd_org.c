@@ -1,0 +1,186 @@
+/*
+ * cmd_org.c - `partnerd brand` and `partnerd mcn`: add and list the
+ * organisations that accounts belong to. A brand's staff log in with
+ * `partnerd user add --role brand --brand ID`; an MCN's manager with
+ * `--role mcn --mcn ID`. An import creates the MCNs that creators.csv names
+ * (as "MCN <id>"); `mcn add --id` registers one under the content
+ * platform's id before its creators arrive.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "core/instant.h"
+#include "store/store.h"
+
+static const char brand_usage[] =
+    "Usage: partnerd brand add --db FILE --name NAME\n"
+    "       partnerd brand list --db FILE\n"
+    "\n"
+    "add   register a brand (and create the database file, when missing); prints\n"
+    "      its id, for 'partnerd user add --role brand --brand ID'\n"
+    "list  every brand: id, name, how many accounts work for it, creation\n"
+    "\n"
+    "Options:\n"
+    "  --db FILE     the SQLite database\n"
+    "  --name NAME   the brand's name: 1 to 63 bytes of UTF-8, no control\n"
+    "                characters; unique\n"
+    "  --help        show this help\n";
+
+static const char mcn_usage[] =
+    "Usage: partnerd mcn add --db FILE --name NAME [--id ID]\n"
+    "       partnerd mcn list --db FILE\n"
+    "\n"
+    "add   register a multi-channel network (and create the database file, when\n"
+    "      missing); prints its id, for 'partnerd user add --role mcn --mcn ID'\n"
+    "list  every MCN: id, name, how many creators it hosts, creation\n"
+    "\n"
+    "Options:\n"
+    "  --db FILE     the SQLite database\n"
+    "  --name NAME   the MCN's name: 1 to 63 bytes of UTF-8, no control characters\n"
+    "  --id ID       the content platform's id for it, as creators.csv gives it\n"
+    "                (default: the next free id)\n"
+    "  --help        show this help\n";
+
+/* What one of the two commands is. */
+typedef struct org_kind {
+    const char *cmd;   /* "brand" or "mcn" */
+    const char *what;  /* "brand" or "MCN", in messages */
+    const char *usage;
+    const char *members; /* the list's column for pd_org_rec.members */
+    int mcn;
+} org_kind;
+
+static const org_kind brand_kind = {"brand", "brand", brand_usage, "ACCOUNTS", 0};
+static const org_kind mcn_kind = {"mcn", "MCN", mcn_usage, "CREATORS", 1};
+
+typedef struct org_args {
+    const char *db, *name, *id;
+} org_args;
+
+/* Parses the options after the action. PD_OK, a usage error's status, or
+ * -1 after printing the help. */
+static int parse(const org_kind *k, const char *cmd, int argc, char **argv, org_args *a)
+{
+    static const struct option longopts[] = {
+        {"db", required_argument, NULL, 'd'}, {"name", required_argument, NULL, 'n'},
+        {"id", required_argument, NULL, 'i'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    memset(a, 0, sizeof *a);
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd': a->db = optarg; break;
+        case 'n': a->name = optarg; break;
+        case 'i': a->id = optarg; break;
+        case 'h': fputs(k->usage, stdout); return -1;
+        case ':': return pd_cli_usage_error(cmd, "%s needs a value", argv[optind - 1]);
+        default: return pd_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return pd_cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if (!a->db)
+        return pd_cli_usage_error(cmd, "--db FILE is required");
+    if (a->id && !k->mcn)
+        return pd_cli_usage_error(cmd, "--id is for MCNs (a brand's id is given to it)");
+    return PD_OK;
+}
+
+static int do_add(const org_kind *k, int argc, char **argv)
+{
+    char cmd[16];
+    snprintf(cmd, sizeof cmd, "%s add", k->cmd);
+    org_args a;
+    int rc = parse(k, cmd, argc, argv, &a);
+    if (rc)
+        return rc < 0 ? PD_OK : rc;
+    if (!a.name)
+        return pd_cli_usage_error(cmd, "--name NAME is required");
+    int64_t id = 0;
+    if (a.id && (rc = pd_cli_parse_id(cmd, "--id", a.id, &id)) != PD_OK)
+        return rc;
+    pd_error err = {0};
+    pd_store *s = NULL;
+    pd_db *db = NULL;
+    rc = pd_cli_db_open(a.db, 1, &s, &db, &err);
+    if (rc == PD_OK)
+        rc = pd_db_begin(db, &err);
+    if (rc == PD_OK) {
+        rc = k->mcn ? pd_db_mcn_add(db, id, a.name, &id, &err)
+                    : pd_db_brand_add(db, a.name, &id, &err);
+        if (rc == PD_OK)
+            rc = pd_db_commit(db, &err);
+        if (rc != PD_OK)
+            pd_db_rollback(db);
+    }
+    if (s)
+        pd_cli_db_close(s, db);
+    if (rc != PD_OK)
+        return pd_cli_fail(cmd, &err);
+    printf("%s %lld added: %s\n", k->what, (long long)id, a.name);
+    return PD_OK;
+}
+
+static int print_org(void *ctx, const pd_org_rec *o)
+{
+    (void)ctx;
+    char created[PD_INSTANT_FMT_MAX];
+    pd_instant_format((pd_instant){.sec = o->created_at}, created);
+    printf("%-8lld %-40s %9llu  %s\n", (long long)o->id, o->name, (unsigned long long)o->members,
+           created);
+    return 0;
+}
+
+static int do_list(const org_kind *k, int argc, char **argv)
+{
+    char cmd[16];
+    snprintf(cmd, sizeof cmd, "%s list", k->cmd);
+    org_args a;
+    int rc = parse(k, cmd, argc, argv, &a);
+    if (rc)
+        return rc < 0 ? PD_OK : rc;
+    if (a.name || a.id)
+        return pd_cli_usage_error(cmd, "list takes only --db");
+    pd_error err = {0};
+    pd_store *s = NULL;
+    pd_db *db = NULL;
+    if ((rc = pd_cli_db_open(a.db, 0, &s, &db, &err)) != PD_OK)
+        return pd_cli_fail(cmd, &err);
+    printf("%-8s %-40s %9s  %s\n", "ID", "NAME", k->members, "CREATED");
+    rc = k->mcn ? pd_db_mcn_list(db, print_org, NULL, &err)
+                : pd_db_brand_list(db, print_org, NULL, &err);
+    pd_cli_db_close(s, db);
+    if (rc != PD_OK)
+        return pd_cli_fail(cmd, &err);
+    return fflush(stdout) == 0 ? PD_OK : PD_EIO;
+}
+
+static int run(const org_kind *k, int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(k->usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? PD_EUSAGE : PD_OK;
+    }
+    /* getopt sees the action as its argv[0]. */
+    if (strcmp(argv[1], "add") == 0)
+        return do_add(k, argc - 1, argv + 1);
+    if (strcmp(argv[1], "list") == 0)
+        return do_list(k, argc - 1, argv + 1);
+    return pd_cli_usage_error(k->cmd, "unknown action '%s' (add, list)", argv[1]);
+}
+
+int pd_cmd_brand(int argc, char **argv)
+{
+    return run(&brand_kind, argc, argv);
+}
+
+int pd_cmd_mcn(int argc, char **argv)
+{
+    return run(&mcn_kind, argc, argv);
+}
