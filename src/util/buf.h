@@ -35,7 +35,8 @@ static inline int pd_buf_failed(const pd_buf *b) { return b->failed; }
 static inline int pd_buf_append(pd_buf *b, const void *p, size_t n)
 {
     if (!b->failed && n < b->cap - b->len) { /* cap > len once data exists */
-        memcpy(b->data + b->len, p, n);
+        if (n) /* p may be NULL when n is 0 */
+            memcpy(b->data + b->len, p, n);
         b->len += n;
         b->data[b->len] = '\0';
         return 0;
