@@ -46,8 +46,8 @@ static const char mcn_usage[] =
 
 /* What one of the two commands is. */
 typedef struct org_kind {
-    const char *cmd;   /* "brand" or "mcn" */
-    const char *what;  /* "brand" or "MCN", in messages */
+    const char *cmd;  /* "brand" or "mcn" */
+    const char *what; /* "brand" or "MCN", in messages */
     const char *usage;
     const char *members; /* the list's column for pd_org_rec.members */
     int mcn;
@@ -65,8 +65,10 @@ typedef struct org_args {
 static int parse(const org_kind *k, const char *cmd, int argc, char **argv, org_args *a)
 {
     static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'}, {"name", required_argument, NULL, 'n'},
-        {"id", required_argument, NULL, 'i'}, {"help", no_argument, NULL, 'h'},
+        {"db", required_argument, NULL, 'd'},
+        {"name", required_argument, NULL, 'n'},
+        {"id", required_argument, NULL, 'i'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);

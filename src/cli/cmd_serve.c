@@ -46,7 +46,9 @@ static const char usage[] =
     "                        free port, printed on stderr\n"
     "  --db FILE             the SQLite database (default partnerd.db); created and\n"
     "                        brought up to date when needed\n"
-    "  --threads N           server threads, 2 to 256 (default: one per core, at least 2)\n"
+    "  --threads N           server threads at least, 2 to 256 (default: one per core,\n"
+    "                        at least 2); more when --max-connections needs them (126\n"
+    "                        connections a thread)\n"
     "  --max-connections N   open connections at most (default 1024, and below the\n"
     "                        open-file limit)\n"
     "  --max-body BYTES      largest request body (default 1048576); larger gets 413\n"
@@ -321,7 +323,9 @@ int pd_cmd_serve(int argc, char **argv)
     if (o.demo)
         pd_demo_print(&demo, pd_server_url(server), stderr);
     PD_LOG(PD_LOG_INFO, "listening", PD_LOG_STR("url", pd_server_url(server)),
-           PD_LOG_UINT("routes", pd_router_count(router)));
+           PD_LOG_UINT("routes", pd_router_count(router)),
+           PD_LOG_UINT("threads", pd_server_threads(server)),
+           PD_LOG_UINT("max_connections", pd_server_max_connections(server)));
 
     int sig = 0;
     while (sigwait(&sigs, &sig) != 0)

@@ -17,8 +17,10 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -36,11 +38,17 @@
  * connection is closed without an answer. */
 #define DRAIN_MAX (8u * 1024 * 1024)
 
+/* Connections one libmicrohttpd thread may hold (see pd_server_start). */
+#define WORKER_CONNECTIONS_MAX 126u
+
 struct pd_server {
     pd_server_config cfg;
     struct MHD_Daemon *mhd;
     int listen_fd;
     int quiesced;
+    pthread_t acceptor; /* accept_loop, joined when quiesced */
+    int acceptor_running;
+    unsigned workers; /* libmicrohttpd's pool */
     uint16_t port;
     char url[96];
     atomic_uint inflight;
@@ -394,6 +402,50 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     PD_LOG(level, "libmicrohttpd", PD_LOG_STR("detail", msg));
 }
 
+/* ---- accepting -------------------------------------------------------------------------- */
+
+static void nap_ms(long ms)
+{
+    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&t, NULL);
+}
+
+/* The accepting thread: every connection goes to libmicrohttpd's pool,
+ * until pd_server_quiesce shuts the listening socket down. */
+static void *accept_loop(void *arg)
+{
+    pd_server *s = arg;
+    unsigned long refused = 0;
+    for (;;) {
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof ss;
+        int fd = accept4(s->listen_fd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (atomic_load(&s->draining)) {
+            if (fd >= 0)
+                close(fd);
+            break;
+        }
+        if (fd < 0) {
+            int e = errno;
+            if (e == EINTR || e == ECONNABORTED || e == EAGAIN || e == EPROTO)
+                continue;
+            /* Out of descriptors or memory: the client waits in the
+             * backlog while connections close. */
+            if (refused++ % 1000 == 0)
+                PD_LOG(PD_LOG_WARN, "cannot accept a connection", PD_LOG_STR("why", strerror(e)),
+                       PD_LOG_UINT("times", refused));
+            nap_ms(10);
+            continue;
+        }
+        /* Past the connection limit libmicrohttpd refuses it, and closes it
+         * either way. */
+        if (MHD_add_connection(s->mhd, fd, (struct sockaddr *)&ss, len) != MHD_YES)
+            PD_LOG(PD_LOG_DEBUG, "connection refused by libmicrohttpd",
+                   PD_LOG_STR("why", strerror(errno)));
+    }
+    return NULL;
+}
+
 /* ---- start and stop ----------------------------------------------------------------- */
 
 static void apply_defaults(pd_server_config *c)
@@ -454,24 +506,43 @@ int pd_server_start(const pd_server_config *config, pd_server **out, pd_error *e
         free(s);
         return rc;
     }
-    /* poll(2), not epoll: with libmicrohttpd 0.9.75 (Debian 12) a burst of
-     * 256 connections opened at once goes unanswered for seconds in about
-     * 1 run of 70 in epoll mode, with a pool of 2 or 4 threads as with one
-     * (where it is every time), and whoever binds the socket; in poll mode
-     * with a pool, 0 of 600 (docs/internals/http.md). Throughput on
-     * /healthz is the same within noise. Each thread polls only its own
-     * connections (at most max_connections / threads). */
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
-    if (MHD_is_feature_supported(MHD_FEATURE_POLL) != MHD_YES) {
+    /* Our own thread accepts, and hands each connection to libmicrohttpd's
+     * pool, whose threads wait on them with epoll. Each of libmicrohttpd
+     * 0.9.75's own ways fails under load on this kernel
+     * (docs/internals/http.md): accepting itself in epoll mode, it leaves
+     * a burst of connections unanswered for seconds; in poll mode, about
+     * one wrk run in three at 256 connections keeps some requests waiting
+     * 0.2 to 0.8 s before it reads them. A thread blocked in accept(2)
+     * misses nothing, and epoll threads with fewer than 128 connections
+     * each (below) have neither fault. */
+    int fl = fcntl(s->listen_fd, F_GETFL);
+    if (fl < 0 || fcntl(s->listen_fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+        int e = errno;
         close(s->listen_fd);
         free(s);
-        return pd_error_set(err, PD_EIO, "server: this libmicrohttpd has no poll() support");
+        return pd_error_set(err, PD_EIO, "server: listening socket: %s", strerror(e));
     }
-    flags |= MHD_USE_POLL;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+                     MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET;
+    if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) != MHD_YES) {
+        close(s->listen_fd);
+        free(s);
+        return pd_error_set(err, PD_EIO, "server: this libmicrohttpd has no epoll support");
+    }
+    /* libmicrohttpd 0.9.75's epoll loop takes 128 events a call and calls
+     * again, blocking, whenever it got 128: then the connections it has
+     * just been told about wait for some other event. A thread that never
+     * holds more than WORKER_CONNECTIONS_MAX connections (with its wakeup
+     * descriptor, under 128 events) never meets that; the pool grows to
+     * hold max_connections that way. */
+    unsigned workers =
+        (s->cfg.max_connections + WORKER_CONNECTIONS_MAX - 1) / WORKER_CONNECTIONS_MAX;
+    if (workers < s->cfg.threads)
+        workers = s->cfg.threads;
+    s->workers = workers;
     s->mhd =
         MHD_start_daemon(flags, 0, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
-                         s, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)s->listen_fd,
-                         MHD_OPTION_THREAD_POOL_SIZE, s->cfg.threads, MHD_OPTION_CONNECTION_LIMIT,
+                         s, MHD_OPTION_THREAD_POOL_SIZE, workers, MHD_OPTION_CONNECTION_LIMIT,
                          s->cfg.max_connections, MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.timeout_s,
                          MHD_OPTION_CONNECTION_MEMORY_LIMIT, s->cfg.connection_memory,
                          MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED,
@@ -481,8 +552,27 @@ int pd_server_start(const pd_server_config *config, pd_server **out, pd_error *e
         free(s);
         return pd_error_set(err, PD_EIO, "server: libmicrohttpd did not start (see the log)");
     }
+    int pe = pthread_create(&s->acceptor, NULL, accept_loop, s);
+    if (pe != 0) {
+        MHD_stop_daemon(s->mhd);
+        close(s->listen_fd);
+        free(s);
+        return pd_error_set(err, PD_EIO, "server: cannot start the accepting thread: %s",
+                            strerror(pe));
+    }
+    s->acceptor_running = 1;
     *out = s;
     return PD_OK;
+}
+
+unsigned pd_server_threads(const pd_server *s)
+{
+    return s->workers;
+}
+
+unsigned pd_server_max_connections(const pd_server *s)
+{
+    return s->cfg.max_connections;
 }
 
 uint16_t pd_server_port(const pd_server *s)
@@ -506,12 +596,13 @@ void pd_server_quiesce(pd_server *s)
         return;
     s->quiesced = 1;
     atomic_store(&s->draining, 1);
-    MHD_socket fd = MHD_quiesce_daemon(s->mhd);
-    /* libmicrohttpd no longer accepts; make the kernel stop too, so that
-     * new clients are refused instead of waiting in the backlog. The
-     * descriptor itself is closed after MHD_stop_daemon, as required. */
-    if (fd != MHD_INVALID_SOCKET)
-        shutdown(fd, SHUT_RDWR);
+    /* accept(2) returns at once (EINVAL) and the kernel refuses new
+     * clients instead of queueing them in the backlog. */
+    shutdown(s->listen_fd, SHUT_RDWR);
+    if (s->acceptor_running) {
+        pthread_join(s->acceptor, NULL);
+        s->acceptor_running = 0;
+    }
 }
 
 void pd_server_stop(pd_server *s, unsigned drain_ms)

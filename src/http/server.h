@@ -1,12 +1,12 @@
 /*
  * server.h - the HTTP server: libmicrohttpd underneath, the router on top.
  *
- * Threads: a pool of config->threads (at least 2), each polling its own
- * connections with poll(2); each handler runs on one of them, so handlers
- * of different requests run at the same time. (libmicrohttpd 0.9.75,
- * Debian 12's, stalls at 128 or 256 connections opened at once in epoll
- * mode: always with one thread, now and then with a pool. See
- * docs/internals/http.md.)
+ * Threads: one accepts connections and hands them to a pool of at least
+ * config->threads (2 or more) that wait on their connections with epoll,
+ * at most 126 connections each, so the pool grows with max_connections
+ * (libmicrohttpd 0.9.75, Debian 12's, stalls a thread that has 128 ready
+ * at once; see docs/internals/http.md). Each handler runs on a pool
+ * thread, so handlers of different requests run at the same time.
  *
  * A request is answered once it has fully arrived: the body is gathered
  * (up to body_max) and the handler runs on the last call libmicrohttpd
@@ -47,7 +47,7 @@ typedef struct pd_server_config {
     /* "127.0.0.1:8080", "[::1]:8080", ":8080" (every IPv4 address); port 0:
      * the system picks one (pd_server_port says which). */
     const char *listen;
-    unsigned threads;         /* >= 2; 0: one per core, at least 2, at most 64 */
+    unsigned threads;         /* pool threads at least; >= 2; 0: one per core, 2 to 64 */
     unsigned max_connections; /* 0: default */
     unsigned timeout_s;       /* idle seconds before a connection is closed; 0: default */
     size_t connection_memory; /* per connection: request line, headers, I/O; 0: default */
@@ -72,6 +72,10 @@ int pd_server_parse_listen(const char *listen, void *sockaddr_storage, size_t *a
 int pd_server_start(const pd_server_config *config, pd_server **out, pd_error *err);
 
 /* The port listened on (the one the system chose for port 0). */
+/* The pool's threads (config->threads or more, see above) and the
+ * connection limit in force (lowered to fit the open-file limit). */
+unsigned pd_server_threads(const pd_server *s);
+unsigned pd_server_max_connections(const pd_server *s);
 uint16_t pd_server_port(const pd_server *s);
 /* "http://127.0.0.1:8080" (IPv6 in brackets; 0.0.0.0 shown as given). */
 const char *pd_server_url(const pd_server *s);

@@ -18,24 +18,27 @@ typedef struct pd_buf {
     char *data;
     size_t len;
     size_t cap;
-    size_t max;  /* ceiling on len */
-    int failed;  /* an append hit the ceiling or malloc failed */
+    size_t max; /* ceiling on len */
+    int failed; /* an append hit the ceiling or malloc failed */
 } pd_buf;
 
 void pd_buf_init(pd_buf *b, size_t max);
-int pd_buf_reserve(pd_buf *b, size_t extra); /* 0 or -1 (and failed set) */
+int pd_buf_reserve(pd_buf *b, size_t extra);                /* 0 or -1 (and failed set) */
 int pd_buf_append_slow(pd_buf *b, const void *p, size_t n); /* grows, then appends */
 int pd_buf_puts(pd_buf *b, const char *s);
 int pd_buf_printf(pd_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int pd_buf_vprintf(pd_buf *b, const char *fmt, va_list ap);
-static inline int pd_buf_failed(const pd_buf *b) { return b->failed; }
+static inline int pd_buf_failed(const pd_buf *b)
+{
+    return b->failed;
+}
 
 /* Appends n bytes; 0, or -1 (and failed set). Inline: JSON pages are
  * written a few bytes at a time, and the room is nearly always there. */
 static inline int pd_buf_append(pd_buf *b, const void *p, size_t n)
 {
     if (!b->failed && n < b->cap - b->len) { /* cap > len once data exists */
-        if (n) /* p may be NULL when n is 0 */
+        if (n)                               /* p may be NULL when n is 0 */
             memcpy(b->data + b->len, p, n);
         b->len += n;
         b->data[b->len] = '\0';

@@ -17,10 +17,10 @@
 #include "store/store.h"
 
 struct pd_store_fx {
-    char dir[64];  /* /tmp/pd_test_NAME_XXXXXX */
-    char db[128];  /* dir/test.db */
+    char dir[64]; /* /tmp/pd_test_NAME_XXXXXX */
+    char db[128]; /* dir/test.db */
     pd_store *s;
-    pd_db *d;      /* held until pd_store_fx_free */
+    pd_db *d; /* held until pd_store_fx_free */
 };
 
 /* Removes the files directly in dir, then dir. */
