@@ -47,7 +47,7 @@ static const char usage[] =
     "  --db FILE             the SQLite database (default partnerd.db); created and\n"
     "                        brought up to date when needed\n"
     "  --threads N           server threads at least, 2 to 256 (default: one per core,\n"
-    "                        at least 2); more when --max-connections needs them (126\n"
+    "                        at least 2); more when --max-connections needs them (125\n"
     "                        connections a thread)\n"
     "  --max-connections N   open connections at most (default 1024, and below the\n"
     "                        open-file limit)\n"

@@ -39,7 +39,7 @@
 #define DRAIN_MAX (8u * 1024 * 1024)
 
 /* Connections one libmicrohttpd thread may hold (see pd_server_start). */
-#define WORKER_CONNECTIONS_MAX 126u
+#define WORKER_CONNECTIONS_MAX 125u
 
 struct pd_server {
     pd_server_config cfg;
@@ -48,6 +48,13 @@ struct pd_server {
     int quiesced;
     pthread_t acceptor; /* accept_loop, joined when quiesced */
     int acceptor_running;
+    /* Connections handed to libmicrohttpd and not closed yet: at
+     * max_connections the accepting thread waits on `room`, and clients
+     * wait in the kernel's backlog, as they would for libmicrohttpd's own
+     * accept; accepting and then dropping them would reset them. */
+    pthread_mutex_t conn_mu;
+    pthread_cond_t room;
+    unsigned open_conns;
     unsigned workers; /* libmicrohttpd's pool */
     uint16_t port;
     char url[96];
@@ -403,6 +410,21 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 }
 
 /* ---- accepting -------------------------------------------------------------------------- */
+/* libmicrohttpd's word that a connection we handed it has closed. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    (void)c;
+    (void)socket_context;
+    pd_server *s = cls;
+    if (toe != MHD_CONNECTION_NOTIFY_CLOSED)
+        return;
+    pthread_mutex_lock(&s->conn_mu);
+    if (s->open_conns > 0)
+        s->open_conns--;
+    pthread_cond_signal(&s->room);
+    pthread_mutex_unlock(&s->conn_mu);
+}
 
 static void nap_ms(long ms)
 {
@@ -417,6 +439,10 @@ static void *accept_loop(void *arg)
     pd_server *s = arg;
     unsigned long refused = 0;
     for (;;) {
+        pthread_mutex_lock(&s->conn_mu);
+        while (s->open_conns >= s->cfg.max_connections && !atomic_load(&s->draining))
+            pthread_cond_wait(&s->room, &s->conn_mu);
+        pthread_mutex_unlock(&s->conn_mu);
         struct sockaddr_storage ss;
         socklen_t len = sizeof ss;
         int fd = accept4(s->listen_fd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC | SOCK_NONBLOCK);
@@ -437,11 +463,18 @@ static void *accept_loop(void *arg)
             nap_ms(10);
             continue;
         }
-        /* Past the connection limit libmicrohttpd refuses it, and closes it
-         * either way. */
-        if (MHD_add_connection(s->mhd, fd, (struct sockaddr *)&ss, len) != MHD_YES)
-            PD_LOG(PD_LOG_DEBUG, "connection refused by libmicrohttpd",
+        /* Counted first: on_connection may hear of its end at once. */
+        pthread_mutex_lock(&s->conn_mu);
+        s->open_conns++;
+        pthread_mutex_unlock(&s->conn_mu);
+        /* On failure (out of memory) libmicrohttpd has closed it. */
+        if (MHD_add_connection(s->mhd, fd, (struct sockaddr *)&ss, len) != MHD_YES) {
+            PD_LOG(PD_LOG_WARN, "connection dropped by libmicrohttpd",
                    PD_LOG_STR("why", strerror(errno)));
+            pthread_mutex_lock(&s->conn_mu);
+            s->open_conns--;
+            pthread_mutex_unlock(&s->conn_mu);
+        }
     }
     return NULL;
 }
@@ -495,6 +528,8 @@ int pd_server_start(const pd_server_config *config, pd_server **out, pd_error *e
     s->listen_fd = -1;
     atomic_init(&s->inflight, 0);
     atomic_init(&s->draining, 0);
+    pthread_mutex_init(&s->conn_mu, NULL);
+    pthread_cond_init(&s->room, NULL);
     apply_defaults(&s->cfg);
     int rc = open_listener(s, err);
     if (rc) {
@@ -533,20 +568,23 @@ int pd_server_start(const pd_server_config *config, pd_server **out, pd_error *e
      * again, blocking, whenever it got 128: then the connections it has
      * just been told about wait for some other event. A thread that never
      * holds more than WORKER_CONNECTIONS_MAX connections (with its wakeup
-     * descriptor, under 128 events) never meets that; the pool grows to
-     * hold max_connections that way. */
+     * descriptor and one connection of slack, under 128 events) never
+     * meets that; the pool grows to hold max_connections that way. The
+     * accepting thread keeps to max_connections; libmicrohttpd's limit
+     * has a connection of slack a thread, as it may tell us a connection
+     * closed a moment before it counts it gone. */
     unsigned workers =
         (s->cfg.max_connections + WORKER_CONNECTIONS_MAX - 1) / WORKER_CONNECTIONS_MAX;
     if (workers < s->cfg.threads)
         workers = s->cfg.threads;
     s->workers = workers;
-    s->mhd =
-        MHD_start_daemon(flags, 0, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
-                         s, MHD_OPTION_THREAD_POOL_SIZE, workers, MHD_OPTION_CONNECTION_LIMIT,
-                         s->cfg.max_connections, MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.timeout_s,
-                         MHD_OPTION_CONNECTION_MEMORY_LIMIT, s->cfg.connection_memory,
-                         MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED,
-                         on_completed, s, MHD_OPTION_STRICT_FOR_CLIENT, (int)1, MHD_OPTION_END);
+    s->mhd = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
+        MHD_OPTION_THREAD_POOL_SIZE, workers, MHD_OPTION_CONNECTION_LIMIT,
+        s->cfg.max_connections + workers, MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.timeout_s,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, s->cfg.connection_memory, MHD_OPTION_NOTIFY_CONNECTION,
+        on_connection, s, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, s, MHD_OPTION_STRICT_FOR_CLIENT, (int)1, MHD_OPTION_END);
     if (!s->mhd) {
         close(s->listen_fd);
         free(s);
@@ -599,6 +637,9 @@ void pd_server_quiesce(pd_server *s)
     /* accept(2) returns at once (EINVAL) and the kernel refuses new
      * clients instead of queueing them in the backlog. */
     shutdown(s->listen_fd, SHUT_RDWR);
+    pthread_mutex_lock(&s->conn_mu);
+    pthread_cond_broadcast(&s->room); /* in case it waits for room */
+    pthread_mutex_unlock(&s->conn_mu);
     if (s->acceptor_running) {
         pthread_join(s->acceptor, NULL);
         s->acceptor_running = 0;
@@ -623,5 +664,7 @@ void pd_server_stop(pd_server *s, unsigned drain_ms)
     MHD_stop_daemon(s->mhd);
     if (s->listen_fd >= 0)
         close(s->listen_fd);
+    pthread_cond_destroy(&s->room);
+    pthread_mutex_destroy(&s->conn_mu);
     free(s);
 }

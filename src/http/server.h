@@ -3,7 +3,7 @@
  *
  * Threads: one accepts connections and hands them to a pool of at least
  * config->threads (2 or more) that wait on their connections with epoll,
- * at most 126 connections each, so the pool grows with max_connections
+ * at most 125 connections each, so the pool grows with max_connections
  * (libmicrohttpd 0.9.75, Debian 12's, stalls a thread that has 128 ready
  * at once; see docs/internals/http.md). Each handler runs on a pool
  * thread, so handlers of different requests run at the same time.
