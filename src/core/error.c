@@ -64,6 +64,7 @@ const char *pd_code_name(pd_code code)
     case PD_EDENIED: return "not allowed";
     case PD_ETOOBIG: return "too large";
     case PD_EBUSY: return "too many attempts";
+    case PD_EUNAVAILABLE: return "unavailable for now";
     }
     return "unknown error";
 }

@@ -23,7 +23,9 @@ typedef enum pd_code {
     PD_EAUTH = 8,    /* who is asking is not known (no or bad credentials)    */
     PD_EDENIED = 9,  /* known, but not allowed to do this                     */
     PD_ETOOBIG = 10, /* a request, field or page over its ceiling            */
-    PD_EBUSY = 11    /* too many attempts: try again later                    */
+    PD_EBUSY = 11,   /* too many attempts: try again later                    */
+    PD_EUNAVAILABLE = 12 /* busy for now (the database locked by another
+                          * writer, every connection in use): retry soon   */
 } pd_code;
 
 #define PD_ERROR_MSG_MAX 512

@@ -754,6 +754,7 @@ unsigned pd_http_status(pd_code code)
     case PD_ECONFLICT: return 409;
     case PD_ETOOBIG: return 413;
     case PD_EBUSY: return 429;
+    case PD_EUNAVAILABLE: return 503;
     case PD_EIO:
     case PD_ENOMEM:
     case PD_EINTERNAL: return 500;
@@ -773,6 +774,7 @@ const char *pd_http_error_name(pd_code code)
     case PD_ECONFLICT: return "conflict";
     case PD_ETOOBIG: return "too_large";
     case PD_EBUSY: return "too_many_requests";
+    case PD_EUNAVAILABLE: return "unavailable";
     case PD_EIO:
     case PD_ENOMEM:
     case PD_EINTERNAL: return "internal_error";
@@ -805,7 +807,7 @@ unsigned pd_req_error(pd_req *req, const pd_error *err)
     pd_code code = err->code == PD_OK ? PD_EINTERNAL : err->code;
     unsigned status = pd_http_status(code);
     const char *msg = err->msg[0] ? err->msg : pd_code_name(code);
-    if (status >= 500) {
+    if (status >= 500 && code != PD_EUNAVAILABLE) {
         /* The details are for the operator, not the client. */
         const pd_route *r = pd_req_route(req);
         PD_LOG(PD_LOG_ERROR, "request failed", PD_LOG_STR("method", req->method),
@@ -816,7 +818,7 @@ unsigned pd_req_error(pd_req *req, const pd_error *err)
     pd_req_error_status(req, status, pd_http_error_name(code), msg);
     if (status == 401)
         pd_req_header_add(req, "WWW-Authenticate", "Bearer");
-    if (status == 429) {
+    if (status == 429 || status == 503) {
         char secs[24];
         snprintf(secs, sizeof secs, "%u", req->retry_after ? req->retry_after : 1);
         pd_req_header_add(req, "Retry-After", secs);

@@ -139,7 +139,8 @@ char *pd_req_strndup(pd_req *req, const char *s, size_t n);
 
 /* The HTTP status for a code: PD_EINPUT and PD_EUSAGE 400, PD_EAUTH 401,
  * PD_EDENIED 403, PD_ENOTFOUND 404, PD_ECONFLICT 409, PD_ETOOBIG 413,
- * PD_EBUSY 429, anything else 500. */
+ * PD_EBUSY 429, PD_EUNAVAILABLE 503 (with Retry-After, as 429), anything
+ * else 500. */
 unsigned pd_http_status(pd_code code);
 /* The error's name in the JSON body: "invalid_input", "not_found", ... */
 const char *pd_http_error_name(pd_code code);

@@ -177,7 +177,13 @@ int sq_fail(sqlite3 *db, int rc, pd_error *err, const char *what)
     pd_code code;
     switch (ext & 0xff) {
     case SQLITE_BUSY:
-    case SQLITE_LOCKED: code = PD_ECONFLICT; break;
+    case SQLITE_LOCKED:
+        /* Another writer held the database past busy_ms (a day's sweep at
+         * a million creators, an import): nothing is wrong with the call,
+         * which may be made again. A snapshot that moved under a read that
+         * wanted to write is a conflict. */
+        code = ext == SQLITE_BUSY_SNAPSHOT ? PD_ECONFLICT : PD_EUNAVAILABLE;
+        break;
     case SQLITE_CONSTRAINT:
         code = ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY ? PD_ECONFLICT
                                                                                       : PD_EINPUT;
@@ -422,7 +428,8 @@ static int sq_acquire(pd_store *ps, pd_db **out, pd_error *err)
             break;
         if (timed_out) {
             pthread_mutex_unlock(&s->mu);
-            return pd_error_set(err, PD_EBUSY, "all %u database connections stayed busy for %u ms",
+            return pd_error_set(err, PD_EUNAVAILABLE,
+                                "all %u database connections stayed busy for %u ms",
                                 s->pool_size, s->busy_ms);
         }
         timed_out = pthread_cond_timedwait(&s->cv, &s->mu, &deadline) == ETIMEDOUT;

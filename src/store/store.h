@@ -13,9 +13,9 @@
  *
  * Errors follow core/error.h: PD_ENOTFOUND when the thing asked for does not
  * exist, PD_ECONFLICT for a duplicate (a second user of that name, a post id
- * that exists) or a transaction that could not get the database, PD_EINPUT
- * for a value the schema refuses, PD_EIO for a database that cannot be read
- * or written.
+ * that exists), PD_EUNAVAILABLE when another writer held the database past
+ * busy_ms (the call may be made again), PD_EINPUT for a value the schema
+ * refuses, PD_EIO for a database that cannot be read or written.
  *
  * Memory: records are plain structs filled into caller storage; strings in
  * them are fixed-size arrays. Callbacks receive pointers valid only for the
@@ -62,7 +62,7 @@ int pd_store_migrate(pd_store *s, int *applied, int *version, pd_error *err);
 
 /* A connection for this thread; give it back with pd_store_release.
  * Connections are opened on demand, up to pool_size; when all are in use
- * the call waits up to busy_ms for one, then fails with PD_EBUSY. */
+ * the call waits up to busy_ms for one, then fails with PD_EUNAVAILABLE. */
 int pd_store_acquire(pd_store *s, pd_db **out, pd_error *err);
 void pd_store_release(pd_store *s, pd_db *db);
 

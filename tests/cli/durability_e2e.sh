@@ -7,6 +7,9 @@
 # (b) A client publishes a stream of posts; the server is killed with
 #     SIGKILL in the middle; restarted on the same file, it has every post
 #     it answered 201 for, and the aggregates agree with the posts.
+# (c) While another writer holds the database past the busy timeout, a
+#     publish gets 503 with Retry-After and stores nothing; repeated after,
+#     it is stored.
 . "$(dirname "$0")/lib.sh"
 pd_test_init durability_e2e "$@"
 . "$(dirname "$0")/lib_http.sh"
@@ -109,6 +112,31 @@ w=$(window_posts 2)
 # and (a)'s posts survived the crash too
 stored_posts 1
 [ "$(wc -l <"$T/stored")" -ge 200 ] && pass || fail "(a)'s posts after the crash: $(wc -l <"$T/stored")"
+
+# ---- (c) another writer holds the database: 503 and Retry-After, nothing stored ----------
+# An import or a day's sweep at a million creators holds the write lock for
+# seconds; past the store's busy timeout (5 s) a publish is told to retry.
+python3 - "$DB" "$T/locked" <<'PY' &
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
+c.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
+time.sleep(8)
+c.execute("ROLLBACK")
+PY
+holder=$!
+for _ in $(seq 1 100); do [ -e "$T/locked" ] && break; sleep 0.05; done
+status=$(curl -s -o "$T/body" -D "$T/headers" -w '%{http_code}' --max-time 20 -X POST \
+    -H "Authorization: Bearer $TOKEN_cre2" -H 'Content-Type: application/json' \
+    -d '{"id": 9000, "kind": "organic", "views": 7}' "$URL/api/creators/2/posts")
+expect "(c) a publish while another writer holds the database" 503 unavailable
+expect_grep "(c) Retry-After" "$T/headers" "Retry-After: "
+expect_grep "(c) the message says the database is busy" "$T/body" "locked"
+wait "$holder"
+stored_posts 2
+grep -qx 9000 "$T/stored" && fail "(c) the refused post was stored" || pass
+publish 2 "$TOKEN_cre2" 9000 >"$T/acks_c"
+expect_text "(c) the same publish once the writer is done" "$T/acks_c" "9000 201"
 
 kill -TERM "$server_pid"
 wait "$server_pid"

@@ -562,6 +562,7 @@ static void test_error_mapping(void **state)
         {PD_ETOOBIG, 413, "too_large"},        {PD_EBUSY, 429, "too_many_requests"},
         {PD_EIO, 500, "internal_error"},       {PD_ENOMEM, 500, "internal_error"},
         {PD_EINTERNAL, 500, "internal_error"}, {(pd_code)99, 500, "internal_error"},
+        {PD_EUNAVAILABLE, 503, "unavailable"},
     };
     pd_log_set_level((pd_log_level)(PD_LOG_ERROR + 1));
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
@@ -594,7 +595,7 @@ static void test_error_mapping(void **state)
         const char *www = header_of(req, "WWW-Authenticate");
         const char *retry = header_of(req, "Retry-After");
         assert_true((map[i].status == 401) == (www != NULL));
-        assert_true((map[i].status == 429) == (retry != NULL));
+        assert_true((map[i].status == 429 || map[i].status == 503) == (retry != NULL));
         if (retry)
             assert_string_equal(retry, "1");
         pd_req_free(req);
@@ -607,6 +608,17 @@ static void test_error_mapping(void **state)
     pd_error_set(&err, PD_EBUSY, "too many login attempts");
     assert_int_equal(pd_req_error(req, &err), 429);
     assert_string_equal(header_of(req, "Retry-After"), "37");
+    pd_req_free(req);
+
+    /* A busy database: 503 with its message kept (the client may retry),
+     * and a Retry-After. */
+    req = new_req("POST", "/x");
+    pd_error_set(&err, PD_EUNAVAILABLE, "adding a post: database is locked");
+    assert_int_equal(pd_req_error(req, &err), 503);
+    assert_string_equal(header_of(req, "Retry-After"), "1");
+    char *busy = body_of(req);
+    assert_non_null(strstr(busy, "database is locked"));
+    free(busy);
     pd_req_free(req);
 
     /* An error with no code set is still a 500; an empty message uses the

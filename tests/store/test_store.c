@@ -686,7 +686,7 @@ static void test_pool_threads(void **state)
     ASSERT_CODE(PD_OK, pd_store_acquire(s, &a, &err));
     ASSERT_CODE(PD_OK, pd_store_acquire(s, &b, &err));
     assert_ptr_not_equal(a, b);
-    ASSERT_CODE(PD_EBUSY, pd_store_acquire(s, &c, &err));
+    ASSERT_CODE(PD_EUNAVAILABLE, pd_store_acquire(s, &c, &err));
     pd_store_release(s, b);
     ASSERT_CODE(PD_OK, pd_store_acquire(s, &c, &err));
     assert_ptr_equal(b, c);
