@@ -542,14 +542,15 @@ int pd_server_start(const pd_server_config *config, pd_server **out, pd_error *e
         return rc;
     }
     /* Our own thread accepts, and hands each connection to libmicrohttpd's
-     * pool, whose threads wait on them with epoll. Each of libmicrohttpd
-     * 0.9.75's own ways fails under load on this kernel
-     * (docs/internals/http.md): accepting itself in epoll mode, it leaves
-     * a burst of connections unanswered for seconds; in poll mode, about
-     * one wrk run in three at 256 connections keeps some requests waiting
-     * 0.2 to 0.8 s before it reads them. A thread blocked in accept(2)
-     * misses nothing, and epoll threads with fewer than 128 connections
-     * each (below) have neither fault. */
+     * pool, whose threads wait on their connections with epoll. Each of
+     * libmicrohttpd 0.9.75's own ways fails under load on this kernel
+     * (docs/internals/http.md): in epoll mode a thread that gets 128
+     * ready connections at once sleeps on them (below); in poll mode,
+     * about one wrk run in three at 256 connections keeps some requests
+     * waiting 0.2 to 0.8 s before it reads them. Accepting here keeps the
+     * listening socket out of the threads' event sets (a thread's events
+     * are its connections and its wakeup only) and lets us wait at
+     * max_connections rather than accept and drop. */
     int fl = fcntl(s->listen_fd, F_GETFL);
     if (fl < 0 || fcntl(s->listen_fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
         int e = errno;

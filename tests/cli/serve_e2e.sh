@@ -4,10 +4,11 @@
 # Covers /healthz, /metrics (counters move), JSON 404/405/400/413 errors,
 # the server staying up after an oversize body, keep-alive (two requests,
 # one connection), bursts of 128, 256 and 300 connections open at once
-# (libmicrohttpd 0.9.75 stalls on such bursts in epoll mode; see
-# docs/internals/http.md) and 300 parallel curls, one JSON log line per
-# request, and a graceful SIGTERM: a slow request in flight finishes, new
-# connections are refused, exit status 0.
+# (libmicrohttpd 0.9.75 stalls on such bursts when one of its epoll
+# threads gets 128 at once; see docs/internals/http.md) and 300 parallel
+# curls, one JSON log line per request, a client past --max-connections
+# waiting and then served (not reset), and a graceful SIGTERM: a slow
+# request in flight finishes, new connections are refused, exit status 0.
 . "$(dirname "$0")/lib.sh"
 pd_test_init serve_e2e "$@"
 
