@@ -2,6 +2,7 @@
 #include "util/jsonw.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,24 +165,35 @@ int pd_utf8_valid(const char *str, size_t len)
 }
 
 /* Bytes that may be copied as they are: printable ASCII but the quote and
- * the backslash (and < > & when writing for HTML). */
-static int plain(unsigned char c, unsigned flags)
+ * the backslash (and < > & when writing for HTML). A table per mode, since
+ * every byte of every string goes through it. */
+#define PLAIN_ASCII(c) ((c) >= 0x20 && (c) < 0x80 && (c) != '"' && (c) != '\\')
+static unsigned char plain_json[256], plain_html[256];
+
+static void plain_tables_init(void)
 {
-    if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\')
-        return 0;
-    if ((flags & PD_JSONW_HTML_SAFE) && (c == '<' || c == '>' || c == '&'))
-        return 0;
-    return 1;
+    for (unsigned c = 0; c < 256; c++) {
+        plain_json[c] = PLAIN_ASCII(c);
+        plain_html[c] = PLAIN_ASCII(c) && c != '<' && c != '>' && c != '&';
+    }
+}
+
+static const unsigned char *plain_table(unsigned flags)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, plain_tables_init);
+    return (flags & PD_JSONW_HTML_SAFE) ? plain_html : plain_json;
 }
 
 int pd_json_escape(pd_buf *out, const char *str, size_t len, unsigned flags)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *s = (const unsigned char *)str;
+    const unsigned char *plain = plain_table(flags);
     size_t i = 0;
     while (i < len) {
         size_t run = i;
-        while (run < len && plain(s[run], flags))
+        while (run < len && plain[s[run]])
             run++;
         if (run > i && pd_buf_append(out, s + i, run - i) < 0)
             return -1;
@@ -262,12 +274,31 @@ int pd_jsonw_keyn(pd_jsonw *w, const char *key, size_t len)
         return fail(w, PD_EINTERNAL, "a key outside an object");
     if (w->want_value)
         return fail(w, PD_EINTERNAL, "two keys in a row");
-    if (w->need_comma && pd_buf_putc(w->out, ',') < 0)
-        return buf_check(w);
-    if (write_string(w, key, len) < 0)
-        return -1;
-    if (pd_buf_putc(w->out, ':') < 0)
-        return buf_check(w);
+    /* The common case, a plain key: ,"key": in one append. */
+    const unsigned char *plain = plain_table(w->flags);
+    size_t k = 0;
+    while (k < len && plain[(unsigned char)key[k]])
+        k++;
+    if (k == len && len <= 60) {
+        char tmp[64];
+        size_t n = 0;
+        if (w->need_comma)
+            tmp[n++] = ',';
+        tmp[n++] = '"';
+        memcpy(tmp + n, key, len);
+        n += len;
+        tmp[n++] = '"';
+        tmp[n++] = ':';
+        if (pd_buf_append(w->out, tmp, n) < 0)
+            return buf_check(w);
+    } else {
+        if (w->need_comma && pd_buf_putc(w->out, ',') < 0)
+            return buf_check(w);
+        if (write_string(w, key, len) < 0)
+            return -1;
+        if (pd_buf_putc(w->out, ':') < 0)
+            return buf_check(w);
+    }
     w->want_value = 1;
     w->need_comma = 1;
     return 0;

@@ -481,6 +481,33 @@ static void test_page_round_trip(void **state)
     pd_buf_free(&b);
 }
 
+/* Keys: plain ones take the short way, others are escaped as values are,
+ * in both modes, and a long plain key is written whole. */
+static void test_keys(void **state)
+{
+    (void)state;
+    fixture f;
+    start(&f, 0);
+    pd_jsonw_obj_begin(&f.w);
+    pd_jsonw_kint(&f.w, "a", 1);
+    pd_jsonw_kint(&f.w, "say \"hi\"\n", 2);
+    pd_jsonw_kint(&f.w, "<b>&", 3);
+    pd_jsonw_kint(&f.w, "\xe5\xb0\x8f", 4);
+    pd_jsonw_kint(&f.w, "", 5);
+    char longkey[80];
+    memset(longkey, 'k', 70);
+    longkey[70] = '\0';
+    pd_jsonw_kint(&f.w, longkey, 6);
+    pd_jsonw_obj_end(&f.w);
+    expect_json(&f, "{\"a\":1,\"say \\\"hi\\\"\\n\":2,\"<b>&\":3,\"\xe5\xb0\x8f\":4,\"\":5,"
+                    "\"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk\":6}");
+    start(&f, PD_JSONW_HTML_SAFE);
+    pd_jsonw_obj_begin(&f.w);
+    pd_jsonw_kint(&f.w, "<b>&", 3);
+    pd_jsonw_obj_end(&f.w);
+    expect_json(&f, "{\"\\u003cb\\u003e\\u0026\":3}");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -490,6 +517,7 @@ int main(void)
         cmocka_unit_test(test_raw),
         cmocka_unit_test(test_misuse),
         cmocka_unit_test(test_escaping),
+        cmocka_unit_test(test_keys),
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_html_safe),
         cmocka_unit_test(test_ceiling),
