@@ -94,6 +94,19 @@ static int parse(const org_kind *k, const char *cmd, int argc, char **argv, org_
     return PD_OK;
 }
 
+struct new_org {
+    const org_kind *k;
+    const char *name;
+    int64_t id; /* asked for (MCNs; 0: the next free one), then given */
+};
+
+static int add_org(pd_db *db, void *ctx, pd_error *err)
+{
+    struct new_org *no = ctx;
+    return no->k->mcn ? pd_db_mcn_add(db, no->id, no->name, &no->id, err)
+                      : pd_db_brand_add(db, no->name, &no->id, err);
+}
+
 static int do_add(const org_kind *k, int argc, char **argv)
 {
     char cmd[16];
@@ -108,24 +121,10 @@ static int do_add(const org_kind *k, int argc, char **argv)
     if (a.id && (rc = pd_cli_parse_id(cmd, "--id", a.id, &id)) != PD_OK)
         return rc;
     pd_error err = {0};
-    pd_store *s = NULL;
-    pd_db *db = NULL;
-    rc = pd_cli_db_open(a.db, 1, &s, &db, &err);
-    if (rc == PD_OK)
-        rc = pd_db_begin(db, &err);
-    if (rc == PD_OK) {
-        rc = k->mcn ? pd_db_mcn_add(db, id, a.name, &id, &err)
-                    : pd_db_brand_add(db, a.name, &id, &err);
-        if (rc == PD_OK)
-            rc = pd_db_commit(db, &err);
-        if (rc != PD_OK)
-            pd_db_rollback(db);
-    }
-    if (s)
-        pd_cli_db_close(s, db);
-    if (rc != PD_OK)
+    struct new_org no = {k, a.name, id};
+    if ((rc = pd_cli_db_change(a.db, 1, add_org, &no, &err)) != PD_OK)
         return pd_cli_fail(cmd, &err);
-    printf("%s %lld added: %s\n", k->what, (long long)id, a.name);
+    printf("%s %lld added: %s\n", k->what, (long long)no.id, a.name);
     return PD_OK;
 }
 

@@ -228,6 +228,28 @@ static int check_name(const char *cmd, const char *name)
     return PD_OK;
 }
 
+struct new_user {
+    pd_user *u;
+    const char *hash;
+};
+
+static int add_user(pd_db *db, void *ctx, pd_error *err)
+{
+    struct new_user *nu = ctx;
+    return pd_db_user_add(db, nu->u, nu->hash, err);
+}
+
+struct user_switch {
+    const char *name;
+    int disabled;
+};
+
+static int set_disabled(pd_db *db, void *ctx, pd_error *err)
+{
+    struct user_switch *sw = ctx;
+    return pd_db_user_set_disabled(db, sw->name, sw->disabled, err);
+}
+
 static int do_add(int argc, char **argv)
 {
     const char *cmd = "user add";
@@ -281,21 +303,9 @@ static int do_add(int argc, char **argv)
     if (rc != PD_OK)
         return pd_cli_fail(cmd, &err);
 
-    pd_store *s = NULL;
-    pd_db *db = NULL;
-    rc = pd_cli_db_open(a.db, 1, &s, &db, &err);
-    if (rc == PD_OK)
-        rc = pd_db_begin(db, &err);
-    if (rc == PD_OK) {
-        rc = pd_db_user_add(db, &u, hash, &err);
-        if (rc == PD_OK)
-            rc = pd_db_commit(db, &err);
-        if (rc != PD_OK)
-            pd_db_rollback(db);
-    }
+    struct new_user nu = {&u, hash};
+    rc = pd_cli_db_change(a.db, 1, add_user, &nu, &err);
     explicit_bzero(hash, sizeof hash);
-    if (s)
-        pd_cli_db_close(s, db);
     if (rc != PD_OK)
         return pd_cli_fail(cmd, &err);
     printf("user %s added: id %lld, role %s\n", u.name, (long long)u.id, pd_role_name(u.role));
@@ -361,20 +371,8 @@ static int do_set_disabled(int argc, char **argv, int disabled)
     if (a.role || a.brand || a.creator || a.mcn || a.password_stdin || a.cost)
         return pd_cli_usage_error(cmd, "%s takes only --db and --name", cmd + 5);
     pd_error err = {0};
-    pd_store *s = NULL;
-    pd_db *db = NULL;
-    rc = pd_cli_db_open(a.db, 0, &s, &db, &err);
-    if (rc == PD_OK)
-        rc = pd_db_begin(db, &err);
-    if (rc == PD_OK) {
-        rc = pd_db_user_set_disabled(db, a.name, disabled, &err);
-        if (rc == PD_OK)
-            rc = pd_db_commit(db, &err);
-        if (rc != PD_OK)
-            pd_db_rollback(db);
-    }
-    if (s)
-        pd_cli_db_close(s, db);
+    struct user_switch sw = {a.name, disabled};
+    rc = pd_cli_db_change(a.db, 0, set_disabled, &sw, &err);
     if (rc != PD_OK)
         return pd_cli_fail(cmd, &err);
     printf("user %s %s\n", a.name, disabled ? "disabled" : "enabled");

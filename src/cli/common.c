@@ -201,3 +201,23 @@ int pd_cli_parse_id(const char *cmd, const char *opt, const char *arg, int64_t *
     *out = (int64_t)v;
     return PD_OK;
 }
+
+int pd_cli_db_change(const char *path, int create, pd_cli_change_fn change, void *ctx,
+                     pd_error *err)
+{
+    pd_store *s = NULL;
+    pd_db *db = NULL;
+    int rc = pd_cli_db_open(path, create, &s, &db, err);
+    if (rc != PD_OK)
+        return rc;
+    rc = pd_db_begin(db, err);
+    if (rc == PD_OK) {
+        rc = change(db, ctx, err);
+        if (rc == PD_OK)
+            rc = pd_db_commit(db, err);
+        if (rc != PD_OK)
+            pd_db_rollback(db);
+    }
+    pd_cli_db_close(s, db);
+    return rc;
+}

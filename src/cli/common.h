@@ -68,6 +68,14 @@ int pd_cli_inputs_finish(const char *cmd, int argc, char **argv, const pd_cli_in
 int pd_cli_db_open(const char *path, int create, pd_store **s, pd_db **db, pd_error *err);
 void pd_cli_db_close(pd_store *s, pd_db *db);
 
+typedef int (*pd_cli_change_fn)(pd_db *db, void *ctx, pd_error *err);
+
+/* Runs `change` on the database at `path` (created when `create` and
+ * missing) in one transaction: committed when it returns PD_OK, rolled
+ * back otherwise. Returns change's code or the store's. */
+int pd_cli_db_change(const char *path, int create, pd_cli_change_fn change, void *ctx,
+                     pd_error *err);
+
 /* Parses an id (1 or more) given to option `opt`; a usage error otherwise. */
 int pd_cli_parse_id(const char *cmd, const char *opt, const char *arg, int64_t *out);
 
