@@ -60,8 +60,6 @@ int pd_cli_input_option(const char *cmd, int opt, const char *arg, char **argv,
 int pd_cli_inputs_finish(const char *cmd, int argc, char **argv, const pd_cli_inputs *in,
                          pd_load_options *o);
 
-/* Prints "partnerd CMD: MESSAGE" on stderr and returns the exit status for
- * err->code. */
 /* A database for a command that reads or changes a few rows: the store
  * (created when `create` and missing, migrated) and its one connection.
  * pd_cli_db_close releases both. */
@@ -79,6 +77,8 @@ int pd_cli_db_change(const char *path, int create, pd_cli_change_fn change, void
 /* Parses an id (1 or more) given to option `opt`; a usage error otherwise. */
 int pd_cli_parse_id(const char *cmd, const char *opt, const char *arg, int64_t *out);
 
+/* Prints "partnerd CMD: MESSAGE" on stderr and returns the exit status for
+ * err->code. */
 int pd_cli_fail(const char *cmd, const pd_error *err);
 
 /* Prints "partnerd CMD: MESSAGE\nTry 'partnerd CMD --help'." and returns the

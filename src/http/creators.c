@@ -1158,9 +1158,9 @@ struct import_counts {
     uint64_t created, updated, posts, unknown;
 };
 
-/* Walks the upload's records after its header, handing each to `row` with
- * its line number in the file; stops at the first failure (a bad line, a
- * store error), which is returned. */
+/* Walks the upload's records after its header, handing each to `row`;
+ * stops at the first failure (a bad line, a store error), which is
+ * returned. */
 typedef int (*import_row_fn)(void *ctx, pd_rows_input *in, const pd_csv_record *rec,
                              pd_error *err);
 

@@ -807,7 +807,7 @@ unsigned pd_req_error(pd_req *req, const pd_error *err)
     pd_code code = err->code == PD_OK ? PD_EINTERNAL : err->code;
     unsigned status = pd_http_status(code);
     const char *msg = err->msg[0] ? err->msg : pd_code_name(code);
-    if (status >= 500 && code != PD_EUNAVAILABLE) {
+    if (status == 500) {
         /* The details are for the operator, not the client. */
         const pd_route *r = pd_req_route(req);
         PD_LOG(PD_LOG_ERROR, "request failed", PD_LOG_STR("method", req->method),

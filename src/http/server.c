@@ -410,6 +410,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 }
 
 /* ---- accepting -------------------------------------------------------------------------- */
+
 /* libmicrohttpd's word that a connection we handed it has closed. */
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe)
@@ -481,6 +482,19 @@ static void *accept_loop(void *arg)
 
 /* ---- start and stop ----------------------------------------------------------------- */
 
+/* Undoes a start that failed before the accepting thread ran; returns rc. */
+static int start_failed(pd_server *s, int rc)
+{
+    if (s->mhd)
+        MHD_stop_daemon(s->mhd);
+    if (s->listen_fd >= 0)
+        close(s->listen_fd);
+    pthread_cond_destroy(&s->room);
+    pthread_mutex_destroy(&s->conn_mu);
+    free(s);
+    return rc;
+}
+
 static void apply_defaults(pd_server_config *c)
 {
     if (c->threads == 0) {
@@ -517,8 +531,8 @@ int pd_server_start(const pd_server_config *config, pd_server **out, pd_error *e
         return pd_error_set(err, PD_EUSAGE, "server: no router");
     if (config->threads == 1)
         return pd_error_set(err, PD_EUSAGE,
-                            "server: at least 2 threads (libmicrohttpd 0.9.75 stalls at 128 or "
-                            "256 connections with one)");
+                            "server: at least 2 threads (with one, every request waits for "
+                            "the handler of the one before it)");
     if (config->connection_memory && config->connection_memory < 4096)
         return pd_error_set(err, PD_EUSAGE, "server: connection memory below 4096 bytes");
     pd_server *s = calloc(1, sizeof *s);
@@ -532,15 +546,10 @@ int pd_server_start(const pd_server_config *config, pd_server **out, pd_error *e
     pthread_cond_init(&s->room, NULL);
     apply_defaults(&s->cfg);
     int rc = open_listener(s, err);
-    if (rc) {
-        free(s);
-        return rc;
-    }
-    if (s->cfg.metrics && (rc = pd_metrics_attach(s->cfg.metrics, s->cfg.router, err)) != 0) {
-        close(s->listen_fd);
-        free(s);
-        return rc;
-    }
+    if (rc == PD_OK && s->cfg.metrics)
+        rc = pd_metrics_attach(s->cfg.metrics, s->cfg.router, err);
+    if (rc)
+        return start_failed(s, rc);
     /* Our own thread accepts, and hands each connection to libmicrohttpd's
      * pool, whose threads wait on their connections with epoll. Each of
      * libmicrohttpd 0.9.75's own ways fails under load on this kernel
@@ -552,19 +561,14 @@ int pd_server_start(const pd_server_config *config, pd_server **out, pd_error *e
      * are its connections and its wakeup only) and lets us wait at
      * max_connections rather than accept and drop. */
     int fl = fcntl(s->listen_fd, F_GETFL);
-    if (fl < 0 || fcntl(s->listen_fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
-        int e = errno;
-        close(s->listen_fd);
-        free(s);
-        return pd_error_set(err, PD_EIO, "server: listening socket: %s", strerror(e));
-    }
+    if (fl < 0 || fcntl(s->listen_fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+        return start_failed(
+            s, pd_error_set(err, PD_EIO, "server: listening socket: %s", strerror(errno)));
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
                      MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET;
-    if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) != MHD_YES) {
-        close(s->listen_fd);
-        free(s);
-        return pd_error_set(err, PD_EIO, "server: this libmicrohttpd has no epoll support");
-    }
+    if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) != MHD_YES)
+        return start_failed(
+            s, pd_error_set(err, PD_EIO, "server: this libmicrohttpd has no epoll support"));
     /* libmicrohttpd 0.9.75's epoll loop takes 128 events a call and calls
      * again, blocking, whenever it got 128: then the connections it has
      * just been told about wait for some other event. A thread that never
@@ -586,19 +590,14 @@ int pd_server_start(const pd_server_config *config, pd_server **out, pd_error *e
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, s->cfg.connection_memory, MHD_OPTION_NOTIFY_CONNECTION,
         on_connection, s, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, s, MHD_OPTION_STRICT_FOR_CLIENT, (int)1, MHD_OPTION_END);
-    if (!s->mhd) {
-        close(s->listen_fd);
-        free(s);
-        return pd_error_set(err, PD_EIO, "server: libmicrohttpd did not start (see the log)");
-    }
+    if (!s->mhd)
+        return start_failed(
+            s, pd_error_set(err, PD_EIO, "server: libmicrohttpd did not start (see the log)"));
     int pe = pthread_create(&s->acceptor, NULL, accept_loop, s);
-    if (pe != 0) {
-        MHD_stop_daemon(s->mhd);
-        close(s->listen_fd);
-        free(s);
-        return pd_error_set(err, PD_EIO, "server: cannot start the accepting thread: %s",
-                            strerror(pe));
-    }
+    if (pe != 0)
+        return start_failed(s, pd_error_set(err, PD_EIO,
+                                            "server: cannot start the accepting thread: %s",
+                                            strerror(pe)));
     s->acceptor_running = 1;
     *out = s;
     return PD_OK;

@@ -71,11 +71,11 @@ int pd_server_parse_listen(const char *listen, void *sockaddr_storage, size_t *a
  * listen address or config, PD_EIO when the address cannot be bound. */
 int pd_server_start(const pd_server_config *config, pd_server **out, pd_error *err);
 
-/* The port listened on (the one the system chose for port 0). */
 /* The pool's threads (config->threads or more, see above) and the
  * connection limit in force (lowered to fit the open-file limit). */
 unsigned pd_server_threads(const pd_server *s);
 unsigned pd_server_max_connections(const pd_server *s);
+/* The port listened on (the one the system chose for port 0). */
 uint16_t pd_server_port(const pd_server *s);
 /* "http://127.0.0.1:8080" (IPv6 in brackets; 0.0.0.0 shown as given). */
 const char *pd_server_url(const pd_server *s);

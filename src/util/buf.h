@@ -49,13 +49,9 @@ static inline int pd_buf_append(pd_buf *b, const void *p, size_t n)
 
 static inline int pd_buf_putc(pd_buf *b, char c)
 {
-    if (!b->failed && b->len + 1 < b->cap) {
-        b->data[b->len++] = c;
-        b->data[b->len] = '\0';
-        return 0;
-    }
-    return pd_buf_append_slow(b, &c, 1);
+    return pd_buf_append(b, &c, 1);
 }
+
 void pd_buf_reset(pd_buf *b); /* len = 0, keeps the memory */
 /* Hands the data to the caller (free() it); the buffer is empty afterwards. */
 char *pd_buf_detach(pd_buf *b, size_t *len);

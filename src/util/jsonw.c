@@ -2,7 +2,6 @@
 #include "util/jsonw.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,36 +164,40 @@ int pd_utf8_valid(const char *str, size_t len)
 }
 
 /* Bytes that may be copied as they are: printable ASCII but the quote and
- * the backslash (and < > & when writing for HTML). A table per mode, since
- * every byte of every string goes through it. */
-#define PLAIN_ASCII(c) ((c) >= 0x20 && (c) < 0x80 && (c) != '"' && (c) != '\\')
-static unsigned char plain_json[256], plain_html[256];
-
-static void plain_tables_init(void)
-{
-    for (unsigned c = 0; c < 256; c++) {
-        plain_json[c] = PLAIN_ASCII(c);
-        plain_html[c] = PLAIN_ASCII(c) && c != '<' && c != '>' && c != '&';
+ * the backslash (and < > & when writing for HTML). A table per mode, built
+ * by the compiler, since every byte of every string goes through it. */
+#define PLAIN_JSON(c) ((c) >= 0x20 && (c) < 0x80 && (c) != '"' && (c) != '\\')
+#define PLAIN_HTML(c) (PLAIN_JSON(c) && (c) != '<' && (c) != '>' && (c) != '&')
+#define ROW16(F, b)                                                                                \
+    F(b), F(b + 1), F(b + 2), F(b + 3), F(b + 4), F(b + 5), F(b + 6), F(b + 7), F(b + 8),          \
+        F(b + 9), F(b + 10), F(b + 11), F(b + 12), F(b + 13), F(b + 14), F(b + 15)
+#define TABLE256(F)                                                                                \
+    {                                                                                              \
+        ROW16(F, 0x00), ROW16(F, 0x10), ROW16(F, 0x20), ROW16(F, 0x30), ROW16(F, 0x40),            \
+            ROW16(F, 0x50), ROW16(F, 0x60), ROW16(F, 0x70), ROW16(F, 0x80), ROW16(F, 0x90),        \
+            ROW16(F, 0xa0), ROW16(F, 0xb0), ROW16(F, 0xc0), ROW16(F, 0xd0), ROW16(F, 0xe0),        \
+            ROW16(F, 0xf0)                                                                         \
     }
-}
+static const unsigned char plain_json[256] = TABLE256(PLAIN_JSON);
+static const unsigned char plain_html[256] = TABLE256(PLAIN_HTML);
 
-static const unsigned char *plain_table(unsigned flags)
+/* How many bytes from s[0] may be copied as they are, in mode `flags`. */
+static size_t plain_run(const unsigned char *s, size_t len, unsigned flags)
 {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, plain_tables_init);
-    return (flags & PD_JSONW_HTML_SAFE) ? plain_html : plain_json;
+    const unsigned char *plain = (flags & PD_JSONW_HTML_SAFE) ? plain_html : plain_json;
+    size_t n = 0;
+    while (n < len && plain[s[n]])
+        n++;
+    return n;
 }
 
 int pd_json_escape(pd_buf *out, const char *str, size_t len, unsigned flags)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *s = (const unsigned char *)str;
-    const unsigned char *plain = plain_table(flags);
     size_t i = 0;
     while (i < len) {
-        size_t run = i;
-        while (run < len && plain[s[run]])
-            run++;
+        size_t run = i + plain_run(s + i, len - i, flags);
         if (run > i && pd_buf_append(out, s + i, run - i) < 0)
             return -1;
         i = run;
@@ -275,11 +278,7 @@ int pd_jsonw_keyn(pd_jsonw *w, const char *key, size_t len)
     if (w->want_value)
         return fail(w, PD_EINTERNAL, "two keys in a row");
     /* The common case, a plain key: ,"key": in one append. */
-    const unsigned char *plain = plain_table(w->flags);
-    size_t k = 0;
-    while (k < len && plain[(unsigned char)key[k]])
-        k++;
-    if (k == len && len <= 60) {
+    if (len <= 60 && plain_run((const unsigned char *)key, len, w->flags) == len) {
         char tmp[64];
         size_t n = 0;
         if (w->need_comma)
