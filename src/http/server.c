@@ -482,8 +482,9 @@ static void *accept_loop(void *arg)
 
 /* ---- start and stop ----------------------------------------------------------------- */
 
-/* Undoes a start that failed before the accepting thread ran; returns rc. */
-static int start_failed(pd_server *s, int rc)
+/* Stops libmicrohttpd (closing what it holds), closes the listening
+ * socket and frees the server; the accepting thread must not be running. */
+static void server_free(pd_server *s)
 {
     if (s->mhd)
         MHD_stop_daemon(s->mhd);
@@ -492,6 +493,12 @@ static int start_failed(pd_server *s, int rc)
     pthread_cond_destroy(&s->room);
     pthread_mutex_destroy(&s->conn_mu);
     free(s);
+}
+
+/* Undoes a start that failed before the accepting thread ran; returns rc. */
+static int start_failed(pd_server *s, int rc)
+{
+    server_free(s);
     return rc;
 }
 
@@ -661,10 +668,5 @@ void pd_server_stop(pd_server *s, unsigned drain_ms)
     if (left)
         PD_LOG(PD_LOG_WARN, "stopping with requests in flight", PD_LOG_UINT("requests", left),
                PD_LOG_UINT("waited_ms", drain_ms));
-    MHD_stop_daemon(s->mhd);
-    if (s->listen_fd >= 0)
-        close(s->listen_fd);
-    pthread_cond_destroy(&s->room);
-    pthread_mutex_destroy(&s->conn_mu);
-    free(s);
+    server_free(s);
 }
