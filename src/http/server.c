@@ -562,8 +562,8 @@ int pd_server_start(const pd_server_config *config, pd_server **out, pd_error *e
      * libmicrohttpd 0.9.75's own ways fails under load on this kernel
      * (docs/internals/http.md): in epoll mode a thread that gets 128
      * ready connections at once sleeps on them (below); in poll mode,
-     * about one wrk run in three at 256 connections keeps some requests
-     * waiting 0.2 to 0.8 s before it reads them. Accepting here keeps the
+     * some wrk runs at 256 connections had requests waiting hundreds of
+     * milliseconds before it read them. Accepting here keeps the
      * listening socket out of the threads' event sets (a thread's events
      * are its connections and its wakeup only) and lets us wait at
      * max_connections rather than accept and drop. */
