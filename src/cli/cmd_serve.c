@@ -177,10 +177,12 @@ static int parse_options(int argc, char **argv, serve_options *o)
     return PD_OK;
 }
 
+#define POOL_SPARE 4 /* store connections beyond one a server thread */
+
 /* Every route the server answers. Each module's table is added here with
  * the context its handlers need. */
 static int add_routes(pd_router *router, pd_metrics *metrics, pd_accounts *accounts,
-                      pd_policies *policies, pd_error *err)
+                      pd_creators *creators, pd_policies *policies, pd_error *err)
 {
     static pd_openapi_ctx openapi; /* lives as long as the process */
     openapi.router = router;
@@ -196,7 +198,7 @@ static int add_routes(pd_router *router, pd_metrics *metrics, pd_accounts *accou
     if (rc == PD_OK)
         rc = pd_pages_routes(router, &pages, err);
     if (rc == PD_OK)
-        rc = pd_creators_routes(router, accounts->store, err);
+        rc = pd_creators_routes(router, creators, err);
     if (rc == PD_OK)
         rc = pd_policies_routes(router, policies, err);
     if (rc == PD_OK)
@@ -261,6 +263,7 @@ int pd_cmd_serve(int argc, char **argv)
     pd_store *store = NULL;
     pd_accounts accounts = {.cost = PD_PWCOST_INTERACTIVE};
     pd_policies policies = {0};
+    pd_creators creators = {0};
     pd_impact *impact = NULL;
     pd_sweeper *sweeper = NULL;
     pd_router *router = pd_router_new();
@@ -271,7 +274,13 @@ int pd_cmd_serve(int argc, char **argv)
         pd_error_set(&err, PD_ENOMEM, "out of memory");
         return pd_cli_fail("serve", &err);
     }
-    pd_store_options so = {.create = 1, .migrate = 1};
+    /* A store connection for every server thread, and a few for the
+     * sweep, the impact population's builds and the odd handler that
+     * holds two: a request never waits for a connection another thread
+     * holds (the server's thread count grows with --max-connections). */
+    pd_server_config sizing = {.threads = o.threads, .max_connections = o.max_connections};
+    pd_store_options so = {.create = 1, .migrate = 1,
+                           .pool_size = pd_server_workers_for(&sizing) + POOL_SPARE};
     if (o.clock) {
         pd_instant t;
         pd_instant_parse(o.clock, strlen(o.clock), &t, NULL); /* checked by parse_options */
@@ -281,9 +290,15 @@ int pd_cmd_serve(int argc, char **argv)
         goto out;
     accounts.store = store;
     policies.store = store;
+    creators.store = store;
     if ((rc = pd_ratelimit_new(NULL, &accounts.limiter, &err)) != 0)
         goto out;
-    if ((rc = add_routes(router, metrics, &accounts, &policies, &err)) != 0)
+    creators.pages = pd_pagecache_new(PD_PAGECACHE_SLOTS_DEFAULT, PD_PAGECACHE_BODY_MAX);
+    if (!creators.pages) {
+        rc = pd_error_set(&err, PD_ENOMEM, "out of memory");
+        goto out;
+    }
+    if ((rc = add_routes(router, metrics, &accounts, &creators, &policies, &err)) != 0)
         goto out;
 
     /* Block the stop signals before any thread exists, so that every
@@ -335,7 +350,10 @@ int pd_cmd_serve(int argc, char **argv)
     pd_server_quiesce(server);
     drain(server, &sigs, o.drain_s);
     pd_server_stop(server, 0);
-    pd_log_msg(PD_LOG_INFO, "stopped");
+    uint64_t hits, misses;
+    pd_pagecache_stats(creators.pages, &hits, &misses);
+    PD_LOG(PD_LOG_INFO, "stopped", PD_LOG_UINT("page_cache_hits", hits),
+           PD_LOG_UINT("page_cache_misses", misses));
 
 out:
     pd_sweeper_stop(sweeper);
@@ -343,6 +361,7 @@ out:
     pd_router_free(router);
     pd_metrics_free(metrics);
     pd_ratelimit_free(accounts.limiter);
+    pd_pagecache_free(creators.pages);
     pd_store_close(store); /* after the server: nothing uses it any more */
     if (rc)
         return err.code == PD_EUSAGE ? pd_cli_usage_error("serve", "%s", err.msg)

@@ -14,7 +14,9 @@
 #include "http/creators.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -364,9 +366,54 @@ static int search_row(void *ctx, const pd_creator_hit *h)
     return 0;
 }
 
+/* One page of discovery, {"items": [...], "next": cursor or null}, read
+ * inside the caller's read transaction. */
+static int write_page(pd_db *db, const pd_creator_query *q, pd_jsonw *w, pd_error *err)
+{
+    struct search_page pg = {.w = w, .sort = q->sort};
+    pd_jsonw_obj_begin(w);
+    pd_jsonw_key(w, "items");
+    pd_jsonw_arr_begin(w);
+    int rc = pd_db_creator_search(db, q, search_row, &pg, err);
+    if (rc) {
+        if (rc == PD_EINPUT && q->text)
+            return pd_error_set(err, PD_EINPUT, "query parameter q: %s", err->msg);
+        return rc; /* the answer is replaced by the error */
+    }
+    pd_jsonw_arr_end(w);
+    pd_jsonw_key(w, "next");
+    if (pg.n == q->limit) {
+        char cur[64];
+        snprintf(cur, sizeof cur, "%c%lld.%lld", sort_letters[q->sort], (long long)pg.last_key,
+                 (long long)pg.last_id);
+        pd_jsonw_str(w, cur);
+    } else {
+        pd_jsonw_null(w);
+    }
+    pd_jsonw_obj_end(w);
+    return PD_OK;
+}
+
+#define QUERY_KEY_MAX 1024 /* category and text are at most a few hundred bytes */
+
+/* Every field of q in one spelling (strings with their lengths): the key of
+ * its page in the page cache. 0 when it does not fit (the page is then not
+ * kept). */
+static size_t query_key(const pd_creator_query *q, char *buf, size_t n)
+{
+    const char *cat = q->category ? q->category : "", *text = q->text ? q->text : "";
+    int len = snprintf(buf, n,
+                       "%zu:%s|%zu:%s|%" PRIu64 "|%" PRIu64 "|%" PRIu64 "|%" PRIu64 "|%" PRIu32
+                       "|%" PRIu32 "|%d|%d|%" PRId64 "|%d|%d|%" PRId64 "|%" PRId64 "|%u",
+                       strlen(cat), cat, strlen(text), text, q->followers_min, q->followers_max,
+                       q->avg_views_min, q->avg_views_max, q->engagement_min_bp,
+                       q->engagement_max_bp, q->certified_only, q->micro_only, q->mcn_id,
+                       (int)q->sort, q->has_after, q->after_key, q->after_id, q->limit);
+    return len > 0 && (size_t)len < n ? (size_t)len : 0;
+}
+
 static int list_creators(pd_req *req, void *ctx, pd_error *err)
 {
-    pd_store *store = ctx;
     static const char *const params[] = {"category",
                                          "q",
                                          "followers_min",
@@ -467,32 +514,31 @@ static int list_creators(pd_req *req, void *ctx, pd_error *err)
         q.has_after = 1;
     }
 
+    pd_creators *cr = ctx;
+    char key[QUERY_KEY_MAX];
+    size_t klen = cr->pages ? query_key(&q, key, sizeof key) : 0;
     pd_db *db;
-    if ((rc = pd_store_acquire(store, &db, err)))
+    uint64_t version;
+    if ((rc = pd_store_acquire(cr->store, &db, err)))
         return rc;
-    struct search_page pg = {.w = pd_req_jsonw(req), .sort = q.sort};
-    pd_jsonw_obj_begin(pg.w);
-    pd_jsonw_key(pg.w, "items");
-    pd_jsonw_arr_begin(pg.w);
-    rc = pd_db_creator_search(db, &q, search_row, &pg, err);
-    pd_store_release(store, db);
-    if (rc) {
-        if (rc == PD_EINPUT && q.text)
-            return pd_error_set(err, PD_EINPUT, "query parameter q: %s", err->msg);
-        return rc; /* the answer is replaced by the error */
+    if ((rc = pd_db_read_begin(db, &version, err))) {
+        pd_store_release(cr->store, db);
+        return rc;
     }
-    pd_jsonw_arr_end(pg.w);
-    pd_jsonw_key(pg.w, "next");
-    if (pg.n == q.limit) {
-        char cur[64];
-        snprintf(cur, sizeof cur, "%c%lld.%lld", sort_letters[q.sort], (long long)pg.last_key,
-                 (long long)pg.last_id);
-        pd_jsonw_str(pg.w, cur);
-    } else {
-        pd_jsonw_null(pg.w);
+    pd_jsonw *w = pd_req_jsonw(req);
+    if (klen && pd_pagecache_get(cr->pages, db, version, key, klen, w)) {
+        pd_db_read_end(db);
+        pd_store_release(cr->store, db);
+        return PD_OK;
     }
-    pd_jsonw_obj_end(pg.w);
-    return PD_OK;
+    size_t start = w->out->len;
+    rc = write_page(db, &q, w, err);
+    pd_db_read_end(db);
+    if (rc == PD_OK && klen && !w->failed && !pd_buf_failed(w->out))
+        pd_pagecache_put(cr->pages, db, version, key, klen, w->out->data + start,
+                         w->out->len - start);
+    pd_store_release(cr->store, db);
+    return rc;
 }
 
 /* ---- one creator -------------------------------------------------------------------------- */
@@ -513,7 +559,7 @@ static int load_creator(pd_req *req, pd_db *db, int64_t id, pd_creator_rec **c,
 
 static int get_creator(pd_req *req, void *ctx, pd_error *err)
 {
-    pd_store *store = ctx;
+    pd_store *store = ((pd_creators *)ctx)->store;
     int64_t id = pd_req_param_int(req, "id");
     pd_db *db;
     int rc = pd_store_acquire(store, &db, err);
@@ -557,7 +603,7 @@ static int json_text(const json_t *body, const char *field, size_t min, size_t c
 
 static int create_creator(pd_req *req, void *ctx, pd_error *err)
 {
-    pd_store *store = ctx;
+    pd_store *store = ((pd_creators *)ctx)->store;
     json_t *body;
     int rc = pd_req_json_body(req, &body, err);
     if (rc)
@@ -617,7 +663,7 @@ static int create_creator(pd_req *req, void *ctx, pd_error *err)
 
 static int patch_creator(pd_req *req, void *ctx, pd_error *err)
 {
-    pd_store *store = ctx;
+    pd_store *store = ((pd_creators *)ctx)->store;
     int64_t id = pd_req_param_int(req, "id");
     const pd_user *u = pd_req_user(req);
     int is_operator = u && u->role == PD_ROLE_OPERATOR;
@@ -733,7 +779,7 @@ static int history_row(void *ctx, const pd_status_change *ch)
 
 static int get_certification(pd_req *req, void *ctx, pd_error *err)
 {
-    pd_store *store = ctx;
+    pd_store *store = ((pd_creators *)ctx)->store;
     int64_t id = pd_req_param_int(req, "id");
     static const char *const params[] = {"before", "limit", NULL};
     int64_t before, limit;
@@ -789,7 +835,7 @@ static int follower_row(void *ctx, int64_t at, uint64_t followers)
 
 static int get_followers(pd_req *req, void *ctx, pd_error *err)
 {
-    pd_store *store = ctx;
+    pd_store *store = ((pd_creators *)ctx)->store;
     int64_t id = pd_req_param_int(req, "id");
     pd_db *db;
     int rc = pd_store_acquire(store, &db, err);
@@ -831,7 +877,7 @@ static int post_row(void *ctx, const pd_post_rec *p)
 
 static int list_posts(pd_req *req, void *ctx, pd_error *err)
 {
-    pd_store *store = ctx;
+    pd_store *store = ((pd_creators *)ctx)->store;
     int64_t id = pd_req_param_int(req, "id");
     static const char *const params[] = {"after", "limit", NULL};
     int64_t limit;
@@ -903,7 +949,7 @@ static int json_counters(const json_t *body, int required, pd_post_rec *p, pd_er
 
 static int publish_post(pd_req *req, void *ctx, pd_error *err)
 {
-    pd_store *store = ctx;
+    pd_store *store = ((pd_creators *)ctx)->store;
     int64_t creator_id = pd_req_param_int(req, "id");
     json_t *body;
     int rc = pd_req_json_body(req, &body, err);
@@ -996,7 +1042,7 @@ static int publish_post(pd_req *req, void *ctx, pd_error *err)
 
 static int get_post(pd_req *req, void *ctx, pd_error *err)
 {
-    pd_store *store = ctx;
+    pd_store *store = ((pd_creators *)ctx)->store;
     int64_t id = pd_req_param_int(req, "id");
     pd_db *db;
     int rc = pd_store_acquire(store, &db, err);
@@ -1013,7 +1059,7 @@ static int get_post(pd_req *req, void *ctx, pd_error *err)
 
 static int put_metrics(pd_req *req, void *ctx, pd_error *err)
 {
-    pd_store *store = ctx;
+    pd_store *store = ((pd_creators *)ctx)->store;
     int64_t id = pd_req_param_int(req, "id");
     json_t *body;
     int rc = pd_req_json_body(req, &body, err);
@@ -1369,12 +1415,12 @@ static int import_csv(pd_req *req, pd_store *store, pd_rows_kind kind, pd_error 
 
 static int import_creators(pd_req *req, void *ctx, pd_error *err)
 {
-    return import_csv(req, ctx, PD_ROWS_CREATORS, err);
+    return import_csv(req, ((pd_creators *)ctx)->store, PD_ROWS_CREATORS, err);
 }
 
 static int import_posts(pd_req *req, void *ctx, pd_error *err)
 {
-    return import_csv(req, ctx, PD_ROWS_POSTS, err);
+    return import_csv(req, ((pd_creators *)ctx)->store, PD_ROWS_POSTS, err);
 }
 
 /* ---- the table ------------------------------------------------------------------------------ */
@@ -1462,7 +1508,7 @@ static const pd_route creator_routes[] = {
      .handler = import_posts},
 };
 
-int pd_creators_routes(pd_router *r, pd_store *store, pd_error *err)
+int pd_creators_routes(pd_router *r, pd_creators *ctx, pd_error *err)
 {
-    return pd_router_add(r, creator_routes, PD_ROUTES_COUNT(creator_routes), store, err);
+    return pd_router_add(r, creator_routes, PD_ROUTES_COUNT(creator_routes), ctx, err);
 }

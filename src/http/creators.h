@@ -10,12 +10,18 @@
  * accounts.c's own functions when an answer depends on the caller beyond
  * that (an operator-only field of a PATCH).
  *
- * The routes borrow the store: it must outlive the router.
+ * Discovery pages are kept in a page cache (pagecache.h) when one is given:
+ * a page asked again while the data is unchanged is answered from it, the
+ * same bytes a new query would give.
+ *
+ * The routes borrow the pd_creators and what it points to: they must
+ * outlive the router.
  */
 #ifndef PD_HTTP_CREATORS_H
 #define PD_HTTP_CREATORS_H
 
 #include "core/error.h"
+#include "http/pagecache.h"
 #include "http/router.h"
 #include "store/store.h"
 
@@ -25,7 +31,12 @@
     300 /* seconds a post's published_at may be ahead of the                                       \
            store clock (clock skew between the platform and us) */
 
-/* Adds the routes, sharing store. */
-int pd_creators_routes(pd_router *r, pd_store *store, pd_error *err);
+typedef struct pd_creators {
+    pd_store *store;
+    pd_pagecache *pages; /* discovery pages kept; NULL: none */
+} pd_creators;
+
+/* Adds the routes, sharing ctx. */
+int pd_creators_routes(pd_router *r, pd_creators *ctx, pd_error *err);
 
 #endif

@@ -502,7 +502,8 @@ static int start_failed(pd_server *s, int rc)
     return rc;
 }
 
-static void apply_defaults(pd_server_config *c)
+/* say: log the lowering of the connection limit (once, when starting). */
+static void apply_defaults(pd_server_config *c, int say)
 {
     if (c->threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -524,11 +525,27 @@ static void apply_defaults(pd_server_config *c)
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur > 128 &&
         c->max_connections > rl.rlim_cur - 64) {
         unsigned cap = (unsigned)(rl.rlim_cur - 64);
-        PD_LOG(PD_LOG_WARN, "connection limit lowered to fit the open-file limit",
+        if (say)
+            PD_LOG(PD_LOG_WARN, "connection limit lowered to fit the open-file limit",
                PD_LOG_UINT("asked", c->max_connections), PD_LOG_UINT("limit", cap),
                PD_LOG_UINT("nofile", rl.rlim_cur));
         c->max_connections = cap;
     }
+}
+
+/* The pool's threads for a config with its defaults applied (see the
+ * comment in pd_server_start). */
+static unsigned workers_of(const pd_server_config *c)
+{
+    unsigned workers = (c->max_connections + WORKER_CONNECTIONS_MAX - 1) / WORKER_CONNECTIONS_MAX;
+    return workers < c->threads ? c->threads : workers;
+}
+
+unsigned pd_server_workers_for(const pd_server_config *config)
+{
+    pd_server_config c = *config;
+    apply_defaults(&c, 0);
+    return workers_of(&c);
 }
 
 int pd_server_start(const pd_server_config *config, pd_server **out, pd_error *err)
@@ -551,7 +568,7 @@ int pd_server_start(const pd_server_config *config, pd_server **out, pd_error *e
     atomic_init(&s->draining, 0);
     pthread_mutex_init(&s->conn_mu, NULL);
     pthread_cond_init(&s->room, NULL);
-    apply_defaults(&s->cfg);
+    apply_defaults(&s->cfg, 1);
     int rc = open_listener(s, err);
     if (rc == PD_OK && s->cfg.metrics)
         rc = pd_metrics_attach(s->cfg.metrics, s->cfg.router, err);
@@ -585,10 +602,7 @@ int pd_server_start(const pd_server_config *config, pd_server **out, pd_error *e
      * accepting thread keeps to max_connections; libmicrohttpd's limit
      * has a connection of slack a thread, as it may tell us a connection
      * closed a moment before it counts it gone. */
-    unsigned workers =
-        (s->cfg.max_connections + WORKER_CONNECTIONS_MAX - 1) / WORKER_CONNECTIONS_MAX;
-    if (workers < s->cfg.threads)
-        workers = s->cfg.threads;
+    unsigned workers = workers_of(&s->cfg);
     s->workers = workers;
     s->mhd = MHD_start_daemon(
         flags, 0, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,

@@ -71,6 +71,11 @@ int pd_server_parse_listen(const char *listen, void *sockaddr_storage, size_t *a
  * listen address or config, PD_EIO when the address cannot be bound. */
 int pd_server_start(const pd_server_config *config, pd_server **out, pd_error *err);
 
+/* The threads pd_server_start would answer requests with for config (its
+ * defaults applied): what a pool of per-request resources, such as store
+ * connections, must hold so that no request waits for one. */
+unsigned pd_server_workers_for(const pd_server_config *config);
+
 /* The pool's threads (config->threads or more, see above) and the
  * connection limit in force (lowered to fit the open-file limit). */
 unsigned pd_server_threads(const pd_server *s);

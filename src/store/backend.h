@@ -92,6 +92,11 @@ struct pd_store_ops {
     int (*begin)(pd_db *db, pd_error *err);
     int (*commit)(pd_db *db, pd_error *err);
     void (*rollback)(pd_db *db);
+    /* A read transaction begun (its snapshot taken, not deferred) and the
+     * version of that snapshot (see pd_db_read_begin); a backend that cannot
+     * tell versions apart gives a new one every time. */
+    int (*read_begin)(pd_db *db, uint64_t *version, pd_error *err);
+    void (*read_end)(pd_db *db);
 
     int (*user_add)(pd_db *db, pd_user *u, const char *hash, pd_error *err);
     int (*user_by_name)(pd_db *db, const char *name, pd_user *u, char hash[PD_HASH_MAX],

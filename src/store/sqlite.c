@@ -51,6 +51,7 @@ enum st {
     ST_BEGIN,
     ST_BEGIN_READ,
     ST_COMMIT,
+    ST_SNAPSHOT,
     ST_ROLLBACK,
     ST_SAVEPOINT,
     ST_RELEASE,
@@ -98,6 +99,8 @@ static const char *const st_sql[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_BEGIN_READ] = "BEGIN",
     [ST_COMMIT] = "COMMIT",
+    /* Reads the header: opens the deferred read transaction's snapshot. */
+    [ST_SNAPSHOT] = "PRAGMA schema_version",
     [ST_ROLLBACK] = "ROLLBACK",
     [ST_SAVEPOINT] = "SAVEPOINT pd_call",
     [ST_RELEASE] = "RELEASE pd_call",
@@ -659,6 +662,35 @@ static void sq_rollback(pd_db *pdb)
     sq_db *d = (sq_db *)pdb;
     if (!sqlite3_get_autocommit(d->db))
         run(d, ST_ROLLBACK, NULL, "rolling back");
+}
+
+/* The snapshot is taken by a first read (BEGIN alone defers it); SQLite's
+ * data version, read after it, moves whenever the file changed since this
+ * connection last looked, whoever changed it. It is 32 bits and moves by
+ * small steps, so it is folded into a 64-bit count of moves. */
+static int sq_read_begin_v(pd_db *pdb, uint64_t *version, pd_error *err)
+{
+    sq_db *d = (sq_db *)pdb;
+    if (!sqlite3_get_autocommit(d->db))
+        return pd_error_set(err, PD_EINTERNAL, "a transaction is open already");
+    int rc = run(d, ST_BEGIN_READ, err, "starting a read");
+    if (rc == PD_OK && (rc = run(d, ST_SNAPSHOT, err, "starting a read")) != PD_OK)
+        run(d, ST_ROLLBACK, NULL, "ending a read");
+    if (rc)
+        return rc;
+    unsigned dv = 0;
+    sqlite3_file_control(d->db, "main", SQLITE_FCNTL_DATA_VERSION, &dv);
+    if (d->version == 0 || dv != d->data_version) {
+        d->data_version = dv;
+        d->version++;
+    }
+    *version = d->version;
+    return PD_OK;
+}
+
+static void sq_read_end_v(pd_db *pdb)
+{
+    sq_read_end((sq_db *)pdb, 1);
 }
 
 /* ---- backup ----------------------------------------------------------------------- */
@@ -1771,6 +1803,8 @@ static const pd_store_ops sq_ops = {
     .begin = sq_begin,
     .commit = sq_commit,
     .rollback = sq_rollback,
+    .read_begin = sq_read_begin_v,
+    .read_end = sq_read_end_v,
     .user_add = sq_user_add,
     .user_by_name = sq_user_by_name,
     .user_by_id = sq_user_by_id,

@@ -27,6 +27,8 @@ typedef struct sq_db {
     sqlite3_stmt *bulk;                         /* BULK_ROWS posts at once */
     sqlite3_stmt *bulk_creators, *bulk_history; /* BULK_CREATORS new creators */
     int own_txn;                                /* the running call began the transaction itself */
+    unsigned data_version;                      /* SQLITE_FCNTL_DATA_VERSION at the last read_begin */
+    uint64_t version;                           /* bumped when data_version moves (read_begin)    */
     struct sq_online *online;                   /* sqlite_online.c's statements and cache */
     struct sq_search *search;                   /* sqlite_search.c's statements and tokenizer */
 } sq_db;

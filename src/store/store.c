@@ -106,6 +106,18 @@ void pd_db_rollback(pd_db *db)
     db->ops->rollback(db);
 }
 
+int pd_db_read_begin(pd_db *db, uint64_t *version, pd_error *err)
+{
+    ERR_OR_LOCAL(err);
+    uint64_t v;
+    return db->ops->read_begin(db, version ? version : &v, err);
+}
+
+void pd_db_read_end(pd_db *db)
+{
+    db->ops->read_end(db);
+}
+
 int pd_store_backup(pd_store *s, const char *path, pd_error *err)
 {
     ERR_OR_LOCAL(err);

@@ -70,6 +70,16 @@ int pd_db_begin(pd_db *db, pd_error *err);  /* a write transaction */
 int pd_db_commit(pd_db *db, pd_error *err);
 void pd_db_rollback(pd_db *db);             /* safe when nothing is open */
 
+/* A read transaction: every read until pd_db_read_end sees one state of the
+ * database, which begins here. *version (when not NULL) names that state
+ * for this pd_db: two read transactions of the same pd_db with equal
+ * versions saw the same data, and any change committed in between (by this
+ * connection, another one, or another process) gives a new version. Values
+ * of different pd_db are unrelated. For answers computed from the data
+ * alone, kept while the data is unchanged (http/pagecache.h). */
+int pd_db_read_begin(pd_db *db, uint64_t *version, pd_error *err);
+void pd_db_read_end(pd_db *db);             /* safe when nothing is open */
+
 /* Writes a consistent copy of the whole database to `path` while others keep
  * using it (SQLite's online backup). */
 int pd_store_backup(pd_store *s, const char *path, pd_error *err);

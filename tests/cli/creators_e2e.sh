@@ -352,9 +352,28 @@ expect "DELETE of a creator" 405 method_not_allowed
 as brandy "still there" GET /api/creators/1
 expect "the creator is still there" 200
 
+# ---- discovery pages are kept, and always answer the data as it is now -----------------------
+page='/api/creators?category=beauty&limit=100'
+as brandy "kept page" GET "$page"
+cp "$T/body" "$T/page1"
+as cre2 "kept page again" GET "$page"
+cmp -s "$T/body" "$T/page1" && pass || fail "the same page asked twice, by another user, differs"
+top=$(jget "d['items'][0]['id']")
+as ops "rename the first" PATCH "/api/creators/$top" '{"handle": "renamed_by_api"}'
+expect "rename" 200
+as brandy "page after a write" GET "$page"
+jcheck "a write through the server shows at once" "d['items'][0]['handle'] == 'renamed_by_api'"
+if command -v sqlite3 >/dev/null 2>&1; then
+    sqlite3 "$DB" "PRAGMA busy_timeout = 5000; UPDATE creators SET handle = 'renamed_elsewhere' WHERE id = $top;" >/dev/null
+    as brandy "page after another process wrote" GET "$page"
+    jcheck "a write by another process shows at once" "d['items'][0]['handle'] == 'renamed_elsewhere'"
+    as brandy "and again" GET "$page"
+    jcheck "and is kept" "d['items'][0]['handle'] == 'renamed_elsewhere'"
+fi
 kill -TERM "$server_pid"
 wait "$server_pid"
 rc=$?
 server_pid=
 expect_rc "server stops" 0
+grep -q '"page_cache_hits":[1-9]' "$T/server.log" && pass || fail "no page cache hit logged at stop"
 pd_test_finish

@@ -1187,6 +1187,51 @@ static void test_import_alone(void **state)
     ASSERT_CODE(PD_EINPUT, pd_db_creator_put(f->d, &bad, 1, &err));
 }
 
+/* pd_db_read_begin: one version while nothing changes; a new one after a
+ * write by the same connection, another connection of the pool, or
+ * another store on the file (as another process would be). */
+static void test_read_versions(void **state)
+{
+    struct pd_store_fx *f = *state;
+    pd_db *a = f->d, *b = NULL;
+    pd_error err = {0};
+    ASSERT_CODE(PD_OK, pd_store_acquire(f->s, &b, &err));
+    uint64_t v1, v2, v3, v4, v5;
+    ASSERT_CODE(PD_OK, pd_db_read_begin(a, &v1, &err));
+    /* one snapshot: b's commit is not seen until a's read ends */
+    int64_t id = 0;
+    ASSERT_CODE(PD_OK, pd_db_brand_add(b, "Acme", &id, &err));
+    pd_db_read_end(a);
+    ASSERT_CODE(PD_OK, pd_db_read_begin(a, &v2, &err));
+    pd_db_read_end(a);
+    assert_true(v2 != v1);
+    ASSERT_CODE(PD_OK, pd_db_read_begin(a, &v3, &err));
+    /* a read transaction is not nested: the caller's mistake, said so */
+    ASSERT_CODE(PD_EINTERNAL, pd_db_read_begin(a, NULL, &err));
+    ASSERT_CODE(PD_EINTERNAL, pd_db_begin(a, &err));
+    pd_db_read_end(a);
+    assert_true(v3 == v2);
+    /* a's own write */
+    ASSERT_CODE(PD_OK, pd_db_brand_add(a, "Globex", &id, &err));
+    ASSERT_CODE(PD_OK, pd_db_read_begin(a, &v4, &err));
+    pd_db_read_end(a);
+    assert_true(v4 != v3);
+    /* another store on the same file */
+    pd_store *other = NULL;
+    pd_store_options o = {0};
+    ASSERT_CODE(PD_OK, pd_store_open(f->db, &o, &other, &err));
+    pd_db *c = NULL;
+    ASSERT_CODE(PD_OK, pd_store_acquire(other, &c, &err));
+    ASSERT_CODE(PD_OK, pd_db_brand_add(c, "Initech", &id, &err));
+    pd_store_release(other, c);
+    pd_store_close(other);
+    ASSERT_CODE(PD_OK, pd_db_read_begin(a, &v5, &err));
+    pd_db_read_end(a);
+    assert_true(v5 != v4);
+    pd_db_read_end(a); /* nothing open: nothing happens */
+    pd_store_release(f->s, b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1194,6 +1239,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_migrate_twice, setup, teardown),
         cmocka_unit_test_setup_teardown(test_roles, setup, teardown),
         cmocka_unit_test_setup_teardown(test_users, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_versions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
         cmocka_unit_test_setup_teardown(test_brands_and_mcns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_creators, setup, teardown),
