@@ -66,7 +66,31 @@ const char *pd_accounts_session_cookie(pd_req *req)
 /* The user behind the request's bearer token or, without an Authorization
  * header, its session cookie (web pages). A request authenticated by the
  * cookie that may change something must come from one of our own pages. */
-static int authenticate(pd_req *req, pd_accounts *a, pd_error *err)
+/* The read a reads_only route's handler is handed (pd_accounts_read). */
+typedef struct held_read {
+    pd_store *store;
+    pd_db *db;
+    uint64_t version;
+} held_read;
+
+static void release_read(void *p)
+{
+    held_read *h = p;
+    pd_db_read_end(h->db);
+    pd_store_release(h->store, h->db);
+}
+
+int pd_accounts_read(pd_req *req, pd_db **db, uint64_t *version)
+{
+    const held_read *h = pd_req_held(req);
+    if (!h)
+        return 0;
+    *db = h->db;
+    *version = h->version;
+    return 1;
+}
+
+static int authenticate(pd_req *req, pd_accounts *a, const pd_route *route, pd_error *err)
 {
     const char *h = pd_req_header(req, "Authorization");
     const char *cookie = h ? NULL : pd_accounts_session_cookie(req);
@@ -91,11 +115,29 @@ static int authenticate(pd_req *req, pd_accounts *a, pd_error *err)
     pd_user *u = pd_req_alloc(req, sizeof *u);
     if (!u)
         return pd_error_set(err, PD_ENOMEM, "out of memory");
+    /* A route that only reads gets the read transaction the token was
+     * checked in: one snapshot, one connection for the whole request. */
+    int keep = route->reads_only && safe_method(req);
+    held_read *held = keep ? pd_req_alloc(req, sizeof *held) : NULL;
+    if (keep && !held)
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
     pd_db *db;
     if ((rc = pd_store_acquire(a->store, &db, err)))
         return rc;
+    uint64_t version = 0;
+    if (keep && (rc = pd_db_read_begin(db, &version, err)) != PD_OK) {
+        pd_store_release(a->store, db);
+        return rc;
+    }
     rc = pd_db_token_user(db, hash, now_s(), u, err);
-    pd_store_release(a->store, db);
+    if (keep && rc == PD_OK) {
+        *held = (held_read){.store = a->store, .db = db, .version = version};
+        pd_req_hold(req, held, release_read);
+    } else {
+        if (keep)
+            pd_db_read_end(db);
+        pd_store_release(a->store, db);
+    }
     if (rc == PD_ENOTFOUND)
         return pd_error_set(err, PD_EAUTH,
                             "this token is not valid (expired, signed out, or the account "
@@ -206,9 +248,9 @@ int pd_accounts_guard(pd_req *req, const pd_route *route, void *ctx, pd_error *e
     case PD_ACCESS_PUBLIC:
         return PD_OK;
     case PD_ACCESS_SIGNED_IN:
-        return authenticate(req, a, err);
+        return authenticate(req, a, route, err);
     case PD_ACCESS_OPERATOR: {
-        int rc = authenticate(req, a, err);
+        int rc = authenticate(req, a, route, err);
         if (rc)
             return rc;
         if (pd_req_user(req)->role != PD_ROLE_OPERATOR)
@@ -216,7 +258,7 @@ int pd_accounts_guard(pd_req *req, const pd_route *route, void *ctx, pd_error *e
         return PD_OK;
     }
     case PD_ACCESS_PAGE: {
-        int rc = authenticate(req, a, err);
+        int rc = authenticate(req, a, route, err);
         if (rc == PD_EAUTH) {
             rc = redirect_to_sign_in(req);
             if (rc == PD_ENOMEM)
@@ -228,7 +270,7 @@ int pd_accounts_guard(pd_req *req, const pd_route *route, void *ctx, pd_error *e
     }
     case PD_ACCESS_CREATOR_OWNER:
     case PD_ACCESS_CREATOR_PRIVATE: {
-        int rc = authenticate(req, a, err);
+        int rc = authenticate(req, a, route, err);
         if (rc)
             return rc;
         return guard_creator(req, route, a, err);

@@ -55,6 +55,13 @@ int pd_accounts_guard(pd_req *req, const pd_route *route, void *a, pd_error *err
  * route. Valid until the request ends. */
 const pd_user *pd_req_user(const pd_req *req);
 
+/* For the handler of a reads_only route (router.h) called with GET or HEAD
+ * by a signed-in caller: the store connection, in the read transaction the
+ * guard checked the token in, and that read's version (pd_db_read_begin),
+ * and 1; the guard ends it after the handler. 0 when the request holds
+ * none (a public route): the handler reads on its own. */
+int pd_accounts_read(pd_req *req, pd_db **db, uint64_t *version);
+
 /* ---- sessions: what POST /api/login and the sign-in page share -------------
  *
  * Web pages carry the token in a cookie, PD_SESSION_COOKIE, set HttpOnly and

@@ -514,30 +514,34 @@ static int list_creators(pd_req *req, void *ctx, pd_error *err)
         q.has_after = 1;
     }
 
+    /* The read the caller was signed in with (one snapshot for both), or
+     * one of our own. */
     pd_creators *cr = ctx;
-    char key[QUERY_KEY_MAX];
-    size_t klen = cr->pages ? query_key(&q, key, sizeof key) : 0;
     pd_db *db;
     uint64_t version;
-    if ((rc = pd_store_acquire(cr->store, &db, err)))
+    int own = !pd_accounts_read(req, &db, &version);
+    if (own && (rc = pd_store_acquire(cr->store, &db, err)))
         return rc;
-    if ((rc = pd_db_read_begin(db, &version, err))) {
+    if (own && (rc = pd_db_read_begin(db, &version, err))) {
         pd_store_release(cr->store, db);
         return rc;
     }
+    char key[QUERY_KEY_MAX];
+    size_t klen = cr->pages ? query_key(&q, key, sizeof key) : 0;
     pd_jsonw *w = pd_req_jsonw(req);
+    size_t start = w->out->len;
     if (klen && pd_pagecache_get(cr->pages, db, version, key, klen, w)) {
+        rc = PD_OK;
+    } else {
+        rc = write_page(db, &q, w, err);
+        if (rc == PD_OK && klen && !w->failed && !pd_buf_failed(w->out))
+            pd_pagecache_put(cr->pages, db, version, key, klen, w->out->data + start,
+                             w->out->len - start);
+    }
+    if (own) {
         pd_db_read_end(db);
         pd_store_release(cr->store, db);
-        return PD_OK;
     }
-    size_t start = w->out->len;
-    rc = write_page(db, &q, w, err);
-    pd_db_read_end(db);
-    if (rc == PD_OK && klen && !w->failed && !pd_buf_failed(w->out))
-        pd_pagecache_put(cr->pages, db, version, key, klen, w->out->data + start,
-                         w->out->len - start);
-    pd_store_release(cr->store, db);
     return rc;
 }
 
@@ -1432,7 +1436,8 @@ static const pd_route creator_routes[] = {
      .summary = "Discover creators: filter by category, text, followers, average views, "
                 "engagement, certification, micro tier and MCN; sorted and keyset-paged",
      .access = PD_ACCESS_SIGNED_IN,
-     .handler = list_creators},
+     .handler = list_creators,
+     .reads_only = 1},
     {.method = "POST",
      .pattern = "/api/creators",
      .name = "creators.create",

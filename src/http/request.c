@@ -38,6 +38,8 @@ struct pd_req {
     pd_req_header_fn header_fn;
     void *header_ctx;
     void *principal;
+    void *held;
+    void (*release_held)(void *held);
     pd_buf body;
 
     int routed;
@@ -221,6 +223,7 @@ void pd_req_free(pd_req *req)
 {
     if (!req)
         return;
+    pd_req_release_held(req);
     pd_buf_free(&req->body);
     pd_buf_free(&req->out);
     arena_chunk *c = req->chunks;
@@ -387,6 +390,28 @@ void pd_req_set_principal(pd_req *req, void *principal)
 void *pd_req_principal(const pd_req *req)
 {
     return req->principal;
+}
+
+void pd_req_hold(pd_req *req, void *held, void (*release)(void *held))
+{
+    pd_req_release_held(req);
+    req->held = held;
+    req->release_held = release;
+}
+
+void *pd_req_held(const pd_req *req)
+{
+    return req->held;
+}
+
+void pd_req_release_held(pd_req *req)
+{
+    void *held = req->held;
+    void (*release)(void *) = req->release_held;
+    req->held = NULL;
+    req->release_held = NULL;
+    if (release)
+        release(held);
 }
 
 const char *pd_req_body(const pd_req *req, size_t *len)

@@ -75,6 +75,15 @@ int pd_req_query_int(const pd_req *req, const char *name, int64_t min, int64_t m
 void pd_req_set_principal(pd_req *req, void *principal);
 void *pd_req_principal(const pd_req *req);
 
+/* Something the guard took for the handler (the read transaction it
+ * checked the caller's token in), given back by `release` once the handler
+ * has returned, whatever it returned (pd_router_dispatch calls
+ * pd_req_release_held), or when the request is freed. One at a time;
+ * `held` is the auth layer's type, in request memory or its own. */
+void pd_req_hold(pd_req *req, void *held, void (*release)(void *held));
+void *pd_req_held(const pd_req *req);
+void pd_req_release_held(pd_req *req);
+
 /* The body: NUL-terminated (it may hold other NULs; trust *len), "" when
  * there is none. */
 const char *pd_req_body(const pd_req *req, size_t *len);

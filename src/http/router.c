@@ -474,10 +474,13 @@ void pd_router_dispatch(const pd_router *r, pd_req *req, pd_guard guard, void *g
         int rc = PD_OK;
         if (guard)
             rc = guard(req, m->route, guard_ctx, &err);
-        if (rc == PD_GUARD_ANSWERED)
+        if (rc == PD_GUARD_ANSWERED) {
+            pd_req_release_held(req);
             break;
+        }
         if (rc == PD_OK)
             rc = m->route->handler(req, m->ctx, &err);
+        pd_req_release_held(req);
         if (rc != PD_OK) {
             if (err.code != (pd_code)rc)
                 err.code = (pd_code)rc;

@@ -65,6 +65,10 @@ typedef struct pd_route {
     const char *summary; /* one line for the OpenAPI document */
     unsigned access;     /* who may call it: see above */
     pd_handler handler;
+    int reads_only;      /* 1: a GET whose handler reads the store through
+                            the read the auth layer checked the caller in
+                            (pd_req_held; accounts.h: pd_accounts_read),
+                            never through a connection of its own */
 } pd_route;
 
 #define PD_ROUTES_COUNT(table) (sizeof(table) / sizeof((table)[0]))

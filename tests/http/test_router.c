@@ -576,6 +576,54 @@ static void test_dispatch(void **state)
     pd_router_free(r);
 }
 
+/* What a guard holds for the handler is given back once the handler has
+ * returned, whatever it returned, and by pd_req_free when no dispatch did. */
+static int released;
+static void release_count(void *p)
+{
+    assert_ptr_equal(p, &released);
+    released++;
+}
+
+static int holding_guard(pd_req *req, const pd_route *route, void *ctx, pd_error *err)
+{
+    (void)ctx;
+    pd_req_hold(req, &released, release_count);
+    if (strcmp(route->method, "POST") == 0)
+        return pd_error_set(err, PD_EDENIED, "refused after taking something");
+    return PD_OK;
+}
+
+static void test_held(void **state)
+{
+    (void)state;
+    pd_router *r = make_router();
+    const char *const cases[][2] = {
+        {"GET", "/api/creators/42"},   /* the handler succeeds */
+        {"DELETE", "/api/creators/9"}, /* the handler fails */
+        {"POST", "/api/creators"},     /* the guard refuses */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        released = 0;
+        pd_req *req = pd_req_new(cases[i][0], cases[i][1], &limits);
+        assert_non_null(req);
+        pd_router_dispatch(r, req, holding_guard, NULL);
+        assert_int_equal(released, 1);
+        assert_null(pd_req_held(req));
+        pd_req_free(req);
+        assert_int_equal(released, 1);
+    }
+    released = 0;
+    pd_req *req = pd_req_new("GET", "/healthz", &limits);
+    pd_req_hold(req, &released, release_count);
+    assert_ptr_equal(pd_req_held(req), &released);
+    pd_req_hold(req, &released, release_count); /* a second hold gives the first back */
+    assert_int_equal(released, 1);
+    pd_req_free(req);
+    assert_int_equal(released, 2);
+    pd_router_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -583,6 +631,7 @@ int main(void)
         cmocka_unit_test(test_match),
         cmocka_unit_test(test_walk),
         cmocka_unit_test(test_dispatch),
+        cmocka_unit_test(test_held),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
