@@ -41,9 +41,19 @@
 /* Connections one libmicrohttpd thread may hold (see pd_server_start). */
 #define WORKER_CONNECTIONS_MAX 125u
 
+typedef struct pd_server pd_server;
+
+/* One libmicrohttpd daemon and its thread. */
+typedef struct worker {
+    pd_server *s;
+    struct MHD_Daemon *mhd;
+    unsigned conns; /* handed to it and not closed yet (under s->conn_mu) */
+} worker;
+
 struct pd_server {
     pd_server_config cfg;
-    struct MHD_Daemon *mhd;
+    worker *workers; /* nworkers, each a daemon with one thread */
+    unsigned nworkers;
     int listen_fd;
     int quiesced;
     pthread_t acceptor; /* accept_loop, joined when quiesced */
@@ -55,7 +65,6 @@ struct pd_server {
     pthread_mutex_t conn_mu;
     pthread_cond_t room;
     unsigned open_conns;
-    unsigned workers; /* libmicrohttpd's pool */
     uint16_t port;
     char url[96];
     atomic_uint inflight;
@@ -417,14 +426,51 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 {
     (void)c;
     (void)socket_context;
-    pd_server *s = cls;
+    worker *w = cls;
+    pd_server *s = w->s;
     if (toe != MHD_CONNECTION_NOTIFY_CLOSED)
         return;
     pthread_mutex_lock(&s->conn_mu);
     if (s->open_conns > 0)
         s->open_conns--;
+    if (w->conns > 0)
+        w->conns--;
     pthread_cond_signal(&s->room);
     pthread_mutex_unlock(&s->conn_mu);
+}
+
+/* The worker for a new connection (under conn_mu, with room for one): the
+ * least loaded of the first SPREAD x threads workers; when all of those
+ * hold WORKER_CONNECTIONS_MAX, of the next as many, and so on. How many
+ * threads share the connections decides the tail under load: every thread
+ * with connections is runnable, the scheduler makes each wait longer the
+ * more there are, and a thread that waits holds up all its connections.
+ * Discovery at 64, 128 and 256 connections on 2 cores beside wrk, the
+ * worst p99 of three runs, in ms (2026-12-04, docs/internals/http.md):
+ *   2 threads (125 a thread at 256)    3.1  4.8  14.4
+ *   4 threads                          8.4  5.4  11.2
+ *   8 threads                          6.5  6.1   7.6
+ *   17 threads (all, spread evenly)    2.3 20.5   8.2   */
+#define SPREAD 4u
+
+static worker *pick_worker(pd_server *s)
+{
+    unsigned group = SPREAD * s->cfg.threads;
+    for (unsigned g = 0; g < s->nworkers; g += group) {
+        worker *best = NULL;
+        for (unsigned i = g; i < g + group && i < s->nworkers; i++)
+            if (!best || s->workers[i].conns < best->conns)
+                best = &s->workers[i];
+        if (best && best->conns < WORKER_CONNECTIONS_MAX)
+            return best;
+    }
+    /* Not reached while open_conns < max_connections <= nworkers * the
+     * maximum; the least loaded of all, should it be. */
+    worker *best = &s->workers[0];
+    for (unsigned i = 1; i < s->nworkers; i++)
+        if (s->workers[i].conns < best->conns)
+            best = &s->workers[i];
+    return best;
 }
 
 static void nap_ms(long ms)
@@ -466,14 +512,17 @@ static void *accept_loop(void *arg)
         }
         /* Counted first: on_connection may hear of its end at once. */
         pthread_mutex_lock(&s->conn_mu);
+        worker *w = pick_worker(s);
         s->open_conns++;
+        w->conns++;
         pthread_mutex_unlock(&s->conn_mu);
         /* On failure (out of memory) libmicrohttpd has closed it. */
-        if (MHD_add_connection(s->mhd, fd, (struct sockaddr *)&ss, len) != MHD_YES) {
+        if (MHD_add_connection(w->mhd, fd, (struct sockaddr *)&ss, len) != MHD_YES) {
             PD_LOG(PD_LOG_WARN, "connection dropped by libmicrohttpd",
                    PD_LOG_STR("why", strerror(errno)));
             pthread_mutex_lock(&s->conn_mu);
             s->open_conns--;
+            w->conns--;
             pthread_mutex_unlock(&s->conn_mu);
         }
     }
@@ -486,8 +535,10 @@ static void *accept_loop(void *arg)
  * socket and frees the server; the accepting thread must not be running. */
 static void server_free(pd_server *s)
 {
-    if (s->mhd)
-        MHD_stop_daemon(s->mhd);
+    for (unsigned i = 0; s->workers && i < s->nworkers; i++)
+        if (s->workers[i].mhd)
+            MHD_stop_daemon(s->workers[i].mhd);
+    free(s->workers);
     if (s->listen_fd >= 0)
         close(s->listen_fd);
     pthread_cond_destroy(&s->room);
@@ -574,8 +625,10 @@ int pd_server_start(const pd_server_config *config, pd_server **out, pd_error *e
         rc = pd_metrics_attach(s->cfg.metrics, s->cfg.router, err);
     if (rc)
         return start_failed(s, rc);
-    /* Our own thread accepts, and hands each connection to libmicrohttpd's
-     * pool, whose threads wait on their connections with epoll. Each of
+    /* Our own thread accepts, and hands each connection to one of our
+     * workers, each a libmicrohttpd daemon with one thread that waits on
+     * its connections with epoll (pick_worker: as few threads as the cores
+     * need, while they have room). Each of
      * libmicrohttpd 0.9.75's own ways fails under load on this kernel
      * (docs/internals/http.md): in epoll mode a thread that gets 128
      * ready connections at once sleeps on them (below); in poll mode,
@@ -598,22 +651,29 @@ int pd_server_start(const pd_server_config *config, pd_server **out, pd_error *e
      * just been told about wait for some other event. A thread that never
      * holds more than WORKER_CONNECTIONS_MAX connections (with its wakeup
      * descriptor and one connection of slack, under 128 events) never
-     * meets that; the pool grows to hold max_connections that way. The
-     * accepting thread keeps to max_connections; libmicrohttpd's limit
-     * has a connection of slack a thread, as it may tell us a connection
-     * closed a moment before it counts it gone. */
-    unsigned workers = workers_of(&s->cfg);
-    s->workers = workers;
-    s->mhd = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
-        MHD_OPTION_THREAD_POOL_SIZE, workers, MHD_OPTION_CONNECTION_LIMIT,
-        s->cfg.max_connections + workers, MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.timeout_s,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, s->cfg.connection_memory, MHD_OPTION_NOTIFY_CONNECTION,
-        on_connection, s, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, s, MHD_OPTION_STRICT_FOR_CLIENT, (int)1, MHD_OPTION_END);
-    if (!s->mhd)
-        return start_failed(
-            s, pd_error_set(err, PD_EIO, "server: libmicrohttpd did not start (see the log)"));
+     * meets that; there are as many workers as hold max_connections that
+     * way (at least `threads`). The accepting thread keeps to
+     * max_connections; each daemon's limit has a connection of slack, as
+     * it may tell us a connection closed a moment before it counts it
+     * gone. */
+    s->nworkers = workers_of(&s->cfg);
+    s->workers = calloc(s->nworkers, sizeof *s->workers);
+    if (!s->workers)
+        return start_failed(s, pd_error_set(err, PD_ENOMEM, "server: out of memory"));
+    for (unsigned i = 0; i < s->nworkers; i++) {
+        worker *w = &s->workers[i];
+        w->s = s;
+        w->mhd = MHD_start_daemon(
+            flags, 0, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
+            MHD_OPTION_CONNECTION_LIMIT, WORKER_CONNECTIONS_MAX + 1, MHD_OPTION_CONNECTION_TIMEOUT,
+            s->cfg.timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, s->cfg.connection_memory,
+            MHD_OPTION_NOTIFY_CONNECTION, on_connection, w, MHD_OPTION_URI_LOG_CALLBACK, on_uri,
+            s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
+            MHD_OPTION_END);
+        if (!w->mhd)
+            return start_failed(
+                s, pd_error_set(err, PD_EIO, "server: libmicrohttpd did not start (see the log)"));
+    }
     int pe = pthread_create(&s->acceptor, NULL, accept_loop, s);
     if (pe != 0)
         return start_failed(s, pd_error_set(err, PD_EIO,
@@ -626,7 +686,7 @@ int pd_server_start(const pd_server_config *config, pd_server **out, pd_error *e
 
 unsigned pd_server_threads(const pd_server *s)
 {
-    return s->workers;
+    return s->nworkers;
 }
 
 unsigned pd_server_max_connections(const pd_server *s)

@@ -1,12 +1,15 @@
 /*
  * server.h - the HTTP server: libmicrohttpd underneath, the router on top.
  *
- * Threads: one accepts connections and hands them to a pool of at least
- * config->threads (2 or more) that wait on their connections with epoll,
- * at most 125 connections each, so the pool grows with max_connections
+ * Threads: one accepts connections and hands them to workers, at least
+ * config->threads (2 or more), each a libmicrohttpd daemon whose one
+ * thread waits on its connections with epoll, at most 125 connections
+ * each, so there are more workers the larger max_connections is
  * (libmicrohttpd 0.9.75, Debian 12's, stalls a thread that has 128 ready
- * at once; see docs/internals/http.md). Each handler runs on a pool
- * thread, so handlers of different requests run at the same time.
+ * at once); a connection goes to the least loaded of the first 4 x threads
+ * workers while they have room (see docs/internals/http.md). Each handler
+ * runs on a worker's thread, so handlers of different requests run at the
+ * same time.
  *
  * A request is answered once it has fully arrived: the body is gathered
  * (up to body_max) and the handler runs on the last call libmicrohttpd
@@ -47,7 +50,7 @@ typedef struct pd_server_config {
     /* "127.0.0.1:8080", "[::1]:8080", ":8080" (every IPv4 address); port 0:
      * the system picks one (pd_server_port says which). */
     const char *listen;
-    unsigned threads;         /* pool threads at least; >= 2; 0: one per core, 2 to 64 */
+    unsigned threads;         /* worker threads at least; >= 2; 0: one per core, 2 to 64 */
     unsigned max_connections; /* 0: default */
     unsigned timeout_s;       /* idle seconds before a connection is closed; 0: default */
     size_t connection_memory; /* per connection: request line, headers, I/O; 0: default */
@@ -76,7 +79,7 @@ int pd_server_start(const pd_server_config *config, pd_server **out, pd_error *e
  * connections, must hold so that no request waits for one. */
 unsigned pd_server_workers_for(const pd_server_config *config);
 
-/* The pool's threads (config->threads or more, see above) and the
+/* The worker threads (config->threads or more, see above) and the
  * connection limit in force (lowered to fit the open-file limit). */
 unsigned pd_server_threads(const pd_server *s);
 unsigned pd_server_max_connections(const pd_server *s);
