@@ -396,20 +396,43 @@ static int write_page(pd_db *db, const pd_creator_query *q, pd_jsonw *w, pd_erro
 
 #define QUERY_KEY_MAX 1024 /* category and text are at most a few hundred bytes */
 
-/* Every field of q in one spelling (strings with their lengths): the key of
- * its page in the page cache. 0 when it does not fit (the page is then not
- * kept). */
+/* Every field of q in one spelling, the key of its page in the page cache:
+ * the numbers in a zeroed struct (its padding too), then the category's
+ * and the text's bytes, their lengths in the struct. 0 when it does not fit
+ * (the page is then not kept). */
 static size_t query_key(const pd_creator_query *q, char *buf, size_t n)
 {
+    struct {
+        uint64_t fol_min, fol_max, av_min, av_max;
+        int64_t mcn, after_key, after_id;
+        uint32_t eng_min, eng_max, limit, cat_len, text_len;
+        uint8_t certified, micro, sort, has_after;
+    } k;
+    memset(&k, 0, sizeof k);
     const char *cat = q->category ? q->category : "", *text = q->text ? q->text : "";
-    int len = snprintf(buf, n,
-                       "%zu:%s|%zu:%s|%" PRIu64 "|%" PRIu64 "|%" PRIu64 "|%" PRIu64 "|%" PRIu32
-                       "|%" PRIu32 "|%d|%d|%" PRId64 "|%d|%d|%" PRId64 "|%" PRId64 "|%u",
-                       strlen(cat), cat, strlen(text), text, q->followers_min, q->followers_max,
-                       q->avg_views_min, q->avg_views_max, q->engagement_min_bp,
-                       q->engagement_max_bp, q->certified_only, q->micro_only, q->mcn_id,
-                       (int)q->sort, q->has_after, q->after_key, q->after_id, q->limit);
-    return len > 0 && (size_t)len < n ? (size_t)len : 0;
+    size_t cat_len = strlen(cat), text_len = strlen(text);
+    if (sizeof k + cat_len + text_len > n)
+        return 0;
+    k.fol_min = q->followers_min;
+    k.fol_max = q->followers_max;
+    k.av_min = q->avg_views_min;
+    k.av_max = q->avg_views_max;
+    k.mcn = q->mcn_id;
+    k.after_key = q->after_key;
+    k.after_id = q->after_id;
+    k.eng_min = q->engagement_min_bp;
+    k.eng_max = q->engagement_max_bp;
+    k.limit = q->limit;
+    k.cat_len = (uint32_t)cat_len;
+    k.text_len = (uint32_t)text_len;
+    k.certified = (uint8_t)q->certified_only;
+    k.micro = (uint8_t)q->micro_only;
+    k.sort = (uint8_t)q->sort;
+    k.has_after = (uint8_t)q->has_after;
+    memcpy(buf, &k, sizeof k);
+    memcpy(buf + sizeof k, cat, cat_len);
+    memcpy(buf + sizeof k + cat_len, text, text_len);
+    return sizeof k + cat_len + text_len;
 }
 
 static int list_creators(pd_req *req, void *ctx, pd_error *err)

@@ -401,7 +401,8 @@ typedef enum pd_creator_sort {
 } pd_creator_sort;
 
 /* Filters are ANDed; a zero/NULL field does not filter. Ranges are
- * inclusive; a *_max of 0 means no upper bound. */
+ * inclusive; a *_max of 0 means no upper bound. A new field must also go
+ * into the page cache's key (http/creators.c, query_key). */
 typedef struct pd_creator_query {
     const char *category;      /* exact category                                  */
     const char *text;          /* words matched in handle and bio (FTS5); every
