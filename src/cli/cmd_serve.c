@@ -200,6 +200,8 @@ static int add_routes(pd_router *router, pd_metrics *metrics, pd_accounts *accou
     if (rc == PD_OK)
         rc = pd_creators_routes(router, creators, err);
     if (rc == PD_OK)
+        rc = pd_creators_metrics(metrics, creators, err);
+    if (rc == PD_OK)
         rc = pd_policies_routes(router, policies, err);
     if (rc == PD_OK)
         rc = pd_sweeper_gauges(metrics, accounts->store, err);

@@ -1536,6 +1536,36 @@ static const pd_route creator_routes[] = {
      .handler = import_posts},
 };
 
+static int page_hits(void *ctx, double *v)
+{
+    uint64_t hits, misses;
+    pd_pagecache_stats(ctx, &hits, &misses);
+    *v = (double)hits;
+    return 0;
+}
+
+static int page_misses(void *ctx, double *v)
+{
+    uint64_t hits, misses;
+    pd_pagecache_stats(ctx, &hits, &misses);
+    *v = (double)misses;
+    return 0;
+}
+
+int pd_creators_metrics(pd_metrics *m, pd_creators *ctx, pd_error *err)
+{
+    if (!ctx->pages)
+        return PD_OK;
+    int rc = pd_metrics_add_counter(m, "partnerd_page_cache_hits_total",
+                                    "Discovery pages answered from the page cache",
+                                    page_hits, ctx->pages, err);
+    if (rc == PD_OK)
+        rc = pd_metrics_add_counter(m, "partnerd_page_cache_misses_total",
+                                    "Discovery pages the page cache did not have (then computed)",
+                                    page_misses, ctx->pages, err);
+    return rc;
+}
+
 int pd_creators_routes(pd_router *r, pd_creators *ctx, pd_error *err)
 {
     return pd_router_add(r, creator_routes, PD_ROUTES_COUNT(creator_routes), ctx, err);

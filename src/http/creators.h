@@ -21,6 +21,7 @@
 #define PD_HTTP_CREATORS_H
 
 #include "core/error.h"
+#include "http/metrics.h"
 #include "http/pagecache.h"
 #include "http/router.h"
 #include "store/store.h"
@@ -38,5 +39,9 @@ typedef struct pd_creators {
 
 /* Adds the routes, sharing ctx. */
 int pd_creators_routes(pd_router *r, pd_creators *ctx, pd_error *err);
+
+/* Adds the page cache's hits and misses to m (counters), when there is a
+ * page cache; ctx must live as long as m. */
+int pd_creators_metrics(pd_metrics *m, pd_creators *ctx, pd_error *err);
 
 #endif

@@ -32,6 +32,7 @@ typedef struct gauge {
     char help[256];
     pd_gauge_fn fn;
     void *ctx;
+    const char *type; /* "gauge" or "counter" */
 } gauge;
 
 struct pd_metrics {
@@ -116,29 +117,44 @@ static int valid_name(const char *s)
     return 1;
 }
 
-int pd_metrics_add_gauge(pd_metrics *m, const char *name, const char *help, pd_gauge_fn fn,
-                         void *ctx, pd_error *err)
+static int add_read(pd_metrics *m, const char *type, const char *name, const char *help,
+                    pd_gauge_fn fn, void *ctx, pd_error *err)
 {
     if (!valid_name(name) || strlen(name) >= sizeof m->gauges[0].name)
-        return pd_error_set(err, PD_EINTERNAL, "metrics: bad gauge name '%.60s'", name);
+        return pd_error_set(err, PD_EINTERNAL, "metrics: bad %s name '%.60s'", type, name);
     if (!fn || strlen(help) >= sizeof m->gauges[0].help || strchr(help, '\n'))
-        return pd_error_set(err, PD_EINTERNAL, "metrics: gauge %s: bad help or no function", name);
+        return pd_error_set(err, PD_EINTERNAL, "metrics: %s %s: bad help or no function", type,
+                            name);
     int rc = PD_OK;
     pthread_mutex_lock(&m->lock);
     for (size_t i = 0; i < m->ngauges; i++)
         if (strcmp(m->gauges[i].name, name) == 0)
-            rc = pd_error_set(err, PD_ECONFLICT, "metrics: gauge %s added twice", name);
+            rc = pd_error_set(err, PD_ECONFLICT, "metrics: %s added twice", name);
     if (rc == PD_OK && m->ngauges == PD_METRICS_GAUGES_MAX)
-        rc = pd_error_set(err, PD_ENOMEM, "metrics: more than %d gauges", PD_METRICS_GAUGES_MAX);
+        rc = pd_error_set(err, PD_ENOMEM, "metrics: more than %d gauges and counters",
+                          PD_METRICS_GAUGES_MAX);
     if (rc == PD_OK) {
         gauge *g = &m->gauges[m->ngauges++];
         snprintf(g->name, sizeof g->name, "%s", name);
         snprintf(g->help, sizeof g->help, "%s", help);
         g->fn = fn;
         g->ctx = ctx;
+        g->type = type;
     }
     pthread_mutex_unlock(&m->lock);
     return rc;
+}
+
+int pd_metrics_add_gauge(pd_metrics *m, const char *name, const char *help, pd_gauge_fn fn,
+                         void *ctx, pd_error *err)
+{
+    return add_read(m, "gauge", name, help, fn, ctx, err);
+}
+
+int pd_metrics_add_counter(pd_metrics *m, const char *name, const char *help, pd_gauge_fn fn,
+                           void *ctx, pd_error *err)
+{
+    return add_read(m, "counter", name, help, fn, ctx, err);
 }
 
 /* A label value: backslash, quote and newline escaped. */
@@ -234,8 +250,8 @@ int pd_metrics_write(pd_metrics *m, pd_buf *out, pd_error *err)
         double v;
         if (g->fn(g->ctx, &v) != 0)
             continue;
-        pd_buf_printf(out, "# HELP %s %s\n# TYPE %s gauge\n%s %.17g\n", g->name, g->help, g->name,
-                      g->name, v);
+        pd_buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", g->name, g->help, g->name,
+                      g->type, g->name, v);
     }
     pthread_mutex_unlock(&m->lock);
 

@@ -52,6 +52,11 @@ typedef int (*pd_gauge_fn)(void *ctx, double *value);
  * help is one line (both copied). ctx must live as long as the registry. */
 int pd_metrics_add_gauge(pd_metrics *m, const char *name, const char *help, pd_gauge_fn fn,
                          void *ctx, pd_error *err);
+/* The same for a value that only grows (a count since start, named
+ * ..._total by convention), exposed with TYPE counter; names are shared
+ * with the gauges. */
+int pd_metrics_add_counter(pd_metrics *m, const char *name, const char *help, pd_gauge_fn fn,
+                           void *ctx, pd_error *err);
 
 /* Appends every metric in the text exposition format 0.0.4 to out. */
 int pd_metrics_write(pd_metrics *m, pd_buf *out, pd_error *err);

@@ -187,10 +187,24 @@ static void test_gauges(void **state)
                      PD_EINTERNAL);
     assert_int_equal(pd_metrics_add_gauge(f.m, "ok_name", "h", NULL, NULL, &err), PD_EINTERNAL);
 
+    /* A counter shares the names and says its type. */
+    static double hits = 7;
+    assert_int_equal(pd_metrics_add_counter(f.m, "partnerd_certified_creators", "h", gauge_42,
+                                            &hits, &err),
+                     PD_ECONFLICT);
+    assert_int_equal(pd_metrics_add_counter(f.m, "bad name", "h", gauge_42, &hits, &err),
+                     PD_EINTERNAL);
+    assert_int_equal(pd_metrics_add_counter(f.m, "partnerd_cache_hits_total", "Hits.", gauge_42,
+                                            &hits, &err),
+                     PD_OK);
+
     char *t = scrape(f.m);
     assert_non_null(strstr(t, "# HELP partnerd_certified_creators Creators certified now.\n"
                               "# TYPE partnerd_certified_creators gauge\n"
                               "partnerd_certified_creators 4000\n"));
+    assert_non_null(strstr(t, "# HELP partnerd_cache_hits_total Hits.\n"
+                              "# TYPE partnerd_cache_hits_total counter\n"
+                              "partnerd_cache_hits_total 7\n"));
     assert_null(strstr(t, "partnerd:lag_seconds"));
     free(t);
     certified = 4001.5;
@@ -198,8 +212,8 @@ static void test_gauges(void **state)
     assert_true(value_of(t, "partnerd_certified_creators") == 4001.5);
     free(t);
 
-    /* At most PD_METRICS_GAUGES_MAX. */
-    int added = 2, rc = PD_OK;
+    /* At most PD_METRICS_GAUGES_MAX, gauges and counters. */
+    int added = 3, rc = PD_OK;
     for (int i = 0; rc == PD_OK; i++) {
         char name[32];
         snprintf(name, sizeof name, "g_%d", i);
