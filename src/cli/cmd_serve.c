@@ -178,6 +178,8 @@ static int parse_options(int argc, char **argv, serve_options *o)
 }
 
 #define POOL_SPARE 4 /* store connections beyond one a server thread */
+#define TOKEN_CACHE_SLOTS 1024    /* token checks kept (accounts.h) */
+#define TOKEN_CACHE_VALUE_MAX 1024 /* a user and an expiry, with room */
 
 /* Every route the server answers. Each module's table is added here with
  * the context its handlers need. */
@@ -296,7 +298,8 @@ int pd_cmd_serve(int argc, char **argv)
     if ((rc = pd_ratelimit_new(NULL, &accounts.limiter, &err)) != 0)
         goto out;
     creators.pages = pd_pagecache_new(PD_PAGECACHE_SLOTS_DEFAULT, PD_PAGECACHE_BODY_MAX);
-    if (!creators.pages) {
+    accounts.tokens = pd_pagecache_new(TOKEN_CACHE_SLOTS, TOKEN_CACHE_VALUE_MAX);
+    if (!creators.pages || !accounts.tokens) {
         rc = pd_error_set(&err, PD_ENOMEM, "out of memory");
         goto out;
     }
@@ -364,6 +367,7 @@ out:
     pd_metrics_free(metrics);
     pd_ratelimit_free(accounts.limiter);
     pd_pagecache_free(creators.pages);
+    pd_pagecache_free(accounts.tokens);
     pd_store_close(store); /* after the server: nothing uses it any more */
     if (rc)
         return err.code == PD_EUSAGE ? pd_cli_usage_error("serve", "%s", err.msg)

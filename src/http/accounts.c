@@ -90,6 +90,39 @@ int pd_accounts_read(pd_req *req, pd_db **db, uint64_t *version)
     return 1;
 }
 
+/* A token's user as kept by the token cache. */
+typedef struct token_check {
+    pd_user u;
+    int64_t expires_at;
+} token_check;
+
+/* The user of a token, inside a read transaction. With its version (not
+ * NULL), the answer is looked up in, and kept in, a->tokens: the same
+ * token at the same version of the data (no login, logout, disabling or
+ * any other write since) has the same user, and is only checked against
+ * the clock again. */
+static int check_token(pd_accounts *a, pd_db *db, const uint64_t *version,
+                       const uint8_t hash[PD_TOKEN_HASH_BYTES], pd_user *u, pd_error *err)
+{
+    int64_t now = now_s();
+    token_check tc;
+    int cached = version && a->tokens;
+    if (cached && pd_pagecache_copy(a->tokens, db, *version, (const char *)hash,
+                                    PD_TOKEN_HASH_BYTES, &tc, sizeof tc)) {
+        if (tc.expires_at <= now)
+            return pd_error_set(err, PD_ENOTFOUND, "unknown or expired token");
+        *u = tc.u;
+        return PD_OK;
+    }
+    int rc = pd_db_token_user(db, hash, now, u, &tc.expires_at, err);
+    if (rc == PD_OK && cached) {
+        tc.u = *u;
+        pd_pagecache_put(a->tokens, db, *version, (const char *)hash, PD_TOKEN_HASH_BYTES,
+                         (const char *)&tc, sizeof tc);
+    }
+    return rc;
+}
+
 static int authenticate(pd_req *req, pd_accounts *a, const pd_route *route, pd_error *err)
 {
     const char *h = pd_req_header(req, "Authorization");
@@ -129,7 +162,7 @@ static int authenticate(pd_req *req, pd_accounts *a, const pd_route *route, pd_e
         pd_store_release(a->store, db);
         return rc;
     }
-    rc = pd_db_token_user(db, hash, now_s(), u, err);
+    rc = check_token(a, db, keep ? &version : NULL, hash, u, err);
     if (keep && rc == PD_OK) {
         *held = (held_read){.store = a->store, .db = db, .version = version};
         pd_req_hold(req, held, release_read);

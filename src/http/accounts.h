@@ -21,6 +21,7 @@
 #include "auth/ratelimit.h"
 #include "auth/token.h"
 #include "core/error.h"
+#include "http/pagecache.h"
 #include "http/router.h"
 #include "store/store.h"
 
@@ -43,6 +44,8 @@ typedef struct pd_accounts {
     pd_ratelimit *limiter; /* login attempts per account and address */
     pd_pwcost cost;        /* for hashing on behalf of missing users  */
     int64_t token_ttl;     /* seconds; 0: PD_TOKEN_TTL_DEFAULT        */
+    pd_pagecache *tokens;  /* token checks kept while the data is
+                              unchanged (reads_only routes); NULL: none */
 } pd_accounts;
 
 /* Adds the three routes above, sharing a. */

@@ -70,26 +70,44 @@ static int same_page(const entry *x, uint64_t h, const void *owner, const char *
            memcmp(x->mem, key, klen) == 0;
 }
 
-int pd_pagecache_get(pd_pagecache *c, const void *owner, uint64_t version, const char *key,
-                     size_t klen, pd_jsonw *w)
+/* The entry for (owner, version, key), under c->mu, counted as a hit or
+ * a miss; NULL when there is none. */
+static entry *find(pd_pagecache *c, const void *owner, uint64_t version, const char *key,
+                   size_t klen)
 {
     uint64_t h = hash_of(owner, key, klen);
     entry *set = &c->e[(h % c->nsets) * WAYS];
-    int found = 0;
-    pthread_mutex_lock(&c->mu);
     for (int i = 0; i < WAYS; i++) {
         entry *x = &set[i];
         if (x->version == version && same_page(x, h, owner, key, klen)) {
-            pd_jsonw_raw(w, x->mem + klen, x->len);
             x->used = ++c->tick;
-            found = 1;
-            break;
+            c->hits++;
+            return x;
         }
     }
+    c->misses++;
+    return NULL;
+}
+
+int pd_pagecache_get(pd_pagecache *c, const void *owner, uint64_t version, const char *key,
+                     size_t klen, pd_jsonw *w)
+{
+    pthread_mutex_lock(&c->mu);
+    entry *x = find(c, owner, version, key, klen);
+    if (x)
+        pd_jsonw_raw(w, x->mem + klen, x->len);
+    pthread_mutex_unlock(&c->mu);
+    return x != NULL;
+}
+
+int pd_pagecache_copy(pd_pagecache *c, const void *owner, uint64_t version, const char *key,
+                      size_t klen, void *out, size_t len)
+{
+    pthread_mutex_lock(&c->mu);
+    entry *x = find(c, owner, version, key, klen);
+    int found = x && x->len == len;
     if (found)
-        c->hits++;
-    else
-        c->misses++;
+        memcpy(out, x->mem + klen, len);
     pthread_mutex_unlock(&c->mu);
     return found;
 }

@@ -1,6 +1,6 @@
 /*
- * pagecache.h - JSON answers kept while the data they were computed from is
- * unchanged.
+ * pagecache.h - JSON answers (and other values) kept while the data they
+ * were computed from is unchanged.
  *
  * A page whose body depends only on its parameters and the database (a
  * discovery page: the same filters give the same rows for every caller
@@ -11,6 +11,8 @@
  * anyone, this server or another process, gives a new version, and pages
  * of the old one are never answered again (they are overwritten as new
  * pages come). Nothing is ever stale: a hit is exact, or it is a miss.
+ *
+ * The token check keeps users the same way (accounts.c, pd_pagecache_copy).
  *
  * Entries are found by (connection, version, key): the key is the caller's
  * canonical spelling of the page's parameters. The cache holds at most
@@ -44,9 +46,16 @@ void pd_pagecache_free(pd_pagecache *c); /* NULL ok */
 int pd_pagecache_get(pd_pagecache *c, const void *owner, uint64_t version, const char *key,
                      size_t klen, pd_jsonw *w);
 
-/* Keeps a copy of body (one complete JSON value) for (owner, version, key),
- * replacing what that owner kept under key before. Too large a body, or no
- * memory, and nothing is kept (a cache may always forget). */
+/* The same for a value that is not a page (the token check keeps a user):
+ * copies the kept bytes to out and answers 1 when there are exactly len of
+ * them; 0 otherwise (out untouched). */
+int pd_pagecache_copy(pd_pagecache *c, const void *owner, uint64_t version, const char *key,
+                      size_t klen, void *out, size_t len);
+
+/* Keeps a copy of body (one complete JSON value for get, any bytes for
+ * copy) for (owner, version, key), replacing what that owner kept under key
+ * before. Too large a body, or no memory, and nothing is kept (a cache may
+ * always forget). */
 void pd_pagecache_put(pd_pagecache *c, const void *owner, uint64_t version, const char *key,
                       size_t klen, const char *body, size_t len);
 

@@ -42,7 +42,7 @@ typedef struct pd_server pd_server;
 /* Defaults for the zero fields of a config. */
 #define PD_SERVER_CONNECTIONS_DEFAULT 1024            /* capped by the open-file limit */
 #define PD_SERVER_TIMEOUT_DEFAULT 30                  /* seconds without traffic */
-#define PD_SERVER_CONN_MEMORY_DEFAULT (32u * 1024)    /* request line and headers */
+#define PD_SERVER_CONN_MEMORY_DEFAULT (16u * 1024)    /* request line and headers */
 #define PD_SERVER_BODY_MAX_DEFAULT (1024u * 1024)     /* request body */
 #define PD_SERVER_OUT_MAX_DEFAULT (64u * 1024 * 1024) /* response body */
 

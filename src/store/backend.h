@@ -106,7 +106,8 @@ struct pd_store_ops {
     int (*user_set_disabled)(pd_db *db, const char *name, int disabled, pd_error *err);
     int (*token_add)(pd_db *db, const uint8_t hash[32], int64_t user_id, int64_t expires_at,
                      pd_error *err);
-    int (*token_user)(pd_db *db, const uint8_t hash[32], int64_t now, pd_user *u, pd_error *err);
+    int (*token_user)(pd_db *db, const uint8_t hash[32], int64_t now, pd_user *u,
+                      int64_t *expires_at, pd_error *err);
     int (*token_delete)(pd_db *db, const uint8_t hash[32], pd_error *err);
     int (*token_purge)(pd_db *db, int64_t now, int64_t *n, pd_error *err);
     int (*brand_add)(pd_db *db, const char *name, int64_t *id, pd_error *err);

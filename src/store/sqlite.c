@@ -119,8 +119,9 @@ static const char *const st_sql[ST_COUNT] = {
     [ST_MCN_NAME] = "SELECT name FROM mcns WHERE id = ?1",
     [ST_TOKEN_ADD] = "INSERT INTO tokens (hash, user_id, expires_at, created_at) "
                      "VALUES (?1, ?2, ?3, ?4)",
-    [ST_TOKEN_USER] = "SELECT " USER_COLS " FROM tokens t JOIN users u ON u.id = t.user_id "
-                      "WHERE t.hash = ?1 AND t.expires_at > ?2 AND u.disabled = 0",
+    [ST_TOKEN_USER] = "SELECT " USER_COLS ", t.expires_at FROM tokens t JOIN users u "
+                      "ON u.id = t.user_id WHERE t.hash = ?1 AND t.expires_at > ?2 AND "
+                      "u.disabled = 0",
     [ST_TOKEN_DELETE] = "DELETE FROM tokens WHERE hash = ?1",
     [ST_TOKEN_PURGE] = "DELETE FROM tokens WHERE expires_at <= ?1",
     [ST_BRAND_ADD] = "INSERT INTO brands (name, created_at) VALUES (?1, ?2)",
@@ -956,7 +957,8 @@ static int sq_token_add(pd_db *pdb, const uint8_t hash[32], int64_t user_id, int
     return sq_call_end(d, rc, err);
 }
 
-static int sq_token_user(pd_db *pdb, const uint8_t hash[32], int64_t now, pd_user *u, pd_error *err)
+static int sq_token_user(pd_db *pdb, const uint8_t hash[32], int64_t now, pd_user *u,
+                         int64_t *expires_at, pd_error *err)
 {
     sq_db *d = (sq_db *)pdb;
     sqlite3_stmt *st = stmt(d, ST_TOKEN_USER, err);
@@ -964,7 +966,15 @@ static int sq_token_user(pd_db *pdb, const uint8_t hash[32], int64_t now, pd_use
         return err->code;
     sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, now);
-    return one_user(d, st, u, NULL, err, "unknown or expired token");
+    int rc = sq_step_one(d, st, "reading users", err);
+    if (rc == PD_OK) {
+        read_user(st, u, NULL);
+        *expires_at = sqlite3_column_int64(st, 9); /* after USER_COLS */
+    } else if (rc == PD_ENOTFOUND) {
+        pd_error_set(err, PD_ENOTFOUND, "unknown or expired token");
+    }
+    sq_done(st);
+    return rc;
 }
 
 static int sq_token_delete(pd_db *pdb, const uint8_t hash[32], pd_error *err)

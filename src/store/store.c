@@ -312,10 +312,12 @@ int pd_db_token_add(pd_db *db, const uint8_t hash[32], int64_t user_id, int64_t 
     return rc ? rc : db->ops->token_add(db, hash, user_id, expires_at, err);
 }
 
-int pd_db_token_user(pd_db *db, const uint8_t hash[32], int64_t now, pd_user *u, pd_error *err)
+int pd_db_token_user(pd_db *db, const uint8_t hash[32], int64_t now, pd_user *u,
+                     int64_t *expires_at, pd_error *err)
 {
     ERR_OR_LOCAL(err);
-    return db->ops->token_user(db, hash, now, u, err);
+    int64_t local;
+    return db->ops->token_user(db, hash, now, u, expires_at ? expires_at : &local, err);
 }
 
 int pd_db_token_delete(pd_db *db, const uint8_t hash[32], pd_error *err)

@@ -134,9 +134,10 @@ int pd_db_user_set_disabled(pd_db *db, const char *name, int disabled, pd_error 
 int pd_db_token_add(pd_db *db, const uint8_t hash[32], int64_t user_id, int64_t expires_at,
                     pd_error *err);
 /* The user owning a token that has not expired at `now` and whose user is
- * not disabled; PD_ENOTFOUND otherwise. */
+ * not disabled, and when the token expires (*expires_at, unless NULL);
+ * PD_ENOTFOUND otherwise. */
 int pd_db_token_user(pd_db *db, const uint8_t hash[32], int64_t now, pd_user *u,
-                     pd_error *err);
+                     int64_t *expires_at, pd_error *err);
 int pd_db_token_delete(pd_db *db, const uint8_t hash[32], pd_error *err);
 /* Deletes tokens expired before `now`; *n gets how many. */
 int pd_db_token_purge(pd_db *db, int64_t now, int64_t *n, pd_error *err);

@@ -375,6 +375,20 @@ hits=$(sed -n 's/^partnerd_page_cache_hits_total \([0-9]*\)$/\1/p' "$T/body")
 grep -q '^# TYPE partnerd_page_cache_misses_total counter$' "$T/body" && [ "${hits:-0}" -ge 2 ] && pass ||
     fail "/metrics: page cache hits '$hits', expected 2 or more, and a misses counter"
 
+# ---- a kept token check ends with the token: logout, and disabling by another process ----
+as cre2 "discovery before logout" GET "$page"
+expect "discovery with cre2's token" 200
+get "logout cre2" "$URL/api/logout" -X POST -H "Authorization: Bearer $TOKEN_cre2"
+expect_status "logout cre2" 200
+as cre2 "discovery after logout" GET "$page"
+expect "discovery with a signed-out token" 401 unauthorized
+as mgr8 "discovery before disabling" GET "$page"
+expect "discovery with mgr8's token" 200
+run user disable --db "$DB" --name mgr8
+expect_rc "user disable mgr8 from the command line" 0
+as mgr8 "discovery after disabling" GET "$page"
+expect "discovery by a user disabled from another process" 401 unauthorized
+
 kill -TERM "$server_pid"
 wait "$server_pid"
 rc=$?

@@ -101,11 +101,11 @@ out=$(curl -s -o /dev/null -w "$w" --max-time 10 --data-binary 'small' "$URL/hea
     --next -s -o /dev/null -w "$w" --max-time 10 "$URL/healthz" | tr '\n' ' ')
 [ "$out" = "405 1 200 0 " ] && pass || fail "small body then GET: '$out', expected '405 1 200 0 '"
 
-# Headers of 16 KB (a browser's cookies at their worst) fit the connection
-# memory (32 KiB); past it they are refused by libmicrohttpd, and the server
-# lives on.
-get "16 KB header" "$URL/healthz" -H "X-Big: $(head -c 16000 /dev/zero | tr '\0' h)"
-expect_status "a 16 KB header is read" 200
+# Headers of 12 KB (a browser's cookies at their worst) fit the connection
+# memory (16 KiB, the size Node.js allows for headers); past it they are
+# refused by libmicrohttpd, and the server lives on.
+get "12 KB header" "$URL/healthz" -H "X-Big: $(head -c 12000 /dev/zero | tr '\0' h)"
+expect_status "a 12 KB header is read" 200
 big_header=$(head -c 100000 /dev/zero | tr '\0' h)
 get "huge header" "$URL/healthz" -H "X-Big: $big_header"
 case "$status" in 431 | 413 | 400) pass ;; *) fail "huge header: status $status" ;; esac

@@ -144,6 +144,23 @@ static void test_hit_inside_a_document(void **state)
     pd_pagecache_free(c);
 }
 
+/* copy: the kept bytes when their length is the one asked for. */
+static void test_copy(void **state)
+{
+    (void)state;
+    pd_pagecache *c = pd_pagecache_new(8, 64);
+    struct { int64_t id; char name[8]; } v = {42, "tina"}, got = {0, ""};
+    pd_pagecache_put(c, &owner_a, 5, "tok", 3, (const char *)&v, sizeof v);
+    assert_int_equal(pd_pagecache_copy(c, &owner_a, 5, "tok", 3, &got, sizeof got), 1);
+    assert_int_equal(got.id, 42);
+    assert_string_equal(got.name, "tina");
+    got.id = 0;
+    assert_int_equal(pd_pagecache_copy(c, &owner_a, 6, "tok", 3, &got, sizeof got), 0);
+    assert_int_equal(pd_pagecache_copy(c, &owner_a, 5, "tok", 3, &got, sizeof got - 1), 0);
+    assert_int_equal(got.id, 0);
+    pd_pagecache_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -152,6 +169,7 @@ int main(void)
         cmocka_unit_test(test_least_recently_used_goes),
         cmocka_unit_test(test_bounds),
         cmocka_unit_test(test_hit_inside_a_document),
+        cmocka_unit_test(test_copy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

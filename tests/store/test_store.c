@@ -359,33 +359,35 @@ static void test_tokens(void **state)
     ASSERT_CODE(PD_EINPUT, pd_db_token_add(d, t3, 0, 5000, &err));
 
     pd_user got;
-    ASSERT_CODE(PD_OK, pd_db_token_user(d, t1, 1999, &got, &err));
+    int64_t expires = 0;
+    ASSERT_CODE(PD_OK, pd_db_token_user(d, t1, 1999, &got, &expires, &err));
+    assert_int_equal(expires, 2000);
     assert_int_equal(got.id, u.id);
     assert_string_equal(got.name, "tina");
     /* Expired at expires_at itself. */
-    ASSERT_CODE(PD_ENOTFOUND, pd_db_token_user(d, t1, 2000, &got, &err));
-    ASSERT_CODE(PD_ENOTFOUND, pd_db_token_user(d, t3, 0, &got, &err));
+    ASSERT_CODE(PD_ENOTFOUND, pd_db_token_user(d, t1, 2000, &got, NULL, &err));
+    ASSERT_CODE(PD_ENOTFOUND, pd_db_token_user(d, t3, 0, &got, NULL, &err));
 
     /* A disabled user's tokens stop working at once, and work again when
      * the user is enabled. */
     ASSERT_CODE(PD_OK, pd_db_user_set_disabled(d, "tina", 1, &err));
-    ASSERT_CODE(PD_ENOTFOUND, pd_db_token_user(d, t2, 100, &got, &err));
+    ASSERT_CODE(PD_ENOTFOUND, pd_db_token_user(d, t2, 100, &got, NULL, &err));
     ASSERT_CODE(PD_OK, pd_db_user_set_disabled(d, "tina", 0, &err));
-    ASSERT_CODE(PD_OK, pd_db_token_user(d, t2, 100, &got, &err));
+    ASSERT_CODE(PD_OK, pd_db_token_user(d, t2, 100, &got, NULL, &err));
 
     ASSERT_CODE(PD_OK, pd_db_token_delete(d, t2, &err));
-    ASSERT_CODE(PD_ENOTFOUND, pd_db_token_user(d, t2, 100, &got, &err));
+    ASSERT_CODE(PD_ENOTFOUND, pd_db_token_user(d, t2, 100, &got, NULL, &err));
     ASSERT_CODE(PD_ENOTFOUND, pd_db_token_delete(d, t2, &err));
 
     ASSERT_CODE(PD_OK, pd_db_token_add(d, t3, u.id, 4000, &err));
     int64_t n = -1;
     ASSERT_CODE(PD_OK, pd_db_token_purge(d, 3000, &n, &err));
     assert_int_equal(n, 1); /* t1 (2000); t3 (4000) stays */
-    ASSERT_CODE(PD_OK, pd_db_token_user(d, t3, 3999, &got, &err));
+    ASSERT_CODE(PD_OK, pd_db_token_user(d, t3, 3999, &got, NULL, &err));
     ASSERT_CODE(PD_OK, pd_db_token_purge(d, 3000, &n, &err));
     assert_int_equal(n, 0);
     ASSERT_CODE(PD_OK, pd_db_token_purge(d, 9000, NULL, &err));
-    ASSERT_CODE(PD_ENOTFOUND, pd_db_token_user(d, t3, 0, &got, &err));
+    ASSERT_CODE(PD_ENOTFOUND, pd_db_token_user(d, t3, 0, &got, NULL, &err));
 }
 
 /* ---- brands and MCNs ---------------------------------------------------------------- */
