@@ -479,7 +479,7 @@ static void nap_ms(long ms)
     nanosleep(&t, NULL);
 }
 
-/* The accepting thread: every connection goes to libmicrohttpd's pool,
+/* The accepting thread: every connection goes to a worker (pick_worker),
  * until pd_server_quiesce shuts the listening socket down. */
 static void *accept_loop(void *arg)
 {
@@ -584,7 +584,7 @@ static void apply_defaults(pd_server_config *c, int say)
     }
 }
 
-/* The pool's threads for a config with its defaults applied (see the
+/* The worker threads for a config with its defaults applied (see the
  * comment in pd_server_start). */
 static unsigned workers_of(const pd_server_config *c)
 {
