@@ -598,6 +598,7 @@ int pd_sqlite_open(const char *path, const pd_store_options *o, pd_store **out, 
     if (!s)
         return pd_error_set(err, PD_ENOMEM, "out of memory");
     s->base.ops = &sq_ops;
+    atomic_init(&s->versions, 0);
     s->create = o->create;
     s->pool_size = o->pool_size ? o->pool_size : DEFAULT_POOL;
     s->busy_ms = o->busy_ms ? o->busy_ms : DEFAULT_BUSY_MS;
@@ -667,8 +668,9 @@ static void sq_rollback(pd_db *pdb)
 
 /* The snapshot is taken by a first read (BEGIN alone defers it); SQLite's
  * data version, read after it, moves whenever the file changed since this
- * connection last looked, whoever changed it. It is 32 bits and moves by
- * small steps, so it is folded into a 64-bit count of moves. */
+ * connection last looked, whoever changed it. Each move takes a new number
+ * from the store's count, so a version never repeats in the store's life,
+ * whichever connection (or address a connection is at) it names. */
 static int sq_read_begin_v(pd_db *pdb, uint64_t *version, pd_error *err)
 {
     sq_db *d = (sq_db *)pdb;
@@ -683,7 +685,7 @@ static int sq_read_begin_v(pd_db *pdb, uint64_t *version, pd_error *err)
     sqlite3_file_control(d->db, "main", SQLITE_FCNTL_DATA_VERSION, &dv);
     if (d->version == 0 || dv != d->data_version) {
         d->data_version = dv;
-        d->version++;
+        d->version = atomic_fetch_add(&d->s->versions, 1) + 1;
     }
     *version = d->version;
     return PD_OK;

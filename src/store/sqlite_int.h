@@ -12,6 +12,7 @@
 #define PD_STORE_SQLITE_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sqlite3.h>
 #include <stdint.h>
 
@@ -28,7 +29,7 @@ typedef struct sq_db {
     sqlite3_stmt *bulk_creators, *bulk_history; /* BULK_CREATORS new creators */
     int own_txn;                                /* the running call began the transaction itself */
     unsigned data_version;                      /* SQLITE_FCNTL_DATA_VERSION at the last read_begin */
-    uint64_t version;                           /* bumped when data_version moves (read_begin)    */
+    uint64_t version;                           /* new from s->versions when data_version moves   */
     struct sq_online *online;                   /* sqlite_online.c's statements and cache */
     struct sq_search *search;                   /* sqlite_search.c's statements and tokenizer */
 } sq_db;
@@ -45,6 +46,7 @@ struct sq_store {
     sq_db **idle; /* pool_size slots; nidle free */
     size_t nidle;
     size_t opening; /* connections being opened outside the lock */
+    atomic_uint_fast64_t versions; /* read versions given out (sq_db.version) */
 };
 
 /* The store's clock (pd_store_now): seconds since the epoch. */

@@ -74,8 +74,9 @@ void pd_db_rollback(pd_db *db);             /* safe when nothing is open */
  * database, which begins here. *version (when not NULL) names that state
  * for this pd_db: two read transactions of the same pd_db with equal
  * versions saw the same data, and any change committed in between (by this
- * connection, another one, or another process) gives a new version. Values
- * of different pd_db are unrelated. For answers computed from the data
+ * connection, another one, or another process) gives a new version. A
+ * version is never given twice in a pd_store's life, not even to another
+ * connection, but the versions of two pd_db say nothing about each other. For answers computed from the data
  * alone, kept while the data is unchanged (http/pagecache.h). */
 int pd_db_read_begin(pd_db *db, uint64_t *version, pd_error *err);
 void pd_db_read_end(pd_db *db);             /* safe when nothing is open */

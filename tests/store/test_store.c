@@ -1231,6 +1231,11 @@ static void test_read_versions(void **state)
     pd_db_read_end(a);
     assert_true(v5 != v4);
     pd_db_read_end(a); /* nothing open: nothing happens */
+    /* another connection never gets a version a has had */
+    uint64_t vb;
+    ASSERT_CODE(PD_OK, pd_db_read_begin(b, &vb, &err));
+    pd_db_read_end(b);
+    assert_true(vb != v1 && vb != v2 && vb != v4 && vb != v5);
     pd_store_release(f->s, b);
 }
 
