@@ -63,9 +63,6 @@ const char *pd_accounts_session_cookie(pd_req *req)
     return NULL;
 }
 
-/* The user behind the request's bearer token or, without an Authorization
- * header, its session cookie (web pages). A request authenticated by the
- * cookie that may change something must come from one of our own pages. */
 /* The read a reads_only route's handler is handed (pd_accounts_read). */
 typedef struct held_read {
     pd_store *store;
@@ -123,6 +120,9 @@ static int check_token(pd_accounts *a, pd_db *db, const uint64_t *version,
     return rc;
 }
 
+/* The user behind the request's bearer token or, without an Authorization
+ * header, its session cookie (web pages). A request authenticated by the
+ * cookie that may change something must come from one of our own pages. */
 static int authenticate(pd_req *req, pd_accounts *a, const pd_route *route, pd_error *err)
 {
     const char *h = pd_req_header(req, "Authorization");

@@ -453,24 +453,27 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
  *   17 threads (all, spread evenly)    2.3 20.5   8.2   */
 #define SPREAD 4u
 
+/* The least loaded of workers [from, to). */
+static worker *least_loaded(pd_server *s, unsigned from, unsigned to)
+{
+    worker *best = &s->workers[from];
+    for (unsigned i = from + 1; i < to && i < s->nworkers; i++)
+        if (s->workers[i].conns < best->conns)
+            best = &s->workers[i];
+    return best;
+}
+
 static worker *pick_worker(pd_server *s)
 {
     unsigned group = SPREAD * s->cfg.threads;
     for (unsigned g = 0; g < s->nworkers; g += group) {
-        worker *best = NULL;
-        for (unsigned i = g; i < g + group && i < s->nworkers; i++)
-            if (!best || s->workers[i].conns < best->conns)
-                best = &s->workers[i];
-        if (best && best->conns < WORKER_CONNECTIONS_MAX)
+        worker *best = least_loaded(s, g, g + group);
+        if (best->conns < WORKER_CONNECTIONS_MAX)
             return best;
     }
     /* Not reached while open_conns < max_connections <= nworkers * the
      * maximum; the least loaded of all, should it be. */
-    worker *best = &s->workers[0];
-    for (unsigned i = 1; i < s->nworkers; i++)
-        if (s->workers[i].conns < best->conns)
-            best = &s->workers[i];
-    return best;
+    return least_loaded(s, 0, s->nworkers);
 }
 
 static void nap_ms(long ms)
@@ -627,8 +630,8 @@ int pd_server_start(const pd_server_config *config, pd_server **out, pd_error *e
         return start_failed(s, rc);
     /* Our own thread accepts, and hands each connection to one of our
      * workers, each a libmicrohttpd daemon with one thread that waits on
-     * its connections with epoll (pick_worker: as few threads as the cores
-     * need, while they have room). Each of
+     * its connections with epoll (pick_worker: the first 4 x threads of
+     * them, while they have room). Each of
      * libmicrohttpd 0.9.75's own ways fails under load on this kernel
      * (docs/internals/http.md): in epoll mode a thread that gets 128
      * ready connections at once sleeps on them (below); in poll mode,
