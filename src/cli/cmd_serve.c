@@ -33,7 +33,7 @@
 #include "util/log.h"
 
 static const char usage[] =
-    "Usage: partnerd serve [--listen ADDR:PORT] [--db FILE] [--threads N]\n"
+    "Usage: partnerd serve [--listen ADDR:PORT] [--db FILE] [--threads N] [--handlers N]\n"
     "                      [--max-connections N] [--max-body BYTES] [--timeout SECONDS]\n"
     "                      [--drain SECONDS] [--log-level LEVEL] [--demo]\n"
     "\n"
@@ -46,9 +46,12 @@ static const char usage[] =
     "                        free port, printed on stderr\n"
     "  --db FILE             the SQLite database (default partnerd.db); created and\n"
     "                        brought up to date when needed\n"
-    "  --threads N           server threads at least, 2 to 256 (default: one per core,\n"
-    "                        at least 2); more when --max-connections needs them (125\n"
-    "                        connections a thread)\n"
+    "  --threads N           connection threads, 2 to 256 (default: one per core, at\n"
+    "                        least 2); each serves many connections and answers the\n"
+    "                        quick routes (discovery, profiles, /healthz) itself\n"
+    "  --handlers N          threads for the requests that may wait (writes, sign-in,\n"
+    "                        the policy simulator, imports), 1 to 1024 (default: 4 per\n"
+    "                        connection thread, at least 8)\n"
     "  --max-connections N   open connections at most (default 1024, and below the\n"
     "                        open-file limit)\n"
     "  --max-body BYTES      largest request body (default 1048576); larger gets 413\n"
@@ -82,6 +85,7 @@ typedef struct serve_options {
     const char *listen;
     const char *db_path; /* the database file */
     unsigned threads;
+    unsigned handlers;
     unsigned max_connections;
     size_t max_body;
     unsigned timeout_s;
@@ -107,6 +111,7 @@ static int parse_options(int argc, char **argv, serve_options *o)
     static const struct option longopts[] = {{"listen", required_argument, NULL, 'l'},
                                              {"db", required_argument, NULL, 'd'},
                                              {"threads", required_argument, NULL, 't'},
+                                             {"handlers", required_argument, NULL, 'H'},
                                              {"max-connections", required_argument, NULL, 'c'},
                                              {"max-body", required_argument, NULL, 'b'},
                                              {"timeout", required_argument, NULL, 'T'},
@@ -128,6 +133,11 @@ static int parse_options(int argc, char **argv, serve_options *o)
             if ((rc = parse_num("--threads", optarg, 2, 256, &v)) != 0)
                 return rc;
             o->threads = (unsigned)v;
+            break;
+        case 'H':
+            if ((rc = parse_num("--handlers", optarg, 1, 1024, &v)) != 0)
+                return rc;
+            o->handlers = (unsigned)v;
             break;
         case 'c':
             if ((rc = parse_num("--max-connections", optarg, 1, 1000000, &v)) != 0)
@@ -278,11 +288,11 @@ int pd_cmd_serve(int argc, char **argv)
         pd_error_set(&err, PD_ENOMEM, "out of memory");
         return pd_cli_fail("serve", &err);
     }
-    /* A store connection for every server thread, and a few for the
-     * sweep, the impact population's builds and the odd handler that
-     * holds two: a request never waits for a connection another thread
-     * holds (the server's thread count grows with --max-connections). */
-    pd_server_config sizing = {.threads = o.threads, .max_connections = o.max_connections};
+    /* A store connection for every server thread (connection and handler
+     * threads), and a few for the sweep, the impact population's builds
+     * and the odd handler that holds two: a request never waits for a
+     * connection another thread holds. */
+    pd_server_config sizing = {.threads = o.threads, .handlers = o.handlers};
     pd_store_options so = {.create = 1, .migrate = 1,
                            .pool_size = pd_server_workers_for(&sizing) + POOL_SPARE};
     if (o.clock) {
@@ -327,6 +337,7 @@ int pd_cmd_serve(int argc, char **argv)
     pd_server_config cfg = {
         .listen = o.listen,
         .threads = o.threads,
+        .handlers = o.handlers,
         .max_connections = o.max_connections,
         .timeout_s = o.timeout_s,
         .body_max = o.max_body,
@@ -345,6 +356,7 @@ int pd_cmd_serve(int argc, char **argv)
     PD_LOG(PD_LOG_INFO, "listening", PD_LOG_STR("url", pd_server_url(server)),
            PD_LOG_UINT("routes", pd_router_count(router)),
            PD_LOG_UINT("threads", pd_server_threads(server)),
+           PD_LOG_UINT("handlers", pd_server_handlers(server)),
            PD_LOG_UINT("max_connections", pd_server_max_connections(server)));
 
     int sig = 0;

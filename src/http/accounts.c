@@ -486,7 +486,7 @@ static const pd_route account_routes[] = {
      .summary = "Sign out: the request's token stops working",
      .access = PD_ACCESS_SIGNED_IN, .handler = logout},
     {.method = "GET", .pattern = "/api/me", .name = "accounts.me",
-     .summary = "The signed-in user", .access = PD_ACCESS_SIGNED_IN, .handler = me},
+     .summary = "The signed-in user", .access = PD_ACCESS_SIGNED_IN, .handler = me, .quick = 1},
 };
 
 int pd_accounts_routes(pd_router *r, pd_accounts *a, pd_error *err)

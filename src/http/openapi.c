@@ -172,7 +172,8 @@ static int get_openapi(pd_req *req, void *ctx, pd_error *err)
 static const pd_route openapi_routes[] = {
     {.method = "GET", .pattern = "/openapi.json", .name = "ops.openapi",
      .summary = "This API described as an OpenAPI 3.1 document", .access = PD_ACCESS_PUBLIC,
-     .handler = get_openapi},
+     .handler = get_openapi,
+     .quick = 1},
 };
 
 int pd_openapi_route(pd_router *r, pd_openapi_ctx *ctx, pd_error *err)

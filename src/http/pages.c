@@ -1332,7 +1332,8 @@ static const pd_route page_routes[] = {
      .summary = "Web: the pages' stylesheet and script, cached for a year (links carry a "
                 "version)",
      .access = PD_ACCESS_PUBLIC,
-     .handler = get_static},
+     .handler = get_static,
+     .quick = 1},
 };
 
 int pd_pages_routes(pd_router *r, pd_pages *p, pd_error *err)

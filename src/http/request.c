@@ -298,6 +298,11 @@ size_t pd_req_route_index(const pd_req *req)
     return req->routed ? req->match.index : (size_t)-1;
 }
 
+void *pd_req_route_ctx(const pd_req *req)
+{
+    return req->routed ? req->match.ctx : NULL;
+}
+
 const char *pd_req_param(const pd_req *req, const char *name)
 {
     const pd_route_param *p = req->routed ? pd_route_match_param(&req->match, name) : NULL;

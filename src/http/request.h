@@ -49,6 +49,8 @@ const char *pd_req_client(const pd_req *req);    /* "127.0.0.1", "::1", or "" */
 const pd_route *pd_req_route(const pd_req *req); /* NULL until routed */
 /* The route's index in the router (for metrics), or (size_t)-1. */
 size_t pd_req_route_index(const pd_req *req);
+/* The ctx given with the route's table to pd_router_add, or NULL. */
+void *pd_req_route_ctx(const pd_req *req);
 
 /* A path parameter, decoded and valid UTF-8; NULL when the route has none
  * of that name. */
@@ -191,7 +193,7 @@ int pd_req_body_append(pd_req *req, const void *data, size_t n);
  * pd_req_new stored it: its code, or PD_OK. */
 int pd_req_early_error(const pd_req *req, pd_error *err);
 
-/* Used by pd_router_dispatch: stores the match (copied). */
+/* Used by pd_router_route_req: stores the match (copied). */
 void pd_req_set_match(pd_req *req, const pd_route_match *m);
 /* After the handler returned PD_OK: checks the writer and the buffer,
  * turning a broken answer into a 500. */

@@ -443,22 +443,23 @@ const pd_route_param *pd_route_match_param(const pd_route_match *m, const char *
     return NULL;
 }
 
-void pd_router_dispatch(const pd_router *r, pd_req *req, pd_guard guard, void *guard_ctx)
+int pd_router_route_req(const pd_router *r, pd_req *req)
 {
     pd_error err = {0};
     if (pd_req_early_error(req, &err)) {
         pd_req_error(req, &err);
-        return;
+        return 1;
     }
     pd_route_match *m = malloc(sizeof *m);
     if (!m) {
         pd_error_set(&err, PD_ENOMEM, "out of memory routing the request");
         pd_req_error(req, &err);
-        return;
+        return 1;
     }
     pd_match_status st = pd_router_match(r, pd_req_method(req), pd_req_path(req), m, &err);
     if (m->route)
         pd_req_set_match(req, m);
+    int answered = 1;
     switch (st) {
     case PD_MATCH_NOT_FOUND:
     case PD_MATCH_BAD_REQUEST: pd_req_error(req, &err); break;
@@ -470,26 +471,37 @@ void pd_router_dispatch(const pd_router *r, pd_req *req, pd_guard guard, void *g
         pd_req_header_add(req, "Allow", m->allow);
         break;
     }
-    case PD_MATCH_OK: {
-        int rc = PD_OK;
-        if (guard)
-            rc = guard(req, m->route, guard_ctx, &err);
-        if (rc == PD_GUARD_ANSWERED) {
-            pd_req_release_held(req);
-            break;
-        }
-        if (rc == PD_OK)
-            rc = m->route->handler(req, m->ctx, &err);
-        pd_req_release_held(req);
-        if (rc != PD_OK) {
-            if (err.code != (pd_code)rc)
-                err.code = (pd_code)rc;
-            pd_req_error(req, &err);
-        } else {
-            pd_req_check_answer(req);
-        }
-        break;
-    }
+    case PD_MATCH_OK: answered = 0; break;
     }
     free(m);
+    return answered;
+}
+
+void pd_router_run(pd_req *req, pd_guard guard, void *guard_ctx)
+{
+    const pd_route *route = pd_req_route(req);
+    pd_error err = {0};
+    int rc = PD_OK;
+    if (guard)
+        rc = guard(req, route, guard_ctx, &err);
+    if (rc == PD_GUARD_ANSWERED) {
+        pd_req_release_held(req);
+        return;
+    }
+    if (rc == PD_OK)
+        rc = route->handler(req, pd_req_route_ctx(req), &err);
+    pd_req_release_held(req);
+    if (rc != PD_OK) {
+        if (err.code != (pd_code)rc)
+            err.code = (pd_code)rc;
+        pd_req_error(req, &err);
+    } else {
+        pd_req_check_answer(req);
+    }
+}
+
+void pd_router_dispatch(const pd_router *r, pd_req *req, pd_guard guard, void *guard_ctx)
+{
+    if (!pd_router_route_req(r, req))
+        pd_router_run(req, guard, guard_ctx);
 }

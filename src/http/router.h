@@ -69,6 +69,12 @@ typedef struct pd_route {
                             the read the auth layer checked the caller in
                             (pd_req_held; accounts.h: pd_accounts_read),
                             never through a connection of its own */
+    int quick;           /* 1: answered on the thread that read the request,
+                            which serves many connections: the guard and
+                            handler never wait (for a write lock, a password
+                            hash, a long computation) and take microseconds,
+                            at most a few milliseconds. 0: on the server's
+                            handler threads (server.h) */
 } pd_route;
 
 #define PD_ROUTES_COUNT(table) (sizeof(table) / sizeof((table)[0]))
@@ -148,5 +154,14 @@ typedef int (*pd_guard)(pd_req *req, const pd_route *route, void *guard_ctx, pd_
  * sent as the guard left it. Not a pd_code. */
 #define PD_GUARD_ANSWERED (-1)
 void pd_router_dispatch(const pd_router *r, pd_req *req, pd_guard guard, void *guard_ctx);
+
+/* pd_router_dispatch in two halves, for a server that runs handlers on
+ * other threads than the one that read the request (server.c).
+ * pd_router_route_req routes req: 1 when that alone answered it (a problem
+ * found before routing, 404, 405, a bad parameter), 0 when pd_router_run
+ * must follow; pd_req_route(req) is then the route. pd_router_run runs the
+ * guard and the handler and leaves the answer in req. */
+int pd_router_route_req(const pd_router *r, pd_req *req);
+void pd_router_run(pd_req *req, pd_guard guard, void *guard_ctx);
 
 #endif

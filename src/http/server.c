@@ -26,11 +26,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "http/jobs.h"
 #include "http/request.h"
 #include "util/log.h"
 
@@ -38,20 +42,34 @@
  * connection is closed without an answer. */
 #define DRAIN_MAX (8u * 1024 * 1024)
 
-/* Connections one libmicrohttpd thread may hold (see pd_server_start). */
-#define WORKER_CONNECTIONS_MAX 125u
-
 typedef struct pd_server pd_server;
 
-/* One libmicrohttpd daemon and its thread. */
+/* An accepted connection on its way to a worker's daemon. */
+typedef struct handoff {
+    int fd;
+    socklen_t len;
+    struct sockaddr_storage addr;
+} handoff;
+
+/* One libmicrohttpd daemon and the thread of ours that runs it
+ * (worker_loop). */
 typedef struct worker {
     pd_server *s;
     struct MHD_Daemon *mhd;
-    unsigned conns; /* handed to it and not closed yet (under s->conn_mu) */
+    int mhd_fd; /* the daemon's epoll descriptor */
+    int wake;   /* eventfd: connections handed over, or stop */
+    pthread_t thread;
+    int running;
+    atomic_int stop;
+    /* Under s->conn_mu: */
+    unsigned conns;  /* handed to it and not closed yet */
+    handoff *queue;  /* accepted, not yet given to the daemon */
+    size_t queued, queue_cap;
 } worker;
 
 struct pd_server {
     pd_server_config cfg;
+    pd_jobs *jobs; /* cfg.handlers threads: the requests of routes not quick */
     worker *workers; /* nworkers, each a daemon with one thread */
     unsigned nworkers;
     int listen_fd;
@@ -73,7 +91,11 @@ struct pd_server {
 
 /* Our state for one request, from on_uri to on_completed. */
 typedef struct http_req {
+    pd_job job; /* on the handler threads (run_handed) */
     pd_server *s;
+    worker *w;                /* the worker whose daemon has the connection */
+    struct MHD_Connection *c; /* while handed over */
+    int handed;               /* the handler runs, or ran, on a handler thread */
     pd_req *req;
     char *target;
     struct timespec t0;
@@ -86,6 +108,9 @@ typedef struct http_req {
     size_t route;    /* route index for metrics */
     const char *route_name;
 } http_req;
+
+static void run_handed(pd_job *job);
+static void wake(worker *w);
 
 /* ---- ADDR:PORT ------------------------------------------------------------------- */
 
@@ -205,16 +230,19 @@ static uint64_t micros_since(const struct timespec *t0)
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
     (void)c;
-    pd_server *s = cls;
+    worker *w = cls;
+    pd_server *s = w->s;
     http_req *h = calloc(1, sizeof *h);
     if (!h)
         return NULL;
+    h->job.run = run_handed;
     h->target = strdup(uri ? uri : "/");
     if (!h->target) {
         free(h);
         return NULL;
     }
     h->s = s;
+    h->w = w;
     h->route = (size_t)-1;
     clock_gettime(CLOCK_MONOTONIC, &h->t0);
     atomic_fetch_add(&s->inflight, 1);
@@ -348,8 +376,37 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
     }
     if (h->too_big)
         return answer_too_big(c, h);
-    pd_router_dispatch(s->cfg.router, h->req, s->cfg.guard, s->cfg.guard_ctx);
+    if (h->handed) /* resumed: the handler thread left the answer */
+        return send_answer(c, h, 0);
+    if (!pd_router_route_req(s->cfg.router, h->req)) {
+        if (!pd_req_route(h->req)->quick) {
+            /* The connection sleeps until run_handed resumes it, and
+             * this worker goes on with its other connections. */
+            h->handed = 1;
+            h->c = c;
+            MHD_suspend_connection(c);
+            pd_jobs_submit(s->jobs, &h->job);
+            return MHD_YES;
+        }
+        pd_router_run(h->req, s->cfg.guard, s->cfg.guard_ctx);
+    }
     return send_answer(c, h, 0);
+}
+
+/* A handler thread's job: the guard and handler of a route that is not
+ * quick, then the connection back to its worker, which calls on_access
+ * once more to send the answer. */
+static void run_handed(pd_job *job)
+{
+    http_req *h = (http_req *)(void *)((char *)job - offsetof(http_req, job));
+    worker *w = h->w;
+    pd_router_run(h->req, h->s->cfg.guard, h->s->cfg.guard_ctx);
+    /* h belongs to the worker from here on. */
+    MHD_resume_connection(h->c);
+    /* libmicrohttpd signals the resume on its own descriptor, but may
+     * consume that signal inside an MHD_run that had already looked for
+     * resumed connections: our wakeup makes the worker look again. */
+    wake(w);
 }
 
 static const char *end_reason(enum MHD_RequestTerminationCode toe)
@@ -439,47 +496,51 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
     pthread_mutex_unlock(&s->conn_mu);
 }
 
-/* The worker for a new connection (under conn_mu, with room for one): the
- * least loaded of the first SPREAD x threads workers; when all of those
- * hold WORKER_CONNECTIONS_MAX, of the next as many, and so on. How many
- * threads share the connections decides the tail under load: every thread
- * with connections is runnable, the scheduler makes each wait longer the
- * more there are, and a thread that waits holds up all its connections.
- * Discovery at 64, 128 and 256 connections on 2 cores beside wrk, the
- * worst p99 of three runs, in ms (2026-12-04, docs/internals/http.md):
- *   2 threads (125 a thread at 256)    3.1  4.8  14.4
- *   4 threads                          8.4  5.4  11.2
- *   8 threads                          6.5  6.1   7.6
- *   17 threads (all, spread evenly)    2.3 20.5   8.2   */
-#define SPREAD 4u
-
-/* The least loaded of workers [from, to). */
-static worker *least_loaded(pd_server *s, unsigned from, unsigned to)
+/* The worker for a new connection (under conn_mu): the one with the
+ * fewest. There are as many workers as threads asked for (one per core by
+ * default), each of them busy whenever it has work: a worker that waits
+ * for a core holds up all its connections, and the more threads there
+ * are, the longer each waits (docs/internals/http.md has the figures). */
+static worker *pick_worker(pd_server *s)
 {
-    worker *best = &s->workers[from];
-    for (unsigned i = from + 1; i < to && i < s->nworkers; i++)
+    worker *best = &s->workers[0];
+    for (unsigned i = 1; i < s->nworkers; i++)
         if (s->workers[i].conns < best->conns)
             best = &s->workers[i];
     return best;
 }
 
-static worker *pick_worker(pd_server *s)
+static void wake(worker *w)
 {
-    unsigned group = SPREAD * s->cfg.threads;
-    for (unsigned g = 0; g < s->nworkers; g += group) {
-        worker *best = least_loaded(s, g, g + group);
-        if (best->conns < WORKER_CONNECTIONS_MAX)
-            return best;
-    }
-    /* Not reached while open_conns < max_connections <= nworkers * the
-     * maximum; the least loaded of all, should it be. */
-    return least_loaded(s, 0, s->nworkers);
+    uint64_t one = 1;
+    /* Fails only when the count would overflow: it is set either way. */
+    ssize_t r = write(w->wake, &one, sizeof one);
+    (void)r;
 }
 
 static void nap_ms(long ms)
 {
     struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&t, NULL);
+}
+
+/* Queues an accepted connection for w (under conn_mu); 0, or -1 out of
+ * memory. */
+static int hand_over(worker *w, int fd, const struct sockaddr_storage *ss, socklen_t len)
+{
+    if (w->queued == w->queue_cap) {
+        size_t cap = w->queue_cap ? 2 * w->queue_cap : 16;
+        handoff *q = realloc(w->queue, cap * sizeof *q);
+        if (!q)
+            return -1;
+        w->queue = q;
+        w->queue_cap = cap;
+    }
+    handoff *h = &w->queue[w->queued++];
+    h->fd = fd;
+    h->len = len;
+    memcpy(&h->addr, ss, len);
+    return 0;
 }
 
 /* The accepting thread: every connection goes to a worker (pick_worker),
@@ -516,19 +577,85 @@ static void *accept_loop(void *arg)
         /* Counted first: on_connection may hear of its end at once. */
         pthread_mutex_lock(&s->conn_mu);
         worker *w = pick_worker(s);
-        s->open_conns++;
-        w->conns++;
+        int queued = hand_over(w, fd, &ss, len) == 0;
+        if (queued) {
+            s->open_conns++;
+            w->conns++;
+        }
         pthread_mutex_unlock(&s->conn_mu);
+        if (queued) {
+            wake(w);
+        } else {
+            close(fd);
+            PD_LOG(PD_LOG_WARN, "connection dropped", PD_LOG_STR("why", "out of memory"));
+        }
+    }
+    return NULL;
+}
+
+/* Gives the daemon what the accepting thread handed over. libmicrohttpd
+ * wants connections added from the thread that runs the daemon. */
+static void take_handed(worker *w, handoff **spare, size_t *spare_cap)
+{
+    pd_server *s = w->s;
+    pthread_mutex_lock(&s->conn_mu);
+    handoff *q = w->queue;
+    size_t n = w->queued, cap = w->queue_cap;
+    w->queue = *spare;
+    w->queue_cap = *spare_cap;
+    w->queued = 0;
+    pthread_mutex_unlock(&s->conn_mu);
+    *spare = q;
+    *spare_cap = cap;
+    for (size_t i = 0; i < n; i++) {
         /* On failure (out of memory) libmicrohttpd has closed it. */
-        if (MHD_add_connection(w->mhd, fd, (struct sockaddr *)&ss, len) != MHD_YES) {
+        if (MHD_add_connection(w->mhd, q[i].fd, (struct sockaddr *)&q[i].addr, q[i].len) !=
+            MHD_YES) {
             PD_LOG(PD_LOG_WARN, "connection dropped by libmicrohttpd",
                    PD_LOG_STR("why", strerror(errno)));
             pthread_mutex_lock(&s->conn_mu);
             s->open_conns--;
             w->conns--;
+            pthread_cond_signal(&s->room);
             pthread_mutex_unlock(&s->conn_mu);
         }
     }
+}
+
+/* A worker's thread: runs its daemon without blocking inside it
+ * (MHD_run), then waits on the daemon's epoll descriptor and the wakeup
+ * for as long as libmicrohttpd says nothing is due. libmicrohttpd 0.9.75's
+ * own thread, blocking inside MHD_run_wait, reads 128 events a call and
+ * waits again whenever it got 128, so the connections it was just told of
+ * wait for some other event: a thread of its own could hold no more than
+ * about 125 busy connections, and 256 needed three threads on two cores,
+ * one of them with a handful (p99 11-17 ms). Without blocking it never
+ * waits inside, and a worker can hold any number. */
+static void *worker_loop(void *arg)
+{
+    worker *w = arg;
+    handoff *spare = NULL;
+    size_t spare_cap = 0;
+    int woken = 1;
+    while (!atomic_load(&w->stop)) {
+        /* The accepting thread wakes us after each hand-over: conn_mu,
+         * which every worker shares, is taken only then. */
+        if (woken)
+            take_handed(w, &spare, &spare_cap);
+        woken = 0;
+        MHD_run(w->mhd);
+        MHD_UNSIGNED_LONG_LONG due;
+        int ms = -1;
+        if (MHD_get_timeout(w->mhd, &due) == MHD_YES)
+            ms = due > INT_MAX ? INT_MAX : (int)due;
+        struct pollfd p[2] = {{.fd = w->mhd_fd, .events = POLLIN},
+                              {.fd = w->wake, .events = POLLIN}};
+        if (poll(p, 2, ms) > 0 && (p[1].revents & POLLIN)) {
+            uint64_t n;
+            woken = read(w->wake, &n, sizeof n) == (ssize_t)sizeof n;
+        }
+    }
+    free(spare);
     return NULL;
 }
 
@@ -538,9 +665,24 @@ static void *accept_loop(void *arg)
  * socket and frees the server; the accepting thread must not be running. */
 static void server_free(pd_server *s)
 {
-    for (unsigned i = 0; s->workers && i < s->nworkers; i++)
-        if (s->workers[i].mhd)
-            MHD_stop_daemon(s->workers[i].mhd);
+    /* The handler threads finish what they hold and resume those
+     * connections while the workers still run. */
+    pd_jobs_stop(s->jobs);
+    for (unsigned i = 0; s->workers && i < s->nworkers; i++) {
+        worker *w = &s->workers[i];
+        if (w->running) {
+            atomic_store(&w->stop, 1);
+            wake(w);
+            pthread_join(w->thread, NULL);
+        }
+        if (w->mhd)
+            MHD_stop_daemon(w->mhd);
+        for (size_t k = 0; k < w->queued; k++)
+            close(w->queue[k].fd);
+        free(w->queue);
+        if (w->wake >= 0)
+            close(w->wake);
+    }
     free(s->workers);
     if (s->listen_fd >= 0)
         close(s->listen_fd);
@@ -563,6 +705,8 @@ static void apply_defaults(pd_server_config *c, int say)
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         c->threads = n < 2 ? 2 : n > 64 ? 64 : (unsigned)n;
     }
+    if (c->handlers == 0)
+        c->handlers = 4 * c->threads < 8 ? 8 : 4 * c->threads;
     if (c->max_connections == 0)
         c->max_connections = PD_SERVER_CONNECTIONS_DEFAULT;
     if (c->timeout_s == 0)
@@ -587,19 +731,11 @@ static void apply_defaults(pd_server_config *c, int say)
     }
 }
 
-/* The worker threads for a config with its defaults applied (see the
- * comment in pd_server_start). */
-static unsigned workers_of(const pd_server_config *c)
-{
-    unsigned workers = (c->max_connections + WORKER_CONNECTIONS_MAX - 1) / WORKER_CONNECTIONS_MAX;
-    return workers < c->threads ? c->threads : workers;
-}
-
 unsigned pd_server_workers_for(const pd_server_config *config)
 {
     pd_server_config c = *config;
     apply_defaults(&c, 0);
-    return workers_of(&c);
+    return c.threads + c.handlers;
 }
 
 int pd_server_start(const pd_server_config *config, pd_server **out, pd_error *err)
@@ -628,54 +764,64 @@ int pd_server_start(const pd_server_config *config, pd_server **out, pd_error *e
         rc = pd_metrics_attach(s->cfg.metrics, s->cfg.router, err);
     if (rc)
         return start_failed(s, rc);
-    /* Our own thread accepts, and hands each connection to one of our
-     * workers, each a libmicrohttpd daemon with one thread that waits on
-     * its connections with epoll (pick_worker: the first 4 x threads of
-     * them, while they have room). Each of
-     * libmicrohttpd 0.9.75's own ways fails under load on this kernel
-     * (docs/internals/http.md): in epoll mode a thread that gets 128
-     * ready connections at once sleeps on them (below); in poll mode,
-     * some wrk runs at 256 connections had requests waiting hundreds of
-     * milliseconds before it read them. Accepting here keeps the
-     * listening socket out of the threads' event sets (a thread's events
-     * are its connections and its wakeup only) and lets us wait at
-     * max_connections rather than accept and drop. */
+    /* Our own thread accepts and hands each connection to one of our
+     * workers (pick_worker), each a libmicrohttpd daemon in epoll mode
+     * that a thread of ours runs (worker_loop). Each of libmicrohttpd
+     * 0.9.75's own ways fails under load on this kernel
+     * (docs/internals/http.md): its epoll thread stalls on 128 ready
+     * connections (see worker_loop); in poll mode, some wrk runs at 256
+     * connections had requests waiting hundreds of milliseconds before it
+     * read them; its own accepting spread connections over all threads.
+     * Accepting here also keeps the listening socket out of the workers'
+     * event sets and lets us wait at max_connections rather than accept
+     * and drop. */
     int fl = fcntl(s->listen_fd, F_GETFL);
     if (fl < 0 || fcntl(s->listen_fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
         return start_failed(
             s, pd_error_set(err, PD_EIO, "server: listening socket: %s", strerror(errno)));
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
-                     MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET;
+    unsigned flags = MHD_USE_ERROR_LOG | MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET |
+                     MHD_ALLOW_SUSPEND_RESUME;
     if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) != MHD_YES)
         return start_failed(
             s, pd_error_set(err, PD_EIO, "server: this libmicrohttpd has no epoll support"));
-    /* libmicrohttpd 0.9.75's epoll loop takes 128 events a call and calls
-     * again, blocking, whenever it got 128: then the connections it has
-     * just been told about wait for some other event. A thread that never
-     * holds more than WORKER_CONNECTIONS_MAX connections (with its wakeup
-     * descriptor and one connection of slack, under 128 events) never
-     * meets that; there are as many workers as hold max_connections that
-     * way (at least `threads`). The accepting thread keeps to
-     * max_connections; each daemon's limit has a connection of slack, as
-     * it may tell us a connection closed a moment before it counts it
-     * gone. */
-    s->nworkers = workers_of(&s->cfg);
+    if ((rc = pd_jobs_start(s->cfg.handlers, &s->jobs, err)) != PD_OK)
+        return start_failed(s, rc);
+    s->nworkers = s->cfg.threads;
     s->workers = calloc(s->nworkers, sizeof *s->workers);
     if (!s->workers)
         return start_failed(s, pd_error_set(err, PD_ENOMEM, "server: out of memory"));
+    for (unsigned i = 0; i < s->nworkers; i++)
+        s->workers[i].wake = -1;
     for (unsigned i = 0; i < s->nworkers; i++) {
         worker *w = &s->workers[i];
         w->s = s;
+        atomic_init(&w->stop, 0);
+        w->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (w->wake < 0)
+            return start_failed(
+                s, pd_error_set(err, PD_EIO, "server: eventfd: %s", strerror(errno)));
+        /* The daemon's limit has a connection of slack: it may tell us a
+         * connection closed a moment before it counts it gone. */
         w->mhd = MHD_start_daemon(
             flags, 0, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
-            MHD_OPTION_CONNECTION_LIMIT, WORKER_CONNECTIONS_MAX + 1, MHD_OPTION_CONNECTION_TIMEOUT,
-            s->cfg.timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, s->cfg.connection_memory,
-            MHD_OPTION_NOTIFY_CONNECTION, on_connection, w, MHD_OPTION_URI_LOG_CALLBACK, on_uri,
-            s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
-            MHD_OPTION_END);
+            MHD_OPTION_CONNECTION_LIMIT, s->cfg.max_connections + 1,
+            MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+            s->cfg.connection_memory, MHD_OPTION_NOTIFY_CONNECTION, on_connection, w,
+            MHD_OPTION_URI_LOG_CALLBACK, on_uri, w, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+            MHD_OPTION_STRICT_FOR_CLIENT, (int)1, MHD_OPTION_END);
         if (!w->mhd)
             return start_failed(
                 s, pd_error_set(err, PD_EIO, "server: libmicrohttpd did not start (see the log)"));
+        const union MHD_DaemonInfo *di = MHD_get_daemon_info(w->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+        if (!di)
+            return start_failed(
+                s, pd_error_set(err, PD_EIO, "server: libmicrohttpd has no epoll descriptor"));
+        w->mhd_fd = di->epoll_fd;
+        int te = pthread_create(&w->thread, NULL, worker_loop, w);
+        if (te != 0)
+            return start_failed(s, pd_error_set(err, PD_EIO, "server: cannot start a worker: %s",
+                                                strerror(te)));
+        w->running = 1;
     }
     int pe = pthread_create(&s->acceptor, NULL, accept_loop, s);
     if (pe != 0)
@@ -690,6 +836,11 @@ int pd_server_start(const pd_server_config *config, pd_server **out, pd_error *e
 unsigned pd_server_threads(const pd_server *s)
 {
     return s->nworkers;
+}
+
+unsigned pd_server_handlers(const pd_server *s)
+{
+    return s->cfg.handlers;
 }
 
 unsigned pd_server_max_connections(const pd_server *s)

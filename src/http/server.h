@@ -1,15 +1,15 @@
 /*
  * server.h - the HTTP server: libmicrohttpd underneath, the router on top.
  *
- * Threads: one accepts connections and hands them to workers, at least
- * config->threads (2 or more), each a libmicrohttpd daemon whose one
- * thread waits on its connections with epoll, at most 125 connections
- * each, so there are more workers the larger max_connections is
- * (libmicrohttpd 0.9.75, Debian 12's, stalls a thread that has 128 ready
- * at once); a connection goes to the least loaded of the first 4 x threads
- * workers while they have room (see docs/internals/http.md). Each handler
- * runs on a worker's thread, so handlers of different requests run at the
- * same time.
+ * Threads: one accepts connections and hands each to the connection
+ * thread with the fewest; there are config->threads of them (2 or more,
+ * default one per core), each running one libmicrohttpd daemon over any
+ * number of connections. A request to a quick route (pd_route.quick in
+ * router.h) is answered on its connection's thread; every other request is
+ * handed to one of config->handlers handler threads (jobs.h) while its
+ * connection sleeps, so that a handler that waits (for the write lock, a
+ * password hash, a simulation over every creator) holds up no other
+ * connection. Handlers of different requests run at the same time.
  *
  * A request is answered once it has fully arrived: the body is gathered
  * (up to body_max) and the handler runs on the last call libmicrohttpd
@@ -50,7 +50,9 @@ typedef struct pd_server_config {
     /* "127.0.0.1:8080", "[::1]:8080", ":8080" (every IPv4 address); port 0:
      * the system picks one (pd_server_port says which). */
     const char *listen;
-    unsigned threads;         /* worker threads at least; >= 2; 0: one per core, 2 to 64 */
+    unsigned threads;         /* connection threads, >= 2; 0: one per core, 2 to 64 */
+    unsigned handlers;        /* handler threads (routes not quick); 0: 4 per
+                                 connection thread, at least 8 */
     unsigned max_connections; /* 0: default */
     unsigned timeout_s;       /* idle seconds before a connection is closed; 0: default */
     size_t connection_memory; /* per connection: request line, headers, I/O; 0: default */
@@ -74,14 +76,16 @@ int pd_server_parse_listen(const char *listen, void *sockaddr_storage, size_t *a
  * listen address or config, PD_EIO when the address cannot be bound. */
 int pd_server_start(const pd_server_config *config, pd_server **out, pd_error *err);
 
-/* The threads pd_server_start would answer requests with for config (its
- * defaults applied): what a pool of per-request resources, such as store
- * connections, must hold so that no request waits for one. */
+/* The threads pd_server_start would run handlers on for config (its
+ * defaults applied: connection threads and handler threads): what a pool of
+ * per-request resources, such as store connections, must hold so that no
+ * request waits for one. */
 unsigned pd_server_workers_for(const pd_server_config *config);
 
-/* The worker threads (config->threads or more, see above) and the
- * connection limit in force (lowered to fit the open-file limit). */
+/* The connection threads, the handler threads and the connection limit in
+ * force (lowered to fit the open-file limit). */
 unsigned pd_server_threads(const pd_server *s);
+unsigned pd_server_handlers(const pd_server *s);
 unsigned pd_server_max_connections(const pd_server *s);
 /* The port listened on (the one the system chose for port 0). */
 uint16_t pd_server_port(const pd_server *s);

@@ -201,9 +201,5 @@ jcheck "refused metrics changed nothing" "d['views'] == 10"
 as ops "creator 1 unchanged" GET /api/creators/1
 jcheck "refused patches changed nothing" "d['handle'] == 'alice' and d['followers'] == 12000"
 
-kill -TERM "$server_pid"
-wait "$server_pid"
-rc=$?
-server_pid=
-expect_rc "server stops" 0
+stop_server
 pd_test_finish

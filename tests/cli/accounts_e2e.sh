@@ -103,9 +103,5 @@ if grep -qi '^Retry-After: [1-9]' "$T/headers"; then pass; else fail "429 withou
 login ops 'correct horse battery'
 expect_status "right password while limited" 429
 
-kill -TERM "$server_pid"
-wait "$server_pid"
-rc=$?
-server_pid=
-expect_rc "server stops" 0
+stop_server
 pd_test_finish

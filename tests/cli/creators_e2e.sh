@@ -389,10 +389,6 @@ expect_rc "user disable mgr8 from the command line" 0
 as mgr8 "discovery after disabling" GET "$page"
 expect "discovery by a user disabled from another process" 401 unauthorized
 
-kill -TERM "$server_pid"
-wait "$server_pid"
-rc=$?
-server_pid=
-expect_rc "server stops" 0
+stop_server
 grep -q '"page_cache_hits":[1-9]' "$T/server.log" && pass || fail "no page cache hit logged at stop"
 pd_test_finish

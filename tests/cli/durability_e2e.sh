@@ -138,9 +138,5 @@ grep -qx 9000 "$T/stored" && fail "(c) the refused post was stored" || pass
 publish 2 "$TOKEN_cre2" 9000 >"$T/acks_c"
 expect_text "(c) the same publish once the writer is done" "$T/acks_c" "9000 201"
 
-kill -TERM "$server_pid"
-wait "$server_pid"
-rc=$?
-server_pid=
-expect_rc "server stops" 0
+stop_server
 pd_test_finish

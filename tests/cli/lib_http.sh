@@ -14,6 +14,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# stop_server: SIGTERM, and the exit status must be 0 (a graceful stop).
+stop_server() {
+    kill -TERM "$server_pid"
+    wait "$server_pid"
+    rc=$?
+    server_pid=
+    expect_rc "server stops" 0
+}
+
 # start_server LOG ARGS...: starts partnerd serve in the background on a
 # database beside LOG (LOG minus .log, plus .db; pass --db to choose), waits
 # for "listening on URL" in LOG and sets server_pid and URL.

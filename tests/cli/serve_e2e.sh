@@ -119,9 +119,10 @@ expect_text "keep-alive: two requests, one connection" "$T/connects" "1
 
 # ---- 128, 256 and 300 connections at once --------------------------------------------
 # Opened in one burst of non-blocking connects, as wrk does: libmicrohttpd
-# 0.9.75's epoll loop leaves such a burst of 256 unanswered when a thread
-# gets 128 of them at once, which is why the server's threads hold at most
-# 125 connections each (docs/internals/http.md).
+# 0.9.75's own epoll thread leaves such a burst of 256 unanswered when it
+# gets 128 of them at once, which is why the server runs its daemons from
+# threads of its own, never blocking inside them (docs/internals/http.md);
+# on two cores each of the two threads then holds 128 or more.
 port=${URL##*:}
 for n in 128 256 300; do
     if python3 - "$port" "$n" >"$T/concurrent" 2>&1 <<'PY'; then

@@ -1,0 +1,49 @@
+/*
+ * jobs.h - a fixed set of threads that run the jobs handed to them, oldest
+ * first.
+ *
+ * The server's connection threads must never wait: each serves many
+ * connections, and a request that waits for a lock, a password hash or a
+ * long computation would hold up every one of them. Such requests are
+ * handed here, and their connection is picked up again when the job is
+ * done (server.c).
+ *
+ * A job is a pd_job inside the caller's own structure (no allocation
+ * here, so handing one over cannot fail); its run function recovers the
+ * structure from it. Jobs run on any of the threads, several at once.
+ *
+ * Memory: the pool owns its threads and nothing else. A job belongs to its
+ * caller and must stay valid until its run function has been called; the
+ * pool forgets it as that call begins.
+ */
+#ifndef PD_HTTP_JOBS_H
+#define PD_HTTP_JOBS_H
+
+#include <stddef.h>
+
+#include "core/error.h"
+
+typedef struct pd_job pd_job;
+struct pd_job {
+    void (*run)(pd_job *job); /* set by the caller */
+    pd_job *next;             /* the pool's */
+};
+
+typedef struct pd_jobs pd_jobs;
+
+/* Starts threads (1 to 1024) threads. PD_EUSAGE for a bad count, PD_EIO
+ * when the system has no more threads to give. */
+int pd_jobs_start(unsigned threads, pd_jobs **out, pd_error *err);
+
+/* Queues a job; it runs as soon as a thread is free. Not after
+ * pd_jobs_stop has begun. */
+void pd_jobs_submit(pd_jobs *jobs, pd_job *job);
+
+/* Jobs queued and not yet begun. */
+size_t pd_jobs_waiting(pd_jobs *jobs);
+
+/* Runs every job already queued to its end, then joins the threads and
+ * frees the pool. NULL ok. */
+void pd_jobs_stop(pd_jobs *jobs);
+
+#endif

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# waiting_e2e.sh - a request that waits never holds up the others: with two
+# connection threads, writes that wait for the database's write lock (held
+# by another process) run on the handler threads, and discovery, profiles
+# and /healthz on new and kept-alive connections are answered at once
+# meanwhile; when the lock is let go every waiting write lands.
+. "$(dirname "$0")/lib.sh"
+pd_test_init waiting_e2e "$@"
+. "$(dirname "$0")/lib_http.sh"
+. "$(dirname "$0")/lib_platform.sh"
+
+command -v sqlite3 >/dev/null 2>&1 || {
+    fail "sqlite3 (the command-line shell, installed by scripts/deps.sh test) is needed to hold the write lock from another process"
+    pd_test_finish
+}
+
+platform_setup "$T/waiting.db"
+start_server "$T/server.log" --db "$DB" --threads 2 --handlers 8 || pd_test_finish
+login ops
+login brandy
+page='/api/creators?category=beauty&sort=followers&limit=20'
+
+# Another process takes the write lock and keeps it for HOLD seconds.
+HOLD=3
+WRITES=10
+{ echo "BEGIN IMMEDIATE;"; echo "UPDATE creators SET bio = 'held' WHERE id = 6;"; sleep "$HOLD"; echo "COMMIT;"; } |
+    sqlite3 "$DB" >"$T/holder.out" 2>&1 &
+holder=$!
+sleep 0.5
+
+# More writes than the connection threads (and than the handler threads):
+# each waits for the lock.
+for i in $(seq 1 $WRITES); do
+    curl -s -o "$T/write$i.body" -w '%{http_code}' --max-time 20 -X PATCH \
+        -H 'Content-Type: application/json' -H "Authorization: Bearer $TOKEN_ops" \
+        --data-binary "{\"followers\": $((5000 + i))}" "$URL/api/creators/$(( (i - 1) % 6 + 1 ))" >"$T/write$i.status" &
+    writers+=($!)
+done
+sleep 0.5
+
+# Meanwhile: quick routes answer well inside the hold.
+t0=$EPOCHREALTIME
+as brandy "discovery during the writes" GET "$page"
+expect "discovery while the writes wait" 200
+as brandy "profile during the writes" GET /api/creators/4
+expect "a profile while the writes wait" 200
+get "healthz during the writes" "$URL/healthz"
+expect_status "/healthz while the writes wait" 200
+# Two requests on one kept-alive connection.
+curl -s -o /dev/null -o /dev/null -w '%{http_code}\n' --max-time 10 \
+    -H "Authorization: Bearer $TOKEN_brandy" "$URL$page" "$URL/healthz" >"$T/keepalive.out"
+[ "$(tr '\n' ' ' <"$T/keepalive.out")" = "200 200 " ] && pass ||
+    fail "two requests on one connection during the writes: $(cat "$T/keepalive.out")"
+took=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN {printf "%d", (b - a) * 1000}')
+[ "$took" -lt 1500 ] && pass ||
+    fail "the quick requests took $took ms while the writes waited (the lock is held ${HOLD} s)"
+still=0
+for p in "${writers[@]}"; do kill -0 "$p" 2>/dev/null && still=$((still + 1)); done
+[ "$still" -eq "$WRITES" ] && pass || fail "only $still of $WRITES writes were still waiting for the lock"
+
+# The lock let go: every write lands.
+wait "$holder"
+for p in "${writers[@]}"; do wait "$p"; done
+for i in $(seq 1 $WRITES); do
+    s=$(cat "$T/write$i.status")
+    [ "$s" = 200 ] && pass || fail "write $i after the lock: $s $(head -c 300 "$T/write$i.body")"
+done
+as brandy "creator 6 after" GET /api/creators/6
+jcheck "the waiting write to creator 6 landed after the other process's" "d['followers'] == 5006 and d['bio'] == 'held'"
+
+stop_server
+pd_test_finish
