@@ -68,6 +68,7 @@ typedef struct held_read {
     pd_store *store;
     pd_db *db;
     uint64_t version;
+    int open; /* a read transaction is open (else the version was peeked) */
 } held_read;
 
 static void release_read(void *p)
@@ -87,29 +88,54 @@ int pd_accounts_read(pd_req *req, pd_db **db, uint64_t *version)
     return 1;
 }
 
+int pd_accounts_read_open(pd_req *req, uint64_t *version, pd_error *err)
+{
+    held_read *h = pd_req_held(req);
+    if (!h)
+        return pd_error_set(err, PD_EINTERNAL, "no read is held for this request");
+    if (!h->open) {
+        int rc = pd_db_read_begin(h->db, &h->version, err);
+        if (rc)
+            return rc;
+        h->open = 1;
+    }
+    *version = h->version;
+    return PD_OK;
+}
+
 /* A token's user as kept by the token cache. */
 typedef struct token_check {
     pd_user u;
     int64_t expires_at;
 } token_check;
 
-/* The user of a token, inside a read transaction. With its version (not
- * NULL), the answer is looked up in, and kept in, a->tokens: the same
- * token at the same version of the data (no login, logout, disabling or
- * any other write since) has the same user, and is only checked against
- * the clock again. */
-static int check_token(pd_accounts *a, pd_db *db, const uint64_t *version,
+/* The user of a token. With a version (not NULL), the answer is looked up
+ * in, and kept in, a->tokens: the same token at the same version of the
+ * data (no login, logout, disabling or any other write since) has the same
+ * user, and is only checked against the clock again. The version may be
+ * one only peeked at (*open 0, nothing open): a token not kept under it is
+ * read in a read transaction begun here, whose version replaces it.
+ * Without a version, the caller has a transaction open or reads in none. */
+static int check_token(pd_accounts *a, pd_db *db, uint64_t *version, int *open,
                        const uint8_t hash[PD_TOKEN_HASH_BYTES], pd_user *u, pd_error *err)
 {
     int64_t now = now_s();
     token_check tc;
     int cached = version && a->tokens;
-    if (cached && pd_pagecache_copy(a->tokens, db, *version, (const char *)hash,
-                                    PD_TOKEN_HASH_BYTES, &tc, sizeof tc)) {
-        if (tc.expires_at <= now)
-            return pd_error_set(err, PD_ENOTFOUND, "unknown or expired token");
-        *u = tc.u;
-        return PD_OK;
+    for (;;) {
+        if (cached && pd_pagecache_copy(a->tokens, db, *version, (const char *)hash,
+                                        PD_TOKEN_HASH_BYTES, &tc, sizeof tc)) {
+            if (tc.expires_at <= now)
+                return pd_error_set(err, PD_ENOTFOUND, "unknown or expired token");
+            *u = tc.u;
+            return PD_OK;
+        }
+        if (!version || *open)
+            break;
+        int rc = pd_db_read_begin(db, version, err);
+        if (rc)
+            return rc;
+        *open = 1;
     }
     int rc = pd_db_token_user(db, hash, now, u, &tc.expires_at, err);
     if (rc == PD_OK && cached) {
@@ -149,7 +175,10 @@ static int authenticate(pd_req *req, pd_accounts *a, const pd_route *route, pd_e
     if (!u)
         return pd_error_set(err, PD_ENOMEM, "out of memory");
     /* A route that only reads gets the read transaction the token was
-     * checked in: one snapshot, one connection for the whole request. */
+     * checked in: one snapshot, one connection for the whole request. When
+     * nothing has been committed since the connection's last read, its
+     * version is known without one (pd_db_read_peek): a kept token and a
+     * kept page then answer without touching the database at all. */
     int keep = route->reads_only && safe_method(req);
     held_read *held = keep ? pd_req_alloc(req, sizeof *held) : NULL;
     if (keep && !held)
@@ -158,13 +187,17 @@ static int authenticate(pd_req *req, pd_accounts *a, const pd_route *route, pd_e
     if ((rc = pd_store_acquire(a->store, &db, err)))
         return rc;
     uint64_t version = 0;
-    if (keep && (rc = pd_db_read_begin(db, &version, err)) != PD_OK) {
-        pd_store_release(a->store, db);
-        return rc;
+    int open = 0;
+    if (keep && !pd_db_read_peek(db, &version)) {
+        if ((rc = pd_db_read_begin(db, &version, err)) != PD_OK) {
+            pd_store_release(a->store, db);
+            return rc;
+        }
+        open = 1;
     }
-    rc = check_token(a, db, keep ? &version : NULL, hash, u, err);
+    rc = check_token(a, db, keep ? &version : NULL, &open, hash, u, err);
     if (keep && rc == PD_OK) {
-        *held = (held_read){.store = a->store, .db = db, .version = version};
+        *held = (held_read){.store = a->store, .db = db, .version = version, .open = open};
         pd_req_hold(req, held, release_read);
     } else {
         if (keep)

@@ -59,11 +59,16 @@ int pd_accounts_guard(pd_req *req, const pd_route *route, void *a, pd_error *err
 const pd_user *pd_req_user(const pd_req *req);
 
 /* For the handler of a reads_only route (router.h) called with GET or HEAD
- * by a signed-in caller: the store connection, in the read transaction the
- * guard checked the token in, and that read's version (pd_db_read_begin),
- * and 1; the guard ends it after the handler. 0 when the request holds
- * none (a public route): the handler reads on its own. */
+ * by a signed-in caller: the store connection the guard checked the token
+ * on, the version of the data it checked it at, and 1; the guard's read
+ * ends after the handler. 0 when the request holds none (a public route):
+ * the handler reads on its own. The version may have been only peeked at
+ * (pd_db_read_peek: nothing open): it names the current data, good for
+ * finding a kept page, but before reading the store the handler calls
+ * pd_accounts_read_open, which begins the read and gives its version (the
+ * same, or newer when something was committed in between). */
 int pd_accounts_read(pd_req *req, pd_db **db, uint64_t *version);
+int pd_accounts_read_open(pd_req *req, uint64_t *version, pd_error *err);
 
 /* ---- sessions: what POST /api/login and the sign-in page share -------------
  *

@@ -553,7 +553,15 @@ static int list_creators(pd_req *req, void *ctx, pd_error *err)
     size_t klen = cr->pages ? query_key(&q, key, sizeof key) : 0;
     pd_jsonw *w = pd_req_jsonw(req);
     size_t start = w->out->len;
-    if (klen && pd_pagecache_get(cr->pages, db, version, key, klen, w)) {
+    int hit = klen && pd_pagecache_get(cr->pages, db, version, key, klen, w);
+    if (!hit && !own) {
+        /* The guard may only have peeked at the version: read for real. */
+        uint64_t peeked = version;
+        if ((rc = pd_accounts_read_open(req, &version, err)) != PD_OK)
+            return rc;
+        hit = version != peeked && klen && pd_pagecache_get(cr->pages, db, version, key, klen, w);
+    }
+    if (hit) {
         rc = PD_OK;
     } else {
         rc = write_page(db, &q, w, err);

@@ -97,6 +97,8 @@ struct pd_store_ops {
      * tell versions apart gives a new one every time. */
     int (*read_begin)(pd_db *db, uint64_t *version, pd_error *err);
     void (*read_end)(pd_db *db);
+    /* pd_db_read_peek; NULL: never known without a read. */
+    int (*read_peek)(pd_db *db, uint64_t *version);
 
     int (*user_add)(pd_db *db, pd_user *u, const char *hash, pd_error *err);
     int (*user_by_name)(pd_db *db, const char *name, pd_user *u, char hash[PD_HASH_MAX],

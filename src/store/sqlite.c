@@ -666,16 +666,75 @@ static void sq_rollback(pd_db *pdb)
         run(d, ST_ROLLBACK, NULL, "rolling back");
 }
 
+/* ---- versions of the data ----------------------------------------------------------
+ *
+ * Telling whether anything was committed, without a read transaction: the
+ * header of the WAL-index, the shared memory that every connection to the
+ * database in WAL mode uses (https://www.sqlite.org/walformat.html, "The
+ * WAL-Index Header"). Every commit, by any connection of any process,
+ * rewrites it before the commit returns (a change counter, the last frame,
+ * checksums; a WAL restart changes its salts), so two equal readings mean
+ * nothing was committed in between. SQLite keeps two copies and writes the
+ * second, then (after a memory barrier) the first; a reader that finds
+ * them equal has a whole one, as SQLite's own readers do. The region is
+ * found through the VFS's xShmMap, the way SQLite maps it, and stays
+ * mapped while the connection is open. */
+#define WAL_INDEX_PAGE 32768u  /* the size SQLite maps the WAL-index in */
+#define WAL_HDR_WORDS 12u      /* 48 bytes a copy */
+#define WAL_HDR_VERSION 3007000u
+
+/* The WAL-index header now into hdr: 0, or -1 when it cannot be read whole
+ * (not mapped yet, not WAL, being written this instant). */
+static int wal_header(sq_db *d, uint32_t hdr[WAL_HDR_WORDS])
+{
+    if (!d->wal_index) {
+        sqlite3_file *f = NULL;
+        volatile void *p = NULL;
+        if (sqlite3_file_control(d->db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK ||
+            !f || !f->pMethods || f->pMethods->iVersion < 2 || !f->pMethods->xShmMap ||
+            f->pMethods->xShmMap(f, 0, (int)WAL_INDEX_PAGE, 0, &p) != SQLITE_OK || !p)
+            return -1;
+        d->wal_index = (const volatile uint32_t *)p;
+    }
+    uint32_t second[WAL_HDR_WORDS];
+    for (unsigned i = 0; i < WAL_HDR_WORDS; i++)
+        hdr[i] = d->wal_index[i];
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    for (unsigned i = 0; i < WAL_HDR_WORDS; i++)
+        second[i] = d->wal_index[WAL_HDR_WORDS + i];
+    /* iVersion, then isInit (the byte after the change counter). */
+    unsigned char init = ((const unsigned char *)hdr)[12];
+    if (memcmp(hdr, second, sizeof second) != 0 || hdr[0] != WAL_HDR_VERSION || !init)
+        return -1;
+    return 0;
+}
+
+static int sq_read_peek_v(pd_db *pdb, uint64_t *version)
+{
+    sq_db *d = (sq_db *)pdb;
+    uint32_t now[WAL_HDR_WORDS];
+    if (!d->wal_hdr_ok || d->version == 0 || !sqlite3_get_autocommit(d->db) ||
+        wal_header(d, now) != 0 || memcmp(now, d->wal_hdr, sizeof now) != 0)
+        return 0;
+    *version = d->version;
+    return 1;
+}
+
 /* The snapshot is taken by a first read (BEGIN alone defers it); SQLite's
  * data version, read after it, moves whenever the file changed since this
  * connection last looked, whoever changed it. Each move takes a new number
  * from the store's count, so a version never repeats in the store's life,
- * whichever connection (or address a connection is at) it names. */
+ * whichever connection (or address a connection is at) it names. The
+ * WAL-index header is read first (sq_read_peek_v): if a commit comes
+ * between that reading and the snapshot, the next peek finds the header
+ * moved and says it cannot tell, never that an older state is current. */
 static int sq_read_begin_v(pd_db *pdb, uint64_t *version, pd_error *err)
 {
     sq_db *d = (sq_db *)pdb;
     if (!sqlite3_get_autocommit(d->db))
         return pd_error_set(err, PD_EINTERNAL, "a transaction is open already");
+    uint32_t hdr[WAL_HDR_WORDS];
+    int hdr_ok = wal_header(d, hdr) == 0;
     int rc = run(d, ST_BEGIN_READ, err, "starting a read");
     if (rc == PD_OK && (rc = run(d, ST_SNAPSHOT, err, "starting a read")) != PD_OK)
         run(d, ST_ROLLBACK, NULL, "ending a read");
@@ -687,6 +746,9 @@ static int sq_read_begin_v(pd_db *pdb, uint64_t *version, pd_error *err)
         d->data_version = dv;
         d->version = atomic_fetch_add(&d->s->versions, 1) + 1;
     }
+    d->wal_hdr_ok = hdr_ok;
+    if (hdr_ok)
+        memcpy(d->wal_hdr, hdr, sizeof hdr);
     *version = d->version;
     return PD_OK;
 }
@@ -1817,6 +1879,7 @@ static const pd_store_ops sq_ops = {
     .rollback = sq_rollback,
     .read_begin = sq_read_begin_v,
     .read_end = sq_read_end_v,
+    .read_peek = sq_read_peek_v,
     .user_add = sq_user_add,
     .user_by_name = sq_user_by_name,
     .user_by_id = sq_user_by_id,

@@ -30,6 +30,9 @@ typedef struct sq_db {
     int own_txn;                                /* the running call began the transaction itself */
     unsigned data_version;                      /* SQLITE_FCNTL_DATA_VERSION at the last read_begin */
     uint64_t version;                           /* new from s->versions when data_version moves   */
+    const volatile uint32_t *wal_index;         /* the WAL-index header (shared memory), or NULL  */
+    uint32_t wal_hdr[12];                       /* it as it was just before the last read_begin   */
+    int wal_hdr_ok;                             /* wal_hdr was read, and version is of that state */
     struct sq_online *online;                   /* sqlite_online.c's statements and cache */
     struct sq_search *search;                   /* sqlite_search.c's statements and tokenizer */
 } sq_db;

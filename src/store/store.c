@@ -118,6 +118,11 @@ void pd_db_read_end(pd_db *db)
     db->ops->read_end(db);
 }
 
+int pd_db_read_peek(pd_db *db, uint64_t *version)
+{
+    return db->ops->read_peek ? db->ops->read_peek(db, version) : 0;
+}
+
 int pd_store_backup(pd_store *s, const char *path, pd_error *err)
 {
     ERR_OR_LOCAL(err);

@@ -80,6 +80,14 @@ void pd_db_rollback(pd_db *db);             /* safe when nothing is open */
  * alone, kept while the data is unchanged (http/pagecache.h). */
 int pd_db_read_begin(pd_db *db, uint64_t *version, pd_error *err);
 void pd_db_read_end(pd_db *db);             /* safe when nothing is open */
+/* The version a read begun now would have, when it can be known without
+ * beginning one: nothing at all has been committed to the database (by
+ * anyone, any process) since this pd_db's last read began. 1 and *version
+ * then; 0 when only pd_db_read_begin can tell. Opens nothing, takes no
+ * lock, never waits; call it with no transaction open. For answering from
+ * kept pages without touching the database; reading the data still needs
+ * pd_db_read_begin. */
+int pd_db_read_peek(pd_db *db, uint64_t *version);
 
 /* Writes a consistent copy of the whole database to `path` while others keep
  * using it (SQLite's online backup). */

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "core/num.h"
 #include "store/store.h"
@@ -1239,6 +1240,75 @@ static void test_read_versions(void **state)
     pd_store_release(f->s, b);
 }
 
+/* pd_db_read_peek: the version without a read, only while nothing at all
+ * has been committed since the connection's last read. */
+static void test_read_peek(void **state)
+{
+    struct pd_store_fx *f = *state;
+    pd_db *a = f->d, *b = NULL;
+    pd_error err = {0};
+    ASSERT_CODE(PD_OK, pd_store_acquire(f->s, &b, &err));
+    uint64_t v1, v2, v3, v4, v5, p = 0;
+    ASSERT_CODE(PD_OK, pd_db_read_begin(a, &v1, &err));
+    assert_int_equal(pd_db_read_peek(a, &p), 0); /* inside a transaction: not asked */
+    pd_db_read_end(a);
+    assert_int_equal(pd_db_read_peek(a, &p), 1);
+    assert_true(p == v1);
+    p = 0;
+    assert_int_equal(pd_db_read_peek(a, &p), 1); /* looking changes nothing */
+    assert_true(p == v1);
+    /* another connection's commit */
+    int64_t id = 0;
+    ASSERT_CODE(PD_OK, pd_db_brand_add(b, "Acme", &id, &err));
+    assert_int_equal(pd_db_read_peek(a, &p), 0);
+    ASSERT_CODE(PD_OK, pd_db_read_begin(a, &v2, &err));
+    pd_db_read_end(a);
+    assert_true(v2 != v1);
+    assert_int_equal(pd_db_read_peek(a, &p), 1);
+    assert_true(p == v2);
+    /* its own */
+    ASSERT_CODE(PD_OK, pd_db_brand_add(a, "Globex", &id, &err));
+    assert_int_equal(pd_db_read_peek(a, &p), 0);
+    ASSERT_CODE(PD_OK, pd_db_read_begin(a, &v3, &err));
+    pd_db_read_end(a);
+    assert_true(v3 != v2);
+    /* a write begun and rolled back commits nothing */
+    ASSERT_CODE(PD_OK, pd_db_begin(b, &err));
+    ASSERT_CODE(PD_OK, pd_db_brand_add(b, "Hooli", &id, &err));
+    pd_db_rollback(b);
+    assert_int_equal(pd_db_read_peek(a, &p), 1);
+    assert_true(p == v3);
+    /* another store on the file */
+    pd_store *other = NULL;
+    pd_store_options o = {0};
+    ASSERT_CODE(PD_OK, pd_store_open(f->db, &o, &other, &err));
+    pd_db *c = NULL;
+    ASSERT_CODE(PD_OK, pd_store_acquire(other, &c, &err));
+    ASSERT_CODE(PD_OK, pd_db_brand_add(c, "Initech", &id, &err));
+    pd_store_release(other, c);
+    pd_store_close(other);
+    assert_int_equal(pd_db_read_peek(a, &p), 0);
+    ASSERT_CODE(PD_OK, pd_db_read_begin(a, &v4, &err));
+    pd_db_read_end(a);
+    assert_true(v4 != v3);
+    /* SQLite itself, not through the store (as the sqlite3 shell would) */
+    sqlite3 *raw = NULL;
+    assert_int_equal(sqlite3_open(f->db, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw,
+                                  "PRAGMA busy_timeout = 5000; INSERT INTO brands (name, "
+                                  "created_at) VALUES ('Umbrella', 0)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(raw);
+    assert_int_equal(pd_db_read_peek(a, &p), 0);
+    ASSERT_CODE(PD_OK, pd_db_read_begin(a, &v5, &err));
+    pd_db_read_end(a);
+    assert_true(v5 != v4);
+    assert_int_equal(pd_db_read_peek(a, &p), 1);
+    assert_true(p == v5);
+    pd_store_release(f->s, b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1247,6 +1317,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_roles, setup, teardown),
         cmocka_unit_test_setup_teardown(test_users, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_versions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_peek, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
         cmocka_unit_test_setup_teardown(test_brands_and_mcns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_creators, setup, teardown),
