@@ -1193,6 +1193,22 @@ static void test_import_alone(void **state)
 /* pd_db_read_begin: one version while nothing changes; a new one after a
  * write by the same connection, another connection of the pool, or
  * another store on the file (as another process would be). */
+/* A brand added through another store opened on the same file (as another
+ * process would). */
+static void add_brand_elsewhere(struct pd_store_fx *f, const char *name)
+{
+    pd_error err = {0};
+    pd_store *other = NULL;
+    pd_store_options o = {0};
+    ASSERT_CODE(PD_OK, pd_store_open(f->db, &o, &other, &err));
+    pd_db *c = NULL;
+    int64_t id = 0;
+    ASSERT_CODE(PD_OK, pd_store_acquire(other, &c, &err));
+    ASSERT_CODE(PD_OK, pd_db_brand_add(c, name, &id, &err));
+    pd_store_release(other, c);
+    pd_store_close(other);
+}
+
 static void test_read_versions(void **state)
 {
     struct pd_store_fx *f = *state;
@@ -1220,14 +1236,7 @@ static void test_read_versions(void **state)
     pd_db_read_end(a);
     assert_true(v4 != v3);
     /* another store on the same file */
-    pd_store *other = NULL;
-    pd_store_options o = {0};
-    ASSERT_CODE(PD_OK, pd_store_open(f->db, &o, &other, &err));
-    pd_db *c = NULL;
-    ASSERT_CODE(PD_OK, pd_store_acquire(other, &c, &err));
-    ASSERT_CODE(PD_OK, pd_db_brand_add(c, "Initech", &id, &err));
-    pd_store_release(other, c);
-    pd_store_close(other);
+    add_brand_elsewhere(f, "Initech");
     ASSERT_CODE(PD_OK, pd_db_read_begin(a, &v5, &err));
     pd_db_read_end(a);
     assert_true(v5 != v4);
@@ -1279,14 +1288,7 @@ static void test_read_peek(void **state)
     assert_int_equal(pd_db_read_peek(a, &p), 1);
     assert_true(p == v3);
     /* another store on the file */
-    pd_store *other = NULL;
-    pd_store_options o = {0};
-    ASSERT_CODE(PD_OK, pd_store_open(f->db, &o, &other, &err));
-    pd_db *c = NULL;
-    ASSERT_CODE(PD_OK, pd_store_acquire(other, &c, &err));
-    ASSERT_CODE(PD_OK, pd_db_brand_add(c, "Initech", &id, &err));
-    pd_store_release(other, c);
-    pd_store_close(other);
+    add_brand_elsewhere(f, "Initech");
     assert_int_equal(pd_db_read_peek(a, &p), 0);
     ASSERT_CODE(PD_OK, pd_db_read_begin(a, &v4, &err));
     pd_db_read_end(a);
