@@ -497,10 +497,8 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 }
 
 /* The worker for a new connection (under conn_mu): the one with the
- * fewest. There are as many workers as threads asked for (one per core by
- * default), each of them busy whenever it has work: a worker that waits
- * for a core holds up all its connections, and the more threads there
- * are, the longer each waits (docs/internals/http.md has the figures). */
+ * fewest. There are as many workers as threads asked for (4 per core by
+ * default: docs/internals/http.md has the figures that chose it). */
 static worker *pick_worker(pd_server *s)
 {
     worker *best = &s->workers[0];
@@ -701,12 +699,13 @@ static int start_failed(pd_server *s, int rc)
 /* say: log the lowering of the connection limit (once, when starting). */
 static void apply_defaults(pd_server_config *c, int say)
 {
-    if (c->threads == 0) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        c->threads = n < 2 ? 2 : n > 64 ? 64 : (unsigned)n;
-    }
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cores < 1)
+        cores = 1;
+    if (c->threads == 0)
+        c->threads = cores > 16 ? 64 : 4 * (unsigned)cores;
     if (c->handlers == 0)
-        c->handlers = 4 * c->threads < 8 ? 8 : 4 * c->threads;
+        c->handlers = cores > 32 ? 64 : cores < 4 ? 8 : 2 * (unsigned)cores;
     if (c->max_connections == 0)
         c->max_connections = PD_SERVER_CONNECTIONS_DEFAULT;
     if (c->timeout_s == 0)

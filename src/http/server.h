@@ -3,7 +3,7 @@
  *
  * Threads: one accepts connections and hands each to the connection
  * thread with the fewest; there are config->threads of them (2 or more,
- * default one per core), each running one libmicrohttpd daemon over any
+ * default 4 per core), each running one libmicrohttpd daemon over any
  * number of connections. A request to a quick route (pd_route.quick in
  * router.h) is answered on its connection's thread; every other request is
  * handed to one of config->handlers handler threads (jobs.h) while its
@@ -50,9 +50,9 @@ typedef struct pd_server_config {
     /* "127.0.0.1:8080", "[::1]:8080", ":8080" (every IPv4 address); port 0:
      * the system picks one (pd_server_port says which). */
     const char *listen;
-    unsigned threads;         /* connection threads, >= 2; 0: one per core, 2 to 64 */
-    unsigned handlers;        /* handler threads (routes not quick); 0: 4 per
-                                 connection thread, at least 8 */
+    unsigned threads;         /* connection threads, >= 2; 0: 4 per core, at most 64 */
+    unsigned handlers;        /* handler threads (routes not quick); 0: 2 per
+                                 core, 8 to 64 */
     unsigned max_connections; /* 0: default */
     unsigned timeout_s;       /* idle seconds before a connection is closed; 0: default */
     size_t connection_memory; /* per connection: request line, headers, I/O; 0: default */

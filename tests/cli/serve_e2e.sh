@@ -20,7 +20,7 @@ metric() {
     curl -s --max-time 10 "$URL/metrics" | awk -v s="$1" '$1 == s {v = $2} END {print v + 0}'
 }
 
-start_server "$T/server.log" --max-body 4096 || { pd_test_finish; }
+start_server "$T/server.log" --max-body 4096 --threads 2 || { pd_test_finish; }
 
 # ---- health and metrics -----------------------------------------------------------
 get healthz "$URL/healthz"
@@ -122,7 +122,7 @@ expect_text "keep-alive: two requests, one connection" "$T/connects" "1
 # 0.9.75's own epoll thread leaves such a burst of 256 unanswered when it
 # gets 128 of them at once, which is why the server runs its daemons from
 # threads of its own, never blocking inside them (docs/internals/http.md);
-# on two cores each of the two threads then holds 128 or more.
+# this server has two connection threads, so each then holds 128 or more.
 port=${URL##*:}
 for n in 128 256 300; do
     if python3 - "$port" "$n" >"$T/concurrent" 2>&1 <<'PY'; then
