@@ -12,6 +12,7 @@ struct pd_jobs {
     pd_job *head, *tail;
     size_t waiting;
     int stopping;
+    int joined;
     unsigned nthreads; /* started */
     pthread_t *threads;
 };
@@ -41,7 +42,7 @@ static void *job_thread(void *arg)
 
 void pd_jobs_stop(pd_jobs *j)
 {
-    if (!j)
+    if (!j || j->joined)
         return;
     pthread_mutex_lock(&j->mu);
     j->stopping = 1;
@@ -49,6 +50,14 @@ void pd_jobs_stop(pd_jobs *j)
     pthread_mutex_unlock(&j->mu);
     for (unsigned i = 0; i < j->nthreads; i++)
         pthread_join(j->threads[i], NULL);
+    j->joined = 1;
+}
+
+void pd_jobs_free(pd_jobs *j)
+{
+    if (!j)
+        return;
+    pd_jobs_stop(j);
     free(j->threads);
     pthread_cond_destroy(&j->ready);
     pthread_mutex_destroy(&j->mu);
@@ -70,7 +79,7 @@ int pd_jobs_start(unsigned threads, pd_jobs **out, pd_error *err)
     for (unsigned i = 0; i < threads; i++) {
         int e = pthread_create(&j->threads[i], NULL, job_thread, j);
         if (e != 0) {
-            pd_jobs_stop(j);
+            pd_jobs_free(j);
             return pd_error_set(err, PD_EIO, "cannot start job thread %u of %u: %s", i + 1,
                                 threads, strerror(e));
         }
@@ -80,10 +89,14 @@ int pd_jobs_start(unsigned threads, pd_jobs **out, pd_error *err)
     return PD_OK;
 }
 
-void pd_jobs_submit(pd_jobs *j, pd_job *job)
+int pd_jobs_submit(pd_jobs *j, pd_job *job)
 {
     job->next = NULL;
     pthread_mutex_lock(&j->mu);
+    if (j->stopping) {
+        pthread_mutex_unlock(&j->mu);
+        return -1;
+    }
     if (j->tail)
         j->tail->next = job;
     else
@@ -92,6 +105,7 @@ void pd_jobs_submit(pd_jobs *j, pd_job *job)
     j->waiting++;
     pthread_cond_signal(&j->ready);
     pthread_mutex_unlock(&j->mu);
+    return 0;
 }
 
 size_t pd_jobs_waiting(pd_jobs *j)

@@ -35,15 +35,18 @@ typedef struct pd_jobs pd_jobs;
  * when the system has no more threads to give. */
 int pd_jobs_start(unsigned threads, pd_jobs **out, pd_error *err);
 
-/* Queues a job; it runs as soon as a thread is free. Not after
- * pd_jobs_stop has begun. */
-void pd_jobs_submit(pd_jobs *jobs, pd_job *job);
+/* Queues a job; it runs as soon as a thread is free: 0. -1 once
+ * pd_jobs_stop has begun: the job will not run, and stays the caller's. */
+int pd_jobs_submit(pd_jobs *jobs, pd_job *job);
 
 /* Jobs queued and not yet begun. */
 size_t pd_jobs_waiting(pd_jobs *jobs);
 
-/* Runs every job already queued to its end, then joins the threads and
- * frees the pool. NULL ok. */
+/* Refuses new jobs, runs every job already queued to its end and joins
+ * the threads. The pool stays valid (submits fail) until pd_jobs_free.
+ * Idempotent; NULL ok. */
 void pd_jobs_stop(pd_jobs *jobs);
+/* Stops the pool if it is not stopped yet, and frees it. NULL ok. */
+void pd_jobs_free(pd_jobs *jobs);
 
 #endif

@@ -385,7 +385,15 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
             h->handed = 1;
             h->c = c;
             MHD_suspend_connection(c);
-            pd_jobs_submit(s->jobs, &h->job);
+            if (pd_jobs_submit(s->jobs, &h->job) != 0) {
+                /* Stopping, past the drain: the handler threads take
+                 * no more. Answered at once, on the resumed call. */
+                pd_error err;
+                pd_error_set(&err, PD_EUNAVAILABLE, "the server is stopping: try again shortly");
+                pd_req_error(h->req, &err);
+                MHD_resume_connection(c);
+                wake(h->w);
+            }
             return MHD_YES;
         }
         pd_router_run(h->req, s->cfg.guard, s->cfg.guard_ctx);
@@ -664,7 +672,9 @@ static void *worker_loop(void *arg)
 static void server_free(pd_server *s)
 {
     /* The handler threads finish what they hold and resume those
-     * connections while the workers still run. */
+     * connections while the workers still run; requests that come after
+     * are refused (on_access), and the pool is freed once no worker can
+     * hand it one. */
     pd_jobs_stop(s->jobs);
     for (unsigned i = 0; s->workers && i < s->nworkers; i++) {
         worker *w = &s->workers[i];
@@ -682,6 +692,7 @@ static void server_free(pd_server *s)
             close(w->wake);
     }
     free(s->workers);
+    pd_jobs_free(s->jobs);
     if (s->listen_fd >= 0)
         close(s->listen_fd);
     pthread_cond_destroy(&s->room);

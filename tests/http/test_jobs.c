@@ -1,5 +1,6 @@
 /* test_jobs.c - http/jobs: every job runs once, in order on one thread,
- * stopping finishes what is queued, bad counts refused. */
+ * stopping finishes what is queued and refuses what comes after, bad
+ * counts refused. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -39,7 +40,7 @@ static void *submit_all(void *arg)
 {
     submitter *s = arg;
     for (int i = 0; i < EACH; i++)
-        pd_jobs_submit(s->jobs, &s->items[i].job);
+        assert_int_equal(pd_jobs_submit(s->jobs, &s->items[i].job), 0);
     return NULL;
 }
 
@@ -63,6 +64,7 @@ static void test_every_job_runs_once(void **state)
         pthread_join(t[s], NULL);
     pd_jobs_stop(jobs); /* finishes what is queued */
     assert_int_equal(atomic_load(&runs), SUBMITTERS * EACH);
+    pd_jobs_free(jobs);
 }
 
 static void test_one_thread_keeps_order(void **state)
@@ -80,7 +82,7 @@ static void test_one_thread_keeps_order(void **state)
                              .next = &next};
         pd_jobs_submit(jobs, &items[i].job);
     }
-    pd_jobs_stop(jobs);
+    pd_jobs_free(jobs); /* stops first */
     assert_int_equal(atomic_load(&runs), N);
     for (int i = 0; i < N; i++)
         assert_int_equal(order[i], i);
@@ -146,6 +148,12 @@ static void test_stop_finishes_queued_jobs(void **state)
     pd_jobs_stop(jobs); /* waits for the gate, then runs the ten */
     pthread_join(opener, NULL);
     assert_int_equal(atomic_load(&runs), N);
+    /* Stopped: a job handed over now is refused, and stays ours. */
+    counted late = {.job.run = count_run, .runs = &runs};
+    assert_int_equal(pd_jobs_submit(jobs, &late.job), -1);
+    pd_jobs_stop(jobs); /* again: nothing happens */
+    assert_int_equal(atomic_load(&runs), N);
+    pd_jobs_free(jobs);
     pthread_cond_destroy(&g.cv);
     pthread_mutex_destroy(&g.mu);
 }
@@ -160,6 +168,7 @@ static void test_bad_counts(void **state)
     assert_non_null(strstr(err.msg, "1 to 1024"));
     assert_int_equal(pd_jobs_start(1025, &jobs, &err), PD_EUSAGE);
     pd_jobs_stop(NULL);
+    pd_jobs_free(NULL);
 }
 
 int main(void)
