@@ -21,12 +21,6 @@ const pd_user *pd_req_user(const pd_req *req)
     return pd_req_principal(req);
 }
 
-static int safe_method(const pd_req *req)
-{
-    const char *m = pd_req_method(req);
-    return strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
-}
-
 /* Origin names this server: "http://" or "https://", then the Host header
  * exactly (a browser sends both for a page of ours; a page of another
  * site cannot make its Origin match our Host). */
@@ -161,7 +155,7 @@ static int authenticate(pd_req *req, pd_accounts *a, const pd_route *route, pd_e
     int rc = h ? pd_token_parse_header(h, &t, err) : pd_token_parse(cookie, strlen(cookie), &t, err);
     if (rc)
         return rc;
-    if (cookie && !safe_method(req) && !same_origin(req)) {
+    if (cookie && !pd_req_safe_method(req) && !same_origin(req)) {
         pd_token_wipe(&t);
         return pd_error_set(err, PD_EDENIED,
                             "signed in by cookie: a %s must come from a page of this site "
@@ -179,7 +173,7 @@ static int authenticate(pd_req *req, pd_accounts *a, const pd_route *route, pd_e
      * nothing has been committed since the connection's last read, its
      * version is known without one (pd_db_read_peek): a kept token and a
      * kept page then answer without touching the database at all. */
-    int keep = route->reads_only && safe_method(req);
+    int keep = route->reads_only && pd_req_safe_method(req);
     held_read *held = keep ? pd_req_alloc(req, sizeof *held) : NULL;
     if (keep && !held)
         return pd_error_set(err, PD_ENOMEM, "out of memory");
@@ -275,7 +269,7 @@ static int guard_creator(pd_req *req, const pd_route *route, pd_accounts *a, pd_
  * comes back to the page (next) after signing in. */
 static int redirect_to_sign_in(pd_req *req)
 {
-    const char *path = safe_method(req) ? pd_req_path(req) : "";
+    const char *path = pd_req_safe_method(req) ? pd_req_path(req) : "";
     size_t n = strlen(path);
     char *loc = pd_req_alloc(req, 3 * n + 32);
     if (!loc)

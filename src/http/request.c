@@ -278,6 +278,11 @@ const char *pd_req_method(const pd_req *req)
     return req->method;
 }
 
+int pd_req_safe_method(const pd_req *req)
+{
+    return strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
+}
+
 const char *pd_req_path(const pd_req *req)
 {
     return req->path;

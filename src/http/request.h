@@ -44,6 +44,7 @@
 /* ---- what came in ------------------------------------------------------- */
 
 const char *pd_req_method(const pd_req *req);    /* "GET", "HEAD", "POST", ... */
+int pd_req_safe_method(const pd_req *req);       /* GET or HEAD: asks, changes nothing */
 const char *pd_req_path(const pd_req *req);      /* as sent, without the query */
 const char *pd_req_client(const pd_req *req);    /* "127.0.0.1", "::1", or "" */
 const pd_route *pd_req_route(const pd_req *req); /* NULL until routed */

@@ -69,7 +69,10 @@ typedef struct worker {
 
 struct pd_server {
     pd_server_config cfg;
-    pd_jobs *jobs; /* cfg.handlers threads: the requests of routes not quick */
+    /* The requests of routes not quick, in two lanes, so that writes
+     * waiting for the store's write lock never hold up a read: */
+    pd_jobs *reads;  /* GET and HEAD: cfg.handlers threads */
+    pd_jobs *writes; /* the other methods: writes_of(cfg.handlers) threads */
     worker *workers; /* nworkers, each a daemon with one thread */
     unsigned nworkers;
     int listen_fd;
@@ -86,6 +89,7 @@ struct pd_server {
     uint16_t port;
     char url[96];
     atomic_uint inflight;
+    atomic_uint handed; /* handed to the handler threads, not yet ended */
     atomic_int draining;
 };
 
@@ -383,9 +387,11 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
             /* The connection sleeps until run_handed resumes it, and
              * this worker goes on with its other connections. */
             h->handed = 1;
+            atomic_fetch_add(&s->handed, 1);
             h->c = c;
             MHD_suspend_connection(c);
-            if (pd_jobs_submit(s->jobs, &h->job) != 0) {
+            pd_jobs *lane = pd_req_safe_method(h->req) ? s->reads : s->writes;
+            if (pd_jobs_submit(lane, &h->job) != 0) {
                 /* Stopping, past the drain: the handler threads take
                  * no more. Answered at once, on the resumed call. */
                 pd_error err;
@@ -457,6 +463,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     }
     if (s->cfg.metrics)
         pd_metrics_end(s->cfg.metrics, h->route, h->status, us);
+    if (h->handed)
+        atomic_fetch_sub(&s->handed, 1);
     pd_req_free(h->req);
     free(h->target);
     free(h);
@@ -667,6 +675,22 @@ static void *worker_loop(void *arg)
 
 /* ---- start and stop ----------------------------------------------------------------- */
 
+/* How long, once the handler threads have stopped, the connection threads
+ * get to send the answers those finished last. */
+#define SEND_AFTER_JOBS_MS 2000u
+
+/* Waits up to ms for *n to be 0; what is left. */
+static unsigned wait_for_zero(atomic_uint *n, unsigned ms)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (atomic_load(n) > 0 && micros_since(&t0) < (uint64_t)ms * 1000) {
+        struct timespec nap = {0, 5 * 1000 * 1000};
+        nanosleep(&nap, NULL);
+    }
+    return atomic_load(n);
+}
+
 /* Stops libmicrohttpd (closing what it holds), closes the listening
  * socket and frees the server; the accepting thread must not be running. */
 static void server_free(pd_server *s)
@@ -675,7 +699,10 @@ static void server_free(pd_server *s)
      * connections while the workers still run; requests that come after
      * are refused (on_access), and the pool is freed once no worker can
      * hand it one. */
-    pd_jobs_stop(s->jobs);
+    pd_jobs_stop(s->reads);
+    pd_jobs_stop(s->writes);
+    /* What they finished still has to be sent. */
+    wait_for_zero(&s->handed, SEND_AFTER_JOBS_MS);
     for (unsigned i = 0; s->workers && i < s->nworkers; i++) {
         worker *w = &s->workers[i];
         if (w->running) {
@@ -692,7 +719,8 @@ static void server_free(pd_server *s)
             close(w->wake);
     }
     free(s->workers);
-    pd_jobs_free(s->jobs);
+    pd_jobs_free(s->reads);
+    pd_jobs_free(s->writes);
     if (s->listen_fd >= 0)
         close(s->listen_fd);
     pthread_cond_destroy(&s->room);
@@ -741,11 +769,18 @@ static void apply_defaults(pd_server_config *c, int say)
     }
 }
 
+/* The write lane's threads: they mostly take turns at SQLite's one write
+ * lock, so half as many as read. */
+static unsigned writes_of(unsigned handlers)
+{
+    return (handlers + 1) / 2;
+}
+
 unsigned pd_server_workers_for(const pd_server_config *config)
 {
     pd_server_config c = *config;
     apply_defaults(&c, 0);
-    return c.threads + c.handlers;
+    return c.threads + c.handlers + writes_of(c.handlers);
 }
 
 int pd_server_start(const pd_server_config *config, pd_server **out, pd_error *err)
@@ -765,6 +800,7 @@ int pd_server_start(const pd_server_config *config, pd_server **out, pd_error *e
     s->cfg = *config;
     s->listen_fd = -1;
     atomic_init(&s->inflight, 0);
+    atomic_init(&s->handed, 0);
     atomic_init(&s->draining, 0);
     pthread_mutex_init(&s->conn_mu, NULL);
     pthread_cond_init(&s->room, NULL);
@@ -794,7 +830,8 @@ int pd_server_start(const pd_server_config *config, pd_server **out, pd_error *e
     if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) != MHD_YES)
         return start_failed(
             s, pd_error_set(err, PD_EIO, "server: this libmicrohttpd has no epoll support"));
-    if ((rc = pd_jobs_start(s->cfg.handlers, &s->jobs, err)) != PD_OK)
+    if ((rc = pd_jobs_start(s->cfg.handlers, &s->reads, err)) != PD_OK ||
+        (rc = pd_jobs_start(writes_of(s->cfg.handlers), &s->writes, err)) != PD_OK)
         return start_failed(s, rc);
     s->nworkers = s->cfg.threads;
     s->workers = calloc(s->nworkers, sizeof *s->workers);
@@ -896,13 +933,7 @@ void pd_server_stop(pd_server *s, unsigned drain_ms)
     if (!s)
         return;
     pd_server_quiesce(s);
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    while (atomic_load(&s->inflight) > 0 && micros_since(&t0) < (uint64_t)drain_ms * 1000) {
-        struct timespec nap = {0, 5 * 1000 * 1000};
-        nanosleep(&nap, NULL);
-    }
-    unsigned left = atomic_load(&s->inflight);
+    unsigned left = wait_for_zero(&s->inflight, drain_ms);
     if (left)
         PD_LOG(PD_LOG_WARN, "stopping with requests in flight", PD_LOG_UINT("requests", left),
                PD_LOG_UINT("waited_ms", drain_ms));

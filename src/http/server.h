@@ -6,10 +6,12 @@
  * default 4 per core), each running one libmicrohttpd daemon over any
  * number of connections. A request to a quick route (pd_route.quick in
  * router.h) is answered on its connection's thread; every other request is
- * handed to one of config->handlers handler threads (jobs.h) while its
- * connection sleeps, so that a handler that waits (for the write lock, a
- * password hash, a simulation over every creator) holds up no other
- * connection. Handlers of different requests run at the same time.
+ * handed to a handler thread (jobs.h) while its connection sleeps, so that
+ * a handler that waits (for the write lock, a password hash, a simulation
+ * over every creator) holds up no other connection. Handler threads come
+ * in two lanes: config->handlers for GET and HEAD, half as many for the
+ * other methods, so that writes queued for the write lock never hold up a
+ * read. Handlers of different requests run at the same time.
  *
  * A request is answered once it has fully arrived: the body is gathered
  * (up to body_max) and the handler runs on the last call libmicrohttpd
@@ -51,8 +53,9 @@ typedef struct pd_server_config {
      * the system picks one (pd_server_port says which). */
     const char *listen;
     unsigned threads;         /* connection threads, >= 2; 0: 4 per core, at most 64 */
-    unsigned handlers;        /* handler threads (routes not quick); 0: 2 per
-                                 core, 8 to 64 */
+    unsigned handlers;        /* handler threads for GET and HEAD (routes not
+                                 quick), and half as many for the other
+                                 methods; 0: 2 per core, 8 to 64 */
     unsigned max_connections; /* 0: default */
     unsigned timeout_s;       /* idle seconds before a connection is closed; 0: default */
     size_t connection_memory; /* per connection: request line, headers, I/O; 0: default */

@@ -2,8 +2,9 @@
 # waiting_e2e.sh - a request that waits never holds up the others: with two
 # connection threads, writes that wait for the database's write lock (held
 # by another process) run on the handler threads, and discovery, profiles
-# and /healthz on new and kept-alive connections are answered at once
-# meanwhile; when the lock is let go every waiting write lands. Then a stop
+# and /healthz on new and kept-alive connections, and reads on the handler
+# threads (their own lane), are answered at once meanwhile; when the lock
+# is let go every waiting write lands. Then a stop
 # whose drain runs out while a write still waits: later requests get 503,
 # the write is answered, the exit status is 0.
 . "$(dirname "$0")/lib.sh"
@@ -48,6 +49,10 @@ as brandy "profile during the writes" GET /api/creators/4
 expect "a profile while the writes wait" 200
 get "healthz during the writes" "$URL/healthz"
 expect_status "/healthz while the writes wait" 200
+# A read that is not quick runs on the handler threads too, in a lane of
+# its own: the writes fill theirs.
+as ops "policies during the writes" GET /api/policies
+expect "the policy list (a handler thread's read) while the writes wait" 200
 # Two requests on one kept-alive connection.
 curl -s -o /dev/null -o /dev/null -w '%{http_code}\n' --max-time 10 \
     -H "Authorization: Bearer $TOKEN_brandy" "$URL$page" "$URL/healthz" >"$T/keepalive.out"
