@@ -6,8 +6,11 @@
  *   on_access #1   headers complete: build the pd_req; refuse an announced
  *                  body over the limit at once (413, connection closed)
  *   on_access #k   a piece of the body: append it (or drain, past the limit)
- *   on_access last the request is complete: route, run the handler, queue
- *                  the answer
+ *   on_access last the request is complete: route; for a quick route run
+ *                  guard and handler here and queue the answer; else
+ *                  suspend the connection and hand the request to a
+ *                  handler thread (run_handed), which resumes it
+ *   on_access again (handed requests) queue the answer the handler left
  *   on_completed   the answer is sent (or the connection died): log, count,
  *                  free
  * Answering on the last call, never the first, is what keeps keep-alive
@@ -652,8 +655,9 @@ static void *worker_loop(void *arg)
     size_t spare_cap = 0;
     int woken = 1;
     while (!atomic_load(&w->stop)) {
-        /* The accepting thread wakes us after each hand-over: conn_mu,
-         * which every worker shares, is taken only then. */
+        /* The accepting thread wakes us after each hand-over (and a
+         * handler thread after each resume): conn_mu, which every worker
+         * shares, is taken only when woken. */
         if (woken)
             take_handed(w, &spare, &spare_cap);
         woken = 0;

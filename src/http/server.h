@@ -85,8 +85,9 @@ int pd_server_start(const pd_server_config *config, pd_server **out, pd_error *e
  * request waits for one. */
 unsigned pd_server_workers_for(const pd_server_config *config);
 
-/* The connection threads, the handler threads and the connection limit in
- * force (lowered to fit the open-file limit). */
+/* The connection threads, the handler threads of the GET and HEAD lane
+ * (the other lane has half as many) and the connection limit in force
+ * (lowered to fit the open-file limit). */
 unsigned pd_server_threads(const pd_server *s);
 unsigned pd_server_handlers(const pd_server *s);
 unsigned pd_server_max_connections(const pd_server *s);

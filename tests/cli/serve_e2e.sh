@@ -281,6 +281,9 @@ expect_rc "bad --listen" 2
 expect_grep "bad --listen says why" "$T/stderr" "ADDR:PORT"
 run serve --threads 1
 expect_rc "--threads 1" 2
+run serve --handlers 0
+expect_rc "--handlers 0" 2
+expect_grep "--handlers 0 says the range" "$T/stderr" "from 1 to 1024"
 run serve --bogus
 expect_rc "unknown option" 2
 run serve --help
