@@ -42,6 +42,7 @@
 #define USER_COLS                                                                                  \
     "u.id, u.name, u.role, u.brand_id, u.creator_id, u.mcn_id, u.disabled, "                       \
     "u.created_at, u.password_hash"
+#define USER_NCOLS 9
 #define CREATOR_COLS "id, handle, category, bio, followers, mcn_id, created_at, updated_at"
 #define POST_COLS                                                                                  \
     "id, creator_id, published_at, published_nsec, sponsored, views, likes, "                      \
@@ -859,14 +860,18 @@ int sq_step_one(sq_db *d, sqlite3_stmt *st, const char *reading, pd_error *err)
     return sq_fail(d->db, rc, err, reading);
 }
 
-/* Runs a query of one user (by name, id or token); PD_ENOTFOUND when none. */
-static int one_user(sq_db *d, sqlite3_stmt *st, pd_user *u, char *hash, pd_error *err,
-                    const char *what)
+/* Runs a query of one user (by name, id or token); PD_ENOTFOUND when none.
+ * next (when not NULL) gets the integer column after USER_COLS (a token's
+ * expiry). */
+static int one_user(sq_db *d, sqlite3_stmt *st, pd_user *u, char *hash, int64_t *next,
+                    pd_error *err, const char *what)
 {
     int out = sq_step_one(d, st, "reading users", err);
-    if (out == PD_OK)
+    if (out == PD_OK) {
         read_user(st, u, hash);
-    else if (out == PD_ENOTFOUND)
+        if (next)
+            *next = sqlite3_column_int64(st, USER_NCOLS);
+    } else if (out == PD_ENOTFOUND)
         pd_error_set(err, PD_ENOTFOUND, "%s", what);
     sq_done(st);
     return out;
@@ -942,7 +947,7 @@ static int sq_user_by_name(pd_db *pdb, const char *name, pd_user *u, char hash[P
     sq_bind_text(st, 1, name);
     char what[PD_NAME_MAX + 32];
     snprintf(what, sizeof what, "no user named '%s'", name);
-    return one_user(d, st, u, hash, err, what);
+    return one_user(d, st, u, hash, NULL, err, what);
 }
 
 static int sq_user_by_id(pd_db *pdb, int64_t id, pd_user *u, pd_error *err)
@@ -954,7 +959,7 @@ static int sq_user_by_id(pd_db *pdb, int64_t id, pd_user *u, pd_error *err)
     sqlite3_bind_int64(st, 1, id);
     char what[48];
     snprintf(what, sizeof what, "no user with id %lld", (long long)id);
-    return one_user(d, st, u, NULL, err, what);
+    return one_user(d, st, u, NULL, NULL, err, what);
 }
 
 static int sq_user_list(pd_db *pdb, int (*each)(void *ctx, const pd_user *u), void *ctx,
@@ -1030,15 +1035,7 @@ static int sq_token_user(pd_db *pdb, const uint8_t hash[32], int64_t now, pd_use
         return err->code;
     sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, now);
-    int rc = sq_step_one(d, st, "reading users", err);
-    if (rc == PD_OK) {
-        read_user(st, u, NULL);
-        *expires_at = sqlite3_column_int64(st, 9); /* after USER_COLS */
-    } else if (rc == PD_ENOTFOUND) {
-        pd_error_set(err, PD_ENOTFOUND, "unknown or expired token");
-    }
-    sq_done(st);
-    return rc;
+    return one_user(d, st, u, NULL, expires_at, err, "unknown or expired token");
 }
 
 static int sq_token_delete(pd_db *pdb, const uint8_t hash[32], pd_error *err)
