@@ -1249,6 +1249,21 @@ static void test_read_versions(void **state)
     pd_store_release(f->s, b);
 }
 
+/* After a commit: a's peek cannot tell; a read gives a version other than
+ * `before`, which the peek then gives. Returns it. */
+static uint64_t peek_after_commit(pd_db *a, uint64_t before)
+{
+    pd_error err = {0};
+    uint64_t v = 0, p = 0;
+    assert_int_equal(pd_db_read_peek(a, &p), 0);
+    ASSERT_CODE(PD_OK, pd_db_read_begin(a, &v, &err));
+    pd_db_read_end(a);
+    assert_true(v != before);
+    assert_int_equal(pd_db_read_peek(a, &p), 1);
+    assert_true(p == v);
+    return v;
+}
+
 /* pd_db_read_peek: the version without a read, only while nothing at all
  * has been committed since the connection's last read. */
 static void test_read_peek(void **state)
@@ -1257,7 +1272,7 @@ static void test_read_peek(void **state)
     pd_db *a = f->d, *b = NULL;
     pd_error err = {0};
     ASSERT_CODE(PD_OK, pd_store_acquire(f->s, &b, &err));
-    uint64_t v1, v2, v3, v4, v5, p = 0;
+    uint64_t v1, v2, v3, v4, p = 0;
     ASSERT_CODE(PD_OK, pd_db_read_begin(a, &v1, &err));
     assert_int_equal(pd_db_read_peek(a, &p), 0); /* inside a transaction: not asked */
     pd_db_read_end(a);
@@ -1269,18 +1284,10 @@ static void test_read_peek(void **state)
     /* another connection's commit */
     int64_t id = 0;
     ASSERT_CODE(PD_OK, pd_db_brand_add(b, "Acme", &id, &err));
-    assert_int_equal(pd_db_read_peek(a, &p), 0);
-    ASSERT_CODE(PD_OK, pd_db_read_begin(a, &v2, &err));
-    pd_db_read_end(a);
-    assert_true(v2 != v1);
-    assert_int_equal(pd_db_read_peek(a, &p), 1);
-    assert_true(p == v2);
+    v2 = peek_after_commit(a, v1);
     /* its own */
     ASSERT_CODE(PD_OK, pd_db_brand_add(a, "Globex", &id, &err));
-    assert_int_equal(pd_db_read_peek(a, &p), 0);
-    ASSERT_CODE(PD_OK, pd_db_read_begin(a, &v3, &err));
-    pd_db_read_end(a);
-    assert_true(v3 != v2);
+    v3 = peek_after_commit(a, v2);
     /* a write begun and rolled back commits nothing */
     ASSERT_CODE(PD_OK, pd_db_begin(b, &err));
     ASSERT_CODE(PD_OK, pd_db_brand_add(b, "Hooli", &id, &err));
@@ -1289,10 +1296,7 @@ static void test_read_peek(void **state)
     assert_true(p == v3);
     /* another store on the file */
     add_brand_elsewhere(f, "Initech");
-    assert_int_equal(pd_db_read_peek(a, &p), 0);
-    ASSERT_CODE(PD_OK, pd_db_read_begin(a, &v4, &err));
-    pd_db_read_end(a);
-    assert_true(v4 != v3);
+    v4 = peek_after_commit(a, v3);
     /* SQLite itself, not through the store (as the sqlite3 shell would) */
     sqlite3 *raw = NULL;
     assert_int_equal(sqlite3_open(f->db, &raw), SQLITE_OK);
@@ -1302,12 +1306,7 @@ static void test_read_peek(void **state)
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(raw);
-    assert_int_equal(pd_db_read_peek(a, &p), 0);
-    ASSERT_CODE(PD_OK, pd_db_read_begin(a, &v5, &err));
-    pd_db_read_end(a);
-    assert_true(v5 != v4);
-    assert_int_equal(pd_db_read_peek(a, &p), 1);
-    assert_true(p == v5);
+    peek_after_commit(a, v4);
     pd_store_release(f->s, b);
 }
 
