@@ -76,8 +76,7 @@ struct pd_server {
      * waiting for the store's write lock never hold up a read: */
     pd_jobs *reads;  /* GET and HEAD: cfg.handlers threads */
     pd_jobs *writes; /* the other methods: writes_of(cfg.handlers) threads */
-    worker *workers; /* nworkers, each a daemon with one thread */
-    unsigned nworkers;
+    worker *workers; /* cfg.threads, each a daemon run by a thread of ours */
     int listen_fd;
     int quiesced;
     pthread_t acceptor; /* accept_loop, joined when quiesced */
@@ -521,7 +520,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 static worker *pick_worker(pd_server *s)
 {
     worker *best = &s->workers[0];
-    for (unsigned i = 1; i < s->nworkers; i++)
+    for (unsigned i = 1; i < s->cfg.threads; i++)
         if (s->workers[i].conns < best->conns)
             best = &s->workers[i];
     return best;
@@ -707,7 +706,7 @@ static void server_free(pd_server *s)
     pd_jobs_stop(s->writes);
     /* What they finished still has to be sent. */
     wait_for_zero(&s->handed, SEND_AFTER_JOBS_MS);
-    for (unsigned i = 0; s->workers && i < s->nworkers; i++) {
+    for (unsigned i = 0; s->workers && i < s->cfg.threads; i++) {
         worker *w = &s->workers[i];
         if (w->running) {
             atomic_store(&w->stop, 1);
@@ -837,13 +836,12 @@ int pd_server_start(const pd_server_config *config, pd_server **out, pd_error *e
     if ((rc = pd_jobs_start(s->cfg.handlers, &s->reads, err)) != PD_OK ||
         (rc = pd_jobs_start(writes_of(s->cfg.handlers), &s->writes, err)) != PD_OK)
         return start_failed(s, rc);
-    s->nworkers = s->cfg.threads;
-    s->workers = calloc(s->nworkers, sizeof *s->workers);
+    s->workers = calloc(s->cfg.threads, sizeof *s->workers);
     if (!s->workers)
         return start_failed(s, pd_error_set(err, PD_ENOMEM, "server: out of memory"));
-    for (unsigned i = 0; i < s->nworkers; i++)
+    for (unsigned i = 0; i < s->cfg.threads; i++)
         s->workers[i].wake = -1;
-    for (unsigned i = 0; i < s->nworkers; i++) {
+    for (unsigned i = 0; i < s->cfg.threads; i++) {
         worker *w = &s->workers[i];
         w->s = s;
         atomic_init(&w->stop, 0);
@@ -886,7 +884,7 @@ int pd_server_start(const pd_server_config *config, pd_server **out, pd_error *e
 
 unsigned pd_server_threads(const pd_server *s)
 {
-    return s->nworkers;
+    return s->cfg.threads;
 }
 
 unsigned pd_server_handlers(const pd_server *s)
