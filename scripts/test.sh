@@ -5,20 +5,63 @@
 # targets with clang and runs each for a bounded time. Ends with one line:
 # "N passed, N failed".
 #   FUZZ_SECONDS  seconds per fuzz target (default 20; 0 skips fuzzing)
+#
+# Every step that fails is counted as failed, says what failed and what to
+# do, and the run goes on as far as it can: the last line is always the
+# count.
 set -uo pipefail
-cd "$(dirname "$0")/.."
-
-scripts/deps.sh test || exit 1
-# Node tools of the tests (the OpenAPI validator), pinned by the lockfile.
-if [ ! -d tests/node/node_modules ] || [ tests/node/package-lock.json -nt tests/node/node_modules ]; then
-    (cd tests/node && npm ci --silent --no-audit --no-fund) || exit 1
-fi
+cd "$(dirname "$0")/.." || exit 1
 
 fuzz_seconds=${FUZZ_SECONDS:-20}
 passed=0
 failed=0
 skipped=0
 failures=()
+
+# step_failed WHAT TODO [LOG]: counts the step WHAT as failed and says why
+# (the end of LOG) and what to do.
+step_failed() {
+    failed=$((failed + 1))
+    failures+=("$1")
+    echo "test: FAILED: $1" >&2
+    if [ -n "${3:-}" ] && [ -s "$3" ]; then
+        echo "test: the end of $3:" >&2
+        tail -n 30 "$3" | sed 's/^/    /' >&2
+    fi
+    echo "test: what to do: $2" >&2
+}
+
+# The last lines: each failure, then "N passed, N failed".
+finish() {
+    echo
+    for f in "${failures[@]}"; do
+        echo "FAILED: $f"
+    done
+    if [ "$skipped" -gt 0 ]; then
+        echo "$passed passed, $failed failed, $skipped skipped"
+    else
+        echo "$passed passed, $failed failed"
+    fi
+    [ "$failed" -eq 0 ]
+    exit
+}
+
+if ! scripts/deps.sh test; then
+    step_failed "setup: installing the Debian packages the tests need (scripts/deps.sh test)" \
+        "run this as root on Debian 12 with a working package source (apt-get update must succeed), or install the packages it named yourself, then run scripts/test.sh again"
+    finish
+fi
+# Node tools of the tests (the OpenAPI validator, playwright-core), pinned
+# by the lockfile. Without them the browser and OpenAPI tests fail, each
+# saying so; the rest still runs.
+if [ ! -d tests/node/node_modules ] || [ tests/node/package-lock.json -nt tests/node/node_modules ]; then
+    if ! (cd tests/node && npm ci --no-audit --no-fund) >build-npm.log 2>&1; then
+        rm -rf tests/node/node_modules
+        step_failed "setup: installing the tests' Node packages (npm ci in tests/node)" \
+            "check that this machine reaches the npm registry (npm ping) and that node is 18 or newer (node --version), then run scripts/test.sh again" \
+            build-npm.log
+    fi
+fi
 
 # Counts a Meson build's results from its test log.
 count_meson() {
@@ -63,17 +106,29 @@ PY
     done < <(tail -n +2 <<<"$counts")
 }
 
+# run_build DIR LABEL [MESON OPTIONS...]: configures DIR (warnings as
+# errors, unit tests required, and the options given: a build made before,
+# by scripts/quickstart.sh say, is brought to the same options), builds it
+# and runs its tests.
 run_build() {
     local dir=$1 label=$2
     shift 2
-    if [ ! -f "$dir/build.ninja" ]; then
-        meson setup "$dir" -Dwerror=true "$@" >/dev/null || {
-            failed=$((failed + 1)); failures+=("$label: meson setup failed"); return; }
+    local opts=(-Dwerror=true -Dtests=enabled "$@")
+    if [ -f "$dir/build.ninja" ] && meson configure "$dir" "${opts[@]}" >"$dir.setup.log" 2>&1; then
+        :
+    else
+        rm -rf "$dir"
+        if ! meson setup "$dir" "${opts[@]}" >"$dir.setup.log" 2>&1; then
+            step_failed "$label: configuring the build (meson setup $dir)" \
+                "a missing dependency means scripts/deps.sh test did not install it: install it with apt-get and run scripts/test.sh again" \
+                "$dir.setup.log"
+            return
+        fi
     fi
     if ! ninja -C "$dir" >"$dir.ninja.log" 2>&1; then
-        cat "$dir.ninja.log" >&2
-        failed=$((failed + 1))
-        failures+=("$label: build failed")
+        step_failed "$label: building (ninja -C $dir)" \
+            "fix the compiler error above (warnings are errors here), then run scripts/test.sh again" \
+            "$dir.ninja.log"
         return
     fi
     rm -f "$dir/meson-logs/testlog.json"
@@ -89,31 +144,30 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print
 
 if [ "$fuzz_seconds" != 0 ]; then
     echo "== fuzzing, ${fuzz_seconds}s per target =="
+    fuzz_ok=1
     if [ ! -f build-fuzz/build.ninja ]; then
-        CC=clang meson setup build-fuzz -Dfuzz=true -Dbuildtype=debug \
-            -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+        rm -rf build-fuzz
+        if ! CC=clang meson setup build-fuzz -Dfuzz=true -Dtests=disabled -Dbuildtype=debug \
+            -Db_sanitize=address,undefined -Db_lundef=false >build-fuzz.setup.log 2>&1; then
+            step_failed "fuzz: configuring the fuzz build (meson setup build-fuzz, clang)" \
+                "install clang and libclang-rt-14-dev (scripts/deps.sh test does), then run scripts/test.sh again" \
+                build-fuzz.setup.log
+            fuzz_ok=0
+        fi
     fi
-    if ninja -C build-fuzz >build-fuzz.ninja.log 2>&1; then
+    if [ "$fuzz_ok" = 1 ] && ! ninja -C build-fuzz >build-fuzz.ninja.log 2>&1; then
+        step_failed "fuzz: building the fuzz targets (ninja -C build-fuzz)" \
+            "fix the error above, then run scripts/test.sh again" build-fuzz.ninja.log
+        fuzz_ok=0
+    fi
+    if [ "$fuzz_ok" = 1 ]; then
         while read -r status name; do
             case "$status" in
             ok) passed=$((passed + 1)) ;;
             *) failed=$((failed + 1)); failures+=("fuzz: $name") ;;
             esac
         done < <(bash tests/fuzz/run.sh "$PWD/build-fuzz" "$fuzz_seconds" | awk '$1=="fuzz:" {print $2, $3}')
-    else
-        cat build-fuzz.ninja.log >&2
-        failed=$((failed + 1))
-        failures+=("fuzz: build failed")
     fi
 fi
 
-echo
-for f in "${failures[@]}"; do
-    echo "FAILED: $f"
-done
-if [ "$skipped" -gt 0 ]; then
-    echo "$passed passed, $failed failed, $skipped skipped"
-else
-    echo "$passed passed, $failed failed"
-fi
-[ "$failed" -eq 0 ]
+finish

@@ -33,19 +33,36 @@
 #include "util/log.h"
 
 static const char usage[] =
-    "Usage: partnerd serve [--listen ADDR:PORT] [--db FILE] [--threads N] [--handlers N]\n"
+    "Usage: partnerd serve --db FILE [--listen ADDR:PORT] [--threads N] [--handlers N]\n"
     "                      [--max-connections N] [--max-body BYTES] [--timeout SECONDS]\n"
-    "                      [--drain SECONDS] [--log-level LEVEL] [--demo]\n"
+    "                      [--drain SECONDS] [--log-level LEVEL] [--clock INSTANT]\n"
+    "       partnerd serve --demo [--db FILE] [--listen ADDR:PORT] ...\n"
     "\n"
-    "Runs the HTTP API until SIGTERM or SIGINT, then stops gracefully: no new\n"
-    "connections, requests in flight finish, then it exits 0. Logs are JSON lines\n"
-    "on stderr, one per request.\n"
+    "Runs the platform (HTTP API and web pages) until SIGTERM or SIGINT, then\n"
+    "stops gracefully: no new connections, requests in flight finish, then it\n"
+    "exits 0. Logs are JSON lines on stderr, one per request.\n"
     "\n"
+    "To try partnerd, run it with --demo: it makes a demo database with a whole\n"
+    "population of creators and an account per role, and prints their logins.\n"
+    "For your own data, make a database and its first account, then serve it:\n"
+    "  partnerd migrate --db partnerd.db\n"
+    "  partnerd user add --db partnerd.db --name admin --role operator\n"
+    "  partnerd serve --db partnerd.db\n"
+    "\n"
+    "  --db FILE             the SQLite database to serve (required without --demo);\n"
+    "                        created (readable by its owner only) and brought up to\n"
+    "                        date when needed\n"
+    "  --demo                serve demo data: when FILE (default partnerd-demo.db)\n"
+    "                        does not exist yet, fill it with 17,000 creators and\n"
+    "                        their posts of the last 60 days (the red-2019 population),\n"
+    "                        both preset policies (red-2019-v2 in force from today),\n"
+    "                        a brand, MCNs and one account per role (operator, brand,\n"
+    "                        creator, mcn) with a random password; then print the URL\n"
+    "                        and the logins. An existing demo database is served\n"
+    "                        again as it is (its logins were printed when it was made)\n"
     "  --listen ADDR:PORT    where to listen (default 127.0.0.1:8080): 127.0.0.1:8080,\n"
     "                        [::1]:8080, :8080 (every IPv4 address); port 0 picks a\n"
     "                        free port, printed on stderr\n"
-    "  --db FILE             the SQLite database (default partnerd.db); created and\n"
-    "                        brought up to date when needed\n"
     "  --threads N           connection threads, 2 to 256 (default: 4 per core, at\n"
     "                        most 64); each serves many connections and answers the\n"
     "                        quick routes (discovery, profiles, /healthz) itself\n"
@@ -64,22 +81,13 @@ static const char usage[] =
     "                        records and the day online certification is for and\n"
     "                        sweeps at (each UTC midnight of that clock); for tests\n"
     "                        and demos\n"
-    "  --demo                fill a new database (default partnerd-demo.db) with the\n"
-    "                        red-2019 population, both preset policies and one\n"
-    "                        account per role, and print the URL and the logins;\n"
-    "                        an earlier demo database is served again as it is\n"
     "\n"
-    "Routes: POST /api/login, POST /api/logout, GET /api/me; GET /healthz,\n"
-    "GET /metrics (Prometheus text format), GET /openapi.json (every route, as\n"
-    "an OpenAPI 3.1 document). Accounts: partnerd user add. Policies (operators):\n"
-    "GET/POST /api/policies, GET /api/policies/ID, POST /api/policies/ID/activate,\n"
-    "GET /api/activations, POST /api/policies/impact; GET /api/certification.\n"
-    "Creators and posts: GET/POST /api/creators (discovery, create), GET/PATCH\n"
-    "/api/creators/ID, GET /api/creators/ID/certification, /followers, GET/POST\n"
-    "/api/creators/ID/posts, GET /api/posts/ID, PUT /api/posts/ID/metrics,\n"
-    "POST /api/import/creators and /api/import/posts (text/csv).\n"
+    "Routes: GET /openapi.json describes every route of the API (OpenAPI 3.1);\n"
+    "GET /healthz, GET /metrics (Prometheus text format); web pages at /login,\n"
+    "/discover, /creators/ID and /simulator.\n"
     "\n"
-    "Exit status: 0 stopped by a signal, 2 usage, 3 cannot listen.\n";
+    "Exit status: 0 stopped by a signal, 2 usage, 3 cannot listen or open the\n"
+    "database.\n";
 
 /* The options of serve; strings point into argv. */
 typedef struct serve_options {
@@ -221,6 +229,32 @@ static int add_routes(pd_router *router, pd_metrics *metrics, pd_accounts *accou
     return rc;
 }
 
+static int count_user(void *ctx, const pd_user *u)
+{
+    (void)u;
+    ++*(size_t *)ctx;
+    return 0;
+}
+
+/* A database nobody can sign in to is served, but its operator is told how
+ * to add the first account. */
+static int warn_without_accounts(pd_store *store, const char *path, pd_error *err)
+{
+    pd_db *db;
+    size_t users = 0;
+    int rc = pd_store_acquire(store, &db, err);
+    if (rc)
+        return rc;
+    rc = pd_db_user_list(db, count_user, &users, err);
+    pd_store_release(store, db);
+    if (rc == PD_OK && users == 0)
+        fprintf(stderr,
+                "partnerd serve: %s has no accounts yet, so nobody can sign in; add the first "
+                "with:\n  partnerd user add --db %s --name admin --role operator\n",
+                path, path);
+    return rc;
+}
+
 /* After each daily sweep: the impact population is out of date. */
 static void on_sweep(void *ctx, const pd_online_report *rep)
 {
@@ -264,8 +298,13 @@ int pd_cmd_serve(int argc, char **argv)
     int rc = parse_options(argc, argv, &o);
     if (rc)
         return rc < 0 ? 0 : rc;
+    if (!o.db_path && !o.demo)
+        return pd_cli_usage_error("serve",
+                                  "which database? --db FILE serves FILE (partnerd serve --help "
+                                  "says how to make one and its first account), --demo serves "
+                                  "demo data");
     if (!o.db_path)
-        o.db_path = o.demo ? "partnerd-demo.db" : "partnerd.db";
+        o.db_path = "partnerd-demo.db";
     pd_demo demo;
     if (o.demo) {
         pd_error derr = {0};
@@ -302,6 +341,8 @@ int pd_cmd_serve(int argc, char **argv)
         so.clock_offset = t.sec - (int64_t)time(NULL);
     }
     if ((rc = pd_store_open(o.db_path, &so, &store, &err)) != 0)
+        goto out;
+    if ((rc = warn_without_accounts(store, o.db_path, &err)) != 0)
         goto out;
     accounts.store = store;
     policies.store = store;

@@ -595,6 +595,17 @@ int pd_sqlite_open(const char *path, const pd_store_options *o, pd_store **out, 
                             "%s: no such database (partnerd migrate --db %s "
                             "creates it): %s",
                             path, path, strerror(errno));
+    /* A new database holds password hashes and tokens: made readable by
+     * its owner only. SQLite would create it 0644 (less the umask); an
+     * empty file is a valid new database, and its -wal and -shm files take
+     * the database file's mode. */
+    if (o->create) {
+        int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd >= 0)
+            close(fd);
+        else if (errno != EEXIST)
+            return pd_error_set(err, PD_EIO, "%s: cannot create: %s", path, strerror(errno));
+    }
     sq_store *s = calloc(1, sizeof *s);
     if (!s)
         return pd_error_set(err, PD_ENOMEM, "out of memory");

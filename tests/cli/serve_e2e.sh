@@ -22,6 +22,14 @@ metric() {
 
 start_server "$T/server.log" --max-body 4096 --threads 2 || { pd_test_finish; }
 
+# ---- the database it made -------------------------------------------------------------
+# It holds password hashes and tokens: its owner's only. With no account in
+# it, the server says how to add the first.
+mode=$(stat -c %a "$T/server.db")
+[ "$mode" = 600 ] && pass || fail "a new database file is mode $mode, expected 600"
+expect_grep "a database without accounts: says how to add one" "$T/server.log" \
+    "partnerd user add --db $T/server.db --name admin --role operator"
+
 # ---- health and metrics -----------------------------------------------------------
 get healthz "$URL/healthz"
 expect_status "healthz" 200
@@ -289,6 +297,17 @@ expect_rc "unknown option" 2
 run serve --help
 expect_rc "--help" 0
 expect_grep "--help lists --listen" "$T/stdout" "--listen ADDR:PORT"
+expect_grep "--help says what --demo serves" "$T/stdout" "one account per role"
+expect_grep "--help says how to start on one's own data" "$T/stdout" "partnerd migrate --db partnerd.db"
+# Without --db (nor --demo) nothing is made where it happens to run: a usage
+# error that names both ways.
+mkdir -p "$T/cwd"
+(cd "$T/cwd" && "$PD" serve --listen 127.0.0.1:0 >"$T/stdout" 2>"$T/stderr")
+rc=$?
+expect_rc "serve without --db" 2
+expect_grep "serve without --db names --db" "$T/stderr" "--db FILE"
+expect_grep "serve without --db names --demo" "$T/stderr" "--demo"
+[ -z "$(ls -A "$T/cwd")" ] && pass || fail "serve without --db made files: $(ls -A "$T/cwd")"
 # A port in use: exit 3 with the reason.
 start_server "$T/server3.log" && {
     run serve --db "$T/opts.db" --listen "${URL#http://}"

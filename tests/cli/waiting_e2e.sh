@@ -99,7 +99,8 @@ time.sleep(0.3)
 held = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
 held.request("PATCH", "/api/creators/5", body=json.dumps({"followers": 7777}),
              headers=dict(auth, **{"Content-Type": "application/json"}))
-time.sleep(2.0)  # SIGTERM comes at 0.8 s, the drain ends at 1.8 s
+print("sent", flush=True)
+time.sleep(2.0)  # SIGTERM comes 0.2 s after "sent", the drain ends 1 s later
 t0 = time.monotonic()
 kept.request("GET", "/api/policies", headers=auth)
 r = kept.getresponse(); body = r.read()
@@ -108,7 +109,13 @@ r = held.getresponse(); r.read()
 print("held", r.status)
 PY
 client=$!
-sleep 0.8
+# SIGTERM once the held write is in (waiting for the lock), however long
+# python took to start on a loaded machine.
+for _ in $(seq 1 100); do
+    grep -qx sent "$T/stopping.out" 2>/dev/null && break
+    sleep 0.1
+done
+sleep 0.2
 kill -TERM "$server_pid"
 wait "$server_pid"
 rc=$?
