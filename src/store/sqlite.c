@@ -1926,6 +1926,9 @@ static const pd_store_ops sq_ops = {
     .status_history = sq_status_history,
     .verdict_scan = sq_verdict_scan,
     .creator_posts = sq_creator_posts, /* posts (sqlite_posts.c) */
+    .mcn_get = sq_mcn_get,             /* an MCN's roster (sqlite_roster.c) */
+    .mcn_creators = sq_mcn_creators,
+    .mcn_posts_since = sq_mcn_posts_since,
     .creator_search = sq_creator_search, /* search (sqlite_search.c) */
     .window_scan = sq_window_scan,       /* search (sqlite_scan.c) */
 };
