@@ -16,6 +16,7 @@
 #include "core/instant.h"
 #include "core/policy.h"
 #include "http/assets.h"
+#include "http/mcns.h"
 #include "http/request.h"
 #include "http/show.h"
 #include "util/log.h"
@@ -119,14 +120,6 @@ static const char *fmt_time(int64_t sec, char *buf)
     return buf;
 }
 
-static const char *fmt_day(int64_t day, char *buf)
-{
-    char iso[PD_INSTANT_FMT_MAX];
-    pd_instant_format((pd_instant){.sec = day * 86400, .nsec = 0}, iso);
-    snprintf(buf, 16, "%.10s", iso);
-    return buf;
-}
-
 /* Appends name=value to a query string being built (percent-encoded). */
 static void qs_add(pd_buf *b, const char *name, const char *value)
 {
@@ -222,7 +215,10 @@ static pd_buf *page_begin(pd_req *req, unsigned status, const char *title, const
                           strcmp(nav, "simulator") == 0 ? " aria-current=\"page\"" : "");
         pd_buf_puts(b, "</nav>\n<span class=\"who\">Signed in as <strong>");
         esc(b, u->name);
-        pd_buf_printf(b, "</strong> (%s)</span>\n", pd_role_name(u->role));
+        pd_buf_printf(b, "</strong> (%s)</span>\n",
+                      u->role == PD_ROLE_BRAND ? "brand staff"
+                      : u->role == PD_ROLE_MCN ? "MCN manager"
+                                               : pd_role_name(u->role));
         pd_buf_puts(b, "<form method=\"post\" action=\"/logout\"><button type=\"submit\">Sign "
                        "out</button></form>\n");
     }
@@ -790,7 +786,7 @@ static int get_discover(pd_req *req, void *ctx, pd_error *err)
                       "filters%s.</p>\n",
                       q.has_after ? " past this point" : "");
     } else {
-        pd_buf_puts(b, "<table id=\"results\">\n<caption>");
+        pd_buf_puts(b, "<table id=\"results\" class=\"stack\">\n<caption>");
         char nn[PD_SHOW_NOUN_MAX];
         pd_buf_printf(b, "%s%s on this page", q.has_after ? "More results: " : "",
                       pd_show_noun(shown, "creator", "creators", nn));
@@ -809,19 +805,30 @@ static int get_discover(pd_req *req, void *ctx, pd_error *err)
                           "\"><th scope=\"row\"><a href=\"/creators/%" PRId64 "\">",
                           h->c.id, h->c.id);
             esc(b, h->c.handle);
-            pd_buf_puts(b, "</a></th><td>");
+            pd_buf_puts(b, "</a></th><td data-label=\"Category\">");
             esc(b, h->c.category);
-            pd_buf_printf(b, "</td><td class=\"num\" data-followers=\"%" PRIu64 "\">%s</td>",
+            pd_buf_printf(b,
+                          "</td><td class=\"num\" data-label=\"Followers\" data-followers=\"%" PRIu64
+                          "\">%s</td>",
                           h->c.followers, fmt_u64(h->c.followers, n1));
-            pd_buf_printf(b, "<td class=\"num\">%s</td>", pd_show_views(h->st.avg_views, n2));
-            pd_buf_printf(b, "<td class=\"num\">%s</td>", pd_show_percent(h->st.engagement_bp, n2));
-            pd_buf_puts(b, h->st.certified
-                               ? "<td><span class=\"badge ok\">Certified</span></td>"
-                               : "<td><span class=\"badge no\">Not certified</span></td>");
-            if (h->c.mcn_id)
-                pd_buf_printf(b, "<td>MCN %" PRId64 "</td></tr>\n", h->c.mcn_id);
+            pd_buf_printf(b, "<td class=\"num\" data-label=\"Avg views\">%s</td>",
+                          pd_show_views(h->st.avg_views, n2));
+            pd_buf_printf(b, "<td class=\"num\" data-label=\"Engagement\">%s</td>",
+                          pd_show_percent(h->st.engagement_bp, n2));
+            pd_buf_puts(b, h->st.certified ? "<td data-label=\"Certified\"><span class=\"badge "
+                                             "ok\">Certified</span></td>"
+                                           : "<td data-label=\"Certified\"><span class=\"badge "
+                                             "no\">Not certified</span></td>");
+            if (h->c.mcn_id && pd_access_mcn(pd_req_user(req), h->c.mcn_id))
+                pd_buf_printf(b,
+                              "<td data-label=\"MCN\"><a href=\"/mcns/%" PRId64 "\">MCN %" PRId64
+                              "</a></td></tr>\n",
+                              h->c.mcn_id, h->c.mcn_id);
+            else if (h->c.mcn_id)
+                pd_buf_printf(b, "<td data-label=\"MCN\">MCN %" PRId64 "</td></tr>\n",
+                              h->c.mcn_id);
             else
-                pd_buf_puts(b, "<td class=\"muted\">independent</td></tr>\n");
+                pd_buf_puts(b, "<td class=\"muted\" data-label=\"MCN\">independent</td></tr>\n");
         }
         pd_buf_puts(b, "</tbody>\n</table>\n");
     }
@@ -951,7 +958,8 @@ static int history_row(void *ctx, const pd_status_change *c)
     history_ctx *h = ctx;
     char when[40];
     if (h->n++ == 0)
-        pd_buf_puts(h->b, "<table id=\"history\">\n<caption>Newest first</caption>\n<thead><tr>"
+        pd_buf_puts(h->b, "<table id=\"history\" class=\"stack\">\n<caption>Newest first</caption>\n"
+                          "<thead><tr>"
                           "<th scope=\"col\">When</th><th scope=\"col\">Change</th>"
                           "<th scope=\"col\">Cause</th><th scope=\"col\">Failed rules</th>"
                           "</tr></thead>\n<tbody>\n");
@@ -1012,10 +1020,18 @@ static int get_creator(pd_req *req, void *ctx, pd_error *err)
     esc(b, c->category);
     pd_buf_printf(b, "</dd>\n<dt>Followers</dt><dd id=\"followers\">%s</dd>\n",
                   fmt_u64(c->followers, n1));
-    if (c->mcn_id)
-        pd_buf_printf(b, "<dt>MCN</dt><dd>MCN %" PRId64 "</dd>\n", c->mcn_id);
-    else
-        pd_buf_puts(b, "<dt>MCN</dt><dd>independent</dd>\n");
+    pd_org_rec mcn;
+    if (c->mcn_id && pd_db_mcn_get(db, c->mcn_id, &mcn, &e) == PD_OK) {
+        pd_buf_puts(b, "<dt>MCN</dt><dd id=\"mcn\">");
+        if (pd_access_mcn(u, c->mcn_id))
+            pd_buf_printf(b, "<a href=\"/mcns/%" PRId64 "\">", c->mcn_id);
+        esc(b, mcn.name);
+        pd_buf_puts(b, pd_access_mcn(u, c->mcn_id) ? "</a></dd>\n" : "</dd>\n");
+    } else if (c->mcn_id) {
+        pd_buf_printf(b, "<dt>MCN</dt><dd id=\"mcn\">MCN %" PRId64 "</dd>\n", c->mcn_id);
+    } else {
+        pd_buf_puts(b, "<dt>MCN</dt><dd id=\"mcn\">independent</dd>\n");
+    }
     pd_buf_printf(b, "<dt>Average views</dt><dd id=\"avg-views\">%s per post</dd>\n",
                   pd_show_views(st.avg_views, n1));
     pd_buf_printf(b, "<dt>Engagement</dt><dd id=\"engagement\">%s</dd>\n",
@@ -1039,7 +1055,7 @@ static int get_creator(pd_req *req, void *ctx, pd_error *err)
                       st.certified ? "Certified brand partner" : "Not certified");
         esc(b, p->name);
         pd_buf_printf(b, "</strong> (version %u), judged on the %s up to %s", state->version,
-                      pd_show_noun(p->window_days, "day", "days", nn), fmt_day(state->today, day));
+                      pd_show_noun(p->window_days, "day", "days", nn), pd_show_day(state->today, day));
         if (st.since > 0) {
             char when[40];
             pd_buf_printf(b, "; this verdict since %s", fmt_time(st.since, when));
@@ -1052,7 +1068,8 @@ static int get_creator(pd_req *req, void *ctx, pd_error *err)
         } else if (st.certified) {
             pd_buf_puts(b, "<p>Every rule of the policy holds.</p>\n");
         } else {
-            pd_buf_puts(b, "<table id=\"failed-rules\">\n<caption>Rules not met</caption>\n"
+            pd_buf_puts(b, "<table id=\"failed-rules\" class=\"stack\">\n"
+                           "<caption>Rules not met</caption>\n"
                            "<thead><tr><th scope=\"col\">Rule</th><th scope=\"col\" "
                            "class=\"num\">Now</th><th scope=\"col\" class=\"num\">Needed</th>"
                            "<th scope=\"col\">What to change</th></tr></thead>\n<tbody>\n");
@@ -1080,6 +1097,184 @@ static int get_creator(pd_req *req, void *ctx, pd_error *err)
             pd_buf_puts(b, "<p class=\"muted\">The history cannot be shown now.</p>\n");
     }
     pd_store_release(pg->store, db);
+    return page_end(req, b, NULL, err);
+}
+
+/* ---- an MCN's roster ----------------------------------------------------------------- */
+
+#define ROSTER_ROWS 50 /* creators on one roster page */
+
+/* The failed rules of one creator as a list: the rule, its value and what
+ * is needed, and what to change (by: the day it must be done by). */
+static void rule_list(pd_buf *b, const pd_policy *p, uint32_t failed, uint64_t followers,
+                      const pd_window_stats *w, const char *by)
+{
+    pd_buf_puts(b, "<ul class=\"changes\">");
+    for (uint32_t m = failed & p->rules; m; m &= m - 1) {
+        pd_rule r = (pd_rule)__builtin_ctz(m);
+        pd_buf_printf(b, "<li data-rule=\"%s\"><strong>%s</strong> ", pd_rule_key(r),
+                      pd_show_rule_label(r));
+        pd_show_rule_value(b, p, r, followers, w);
+        pd_buf_puts(b, ", needs ");
+        pd_show_rule_needed(b, p, r);
+        pd_buf_puts(b, ". ");
+        pd_show_advice(b, p, r, followers, w, by);
+        pd_buf_puts(b, "</li>");
+    }
+    pd_buf_puts(b, "</ul>");
+}
+
+static void roster_row(pd_buf *b, const pd_roster *r, const pd_roster_row *row)
+{
+    char n1[PD_SHOW_MAX], day[16];
+    pd_buf_printf(b,
+                  "<tr data-id=\"%" PRId64 "\" data-standing=\"%s\"><th scope=\"row\">"
+                  "<a href=\"/creators/%" PRId64 "\">",
+                  row->id, pd_standing_name(row->standing), row->id);
+    esc(b, row->handle);
+    pd_buf_puts(b, "</a> <span class=\"muted\">");
+    esc(b, row->category);
+    pd_buf_printf(b, "</span></th><td class=\"num\" data-label=\"Followers\">%s</td>",
+                  fmt_u64(row->st.followers, n1));
+    pd_buf_puts(b, "<td data-label=\"Standing\">");
+    switch (row->standing) {
+    case PD_STANDING_AT_RISK: {
+        const pd_policy_rec *p = pd_roster_risk_policy(r, row);
+        pd_show_day(row->risk.day, day);
+        pd_buf_printf(b, "<span class=\"badge warn\">At risk</span> fails on <time>%s</time>: ",
+                      day);
+        if (row->risk.cause == PD_RISK_POLICY) {
+            esc(b, p->policy.name);
+            pd_buf_puts(b, " starts");
+        } else {
+            char nn[PD_SHOW_NOUN_MAX];
+            pd_buf_printf(b, "%s the window",
+                          pd_show_noun(row->risk.posts_left, "post leaves", "posts leave", nn));
+        }
+        pd_buf_puts(b, "</td><td data-label=\"What to change\">");
+        rule_list(b, &p->policy, row->risk.failed, row->st.followers, &row->risk.win, day);
+        break;
+    }
+    case PD_STANDING_NOT_CERTIFIED:
+        pd_buf_puts(b, "<span class=\"badge no\">Not certified</span></td>"
+                       "<td data-label=\"What to change\">");
+        if (r->state.policy_id)
+            rule_list(b, &r->state.policy, row->st.failed, row->st.followers, &row->st.win,
+                      NULL);
+        else
+            pd_buf_puts(b, "<span class=\"muted\">No policy is in force.</span>");
+        break;
+    default:
+        pd_buf_puts(b, "<span class=\"badge ok\">Certified</span></td>"
+                       "<td data-label=\"What to change\"><span class=\"muted\">Nothing: "
+                       "certified every day of the next week if nothing changes.</span>");
+        break;
+    }
+    pd_buf_puts(b, "</td></tr>\n");
+}
+
+static int get_roster_page(pd_req *req, void *ctx, pd_error *err)
+{
+    pd_pages *pg = ctx;
+    int64_t id = pd_req_param_int(req, "id");
+    const pd_user *u = pd_req_user(req);
+    pd_error e = {0};
+    if (!pd_access_mcn(u, id)) {
+        pd_error_set(&e, PD_EDENIED, "Only the managers of MCN %" PRId64
+                                     " and operators can see its roster.", id);
+        return error_page(req, &e, err);
+    }
+    pd_standing filter;
+    const char *standing = qget(req, "standing");
+    if (pd_standing_from_name(standing, &filter) < 0) {
+        pd_error_set(&e, PD_EINPUT, "Standing: at_risk, not_certified or certified.");
+        return error_page(req, &e, err);
+    }
+    pd_roster *r;
+    int rc = pd_roster_load(pg->store, id, &r, &e);
+    size_t first = 0, count = 0;
+    char next[PD_ROSTER_CURSOR_MAX] = "";
+    if (rc == PD_OK)
+        rc = pd_roster_page(r, filter, pd_req_query(req, "after"), ROSTER_ROWS, &first, &count,
+                            next, &e);
+    if (rc) {
+        pd_roster_free(r);
+        return error_page(req, &e, err);
+    }
+
+    int mine = u->role == PD_ROLE_MCN && u->mcn_id == id;
+    pd_buf *b = page_begin(req, 200, r->mcn.name, mine ? "roster" : "");
+    char n1[PD_SHOW_MAX], day[16], nn[PD_SHOW_NOUN_MAX];
+    pd_buf_puts(b, "<h1>");
+    esc(b, r->mcn.name);
+    pd_buf_printf(b, " <span class=\"muted\">roster</span></h1>\n<p id=\"roster-policy\">");
+    if (r->state.policy_id) {
+        pd_buf_printf(b, "%s on %s under policy <strong>",
+                      pd_show_noun(r->n, "creator", "creators", nn),
+                      pd_show_day(r->state.today, day));
+        esc(b, r->in_force.policy.name);
+        pd_buf_printf(b, "</strong> (version %u, a %u-day window)", r->in_force.version,
+                      r->in_force.policy.window_days);
+        for (size_t i = 0; i < r->nchanges; i++) {
+            pd_buf_puts(b, i == 0 ? "; scheduled: <strong>" : ", <strong>");
+            esc(b, r->changes[i].rec.policy.name);
+            pd_buf_printf(b, "</strong> from %s", pd_show_day(r->changes[i].from_day, day));
+        }
+        pd_buf_printf(b, ". At risk: certified today, and failing on a day of the next %d "
+                         "if nothing else happens (no new posts, counters as they are).",
+                      PD_ROSTER_HORIZON);
+    } else {
+        pd_buf_printf(b, "%s. No certification policy is in force yet: nobody is certified.",
+                      pd_show_noun(r->n, "creator", "creators", nn));
+    }
+    pd_buf_puts(b, "</p>\n<nav class=\"tabs\" aria-label=\"Standing\">");
+    static const struct {
+        pd_standing s;
+        const char *label;
+    } tabs[] = {{PD_STANDING_ALL, "All"},
+                {PD_STANDING_AT_RISK, "At risk within 7 days"},
+                {PD_STANDING_NOT_CERTIFIED, "Not certified"},
+                {PD_STANDING_CERTIFIED, "Certified, not at risk"}};
+    for (size_t i = 0; i < sizeof tabs / sizeof tabs[0]; i++) {
+        uint64_t n = tabs[i].s == PD_STANDING_ALL             ? r->n
+                     : tabs[i].s == PD_STANDING_AT_RISK       ? r->at_risk
+                     : tabs[i].s == PD_STANDING_NOT_CERTIFIED ? r->not_certified
+                                                              : r->certified - r->at_risk;
+        pd_buf_printf(b, "<a href=\"/mcns/%" PRId64 "%s%s\" id=\"tab-%s\"%s>%s <span class=\"n\">%s</span></a>",
+                      id, tabs[i].s == PD_STANDING_ALL ? "" : "?standing=",
+                      tabs[i].s == PD_STANDING_ALL ? "" : pd_standing_name(tabs[i].s),
+                      pd_standing_name(tabs[i].s), tabs[i].s == filter ? " aria-current=\"page\"" : "",
+                      tabs[i].label, fmt_u64(n, n1));
+    }
+    pd_buf_puts(b, "</nav>\n");
+    if (count == 0) {
+        pd_buf_puts(b, "<p class=\"card\" id=\"roster-empty\">No creator here.</p>\n");
+    } else {
+        pd_buf_printf(b,
+                      "<table id=\"roster\" class=\"stack\">\n<caption>%s</caption>\n<thead><tr>"
+                      "<th scope=\"col\">Creator</th><th scope=\"col\" class=\"num\">Followers</th>"
+                      "<th scope=\"col\">Standing</th><th scope=\"col\">What to change</th>"
+                      "</tr></thead>\n<tbody>\n",
+                      pd_show_noun(count, "creator on this page", "creators on this page", nn));
+        for (size_t i = first; i < first + count; i++)
+            roster_row(b, r, &r->rows[i]);
+        pd_buf_puts(b, "</tbody>\n</table>\n");
+    }
+    pd_buf_puts(b, "<nav class=\"pager\" aria-label=\"Pages\"><span>");
+    if (pd_req_query(req, "after"))
+        pd_buf_printf(b, "<a href=\"/mcns/%" PRId64 "%s%s\" id=\"first-page\">First page</a>", id,
+                      filter == PD_STANDING_ALL ? "" : "?standing=",
+                      filter == PD_STANDING_ALL ? "" : pd_standing_name(filter));
+    pd_buf_puts(b, "</span><span>");
+    if (next[0])
+        pd_buf_printf(b,
+                      "<a href=\"/mcns/%" PRId64 "?%s%s%safter=%s\" id=\"next-page\" "
+                      "rel=\"next\">Next page &rarr;</a>",
+                      id, filter == PD_STANDING_ALL ? "" : "standing=",
+                      filter == PD_STANDING_ALL ? "" : pd_standing_name(filter),
+                      filter == PD_STANDING_ALL ? "" : "&amp;", next);
+    pd_buf_puts(b, "</span></nav>\n");
+    pd_roster_free(r);
     return page_end(req, b, NULL, err);
 }
 
@@ -1179,7 +1374,7 @@ static int get_simulator(pd_req *req, void *ctx, pd_error *err)
     pd_buf_printf(b,
                   "</strong> (version %u, %s certified on %s). Nothing changes until an "
                   "operator activates a policy.</p>\n",
-                  state->version, fmt_u64(state->certified, c1), fmt_day(state->today, day));
+                  state->version, fmt_u64(state->certified, c1), pd_show_day(state->today, day));
     pd_buf_puts(b, "<form id=\"sim\" class=\"card\" data-endpoint=\"/api/policies/impact\" "
                    "data-draft=\"");
     esc(b, draft);
@@ -1283,6 +1478,14 @@ static const pd_route page_routes[] = {
                 "status history for the creator, their MCN and operators (HTML)",
      .access = PD_ACCESS_PAGE,
      .handler = get_creator},
+    {.method = "GET",
+     .pattern = "/mcns/{id:int}",
+     .name = "pages.roster",
+     .summary = "Web: an MCN's roster: its creators, certified or not, those at risk within 7 "
+                "days (which day, which rule) and what each must change (HTML; the MCN's "
+                "managers and operators, others get a 403 page; standing, after)",
+     .access = PD_ACCESS_PAGE,
+     .handler = get_roster_page},
     {.method = "GET",
      .pattern = "/simulator",
      .name = "pages.simulator",

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/instant.h"
 #include "core/num.h"
 #include "core/risk.h"
 
@@ -43,6 +44,15 @@ const char *pd_show_noun(uint64_t n, const char *one, const char *many,
 {
     char c[PD_SHOW_MAX];
     snprintf(buf, PD_SHOW_NOUN_MAX, "%s %s", pd_show_count(n, c), n == 1 ? one : many);
+    return buf;
+}
+
+const char *pd_show_day(int64_t day, char buf[16])
+{
+    int64_t y;
+    unsigned m, d;
+    pd_civil_from_days(day, &y, &m, &d);
+    snprintf(buf, 16, "%04lld-%02u-%02u", (long long)y, m % 100, d % 100);
     return buf;
 }
 

@@ -46,6 +46,9 @@ const char *pd_show_percent(uint32_t bp, char buf[PD_SHOW_MAX]);
 const char *pd_show_noun(uint64_t n, const char *one, const char *many,
                          char buf[PD_SHOW_NOUN_MAX]);
 
+/* A day (days since 1970-01-01, UTC) as "2019-06-03". */
+const char *pd_show_day(int64_t day, char buf[16]);
+
 /* A rule's threshold as written in a policy, with separators: "5,000", "2.5". */
 const char *pd_show_threshold(pd_rule r, uint64_t t, char buf[PD_SHOW_MAX]);
 
