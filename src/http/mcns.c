@@ -19,6 +19,7 @@
 #include "http/accounts.h"
 #include "http/request.h"
 #include "http/show.h"
+#include "http/verdict.h"
 #include "util/jsonw.h"
 
 #define PENDING_MAX 64 /* activations of the horizon's days looked at */
@@ -61,20 +62,30 @@ typedef struct loader {
     int failed;           /* a projection overflowed, or memory ran out      */
 } loader;
 
+/* p (an array of *cap elements of `size` bytes, n in use) with room for
+ * one more: p itself, or a larger copy (doubling, `first` at first);
+ * NULL when memory runs out (p is then unchanged). */
+static void *grow(void *p, size_t *cap, size_t n, size_t size, size_t first)
+{
+    if (n < *cap)
+        return p;
+    size_t c = *cap ? 2 * *cap : first;
+    void *q = realloc(p, c * size);
+    if (q)
+        *cap = c;
+    return q;
+}
+
 static int add_row(void *ctx, const pd_creator_hit *h)
 {
     loader *l = ctx;
     pd_roster *r = l->r;
     if (r->n == PD_ROSTER_CREATORS_MAX)
         return PD_ETOOBIG;
-    if (r->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 64;
-        pd_roster_row *rows = realloc(r->rows, cap * sizeof *rows);
-        if (!rows)
-            return PD_ENOMEM;
-        r->rows = rows;
-        l->cap = cap;
-    }
+    pd_roster_row *rows = grow(r->rows, &l->cap, r->n, sizeof *rows, 64);
+    if (!rows)
+        return PD_ENOMEM;
+    r->rows = rows;
     pd_roster_row *row = &r->rows[r->n++];
     memset(row, 0, sizeof *row);
     row->id = h->c.id;
@@ -114,14 +125,10 @@ static int add_post(void *ctx, const pd_post_rec *p)
         l->creator = p->creator_id;
         l->nposts = 0;
     }
-    if (l->nposts == l->pcap) {
-        size_t cap = l->pcap ? 2 * l->pcap : 256;
-        pd_risk_post *posts = realloc(l->posts, cap * sizeof *posts);
-        if (!posts)
-            return PD_ENOMEM;
-        l->posts = posts;
-        l->pcap = cap;
-    }
+    pd_risk_post *posts = grow(l->posts, &l->pcap, l->nposts, sizeof *posts, 256);
+    if (!posts)
+        return PD_ENOMEM;
+    l->posts = posts;
     l->posts[l->nposts++] = (pd_risk_post){
         .day = pd_day_of(p->published_at), .sponsored = p->sponsored, .views = p->views};
     return 0;
@@ -323,16 +330,6 @@ int pd_roster_page(const pd_roster *r, pd_standing filter, const char *after, si
 
 /* ---- GET /api/mcns/{id}/creators ---------------------------------------------------- */
 
-static void write_policy(pd_jsonw *w, const pd_policy_rec *p)
-{
-    pd_jsonw_obj_begin(w);
-    pd_jsonw_kint(w, "id", p->id);
-    pd_jsonw_kstr(w, "name", p->policy.name);
-    pd_jsonw_kuint(w, "version", p->version);
-    pd_jsonw_kuint(w, "window_days", p->policy.window_days);
-    pd_jsonw_obj_end(w);
-}
-
 static void write_day(pd_jsonw *w, const char *key, int64_t day)
 {
     char d[16];
@@ -362,18 +359,7 @@ static void write_failed(pd_jsonw *w, pd_buf *scratch, const pd_policy *p, uint3
         size_t tn = pd_rule_format_threshold(r, p->threshold[r], t);
         pd_jsonw_obj_begin(w);
         pd_jsonw_kstr(w, "rule", pd_rule_key(r));
-        switch (r) {
-        case PD_RULE_MIN_FOLLOWERS: pd_jsonw_kuint(w, "value", followers); break;
-        case PD_RULE_MIN_AVG_VIEWS:
-            pd_jsonw_khundredths(w, "value", (int64_t)pd_avg_hundredths(s->views, s->posts));
-            break;
-        case PD_RULE_MIN_ORGANIC_PER_SPONSORED:
-            pd_jsonw_kuint(w, "value", s->posts - s->sponsored);
-            pd_jsonw_kuint(w, "sponsored", s->sponsored);
-            break;
-        case PD_RULE_MIN_POSTS: pd_jsonw_kuint(w, "value", s->posts); break;
-        default: pd_jsonw_kuint(w, "value", s->sponsored); break;
-        }
+        pd_verdict_rule_value(w, r, followers, s);
         pd_jsonw_key(w, "threshold");
         pd_jsonw_raw(w, t, tn);
         pd_jsonw_kuint(w, "shortfall", pd_rule_shortfall(p, r, followers, s));
@@ -410,7 +396,7 @@ static void write_row(pd_jsonw *w, pd_buf *scratch, const pd_roster *r, const pd
         pd_jsonw_kstr(w, "day", day);
         pd_jsonw_kstr(w, "cause", pd_risk_cause_name(k->cause));
         pd_jsonw_key(w, "policy");
-        write_policy(w, p);
+        pd_verdict_policy(w, p);
         pd_jsonw_kuint(w, "posts_leaving", k->posts_left);
         write_window(w, &k->win);
         write_failed(w, scratch, &p->policy, k->failed, st->followers, &k->win, day);
@@ -462,7 +448,7 @@ static int get_roster(pd_req *req, void *ctx, pd_error *err)
     pd_jsonw_kuint(w, "horizon_days", PD_ROSTER_HORIZON);
     pd_jsonw_key(w, "policy");
     if (r->state.policy_id)
-        write_policy(w, &r->in_force);
+        pd_verdict_policy(w, &r->in_force);
     else
         pd_jsonw_null(w);
     pd_jsonw_key(w, "scheduled");
@@ -471,7 +457,7 @@ static int get_roster(pd_req *req, void *ctx, pd_error *err)
         pd_jsonw_obj_begin(w);
         write_day(w, "from", r->changes[i].from_day);
         pd_jsonw_key(w, "policy");
-        write_policy(w, &r->changes[i].rec);
+        pd_verdict_policy(w, &r->changes[i].rec);
         pd_jsonw_obj_end(w);
     }
     pd_jsonw_arr_end(w);

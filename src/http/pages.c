@@ -930,21 +930,32 @@ static const char *rule_label(pd_rule r)
     return pd_show_rule_label(r);
 }
 
-/* One failed rule as a table row: the value, the threshold, what to change
- * (by: the day it must be done by, for a creator at risk; NULL: none). The
- * cells carry their column's name for the stacked layout of small screens. */
-static void failed_rule_row(pd_buf *b, const pd_policy *p, pd_rule r, uint64_t followers,
-                            const pd_window_stats *w, const char *by)
+/* A failed rule's value now, what it needs and what to change (by: the day
+ * it must be done by, for a creator at risk; NULL: none), with between[0]
+ * and between[1] between them. */
+static void rule_parts(pd_buf *b, const char *const between[2], const pd_policy *p, pd_rule r,
+                       uint64_t followers, const pd_window_stats *w, const char *by)
 {
+    pd_show_rule_value(b, p, r, followers, w);
+    pd_buf_puts(b, between[0]);
+    pd_show_rule_needed(b, p, r);
+    pd_buf_puts(b, between[1]);
+    pd_show_advice(b, p, r, followers, w, by);
+}
+
+/* One failed rule as a table row: the value, the threshold, what to change.
+ * The cells carry their column's name for the stacked layout of small
+ * screens. */
+static void failed_rule_row(pd_buf *b, const pd_policy *p, pd_rule r, uint64_t followers,
+                            const pd_window_stats *w)
+{
+    static const char *const cells[2] = {"</td><td class=\"num\" data-label=\"Needed\">",
+                                         "</td><td data-label=\"What to change\">"};
     pd_buf_printf(b,
                   "<tr data-rule=\"%s\"><th scope=\"row\">%s <code>%s</code></th>"
                   "<td class=\"num\" data-label=\"Now\">",
                   pd_rule_key(r), pd_show_rule_label(r), pd_rule_key(r));
-    pd_show_rule_value(b, p, r, followers, w);
-    pd_buf_puts(b, "</td><td class=\"num\" data-label=\"Needed\">");
-    pd_show_rule_needed(b, p, r);
-    pd_buf_puts(b, "</td><td data-label=\"What to change\">");
-    pd_show_advice(b, p, r, followers, w, by);
+    rule_parts(b, cells, p, r, followers, w, NULL);
     pd_buf_puts(b, "</td></tr>\n");
 }
 
@@ -1075,7 +1086,7 @@ static int get_creator(pd_req *req, void *ctx, pd_error *err)
                            "<th scope=\"col\">What to change</th></tr></thead>\n<tbody>\n");
             for (int r = 0; r < PD_RULE_COUNT; r++)
                 if (st.failed & (1u << r))
-                    failed_rule_row(b, p, (pd_rule)r, st.followers, &st.win, NULL);
+                    failed_rule_row(b, p, (pd_rule)r, st.followers, &st.win);
             pd_buf_puts(b, "</tbody>\n</table>\n");
         }
         pd_buf_puts(b, "</section>\n");
@@ -1109,16 +1120,13 @@ static int get_creator(pd_req *req, void *ctx, pd_error *err)
 static void rule_list(pd_buf *b, const pd_policy *p, uint32_t failed, uint64_t followers,
                       const pd_window_stats *w, const char *by)
 {
+    static const char *const words[2] = {", needs ", ". "};
     pd_buf_puts(b, "<ul class=\"changes\">");
     for (uint32_t m = failed & p->rules; m; m &= m - 1) {
         pd_rule r = (pd_rule)__builtin_ctz(m);
         pd_buf_printf(b, "<li data-rule=\"%s\"><strong>%s</strong> ", pd_rule_key(r),
                       pd_show_rule_label(r));
-        pd_show_rule_value(b, p, r, followers, w);
-        pd_buf_puts(b, ", needs ");
-        pd_show_rule_needed(b, p, r);
-        pd_buf_puts(b, ". ");
-        pd_show_advice(b, p, r, followers, w, by);
+        rule_parts(b, words, p, r, followers, w, by);
         pd_buf_puts(b, "</li>");
     }
     pd_buf_puts(b, "</ul>");

@@ -16,14 +16,20 @@
 #include "http/show.h"
 #include "util/buf.h"
 
-static void expect_escaped(const char *in, const char *want)
+/* fn(buffer, in) writes want. */
+static void expect_written(void (*fn)(pd_buf *, const char *), const char *in, const char *want)
 {
     pd_buf b;
     pd_buf_init(&b, 1 << 16);
-    pd_html_escape(&b, in);
+    fn(&b, in);
     assert_false(pd_buf_failed(&b));
     assert_string_equal(b.data ? b.data : "", want);
     pd_buf_free(&b);
+}
+
+static void expect_escaped(const char *in, const char *want)
+{
+    expect_written(pd_html_escape, in, want);
 }
 
 static void test_markup(void **state)
@@ -114,11 +120,7 @@ static void test_nouns(void **state)
 
 static void expect_digits(const char *in, const char *want)
 {
-    pd_buf b;
-    pd_buf_init(&b, 1 << 16);
-    pd_show_digits(&b, in);
-    assert_string_equal(b.data ? b.data : "", want);
-    pd_buf_free(&b);
+    expect_written(pd_show_digits, in, want);
 }
 
 static void test_digits_in_text(void **state)
