@@ -3,13 +3,14 @@
 # already there. Run as root on Debian 12. Usage: scripts/deps.sh [build|test]
 #   build: compiler, Meson, the libraries (enough to build and run)
 #   test:  build + what the tests and fuzzers use (cmocka, sqlite3, clang,
-#          chromium for the browser tests)
+#          chromium and a CJK font for the browser tests)
 set -euo pipefail
 
 want=${1:-build}
 build_pkgs=(gcc libc6-dev meson ninja-build pkg-config libjansson-dev libsqlite3-dev
             libmicrohttpd-dev libsodium-dev)
-test_pkgs=(libcmocka-dev sqlite3 clang libclang-rt-14-dev python3 curl chromium)
+test_pkgs=(libcmocka-dev sqlite3 clang libclang-rt-14-dev python3 curl chromium
+           fonts-wqy-microhei) # a CJK font (5 MB; fonts-noto-cjk is 90): handles in Chinese
 
 pkgs=("${build_pkgs[@]}")
 if [ "$want" = test ]; then

@@ -19,6 +19,7 @@
 #include "core/num.h"
 #include "auth/ratelimit.h"
 #include "http/accounts.h"
+#include "http/mcns.h"
 #include "http/pages.h"
 #include "http/creators.h"
 #include "http/impact.h"
@@ -224,6 +225,10 @@ static int add_routes(pd_router *router, pd_metrics *metrics, pd_accounts *accou
         rc = pd_creators_metrics(metrics, creators, err);
     if (rc == PD_OK)
         rc = pd_policies_routes(router, policies, err);
+    static pd_mcns mcns; /* the MCN rosters; lives as long as the process */
+    mcns.store = accounts->store;
+    if (rc == PD_OK)
+        rc = pd_mcns_routes(router, &mcns, err);
     if (rc == PD_OK)
         rc = pd_sweeper_gauges(metrics, accounts->store, err);
     return rc;

@@ -40,6 +40,11 @@ int pd_rule_is_decimal(pd_rule rule)
     return (unsigned)rule < PD_RULE_COUNT && rule_info[rule].decimal;
 }
 
+int pd_rule_needs_posts(pd_rule rule)
+{
+    return (unsigned)rule < PD_RULE_COUNT && rule_info[rule].needs_posts;
+}
+
 #define BIT(r) (1u << (r))
 
 static const pd_policy preset_v1 = {

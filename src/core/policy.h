@@ -61,6 +61,10 @@ int pd_rule_from_key(const char *key, size_t len);
 /* 1 when the rule's threshold is in hundredths, 0 when it is a count. */
 int pd_rule_is_decimal(pd_rule rule);
 
+/* 1 when the rule fails for a window without posts (every rule but
+ * min_followers and max_sponsored), 0 otherwise. */
+int pd_rule_needs_posts(pd_rule rule);
+
 /* The built-in presets, "red-2019-v1" and "red-2019-v2", or NULL. The
  * returned policy is static and must not be changed: copy it first. */
 const pd_policy *pd_policy_preset(const char *name);

@@ -220,6 +220,12 @@ int pd_access_creator_owner(const pd_user *u, int64_t creator_id)
                  (u->role == PD_ROLE_CREATOR && u->creator_id == creator_id));
 }
 
+int pd_access_mcn(const pd_user *u, int64_t mcn_id)
+{
+    return u && (u->role == PD_ROLE_OPERATOR ||
+                 (u->role == PD_ROLE_MCN && mcn_id > 0 && u->mcn_id == mcn_id));
+}
+
 int pd_access_creator_private(pd_db *db, const pd_user *u, int64_t creator_id, int *allowed,
                               pd_error *err)
 {
@@ -334,6 +340,20 @@ int pd_accounts_guard(pd_req *req, const pd_route *route, void *ctx, pd_error *e
         if (rc)
             return rc;
         return guard_creator(req, route, a, err);
+    }
+    case PD_ACCESS_MCN: {
+        int rc = authenticate(req, a, route, err);
+        if (rc)
+            return rc;
+        int64_t id = pd_req_param_int(req, "id");
+        if (id < 0)
+            return pd_error_set(err, PD_EINTERNAL, "route %s: the MCN access rule needs {id:int}",
+                                route->name);
+        return pd_access_mcn(pd_req_user(req), id)
+                   ? PD_OK
+                   : pd_error_set(err, PD_EDENIED,
+                                  "only the managers of MCN %lld or an operator may see this",
+                                  (long long)id);
     }
     default:
         return pd_error_set(err, PD_EINTERNAL, "route %s declares no access rule",

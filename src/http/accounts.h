@@ -35,6 +35,7 @@ enum {
                                       path's {id} creator belongs to                     */
     PD_ACCESS_PAGE = 6,            /* a web page for anyone signed in (bearer token or
                                       session cookie); without, a redirect to /login     */
+    PD_ACCESS_MCN = 7,             /* a manager of the path's {id} MCN, or an operator   */
 };
 
 #define PD_TOKEN_TTL_DEFAULT (7 * 24 * 3600) /* seconds a token works */
@@ -110,6 +111,9 @@ const char *pd_accounts_session_cookie(pd_req *req);
  * gets the same 403 as for a creator that is not theirs, so that ids
  * cannot be probed. u may be NULL (never allowed). */
 int pd_access_creator_owner(const pd_user *u, int64_t creator_id);
+/* The MCN rule (MCN): u is an operator, or a manager of MCN mcn_id. No
+ * store read: an unknown mcn_id is refused like another MCN's. */
+int pd_access_mcn(const pd_user *u, int64_t mcn_id);
 int pd_access_creator_private(pd_db *db, const pd_user *u, int64_t creator_id, int *allowed,
                               pd_error *err);
 

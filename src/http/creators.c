@@ -29,6 +29,7 @@
 #include "core/policy.h"
 #include "http/accounts.h"
 #include "http/request.h"
+#include "http/verdict.h"
 #include "util/jsonw.h"
 
 #define Q_TEXT_MAX 256 /* bytes of the q= search text */
@@ -136,27 +137,6 @@ static void write_post(pd_jsonw *w, const pd_post_rec *p)
     pd_jsonw_obj_end(w);
 }
 
-/* The value a failed rule measured, in the rule's unit. */
-static void write_rule_value(pd_jsonw *w, pd_rule r, const pd_creator_status *st)
-{
-    const pd_window_stats *s = &st->win;
-    switch (r) {
-    case PD_RULE_MIN_FOLLOWERS: pd_jsonw_kuint(w, "value", st->followers); break;
-    case PD_RULE_MIN_AVG_VIEWS:
-        pd_jsonw_khundredths(w, "value", (int64_t)pd_avg_hundredths(s->views, s->posts));
-        break;
-    case PD_RULE_MIN_ORGANIC_PER_SPONSORED:
-        /* organic >= threshold x sponsored: both counts */
-        pd_jsonw_kuint(w, "value", s->posts - s->sponsored);
-        pd_jsonw_kuint(w, "sponsored", s->sponsored);
-        break;
-    case PD_RULE_MIN_SPONSORED:
-    case PD_RULE_MAX_SPONSORED: pd_jsonw_kuint(w, "value", s->sponsored); break;
-    case PD_RULE_MIN_POSTS: pd_jsonw_kuint(w, "value", s->posts); break;
-    case PD_RULE_COUNT: pd_jsonw_knull(w, "value"); break;
-    }
-}
-
 /* A creator's whole verdict: the policy, each failed rule with its value,
  * threshold and explanation, and the window. pol is the policy the verdict
  * is under (NULL when none is in force). */
@@ -165,12 +145,7 @@ static void write_verdict_fields(pd_jsonw *w, const pd_creator_status *st, const
     pd_jsonw_kbool(w, "certified", st->certified);
     pd_jsonw_key(w, "policy");
     if (pol) {
-        pd_jsonw_obj_begin(w);
-        pd_jsonw_kint(w, "id", pol->id);
-        pd_jsonw_kstr(w, "name", pol->policy.name);
-        pd_jsonw_kuint(w, "version", pol->version);
-        pd_jsonw_kuint(w, "window_days", pol->policy.window_days);
-        pd_jsonw_obj_end(w);
+        pd_verdict_policy(w, pol);
     } else {
         pd_jsonw_null(w);
     }
@@ -198,7 +173,7 @@ static void write_verdict_fields(pd_jsonw *w, const pd_creator_status *st, const
             pd_policy_explain(&pol->policy, 1u << r, st->followers, &st->win, one, sizeof one);
             pd_jsonw_obj_begin(w);
             pd_jsonw_kstr(w, "rule", pd_rule_key(r));
-            write_rule_value(w, r, st);
+            pd_verdict_rule_value(w, r, st->followers, &st->win);
             pd_jsonw_key(w, "threshold");
             pd_jsonw_raw(w, t, tn);
             pd_jsonw_kstr(w, "explanation", one);

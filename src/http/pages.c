@@ -16,7 +16,9 @@
 #include "core/instant.h"
 #include "core/policy.h"
 #include "http/assets.h"
+#include "http/mcns.h"
 #include "http/request.h"
+#include "http/show.h"
 #include "util/log.h"
 #include "util/svg.h"
 
@@ -96,28 +98,17 @@ static void esc(pd_buf *b, const char *s)
     pd_html_escape(b, s);
 }
 
-/* A whole number with thousands separators: "1,234,567". buf: 32 bytes. */
+/* Numbers as every page shows them (http/show.h): "1,234,567" (buf: 32
+ * bytes), and hundredths with only the decimals they need, "2.5",
+ * "10,000" (buf: 40 bytes). */
 static const char *fmt_u64(uint64_t v, char *buf)
 {
-    char tmp[32];
-    int n = snprintf(tmp, sizeof tmp, "%" PRIu64, v);
-    size_t o = 0;
-    for (int i = 0; i < n; i++) {
-        if (i > 0 && (n - i) % 3 == 0)
-            buf[o++] = ',';
-        buf[o++] = tmp[i];
-    }
-    buf[o] = '\0';
-    return buf;
+    return pd_show_count(v, buf);
 }
 
-/* A value in hundredths with two decimals and separators: "7,321.50". */
 static const char *fmt_hundredths(uint64_t v, char *buf)
 {
-    char whole[32];
-    fmt_u64(v / 100, whole);
-    snprintf(buf, 40, "%s.%02u", whole, (unsigned)(v % 100));
-    return buf;
+    return pd_show_decimal(v, buf);
 }
 
 /* "2019-06-01 12:00 UTC" for seconds since the epoch. */
@@ -126,14 +117,6 @@ static const char *fmt_time(int64_t sec, char *buf)
     char iso[PD_INSTANT_FMT_MAX];
     pd_instant_format((pd_instant){.sec = sec, .nsec = 0}, iso);
     snprintf(buf, 40, "%.10s %.5s UTC", iso, iso + 11);
-    return buf;
-}
-
-static const char *fmt_day(int64_t day, char *buf)
-{
-    char iso[PD_INSTANT_FMT_MAX];
-    pd_instant_format((pd_instant){.sec = day * 86400, .nsec = 0}, iso);
-    snprintf(buf, 16, "%.10s", iso);
     return buf;
 }
 
@@ -171,6 +154,22 @@ static void asset_url(pd_buf *b, const char *name)
     pd_buf_printf(b, "/static/%s?v=%s", name, a ? a->version : "0");
 }
 
+/* Where each role's work is, the page they land on: a creator on their own
+ * verdict, an MCN manager on their roster, an operator on the policy
+ * simulator, brand staff on discovery. buf: 48 bytes. */
+static const char *home_path(const pd_user *u, char *buf)
+{
+    if (u && u->role == PD_ROLE_CREATOR && u->creator_id > 0)
+        snprintf(buf, 48, "/creators/%" PRId64, u->creator_id);
+    else if (u && u->role == PD_ROLE_MCN && u->mcn_id > 0)
+        snprintf(buf, 48, "/mcns/%" PRId64, u->mcn_id);
+    else if (u && u->role == PD_ROLE_OPERATOR)
+        snprintf(buf, 48, "/simulator");
+    else
+        snprintf(buf, 48, "/discover");
+    return buf;
+}
+
 /* ---- the frame of every page ----------------------------------------------------- */
 
 static const char csp[] = "default-src 'self'; script-src 'self'; style-src 'self'; "
@@ -195,9 +194,12 @@ static pd_buf *page_begin(pd_req *req, unsigned status, const char *title, const
     esc(b, title);
     pd_buf_puts(b, " · partnerd</title>\n<link rel=\"stylesheet\" href=\"");
     asset_url(b, "app.css");
-    pd_buf_puts(b, "\">\n</head>\n<body>\n<a class=\"skip\" href=\"#main\">Skip to content</a>\n"
-                   "<header class=\"top\">\n<a class=\"brand\" href=\"/discover\">partnerd</a>\n");
     const pd_user *u = pd_req_user(req);
+    char home[48];
+    pd_buf_printf(b,
+                  "\">\n</head>\n<body>\n<a class=\"skip\" href=\"#main\">Skip to content</a>\n"
+                  "<header class=\"top\">\n<a class=\"brand\" href=\"%s\">partnerd</a>\n",
+                  u ? home_path(u, home) : "/");
     if (u) {
         pd_buf_puts(b, "<nav aria-label=\"Main\">");
         pd_buf_printf(b, "<a href=\"/discover\"%s>Discover</a>",
@@ -205,12 +207,18 @@ static pd_buf *page_begin(pd_req *req, unsigned status, const char *title, const
         if (u->role == PD_ROLE_CREATOR)
             pd_buf_printf(b, "<a href=\"/creators/%" PRId64 "\"%s>My profile</a>", u->creator_id,
                           strcmp(nav, "profile") == 0 ? " aria-current=\"page\"" : "");
+        if (u->role == PD_ROLE_MCN)
+            pd_buf_printf(b, "<a href=\"/mcns/%" PRId64 "\"%s>Roster</a>", u->mcn_id,
+                          strcmp(nav, "roster") == 0 ? " aria-current=\"page\"" : "");
         if (u->role == PD_ROLE_OPERATOR)
             pd_buf_printf(b, "<a href=\"/simulator\"%s>Policy simulator</a>",
                           strcmp(nav, "simulator") == 0 ? " aria-current=\"page\"" : "");
         pd_buf_puts(b, "</nav>\n<span class=\"who\">Signed in as <strong>");
         esc(b, u->name);
-        pd_buf_printf(b, "</strong> (%s)</span>\n", pd_role_name(u->role));
+        pd_buf_printf(b, "</strong> (%s)</span>\n",
+                      u->role == PD_ROLE_BRAND ? "brand staff"
+                      : u->role == PD_ROLE_MCN ? "MCN manager"
+                                               : pd_role_name(u->role));
         pd_buf_puts(b, "<form method=\"post\" action=\"/logout\"><button type=\"submit\">Sign "
                        "out</button></form>\n");
     }
@@ -319,15 +327,16 @@ static const char *form_field(pd_req *req, const char *body, size_t len, const c
     return NULL;
 }
 
-/* Where to go after signing in: a path of this site ("/creators/7"), never
- * another site ("//evil", "https://...", "/\\evil"); /discover otherwise. */
+/* Where to go after signing in when the form says: a path of this site
+ * ("/creators/7"), never another site ("//evil", "https://...", "/\\evil");
+ * NULL for none or one refused (the user's home page then, home_path). */
 static const char *safe_next(const char *next)
 {
     if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\' || strlen(next) > 1024)
-        return "/discover";
+        return NULL;
     for (const unsigned char *p = (const unsigned char *)next; *p; p++)
         if (*p <= 0x20 || *p >= 0x7F || *p == '\\')
-            return "/discover";
+            return NULL;
     return next;
 }
 
@@ -343,10 +352,13 @@ static int login_page(pd_req *req, unsigned status, const char *name, const char
         esc(b, message);
         pd_buf_puts(b, "</div>\n");
     }
-    pd_buf_puts(b, "<form method=\"post\" action=\"/login\">\n"
-                   "<input type=\"hidden\" name=\"next\" value=\"");
-    esc(b, safe_next(next));
-    pd_buf_puts(b, "\">\n<div class=\"field\"><label for=\"name\">Name</label>"
+    pd_buf_puts(b, "<form method=\"post\" action=\"/login\">\n");
+    if (safe_next(next)) {
+        pd_buf_puts(b, "<input type=\"hidden\" name=\"next\" value=\"");
+        esc(b, safe_next(next));
+        pd_buf_puts(b, "\">\n");
+    }
+    pd_buf_puts(b, "<div class=\"field\"><label for=\"name\">Name</label>"
                    "<input type=\"text\" id=\"name\" name=\"name\" autocomplete=\"username\" "
                    "required maxlength=\"63\" autofocus value=\"");
     esc(b, name ? name : "");
@@ -416,7 +428,8 @@ static int post_login(pd_req *req, void *ctx, pd_error *err)
     memset(cookie, 0, sizeof cookie);
     if (hr < 0)
         return pd_error_set(err, PD_EINTERNAL, "cannot set the session cookie");
-    return redirect(req, next);
+    char home[48];
+    return redirect(req, next ? next : home_path(&u, home));
 }
 
 static int post_logout(pd_req *req, void *ctx, pd_error *err)
@@ -440,7 +453,8 @@ static int get_root(pd_req *req, void *ctx, pd_error *err)
 {
     (void)ctx;
     (void)err;
-    return redirect(req, "/discover");
+    char home[48];
+    return redirect(req, home_path(pd_req_user(req), home));
 }
 
 /* ---- static files ---------------------------------------------------------------- */
@@ -772,8 +786,10 @@ static int get_discover(pd_req *req, void *ctx, pd_error *err)
                       "filters%s.</p>\n",
                       q.has_after ? " past this point" : "");
     } else {
-        pd_buf_puts(b, "<table id=\"results\">\n<caption>");
-        pd_buf_printf(b, "%s%zu creators on this page", q.has_after ? "More results: " : "", shown);
+        pd_buf_puts(b, "<table id=\"results\" class=\"stack\">\n<caption>");
+        char nn[PD_SHOW_NOUN_MAX];
+        pd_buf_printf(b, "%s%s on this page", q.has_after ? "More results: " : "",
+                      pd_show_noun(shown, "creator", "creators", nn));
         pd_buf_puts(b,
                     "</caption>\n<thead><tr><th scope=\"col\">Creator</th>"
                     "<th scope=\"col\">Category</th><th scope=\"col\" class=\"num\">Followers</th>"
@@ -783,26 +799,36 @@ static int get_discover(pd_req *req, void *ctx, pd_error *err)
                     "<tbody>\n");
         for (size_t i = 0; i < shown; i++) {
             const pd_creator_hit *h = &hs.rows[i];
-            char n1[32], n2[40];
+            char n1[PD_SHOW_MAX], n2[PD_SHOW_MAX];
             pd_buf_printf(b,
                           "<tr data-id=\"%" PRId64
                           "\"><th scope=\"row\"><a href=\"/creators/%" PRId64 "\">",
                           h->c.id, h->c.id);
             esc(b, h->c.handle);
-            pd_buf_puts(b, "</a></th><td>");
+            pd_buf_puts(b, "</a></th><td data-label=\"Category\">");
             esc(b, h->c.category);
-            pd_buf_printf(b, "</td><td class=\"num\" data-followers=\"%" PRIu64 "\">%s</td>",
+            pd_buf_printf(b,
+                          "</td><td class=\"num\" data-label=\"Followers\" data-followers=\"%" PRIu64
+                          "\">%s</td>",
                           h->c.followers, fmt_u64(h->c.followers, n1));
-            pd_buf_printf(b, "<td class=\"num\">%s</td>", fmt_hundredths(h->st.avg_views, n2));
-            pd_buf_printf(b, "<td class=\"num\">%u.%02u%%</td>", h->st.engagement_bp / 100,
-                          h->st.engagement_bp % 100);
-            pd_buf_puts(b, h->st.certified
-                               ? "<td><span class=\"badge ok\">Certified</span></td>"
-                               : "<td><span class=\"badge no\">Not certified</span></td>");
-            if (h->c.mcn_id)
-                pd_buf_printf(b, "<td>MCN %" PRId64 "</td></tr>\n", h->c.mcn_id);
+            pd_buf_printf(b, "<td class=\"num\" data-label=\"Avg views\">%s</td>",
+                          pd_show_views(h->st.avg_views, n2));
+            pd_buf_printf(b, "<td class=\"num\" data-label=\"Engagement\">%s</td>",
+                          pd_show_percent(h->st.engagement_bp, n2));
+            pd_buf_puts(b, h->st.certified ? "<td data-label=\"Certified\"><span class=\"badge "
+                                             "ok\">Certified</span></td>"
+                                           : "<td data-label=\"Certified\"><span class=\"badge "
+                                             "no\">Not certified</span></td>");
+            if (h->c.mcn_id && pd_access_mcn(pd_req_user(req), h->c.mcn_id))
+                pd_buf_printf(b,
+                              "<td data-label=\"MCN\"><a href=\"/mcns/%" PRId64 "\">MCN %" PRId64
+                              "</a></td></tr>\n",
+                              h->c.mcn_id, h->c.mcn_id);
+            else if (h->c.mcn_id)
+                pd_buf_printf(b, "<td data-label=\"MCN\">MCN %" PRId64 "</td></tr>\n",
+                              h->c.mcn_id);
             else
-                pd_buf_puts(b, "<td class=\"muted\">independent</td></tr>\n");
+                pd_buf_puts(b, "<td class=\"muted\" data-label=\"MCN\">independent</td></tr>\n");
         }
         pd_buf_puts(b, "</tbody>\n</table>\n");
     }
@@ -898,98 +924,39 @@ static void follower_chart(pd_buf *b, pd_db *db, const pd_creator_rec *c)
     free(p.y);
 }
 
+/* The rule's name for people (http/show.h). */
 static const char *rule_label(pd_rule r)
 {
-    switch (r) {
-    case PD_RULE_MIN_FOLLOWERS: return "Followers";
-    case PD_RULE_MIN_AVG_VIEWS: return "Average views per post";
-    case PD_RULE_MIN_ORGANIC_PER_SPONSORED: return "Organic posts per sponsored post";
-    case PD_RULE_MIN_SPONSORED: return "Sponsored posts (at least)";
-    case PD_RULE_MIN_POSTS: return "Posts (at least)";
-    case PD_RULE_MAX_SPONSORED: return "Sponsored posts (at most)";
-    default: return "?";
-    }
+    return pd_show_rule_label(r);
 }
 
-static int rule_needs_posts(pd_rule r)
+/* A failed rule's value now, what it needs and what to change (by: the day
+ * it must be done by, for a creator at risk; NULL: none), with between[0]
+ * and between[1] between them. */
+static void rule_parts(pd_buf *b, const char *const between[2], const pd_policy *p, pd_rule r,
+                       uint64_t followers, const pd_window_stats *w, const char *by)
 {
-    return r != PD_RULE_MIN_FOLLOWERS && r != PD_RULE_MAX_SPONSORED;
+    pd_show_rule_value(b, p, r, followers, w);
+    pd_buf_puts(b, between[0]);
+    pd_show_rule_needed(b, p, r);
+    pd_buf_puts(b, between[1]);
+    pd_show_advice(b, p, r, followers, w, by);
 }
 
-/* One failed rule as a table row: the value, the threshold, what to change. */
-static void failed_rule_row(pd_buf *b, const pd_policy *p, pd_rule r, const pd_creator_status *st)
+/* One failed rule as a table row: the value, the threshold, what to change.
+ * The cells carry their column's name for the stacked layout of small
+ * screens. */
+static void failed_rule_row(pd_buf *b, const pd_policy *p, pd_rule r, uint64_t followers,
+                            const pd_window_stats *w)
 {
-    char value[64], thr[40], n1[32], n2[40];
-    uint64_t t = p->threshold[r];
-    uint64_t posts = st->win.posts, sp = st->win.sponsored, organic = posts - sp;
-    if (pd_rule_is_decimal(r) && t % 100 == 0)
-        fmt_u64(t / 100, thr);
-    else if (pd_rule_is_decimal(r))
-        fmt_hundredths(t, thr);
-    else
-        fmt_u64(t, thr);
-    pd_buf_printf(b, "<tr data-rule=\"%s\"><th scope=\"row\">%s <code>%s</code></th>",
-                  pd_rule_key(r), rule_label(r), pd_rule_key(r));
-    if (rule_needs_posts(r) && posts == 0) {
-        pd_buf_printf(b,
-                      "<td>no posts in the %u-day window</td><td class=\"num\">%s</td>"
-                      "<td>Publish posts: every rule about posts needs at least one post in "
-                      "the last %u days.</td></tr>\n",
-                      p->window_days, thr, p->window_days);
-        return;
-    }
-    switch (r) {
-    case PD_RULE_MIN_FOLLOWERS:
-        snprintf(value, sizeof value, "%s", fmt_u64(st->followers, n1));
-        pd_buf_printf(b,
-                      "<td class=\"num\">%s</td><td class=\"num\">%s</td><td>Gain %s more "
-                      "followers.</td></tr>\n",
-                      value, thr, fmt_u64(t > st->followers ? t - st->followers : 0, n1));
-        return;
-    case PD_RULE_MIN_AVG_VIEWS: {
-        /* views / posts >= t/100  <=>  views * 100 >= t * posts */
-        uint64_t avg = st->win.views * 100 / posts;
-        unsigned __int128 need = ((unsigned __int128)t * posts + 99) / 100;
-        uint64_t more = need > st->win.views ? (uint64_t)(need - st->win.views) : 0;
-        pd_buf_printf(b,
-                      "<td class=\"num\">%s</td><td class=\"num\">%s</td><td>Raise your "
-                      "average views per post to %s: your %" PRIu64 " posts in the window "
-                      "need %s more views in all.</td></tr>\n",
-                      fmt_hundredths(avg, n2), thr, thr, posts, fmt_u64(more, n1));
-        return;
-    }
-    case PD_RULE_MIN_ORGANIC_PER_SPONSORED: {
-        unsigned __int128 need = ((unsigned __int128)t * sp + 99) / 100;
-        uint64_t more = need > organic ? (uint64_t)(need - organic) : 0;
-        pd_buf_printf(b,
-                      "<td class=\"num\">%" PRIu64 " organic, %" PRIu64 " sponsored</td>"
-                      "<td class=\"num\">%s per sponsored</td><td>Publish %" PRIu64
-                      " more organic (not sponsored) posts in the window, or fewer sponsored "
-                      "ones.</td></tr>\n",
-                      organic, sp, thr, more);
-        return;
-    }
-    case PD_RULE_MIN_SPONSORED:
-        pd_buf_printf(b,
-                      "<td class=\"num\">%" PRIu64 "</td><td class=\"num\">%s</td><td>Publish "
-                      "%" PRIu64 " more sponsored posts within %u days.</td></tr>\n",
-                      sp, thr, t > sp ? t - sp : 0, p->window_days);
-        return;
-    case PD_RULE_MIN_POSTS:
-        pd_buf_printf(b,
-                      "<td class=\"num\">%" PRIu64 "</td><td class=\"num\">%s</td><td>Publish "
-                      "%" PRIu64 " more posts within %u days.</td></tr>\n",
-                      posts, thr, t > posts ? t - posts : 0, p->window_days);
-        return;
-    case PD_RULE_MAX_SPONSORED:
-        pd_buf_printf(b,
-                      "<td class=\"num\">%" PRIu64 "</td><td class=\"num\">at most %s</td>"
-                      "<td>Publish no more sponsored posts until %" PRIu64 " of them have left "
-                      "the %u-day window.</td></tr>\n",
-                      sp, thr, sp > t ? sp - t : 0, p->window_days);
-        return;
-    default: pd_buf_puts(b, "<td></td><td></td><td></td></tr>\n"); return;
-    }
+    static const char *const cells[2] = {"</td><td class=\"num\" data-label=\"Needed\">",
+                                         "</td><td data-label=\"What to change\">"};
+    pd_buf_printf(b,
+                  "<tr data-rule=\"%s\"><th scope=\"row\">%s <code>%s</code></th>"
+                  "<td class=\"num\" data-label=\"Now\">",
+                  pd_rule_key(r), pd_show_rule_label(r), pd_rule_key(r));
+    rule_parts(b, cells, p, r, followers, w, NULL);
+    pd_buf_puts(b, "</td></tr>\n");
 }
 
 typedef struct history_ctx {
@@ -1002,16 +969,25 @@ static int history_row(void *ctx, const pd_status_change *c)
     history_ctx *h = ctx;
     char when[40];
     if (h->n++ == 0)
-        pd_buf_puts(h->b, "<table id=\"history\">\n<caption>Newest first</caption>\n<thead><tr>"
+        pd_buf_puts(h->b, "<table id=\"history\" class=\"stack\">\n<caption>Newest first</caption>\n"
+                          "<thead><tr>"
                           "<th scope=\"col\">When</th><th scope=\"col\">Change</th>"
                           "<th scope=\"col\">Cause</th><th scope=\"col\">Failed rules</th>"
                           "</tr></thead>\n<tbody>\n");
-    pd_buf_printf(h->b, "<tr><td>%s</td><td>%s</td><td>", fmt_time(c->at, when),
+    pd_buf_printf(h->b,
+                  "<tr><td data-label=\"When\">%s</td><td data-label=\"Change\">%s</td>"
+                  "<td data-label=\"Cause\">",
+                  fmt_time(c->at, when),
                   c->certified ? "<span class=\"badge ok\">Gained</span>"
                                : "<span class=\"badge no\">Lost</span>");
     esc(h->b, c->cause);
-    pd_buf_puts(h->b, "</td><td>");
-    esc(h->b, c->explanation[0] ? c->explanation : "none");
+    pd_buf_puts(h->b, "</td><td data-label=\"Failed rules\">");
+    /* the explanation as stored ("followers 4971 < 5000"), with separators */
+    pd_buf text;
+    pd_buf_init(&text, 2 * PD_EXPLAIN_MAX);
+    pd_show_digits(&text, c->explanation[0] ? c->explanation : "none");
+    esc(h->b, text.data);
+    pd_buf_free(&text);
     pd_buf_puts(h->b, "</td></tr>\n");
     return 0;
 }
@@ -1048,21 +1024,29 @@ static int get_creator(pd_req *req, void *ctx, pd_error *err)
     const pd_user *u = pd_req_user(req);
     int mine = u->role == PD_ROLE_CREATOR && u->creator_id == id;
     pd_buf *b = page_begin(req, 200, c->handle, mine ? "profile" : "");
-    char n1[32], n2[40], day[16];
+    char n1[PD_SHOW_MAX], day[16], nn[PD_SHOW_NOUN_MAX];
     pd_buf_puts(b, "<h1>");
     esc(b, c->handle);
     pd_buf_puts(b, "</h1>\n<div class=\"card\">\n<dl class=\"facts\">\n<dt>Category</dt><dd>");
     esc(b, c->category);
     pd_buf_printf(b, "</dd>\n<dt>Followers</dt><dd id=\"followers\">%s</dd>\n",
                   fmt_u64(c->followers, n1));
-    if (c->mcn_id)
-        pd_buf_printf(b, "<dt>MCN</dt><dd>MCN %" PRId64 "</dd>\n", c->mcn_id);
-    else
-        pd_buf_puts(b, "<dt>MCN</dt><dd>independent</dd>\n");
-    pd_buf_printf(b, "<dt>Average views</dt><dd>%s per post</dd>\n",
-                  fmt_hundredths(st.avg_views, n2));
-    pd_buf_printf(b, "<dt>Engagement</dt><dd>%u.%02u%%</dd>\n", st.engagement_bp / 100,
-                  st.engagement_bp % 100);
+    pd_org_rec mcn;
+    if (c->mcn_id && pd_db_mcn_get(db, c->mcn_id, &mcn, &e) == PD_OK) {
+        pd_buf_puts(b, "<dt>MCN</dt><dd id=\"mcn\">");
+        if (pd_access_mcn(u, c->mcn_id))
+            pd_buf_printf(b, "<a href=\"/mcns/%" PRId64 "\">", c->mcn_id);
+        esc(b, mcn.name);
+        pd_buf_puts(b, pd_access_mcn(u, c->mcn_id) ? "</a></dd>\n" : "</dd>\n");
+    } else if (c->mcn_id) {
+        pd_buf_printf(b, "<dt>MCN</dt><dd id=\"mcn\">MCN %" PRId64 "</dd>\n", c->mcn_id);
+    } else {
+        pd_buf_puts(b, "<dt>MCN</dt><dd id=\"mcn\">independent</dd>\n");
+    }
+    pd_buf_printf(b, "<dt>Average views</dt><dd id=\"avg-views\">%s per post</dd>\n",
+                  pd_show_views(st.avg_views, n1));
+    pd_buf_printf(b, "<dt>Engagement</dt><dd id=\"engagement\">%s</dd>\n",
+                  pd_show_percent(st.engagement_bp, n1));
     pd_buf_puts(b, "<dt>Bio</dt><dd>");
     if (c->bio[0])
         esc(b, c->bio);
@@ -1081,27 +1065,28 @@ static int get_creator(pd_req *req, void *ctx, pd_error *err)
         pd_buf_printf(b, "<h2 id=\"vh\">%s</h2>\n<p>Under policy <strong id=\"policy\">",
                       st.certified ? "Certified brand partner" : "Not certified");
         esc(b, p->name);
-        pd_buf_printf(b, "</strong> (version %u), judged on the %u days up to %s", state->version,
-                      p->window_days, fmt_day(state->today, day));
+        pd_buf_printf(b, "</strong> (version %u), judged on the %s up to %s", state->version,
+                      pd_show_noun(p->window_days, "day", "days", nn), pd_show_day(state->today, day));
         if (st.since > 0) {
             char when[40];
             pd_buf_printf(b, "; this verdict since %s", fmt_time(st.since, when));
         }
-        pd_buf_printf(b, ". In the window: %u posts, %u sponsored.</p>\n", st.win.posts,
-                      st.win.sponsored);
+        pd_buf_printf(b, ". In the window: %s, ", pd_show_noun(st.win.posts, "post", "posts", nn));
+        pd_buf_printf(b, "%s sponsored.</p>\n", fmt_u64(st.win.sponsored, n1));
         if (!allowed) {
             pd_buf_puts(b, "<p class=\"muted\">Why, and what to change, is shown to the creator, "
                            "their MCN and operators.</p>\n");
         } else if (st.certified) {
             pd_buf_puts(b, "<p>Every rule of the policy holds.</p>\n");
         } else {
-            pd_buf_puts(b, "<table id=\"failed-rules\">\n<caption>Rules not met</caption>\n"
+            pd_buf_puts(b, "<table id=\"failed-rules\" class=\"stack\">\n"
+                           "<caption>Rules not met</caption>\n"
                            "<thead><tr><th scope=\"col\">Rule</th><th scope=\"col\" "
                            "class=\"num\">Now</th><th scope=\"col\" class=\"num\">Needed</th>"
                            "<th scope=\"col\">What to change</th></tr></thead>\n<tbody>\n");
             for (int r = 0; r < PD_RULE_COUNT; r++)
                 if (st.failed & (1u << r))
-                    failed_rule_row(b, p, (pd_rule)r, &st);
+                    failed_rule_row(b, p, (pd_rule)r, st.followers, &st.win);
             pd_buf_puts(b, "</tbody>\n</table>\n");
         }
         pd_buf_puts(b, "</section>\n");
@@ -1123,6 +1108,181 @@ static int get_creator(pd_req *req, void *ctx, pd_error *err)
             pd_buf_puts(b, "<p class=\"muted\">The history cannot be shown now.</p>\n");
     }
     pd_store_release(pg->store, db);
+    return page_end(req, b, NULL, err);
+}
+
+/* ---- an MCN's roster ----------------------------------------------------------------- */
+
+#define ROSTER_ROWS 50 /* creators on one roster page */
+
+/* The failed rules of one creator as a list: the rule, its value and what
+ * is needed, and what to change (by: the day it must be done by). */
+static void rule_list(pd_buf *b, const pd_policy *p, uint32_t failed, uint64_t followers,
+                      const pd_window_stats *w, const char *by)
+{
+    static const char *const words[2] = {", needs ", ". "};
+    pd_buf_puts(b, "<ul class=\"changes\">");
+    for (uint32_t m = failed & p->rules; m; m &= m - 1) {
+        pd_rule r = (pd_rule)__builtin_ctz(m);
+        pd_buf_printf(b, "<li data-rule=\"%s\"><strong>%s</strong> ", pd_rule_key(r),
+                      pd_show_rule_label(r));
+        rule_parts(b, words, p, r, followers, w, by);
+        pd_buf_puts(b, "</li>");
+    }
+    pd_buf_puts(b, "</ul>");
+}
+
+static void roster_row(pd_buf *b, const pd_roster *r, const pd_roster_row *row)
+{
+    char n1[PD_SHOW_MAX], day[16];
+    pd_buf_printf(b,
+                  "<tr data-id=\"%" PRId64 "\" data-standing=\"%s\"><th scope=\"row\">"
+                  "<a href=\"/creators/%" PRId64 "\">",
+                  row->id, pd_standing_name(row->standing), row->id);
+    esc(b, row->handle);
+    pd_buf_puts(b, "</a> <span class=\"muted\">");
+    esc(b, row->category);
+    pd_buf_printf(b, "</span></th><td class=\"num\" data-label=\"Followers\">%s</td>",
+                  fmt_u64(row->st.followers, n1));
+    pd_buf_puts(b, "<td data-label=\"Standing\">");
+    switch (row->standing) {
+    case PD_STANDING_AT_RISK: {
+        const pd_policy_rec *p = pd_roster_risk_policy(r, row);
+        pd_show_day(row->risk.day, day);
+        pd_buf_printf(b, "<span class=\"badge warn\">At risk</span> fails on <time>%s</time>: ",
+                      day);
+        if (row->risk.cause == PD_RISK_POLICY) {
+            esc(b, p->policy.name);
+            pd_buf_puts(b, " starts");
+        } else {
+            char nn[PD_SHOW_NOUN_MAX];
+            pd_buf_printf(b, "%s the window",
+                          pd_show_noun(row->risk.posts_left, "post leaves", "posts leave", nn));
+        }
+        pd_buf_puts(b, "</td><td data-label=\"What to change\">");
+        rule_list(b, &p->policy, row->risk.failed, row->st.followers, &row->risk.win, day);
+        break;
+    }
+    case PD_STANDING_NOT_CERTIFIED:
+        pd_buf_puts(b, "<span class=\"badge no\">Not certified</span></td>"
+                       "<td data-label=\"What to change\">");
+        if (r->state.policy_id)
+            rule_list(b, &r->state.policy, row->st.failed, row->st.followers, &row->st.win,
+                      NULL);
+        else
+            pd_buf_puts(b, "<span class=\"muted\">No policy is in force.</span>");
+        break;
+    default:
+        pd_buf_puts(b, "<span class=\"badge ok\">Certified</span></td>"
+                       "<td data-label=\"What to change\"><span class=\"muted\">Nothing: "
+                       "certified every day of the next week if nothing changes.</span>");
+        break;
+    }
+    pd_buf_puts(b, "</td></tr>\n");
+}
+
+static int get_roster_page(pd_req *req, void *ctx, pd_error *err)
+{
+    pd_pages *pg = ctx;
+    int64_t id = pd_req_param_int(req, "id");
+    const pd_user *u = pd_req_user(req);
+    pd_error e = {0};
+    if (!pd_access_mcn(u, id)) {
+        pd_error_set(&e, PD_EDENIED, "Only the managers of MCN %" PRId64
+                                     " and operators can see its roster.", id);
+        return error_page(req, &e, err);
+    }
+    pd_standing filter;
+    const char *standing = qget(req, "standing");
+    if (pd_standing_from_name(standing, &filter) < 0) {
+        pd_error_set(&e, PD_EINPUT, "Standing: at_risk, not_certified or certified.");
+        return error_page(req, &e, err);
+    }
+    pd_roster *r;
+    int rc = pd_roster_load(pg->store, id, &r, &e);
+    size_t first = 0, count = 0;
+    char next[PD_ROSTER_CURSOR_MAX] = "";
+    if (rc == PD_OK)
+        rc = pd_roster_page(r, filter, pd_req_query(req, "after"), ROSTER_ROWS, &first, &count,
+                            next, &e);
+    if (rc) {
+        pd_roster_free(r);
+        return error_page(req, &e, err);
+    }
+
+    int mine = u->role == PD_ROLE_MCN && u->mcn_id == id;
+    pd_buf *b = page_begin(req, 200, r->mcn.name, mine ? "roster" : "");
+    char n1[PD_SHOW_MAX], day[16], nn[PD_SHOW_NOUN_MAX];
+    pd_buf_puts(b, "<h1>");
+    esc(b, r->mcn.name);
+    pd_buf_printf(b, " <span class=\"muted\">roster</span></h1>\n<p id=\"roster-policy\">");
+    if (r->state.policy_id) {
+        pd_buf_printf(b, "%s on %s under policy <strong>",
+                      pd_show_noun(r->n, "creator", "creators", nn),
+                      pd_show_day(r->state.today, day));
+        esc(b, r->in_force.policy.name);
+        pd_buf_printf(b, "</strong> (version %u, a %u-day window)", r->in_force.version,
+                      r->in_force.policy.window_days);
+        for (size_t i = 0; i < r->nchanges; i++) {
+            pd_buf_puts(b, i == 0 ? "; scheduled: <strong>" : ", <strong>");
+            esc(b, r->changes[i].rec.policy.name);
+            pd_buf_printf(b, "</strong> from %s", pd_show_day(r->changes[i].from_day, day));
+        }
+        pd_buf_printf(b, ". At risk: certified today, and failing on a day of the next %d "
+                         "if nothing else happens (no new posts, counters as they are).",
+                      PD_ROSTER_HORIZON);
+    } else {
+        pd_buf_printf(b, "%s. No certification policy is in force yet: nobody is certified.",
+                      pd_show_noun(r->n, "creator", "creators", nn));
+    }
+    pd_buf_puts(b, "</p>\n<nav class=\"tabs\" aria-label=\"Standing\">");
+    static const struct {
+        pd_standing s;
+        const char *label;
+    } tabs[] = {{PD_STANDING_ALL, "All"},
+                {PD_STANDING_AT_RISK, "At risk within 7 days"},
+                {PD_STANDING_NOT_CERTIFIED, "Not certified"},
+                {PD_STANDING_CERTIFIED, "Certified, not at risk"}};
+    for (size_t i = 0; i < sizeof tabs / sizeof tabs[0]; i++) {
+        uint64_t n = tabs[i].s == PD_STANDING_ALL             ? r->n
+                     : tabs[i].s == PD_STANDING_AT_RISK       ? r->at_risk
+                     : tabs[i].s == PD_STANDING_NOT_CERTIFIED ? r->not_certified
+                                                              : r->certified - r->at_risk;
+        pd_buf_printf(b, "<a href=\"/mcns/%" PRId64 "%s%s\" id=\"tab-%s\"%s>%s <span class=\"n\">%s</span></a>",
+                      id, tabs[i].s == PD_STANDING_ALL ? "" : "?standing=",
+                      tabs[i].s == PD_STANDING_ALL ? "" : pd_standing_name(tabs[i].s),
+                      pd_standing_name(tabs[i].s), tabs[i].s == filter ? " aria-current=\"page\"" : "",
+                      tabs[i].label, fmt_u64(n, n1));
+    }
+    pd_buf_puts(b, "</nav>\n");
+    if (count == 0) {
+        pd_buf_puts(b, "<p class=\"card\" id=\"roster-empty\">No creator here.</p>\n");
+    } else {
+        pd_buf_printf(b,
+                      "<table id=\"roster\" class=\"stack\">\n<caption>%s</caption>\n<thead><tr>"
+                      "<th scope=\"col\">Creator</th><th scope=\"col\" class=\"num\">Followers</th>"
+                      "<th scope=\"col\">Standing</th><th scope=\"col\">What to change</th>"
+                      "</tr></thead>\n<tbody>\n",
+                      pd_show_noun(count, "creator on this page", "creators on this page", nn));
+        for (size_t i = first; i < first + count; i++)
+            roster_row(b, r, &r->rows[i]);
+        pd_buf_puts(b, "</tbody>\n</table>\n");
+    }
+    pd_buf_puts(b, "<nav class=\"pager\" aria-label=\"Pages\"><span>");
+    if (pd_req_query(req, "after"))
+        pd_buf_printf(b, "<a href=\"/mcns/%" PRId64 "%s%s\" id=\"first-page\">First page</a>", id,
+                      filter == PD_STANDING_ALL ? "" : "?standing=",
+                      filter == PD_STANDING_ALL ? "" : pd_standing_name(filter));
+    pd_buf_puts(b, "</span><span>");
+    if (next[0])
+        pd_buf_printf(b,
+                      "<a href=\"/mcns/%" PRId64 "?%s%s%safter=%s\" id=\"next-page\" "
+                      "rel=\"next\">Next page &rarr;</a>",
+                      id, filter == PD_STANDING_ALL ? "" : "standing=",
+                      filter == PD_STANDING_ALL ? "" : pd_standing_name(filter),
+                      filter == PD_STANDING_ALL ? "" : "&amp;", next);
+    pd_buf_puts(b, "</span></nav>\n");
+    pd_roster_free(r);
     return page_end(req, b, NULL, err);
 }
 
@@ -1153,7 +1313,12 @@ static void slider(pd_buf *b, const char *name, const char *label, uint64_t min,
     uint64_t step = nice_step(max / 200 ? max / 200 : 1);
     if (cur % step != 0)
         step = 1; /* the slider must be able to stand on today's value */
-    char vcur[40], vmax[40], vstep[40];
+    char vcur[40], vmax[40], vstep[40], shown[40];
+    /* what people read: "10,000", "2.5" (the attributes keep plain numbers) */
+    if (decimal)
+        fmt_hundredths(cur, shown);
+    else
+        fmt_u64(cur, shown);
     if (decimal) {
         snprintf(vcur, sizeof vcur, "%" PRIu64 ".%02u", cur / 100, (unsigned)(cur % 100));
         snprintf(vmax, sizeof vmax, "%" PRIu64 ".%02u", max / 100, (unsigned)(max % 100));
@@ -1170,7 +1335,7 @@ static void slider(pd_buf *b, const char *name, const char *label, uint64_t min,
                   "<output id=\"o-%s\" for=\"r-%s\">%s</output> "
                   "<span class=\"muted\">in force: %s</span></div>\n",
                   name, label, name, name, name, decimal ? min / 100 : min, vmax, vstep, vcur,
-                  decimal, vcur, name, name, vcur, vcur);
+                  decimal, vcur, name, name, shown, shown);
 }
 
 static int get_simulator(pd_req *req, void *ctx, pd_error *err)
@@ -1217,7 +1382,7 @@ static int get_simulator(pd_req *req, void *ctx, pd_error *err)
     pd_buf_printf(b,
                   "</strong> (version %u, %s certified on %s). Nothing changes until an "
                   "operator activates a policy.</p>\n",
-                  state->version, fmt_u64(state->certified, c1), fmt_day(state->today, day));
+                  state->version, fmt_u64(state->certified, c1), pd_show_day(state->today, day));
     pd_buf_puts(b, "<form id=\"sim\" class=\"card\" data-endpoint=\"/api/policies/impact\" "
                    "data-draft=\"");
     esc(b, draft);
@@ -1282,8 +1447,10 @@ static const pd_route page_routes[] = {
     {.method = "GET",
      .pattern = "/",
      .name = "pages.root",
-     .summary = "Web: redirects (303) to the discovery page",
-     .access = PD_ACCESS_PUBLIC,
+     .summary = "Web: redirects (303) to the signed-in user's home page: a creator's own "
+                "profile, an MCN manager's roster, the operators' simulator, brand staff's "
+                "discovery; without a session to the sign-in page",
+     .access = PD_ACCESS_PAGE,
      .handler = get_root},
     {.method = "GET",
      .pattern = "/login",
@@ -1319,6 +1486,14 @@ static const pd_route page_routes[] = {
                 "status history for the creator, their MCN and operators (HTML)",
      .access = PD_ACCESS_PAGE,
      .handler = get_creator},
+    {.method = "GET",
+     .pattern = "/mcns/{id:int}",
+     .name = "pages.roster",
+     .summary = "Web: an MCN's roster: its creators, certified or not, those at risk within 7 "
+                "days (which day, which rule) and what each must change (HTML; the MCN's "
+                "managers and operators, others get a 403 page; standing, after)",
+     .access = PD_ACCESS_PAGE,
+     .handler = get_roster_page},
     {.method = "GET",
      .pattern = "/simulator",
      .name = "pages.simulator",

@@ -2,22 +2,30 @@
  * pages.h - the web pages: server-rendered HTML for people in a browser.
  *
  * Routes (access classes from accounts.h):
- *   GET  /                    public: 303 to /discover
+ *   GET  /                    PAGE: 303 to the user's home page: a creator's
+ *                             own profile, an MCN manager's roster, the
+ *                             operators' simulator, brand staff's discovery
  *   GET  /login               public: the sign-in form
  *   POST /login               public: signs in (form fields name, password,
  *                             next), sets the session cookie, 303 to next
+ *                             (a path of this site) or else the home page
  *   POST /logout              PAGE: the session's token stops working, the
  *                             cookie is cleared, 303 to /login
  *   GET  /discover            PAGE: search creators (filters, sort, pages)
  *   GET  /creators/{id:int}   PAGE: a creator's profile and verdict; the
  *                             failed rules, what to change and the status
  *                             history for those who may see private data
+ *   GET  /mcns/{id:int}       PAGE, and the MCN's managers and operators
+ *                             (others get a 403 page): the roster (mcns.h),
+ *                             query standing and after
  *   GET  /simulator           PAGE, and operators only (others get a 403
  *                             page): sliders over the policy in force,
  *                             answered by POST /api/policies/impact
  *   GET  /static/{name}       public: app.css and simulator.js (assets.h)
  *
- * Every string from the database is HTML-escaped (pd_html_escape). Pages
+ * Numbers and failed rules read as show.h writes them. Every page fits a
+ * 390 px screen (app.css). Every string from the database is HTML-escaped
+ * (pd_html_escape). Pages
  * are answered with a Content-Security-Policy that allows only our own
  * stylesheet and script, and are never cached; static files carry a
  * version in their links and are cached for a year.

@@ -185,6 +185,13 @@ struct pd_store_ops {
     int (*creator_posts)(pd_db *db, int64_t creator_id, const pd_post_rec *after, unsigned limit,
                          int (*each)(void *ctx, const pd_post_rec *p), void *ctx, pd_error *err);
 
+    /* an MCN's roster (sqlite_roster.c), arguments checked (ids >= 1) */
+    int (*mcn_get)(pd_db *db, int64_t id, pd_org_rec *o, pd_error *err);
+    int (*mcn_creators)(pd_db *db, int64_t mcn_id, int (*each)(void *ctx, const pd_creator_hit *h),
+                        void *ctx, pd_error *err);
+    int (*mcn_posts_since)(pd_db *db, int64_t mcn_id, int64_t from, int certified_only,
+                           int (*each)(void *ctx, const pd_post_rec *p), void *ctx, pd_error *err);
+
     /* search */
     /* pd_db_creator_search, the query checked (limit 1..100, ranges in
      * order, a known sort, text valid UTF-8 with a word). */

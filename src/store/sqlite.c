@@ -44,9 +44,7 @@
     "u.created_at, u.password_hash"
 #define USER_NCOLS 9
 #define CREATOR_COLS "id, handle, category, bio, followers, mcn_id, created_at, updated_at"
-#define POST_COLS                                                                                  \
-    "id, creator_id, published_at, published_nsec, sponsored, views, likes, "                      \
-    "comments, collects"
+#define POST_COLS SQ_POST_COLS /* read by sq_read_post */
 
 enum st {
     ST_BEGIN,
@@ -1326,19 +1324,6 @@ static void bind_post(sqlite3_stmt *st, int base, const pd_post_rec *p)
     sqlite3_bind_int64(st, base + 9, (int64_t)p->collects);
 }
 
-static void read_post(sqlite3_stmt *st, pd_post_rec *p)
-{
-    p->id = sqlite3_column_int64(st, 0);
-    p->creator_id = sqlite3_column_int64(st, 1);
-    p->published_at.sec = sqlite3_column_int64(st, 2);
-    p->published_at.nsec = sqlite3_column_int(st, 3);
-    p->sponsored = sqlite3_column_int(st, 4);
-    p->views = (uint64_t)sqlite3_column_int64(st, 5);
-    p->likes = (uint64_t)sqlite3_column_int64(st, 6);
-    p->comments = (uint64_t)sqlite3_column_int64(st, 7);
-    p->collects = (uint64_t)sqlite3_column_int64(st, 8);
-}
-
 /* One post; PD_ECONFLICT for an existing id, PD_EINPUT for an unknown
  * creator (when foreign keys are checked). */
 static int post_insert(sq_db *d, const pd_post_rec *p, pd_error *err)
@@ -1383,7 +1368,7 @@ static int sq_post_get(pd_db *pdb, int64_t id, pd_post_rec *p, pd_error *err)
     sqlite3_bind_int64(st, 1, id);
     int out = sq_step_one(d, st, "reading a post", err);
     if (out == PD_OK)
-        read_post(st, p);
+        sq_read_post(st, p);
     else if (out == PD_ENOTFOUND)
         pd_error_set(err, PD_ENOTFOUND, "no post with id %lld", (long long)id);
     sq_done(st);
@@ -1464,7 +1449,7 @@ static int sq_scan(pd_store *ps, int (*creator)(void *ctx, const pd_creator_rec 
         pd_post_rec p;
         int r;
         while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-            read_post(st, &p);
+            sq_read_post(st, &p);
             if ((rc = post(ctx, &p)) != 0)
                 break;
         }
@@ -1926,6 +1911,9 @@ static const pd_store_ops sq_ops = {
     .status_history = sq_status_history,
     .verdict_scan = sq_verdict_scan,
     .creator_posts = sq_creator_posts, /* posts (sqlite_posts.c) */
+    .mcn_get = sq_mcn_get,             /* an MCN's roster (sqlite_roster.c) */
+    .mcn_creators = sq_mcn_creators,
+    .mcn_posts_since = sq_mcn_posts_since,
     .creator_search = sq_creator_search, /* search (sqlite_search.c) */
     .window_scan = sq_window_scan,       /* search (sqlite_scan.c) */
 };

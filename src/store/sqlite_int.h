@@ -93,7 +93,29 @@ int sq_call_end(sq_db *d, int rc, pd_error *err);
 #define SQ_CREATOR_COLS "id, handle, category, bio, followers, mcn_id, created_at, updated_at"
 void sq_read_creator(sqlite3_stmt *st, pd_creator_rec *c);
 
-/* posts (sqlite_posts.c): the creator_posts operation. */
+/* A creator and its status, as discovery reads them (sqlite_search.c):
+ * the columns of table creators AS c to select, and the reader of a row
+ * (key_col: the column that is the hit's key). */
+#define SQ_HIT_COLS                                                                                \
+    "c.id, c.handle, c.category, c.bio, c.followers, c.mcn_id, c.created_at, "                     \
+    "c.updated_at, c.win_posts, c.win_sponsored, c.win_views, c.win_engagements, c.avg_views, "    \
+    "c.engagement_bp, c.certified, c.failed_rules, c.status_since, "                               \
+    "(SELECT coalesce(policy_id, 0) FROM online_state WHERE id = 1)"
+void sq_read_hit(sqlite3_stmt *st, int key_col, pd_creator_hit *h);
+
+/* an MCN's roster (sqlite_roster.c): the mcn_get, mcn_creators and
+ * mcn_posts_since operations. */
+int sq_mcn_get(pd_db *pdb, int64_t id, pd_org_rec *o, pd_error *err);
+int sq_mcn_creators(pd_db *pdb, int64_t mcn_id, int (*each)(void *ctx, const pd_creator_hit *h),
+                    void *ctx, pd_error *err);
+int sq_mcn_posts_since(pd_db *pdb, int64_t mcn_id, int64_t from, int certified_only,
+                       int (*each)(void *ctx, const pd_post_rec *p), void *ctx, pd_error *err);
+
+/* posts (sqlite_posts.c): the columns of a post (table posts) and their
+ * reader from column 0 on, and the creator_posts operation. */
+#define SQ_POST_COLS                                                                               \
+    "id, creator_id, published_at, published_nsec, sponsored, views, likes, comments, collects"
+void sq_read_post(sqlite3_stmt *st, pd_post_rec *p);
 int sq_creator_posts(pd_db *pdb, int64_t creator_id, const pd_post_rec *after, unsigned limit,
                      int (*each)(void *ctx, const pd_post_rec *p), void *ctx, pd_error *err);
 

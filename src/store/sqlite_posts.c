@@ -12,8 +12,7 @@
 
 #include "store/sqlite_int.h"
 
-#define POSTS_COLS                                                                                 \
-    "id, creator_id, published_at, published_nsec, sponsored, views, likes, comments, collects"
+#define POSTS_COLS SQ_POST_COLS
 
 static const char first_page_sql[] =
     "SELECT " POSTS_COLS " FROM posts WHERE creator_id = ?1 "
@@ -22,6 +21,20 @@ static const char next_page_sql[] =
     "SELECT " POSTS_COLS " FROM posts WHERE creator_id = ?1 "
     "AND (published_at, published_nsec, id) < (?3, ?4, ?5) "
     "ORDER BY published_at DESC, published_nsec DESC, id DESC LIMIT ?2";
+
+void sq_read_post(sqlite3_stmt *st, pd_post_rec *p)
+{
+    memset(p, 0, sizeof *p);
+    p->id = sqlite3_column_int64(st, 0);
+    p->creator_id = sqlite3_column_int64(st, 1);
+    p->published_at.sec = sqlite3_column_int64(st, 2);
+    p->published_at.nsec = sqlite3_column_int(st, 3);
+    p->sponsored = sqlite3_column_int(st, 4);
+    p->views = (uint64_t)sqlite3_column_int64(st, 5);
+    p->likes = (uint64_t)sqlite3_column_int64(st, 6);
+    p->comments = (uint64_t)sqlite3_column_int64(st, 7);
+    p->collects = (uint64_t)sqlite3_column_int64(st, 8);
+}
 
 static int prepare(sq_db *d, const char *sql, sqlite3_stmt **st, pd_error *err)
 {
@@ -67,16 +80,7 @@ int sq_creator_posts(pd_db *pdb, int64_t creator_id, const pd_post_rec *after, u
     int r;
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
         pd_post_rec p;
-        memset(&p, 0, sizeof p);
-        p.id = sqlite3_column_int64(st, 0);
-        p.creator_id = sqlite3_column_int64(st, 1);
-        p.published_at.sec = sqlite3_column_int64(st, 2);
-        p.published_at.nsec = sqlite3_column_int(st, 3);
-        p.sponsored = sqlite3_column_int(st, 4);
-        p.views = (uint64_t)sqlite3_column_int64(st, 5);
-        p.likes = (uint64_t)sqlite3_column_int64(st, 6);
-        p.comments = (uint64_t)sqlite3_column_int64(st, 7);
-        p.collects = (uint64_t)sqlite3_column_int64(st, 8);
+        sq_read_post(st, &p);
         if ((rc = each(ctx, &p)) != 0)
             break;
     }

@@ -241,11 +241,7 @@ static void add_where(struct sql *s, uint32_t shape)
     }
 }
 
-#define HIT_COLS                                                                                   \
-    "SELECT c.id, c.handle, c.category, c.bio, c.followers, c.mcn_id, c.created_at, "              \
-    "c.updated_at, c.win_posts, c.win_sponsored, c.win_views, c.win_engagements, c.avg_views, "    \
-    "c.engagement_bp, c.certified, c.failed_rules, c.status_since, "                               \
-    "(SELECT coalesce(policy_id, 0) FROM online_state WHERE id = 1)"
+#define HIT_COLS "SELECT " SQ_HIT_COLS
 enum { COL_FOLLOWERS = 4, COL_CREATED = 6, COL_AVG_VIEWS = 12, COL_ENGAGEMENT = 13 };
 
 static void build_sql(struct sql *s, uint32_t shape)
@@ -653,7 +649,7 @@ static int over_budget(void *ctx)
     return ++b->ticks > b->max;
 }
 
-static void read_hit(sqlite3_stmt *st, int key_col, pd_creator_hit *h)
+void sq_read_hit(sqlite3_stmt *st, int key_col, pd_creator_hit *h)
 {
     sq_read_creator(st, &h->c);
     pd_creator_status *s = &h->st;
@@ -692,7 +688,7 @@ static int run_page(sq_db *d, const pd_creator_query *q, const struct plan *p, e
     int r;
     *n = 0;
     while (*n < q->limit && (r = sqlite3_step(st)) == SQLITE_ROW)
-        read_hit(st, key_col, &hits[(*n)++]);
+        sq_read_hit(st, key_col, &hits[(*n)++]);
     if (*n == q->limit)
         r = SQLITE_DONE;
     if (b)

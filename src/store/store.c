@@ -467,6 +467,31 @@ int pd_db_creator_posts(pd_db *db, int64_t creator_id, const pd_post_rec *after,
     return db->ops->creator_posts(db, creator_id, after, limit, each, ctx, err);
 }
 
+/* ---- an MCN's roster ------------------------------------------------------------------------- */
+
+int pd_db_mcn_get(pd_db *db, int64_t id, pd_org_rec *o, pd_error *err)
+{
+    ERR_OR_LOCAL(err);
+    if (id < 1)
+        return pd_error_set(err, PD_ENOTFOUND, "no MCN with id %lld", (long long)id);
+    return db->ops->mcn_get(db, id, o, err);
+}
+
+int pd_db_mcn_creators(pd_db *db, int64_t mcn_id, int (*each)(void *ctx, const pd_creator_hit *h),
+                       void *ctx, pd_error *err)
+{
+    ERR_OR_LOCAL(err);
+    return mcn_id < 1 ? PD_OK : db->ops->mcn_creators(db, mcn_id, each, ctx, err);
+}
+
+int pd_db_mcn_posts_since(pd_db *db, int64_t mcn_id, int64_t from, int certified_only,
+                          int (*each)(void *ctx, const pd_post_rec *p), void *ctx, pd_error *err)
+{
+    ERR_OR_LOCAL(err);
+    return mcn_id < 1 ? PD_OK
+                      : db->ops->mcn_posts_since(db, mcn_id, from, certified_only, each, ctx, err);
+}
+
 /* ---- import: a set of ids ----------------------------------------------------------------------
  */
 

@@ -174,6 +174,9 @@ int pd_db_brand_list(pd_db *db, int (*each)(void *ctx, const pd_org_rec *o), voi
 int pd_db_mcn_list(pd_db *db, int (*each)(void *ctx, const pd_org_rec *o), void *ctx,
                    pd_error *err);
 
+/* One MCN: PD_ENOTFOUND when there is none with that id. */
+int pd_db_mcn_get(pd_db *db, int64_t id, pd_org_rec *o, pd_error *err);
+
 /* ---- creators and posts --------------------------------------------------- */
 
 #define PD_HANDLE_MAX 128
@@ -446,6 +449,26 @@ typedef struct pd_creator_hit {
 int pd_db_creator_search(pd_db *db, const pd_creator_query *q,
                          int (*each)(void *ctx, const pd_creator_hit *h), void *ctx,
                          pd_error *err);
+
+/* ---- an MCN's roster ----------------------------------------------------------
+ *
+ * What an MCN's page reads: its creators with their verdicts, and their
+ * recent posts, each in one statement (so call them inside one
+ * pd_db_read_begin .. pd_db_read_end to see one state). each is called
+ * while the statement runs: it must not use the connection. A non-zero
+ * return of each stops the walk and is returned. An MCN without creators,
+ * or with no such id, gives no call. */
+
+/* Every creator of the MCN, by id, with its status (pd_creator_hit; key:
+ * the id). */
+int pd_db_mcn_creators(pd_db *db, int64_t mcn_id, int (*each)(void *ctx, const pd_creator_hit *h),
+                       void *ctx, pd_error *err);
+
+/* The posts of the MCN's creators (only those certified now, with
+ * certified_only) published at or after `from` (seconds since the epoch),
+ * later ones included: by creator id, then time. */
+int pd_db_mcn_posts_since(pd_db *db, int64_t mcn_id, int64_t from, int certified_only,
+                          int (*each)(void *ctx, const pd_post_rec *p), void *ctx, pd_error *err);
 
 /* ---- the whole population, for policy impact --------------------------------- */
 

@@ -1,14 +1,20 @@
 // pages.mjs URL OUTDIR - the web pages in a real browser: playwright-core
 // driving Debian's chromium (/usr/bin/chromium) against a running
 // `partnerd serve` that pages_e2e.sh prepared (red-2019-v2 in force after
-// red-2019-v1, users ops/operator, acme/brand and a creator user; their
-// passwords in PD_OPS_PASSWORD, PD_BRAND_PASSWORD, PD_CREATOR_PASSWORD).
+// red-2019-v1, red-2019-v3 scheduled, users ops/operator, acme/brand, a
+// creator user and an MCN manager of MCN 900 with its four creators; their
+// passwords in PD_OPS_PASSWORD, PD_BRAND_PASSWORD, PD_CREATOR_PASSWORD,
+// PD_MCN_PASSWORD).
 //
 // Signs in through the form (after a wrong password shows its message),
 // filters and pages through discovery, opens a profile and reads its
 // verdict, failed rules and history, moves a simulator slider and watches
-// the counts and the chart change, checks what a brand and a creator see,
-// and signs out. A screenshot of each page goes to OUTDIR (paths printed).
+// the counts and the chart change, checks what a brand and a creator see
+// and where each role lands, reads an MCN's roster, checks that Chinese
+// handles are drawn with real glyphs (not boxes), and signs out. Every page
+// is shown at 1280 and at 390 px wide and must not scroll sideways there
+// (document.documentElement.scrollWidth <= innerWidth); a screenshot of each
+// goes to OUTDIR as NAME.png and NAME-390.png (paths printed).
 // Exit status 0 when every check passed, 1 otherwise; 2 when the browser
 // or playwright-core is missing (a failure too, never a skip).
 import { createRequire } from 'node:module';
@@ -55,6 +61,54 @@ async function shot(page, name) {
   console.log(`screenshot: ${file}`);
 }
 
+// The page at 1280 and at 390 px wide (a phone): no sideways scrolling at
+// either, a screenshot of each (NAME.png, NAME-390.png); the viewport is
+// given back as it was.
+async function fits(page, name) {
+  const before = page.viewportSize();
+  for (const [width, height] of [[1280, 900], [390, 844]]) {
+    await page.setViewportSize({ width, height });
+    const w = await page.evaluate(() => ({
+      scroll: document.documentElement.scrollWidth,
+      inner: innerWidth,
+      wide: [...document.querySelectorAll('body *')]
+        .filter(e => e.getBoundingClientRect().right > innerWidth + 0.5).slice(0, 4)
+        .map(e => e.tagName.toLowerCase() + (e.id ? `#${e.id}` : '') +
+             (typeof e.className === 'string' && e.className ? `.${e.className.split(' ').join('.')}` : '')),
+    }));
+    check(`${name} at ${width} px wide: no sideways scrolling`, w.scroll <= w.inner,
+          `scrollWidth ${w.scroll} > innerWidth ${w.inner}; past the edge: ${w.wide.join(', ')}`);
+    await shot(page, width === 1280 ? name : `${name}-${width}`);
+  }
+  await page.setViewportSize(before);
+}
+
+// Whether the Chinese characters of the element's text are drawn with real
+// glyphs: each drawn alone in the element's font must look different from
+// the others (a missing font draws the same box for all) and from a code
+// point no font has (U+10FFFD, always the box).
+async function hanGlyphs(page, selector) {
+  return page.evaluate(sel => {
+    const el = document.querySelector(sel);
+    const han = [...new Set([...el.textContent].filter(ch => /\p{Script=Han}/u.test(ch)))];
+    const font = getComputedStyle(el).font.replace(/[\d.]+px/, '40px');
+    const draw = text => {
+      const c = document.createElement('canvas');
+      c.width = 64;
+      c.height = 64;
+      const g = c.getContext('2d');
+      g.font = font;
+      g.textBaseline = 'top';
+      g.fillText(text, 4, 4);
+      return c.toDataURL();
+    };
+    const box = draw('\u{10FFFD}');
+    const drawn = han.map(draw);
+    return { han: han.join(''), distinct: new Set(drawn).size, boxes: drawn.filter(d => d === box).length,
+             font };
+  }, selector);
+}
+
 async function signIn(page, name, password) {
   await page.fill('#name', name);
   await page.fill('#password', password);
@@ -87,17 +141,18 @@ try {
   check('the form has labelled inputs',
         await page.locator('label[for=name]').count() === 1 &&
         await page.locator('label[for=password]').count() === 1);
-  await shot(page, 'login');
+  await fits(page, 'login');
 
   let resp = await signIn(page, 'ops', 'not the password');
   check('a wrong password answers 401', resp && resp.status() === 401, resp && resp.status());
   const msg = await page.locator('#login-error').textContent().catch(() => '');
   check('a wrong password shows the message', /wrong name or password/i.test(msg || ''), msg);
   check('the name stays filled in', await page.inputValue('#name') === 'ops');
-  await shot(page, 'login-failed');
+  await fits(page, 'login-failed');
 
   resp = await signIn(page, 'ops', process.env.PD_OPS_PASSWORD);
-  check('signing in lands on /discover', new URL(page.url()).pathname === '/discover', page.url());
+  check('signing in lands on /discover (next= wins over the home page)',
+        new URL(page.url()).pathname === '/discover', page.url());
   const cookies = await context.cookies();
   const session = cookies.find(c => c.name === 'pd_session');
   check('the session cookie is HttpOnly and SameSite=Strict',
@@ -125,7 +180,7 @@ try {
   check('page 1 is sorted by followers',
         page1.every((r, i) => i === 0 || page1[i - 1].followers >= r.followers));
   check('the filter is kept in the form', await page.inputValue('#followers_min') === '1000');
-  await shot(page, 'discover');
+  await fits(page, 'discover');
   check('there is a next page', await page.locator('#next-page').count() === 1);
   await Promise.all([page.waitForNavigation(), page.click('#next-page')]);
   const page2 = await rows();
@@ -172,7 +227,7 @@ try {
         JSON.stringify(history));
   check('a history row shows when',
         history.every(h => /^\d{4}-\d\d-\d\d \d\d:\d\d UTC/.test(h)), JSON.stringify(history));
-  await shot(page, 'profile');
+  await fits(page, 'profile');
   const profileUrl = page.url();
 
   // ---- the simulator: a slider moves the counts and the chart -------------------
@@ -217,7 +272,7 @@ try {
   check('a keyboard step moves the counts too',
         num(await page.textContent('#o-min_sponsored')) === 5 &&
         num(await page.textContent('#c-draft')) <= after.draft);
-  await shot(page, 'simulator');
+  await fits(page, 'simulator');
   check('no JavaScript errors', jsErrors.length === 0, jsErrors.join('; '));
   void results;
 
@@ -242,6 +297,9 @@ try {
   resp = await brand.goto(`${url}/simulator`);
   check('the simulator is a 403 page for a brand', resp.status() === 403 &&
         /Only operators/.test(await brand.locator('main').textContent()), resp.status());
+  await fits(brand, 'forbidden');
+  resp = await brand.goto(`${url}/mcns/900`);
+  check('a roster is a 403 page for a brand', resp.status() === 403, resp.status());
 
   // ---- a creator: their own profile, with what to change ---------------------------
   const creator = await (await browser.newContext()).newPage();
@@ -253,6 +311,66 @@ try {
   const own = await creator.locator('#verdict').textContent();
   check('a creator sees why on their own profile',
         /Every rule of the policy holds/.test(own) || await creator.locator('#failed-rules').count() === 1, own);
+  await fits(creator, 'own-profile');
+
+  // ---- each role lands where its work is (no next=), the brand link too ------
+  const landings = [['ops', process.env.PD_OPS_PASSWORD, '/simulator'],
+                    ['acme', process.env.PD_BRAND_PASSWORD, '/discover'],
+                    [process.env.PD_CREATOR_NAME, process.env.PD_CREATOR_PASSWORD, '/creators/1'],
+                    [process.env.PD_MCN_NAME, process.env.PD_MCN_PASSWORD, '/mcns/900']];
+  let roster;
+  for (const [name, password, home] of landings) {
+    const p = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    p.on('pageerror', e => jsErrors.push(e.message));
+    await p.goto(`${url}/`);
+    check(`/ without a session asks ${name} to sign in`, new URL(p.url()).pathname === '/login', p.url());
+    await p.goto(`${url}/login`);
+    await signIn(p, name, password);
+    check(`${name} lands on ${home}`, new URL(p.url()).pathname === home, p.url());
+    check(`${name}'s brand link goes to ${home}`,
+          await p.locator('header .brand').getAttribute('href') === home);
+    if (home === '/mcns/900')
+      roster = p;
+  }
+
+  // ---- an MCN manager's roster ---------------------------------------------------
+  const standings = await roster.locator('#roster tbody tr').evaluateAll(trs => trs.map(tr => ({
+    id: tr.dataset.id, standing: tr.dataset.standing, text: tr.textContent.replace(/\s+/g, ' '),
+  })));
+  check('the roster: at risk first (soonest first), then not certified, then certified',
+        JSON.stringify(standings.map(r => [r.id, r.standing])) ===
+        JSON.stringify([['9001', 'at_risk'], ['9004', 'at_risk'], ['9003', 'not_certified'], ['9002', 'certified']]),
+        JSON.stringify(standings));
+  check('the roster says which day and which rule, and what to change',
+        /fails on 2019-06-02: 1 post leaves the window/.test(standings[0].text) &&
+        /Sponsored posts \(at least\) 3, needs 4\. Publish 1 more sponsored post by 2019-06-02\./.test(standings[0].text) &&
+        /fails on 2019-06-04: red-2019-v3 starts/.test(standings[1].text) &&
+        /Followers 6,000, needs 8,000\. Gain 2,000 more followers by 2019-06-04\./.test(standings[1].text) &&
+        /Gain 2,000 more followers\./.test(standings[2].text),
+        JSON.stringify(standings.map(r => r.text)));
+  check('the roster counts each standing', (await roster.locator('#tab-at_risk .n').textContent()) === '2' &&
+        (await roster.locator('#tab-not_certified .n').textContent()) === '1' &&
+        (await roster.locator('#tab-certified .n').textContent()) === '1');
+  check('the MCN name is drawn with real Chinese glyphs',
+        (g => g.han.length === 4 && g.distinct === 4 && g.boxes === 0)(await hanGlyphs(roster, 'h1')),
+        JSON.stringify(await hanGlyphs(roster, 'h1')));
+  await fits(roster, 'roster');
+  await Promise.all([roster.waitForNavigation(), roster.click('#tab-at_risk')]);
+  check('the at-risk tab lists the two at risk',
+        JSON.stringify(await roster.locator('#roster tbody tr').evaluateAll(trs => trs.map(t => t.dataset.id))) ===
+        '["9001","9004"]');
+  await fits(roster, 'roster-at-risk');
+  await Promise.all([roster.waitForNavigation(), roster.click('#roster tr[data-id="9001"] a')]);
+  const glyphs = await hanGlyphs(roster, 'h1');
+  check('a Chinese handle is drawn with real glyphs, not boxes',
+        glyphs.han === '小红书达人' && glyphs.distinct === 5 && glyphs.boxes === 0, JSON.stringify(glyphs));
+  check('the manager sees the history of their creator', await roster.locator('#history').count() === 1);
+  check('the profile links back to the roster',
+        await roster.locator('#mcn a').getAttribute('href') === '/mcns/900');
+  await fits(roster, 'cjk-profile');
+  resp = await roster.goto(`${url}/mcns/1`);
+  check('another MCN\'s roster is a 403 page for a manager', resp.status() === 403, resp.status());
+  check('no JavaScript errors on the other pages', jsErrors.length === 0, jsErrors.join('; '));
 } catch (e) {
   check('the browser session ran to the end', false, e.stack || e.message);
 } finally {

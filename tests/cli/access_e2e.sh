@@ -57,6 +57,7 @@ POST   /api/policies/{id}/activate           1 : 401 400 403 403 403 403 403
 POST   /api/policies/impact                  . : 401 400 403 403 403 403 403
 GET    /api/activations                      . : 401 200 403 403 403 403 403
 GET    /api/certification                    . : 401 200 200 200 200 200 200
+GET    /api/mcns/{id}/creators               7 : 401 200 403 403 403 200 403
 GET    /                                     . : 303 303 303 303 303 303 303
 GET    /login                                . : 200 200 200 200 200 200 200
 POST   /login                                . : 400 400 400 400 400 400 400
@@ -64,6 +65,7 @@ POST   /logout                               . : 303 303 303 303 303 303 303
 GET    /discover                             . : 303 200 200 200 200 200 200
 GET    /creators/{id}                        1 : 303 200 200 200 200 200 200
 GET    /simulator                            . : 303 200 403 403 403 403 403
+GET    /mcns/{id}                            7 : 303 200 403 403 403 200 403
 GET    /static/{name}                        . : 404 404 404 404 404 404 404
 POST   /api/logout                           . : 401 200 200 200 200 200 200
 GET    /                                     . : 303 303 303 303 303 303 303
@@ -76,13 +78,16 @@ GET    /simulator                            . : 303 200 403 403 403 403 403
 GET    /static/{name}                        app.css : 200 200 200 200 200 200 200
 TABLE
 
-# Creator-class routes with an unknown creator: operators get the route's
-# own 404, everyone else the same 403 as for a creator not theirs.
+# Creator-class routes with an unknown creator, and MCN routes with an
+# unknown MCN: operators get the route's own 404, everyone else the same 403
+# as for a creator or an MCN not theirs.
 cat >"$T/table_unknown" <<'TABLE'
 PATCH  /api/creators/{id}                    999 : 401 400 403 403 403 403 403
 GET    /api/creators/{id}/certification      999 : 401 404 403 403 403 403 403
 GET    /api/creators/{id}/followers          999 : 401 404 403 403 403 403 403
 POST   /api/creators/{id}/posts              999 : 401 400 403 403 403 403 403
+GET    /api/mcns/{id}/creators               999 : 401 404 403 403 403 403 403
+GET    /mcns/{id}                            999 : 303 404 403 403 403 403 403
 TABLE
 
 get "openapi" "$URL/openapi.json"

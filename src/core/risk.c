@@ -1,0 +1,110 @@
+/* risk.c - see risk.h. */
+#include "core/risk.h"
+
+#include "core/online.h"
+
+static uint64_t minus(uint64_t need, uint64_t have)
+{
+    return need > have ? need - have : 0;
+}
+
+/* ceil(t * n / 100) for a threshold in hundredths: the whole count that
+ * meets "count >= t/100 * n", exactly (128 bits). */
+static uint64_t need_hundredths(uint64_t t, uint64_t n)
+{
+    unsigned __int128 need = ((unsigned __int128)t * n + 99) / 100;
+    return need > UINT64_MAX ? UINT64_MAX : (uint64_t)need;
+}
+
+uint64_t pd_rule_shortfall(const pd_policy *p, pd_rule r, uint64_t followers,
+                           const pd_window_stats *w)
+{
+    uint64_t t = p->threshold[r];
+    uint64_t posts = w->posts, sp = w->sponsored, organic = posts - sp;
+    uint64_t more = 0;
+    switch (r) {
+    case PD_RULE_MIN_FOLLOWERS: return minus(t, followers);
+    case PD_RULE_MAX_SPONSORED: return minus(sp, t);
+    case PD_RULE_MIN_AVG_VIEWS: more = minus(need_hundredths(t, posts ? posts : 1), w->views); break;
+    case PD_RULE_MIN_ORGANIC_PER_SPONSORED: more = minus(need_hundredths(t, sp), organic); break;
+    case PD_RULE_MIN_SPONSORED: more = minus(t, sp); break;
+    case PD_RULE_MIN_POSTS: more = minus(t, posts); break;
+    default: return 0;
+    }
+    /* Without posts the rule fails whatever its threshold: one post at least. */
+    return posts == 0 && more == 0 ? 1 : more;
+}
+
+/* The policy governing `day`: -1 for in_force, else the index of the change. */
+static int policy_of(const pd_risk_change *changes, size_t n, int64_t today, int64_t day)
+{
+    int best = -1;
+    for (size_t i = 0; i < n; i++) {
+        int64_t from = changes[i].from_day;
+        if (from <= today || from > day)
+            continue;
+        if (best < 0 || from >= changes[best].from_day)
+            best = (int)i;
+    }
+    return best;
+}
+
+/* The window of `day` under a policy of window_days: the posts from its
+ * first day on. -1 on overflow. */
+static int window_of(const pd_risk_post *posts, size_t n, int64_t day, uint32_t window_days,
+                     pd_window_stats *w)
+{
+    int64_t first = pd_online_first_day(day, window_days);
+    *w = (pd_window_stats){0};
+    for (size_t i = 0; i < n; i++)
+        if (posts[i].day >= first && pd_stats_add_post(w, posts[i].sponsored, posts[i].views) < 0)
+            return -1;
+    return 0;
+}
+
+int pd_risk_project(const pd_policy *in_force, const pd_risk_change *changes, size_t nchanges,
+                    int64_t today, unsigned horizon, uint64_t followers,
+                    const pd_risk_post *posts, size_t nposts, pd_risk *out)
+{
+    if (horizon < 1 || horizon > PD_RISK_HORIZON_MAX)
+        return -1;
+    pd_window_stats now;
+    if (window_of(posts, nposts, today, in_force->window_days, &now) < 0)
+        return -1;
+    int prev = -1;
+    for (unsigned k = 1; k <= horizon; k++) {
+        int64_t day = today + (int64_t)k;
+        int c = policy_of(changes, nchanges, today, day);
+        const pd_policy *p = c < 0 ? in_force : changes[c].policy;
+        pd_window_stats w;
+        if (window_of(posts, nposts, day, p->window_days, &w) < 0)
+            return -1;
+        uint32_t failed = pd_policy_failures(p, followers, &w);
+        if (failed) {
+            /* today's window less the posts still counted that day */
+            pd_window_stats gone;
+            if (window_of(posts, nposts, day, in_force->window_days, &gone) < 0)
+                return -1;
+            *out = (pd_risk){.cause = c != prev ? PD_RISK_POLICY : PD_RISK_POSTS_LEAVE,
+                             .day = day,
+                             .failed = failed,
+                             .change = c,
+                             .win = w,
+                             .posts_left = now.posts - gone.posts};
+            return 0;
+        }
+        prev = c;
+    }
+    *out = (pd_risk){.cause = PD_RISK_NONE, .change = -1};
+    return 0;
+}
+
+const char *pd_risk_cause_name(pd_risk_cause c)
+{
+    switch (c) {
+    case PD_RISK_POSTS_LEAVE: return "posts_leave";
+    case PD_RISK_POLICY: return "policy";
+    case PD_RISK_NONE: break;
+    }
+    return "none";
+}
