@@ -68,6 +68,19 @@ static int oom(pd_error *err)
 
 /* ---- loading the description files -------------------------------------------------------- */
 
+/* Adds v to into as name, and the file it came from to b->files as key;
+ * a name there already (what names it in the message) is refused. */
+static int add_named(build *b, json_t *into, const char *name, json_t *v, const char *key,
+                     const char *file, const char *what)
+{
+    if (json_object_get(into, name))
+        return pd_error_set(b->err, PD_EINTERNAL, "%s is in both %s and %s: keep one", what,
+                            file_of(b, key), file);
+    if (json_object_set(into, name, v) || json_object_set_new(b->files, key, json_string(file)))
+        return oom(b->err);
+    return PD_OK;
+}
+
 static int load_components(build *b, const char *file, json_t *comp)
 {
     if (!json_is_object(comp))
@@ -90,15 +103,12 @@ static int load_components(build *b, const char *file, json_t *comp)
         const char *name;
         json_t *v;
         json_object_foreach(entries, name, v) {
-            char key[256];
+            char key[256], what[300];
             snprintf(key, sizeof key, "%s/%s", section, name);
-            if (json_object_get(merged, name))
-                return pd_error_set(b->err, PD_EINTERNAL,
-                                    "components.%s.%s is in both %s and %s: keep one", section,
-                                    name, file_of(b, key), file);
-            if (json_object_set(merged, name, v) ||
-                json_object_set_new(b->files, key, json_string(file)))
-                return oom(b->err);
+            snprintf(what, sizeof what, "components.%s.%s", section, name);
+            int rc = add_named(b, merged, name, v, key, file, what);
+            if (rc)
+                return rc;
         }
     }
     return PD_OK;
@@ -114,13 +124,11 @@ static int load_operations(build *b, const char *file, json_t *ops)
         if (!json_is_object(op))
             return pd_error_set(b->err, PD_EINTERNAL, "%s: operations.%s is not an object", file,
                                 name);
-        if (json_object_get(b->ops, name))
-            return pd_error_set(b->err, PD_EINTERNAL,
-                                "the operation %s is described in both %s and %s: keep one", name,
-                                file_of(b, name), file);
-        if (json_object_set(b->ops, name, op) ||
-            json_object_set_new(b->files, name, json_string(file)))
-            return oom(b->err);
+        char what[300];
+        snprintf(what, sizeof what, "the description of %s", name);
+        int rc = add_named(b, b->ops, name, op, name, file, what);
+        if (rc)
+            return rc;
     }
     return PD_OK;
 }

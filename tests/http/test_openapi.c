@@ -250,6 +250,14 @@ static void refused(const char *operations, const char *what)
     teardown(&f);
 }
 
+/* things.add as it should be, things.get as given (the inside of its object). */
+static void refused_get(const char *get, const char *what)
+{
+    char ops[2048];
+    snprintf(ops, sizeof ops, "%s, 'things.get': {%s}", add_op, get);
+    refused(ops, what);
+}
+
 static void test_route_without_description(void **state)
 {
     (void)state;
@@ -269,16 +277,11 @@ static void test_description_without_route(void **state)
 static void test_wrong_route(void **state)
 {
     (void)state;
-    char ops[2048];
-    snprintf(ops, sizeof ops, "%s, %s", add_op,
-             "'things.get': {'route': 'GET /things/{name}', 'responses': {'200': "
-             "{'description': 'x'}}}");
-    refused(ops, "\"route\" is \"GET /things/{name}\", but the route things.get is GET "
-                 "/things/{id}");
-    snprintf(ops, sizeof ops, "%s, %s", add_op,
-             "'things.get': {'route': 'PUT /things/{id}', 'responses': {'200': "
-             "{'description': 'x'}}}");
-    refused(ops, "but the route things.get is GET /things/{id}");
+    refused_get("'route': 'GET /things/{name}', 'responses': {'200': {'description': 'x'}}",
+                "\"route\" is \"GET /things/{name}\", but the route things.get is GET "
+                "/things/{id}");
+    refused_get("'route': 'PUT /things/{id}', 'responses': {'200': {'description': 'x'}}",
+                "but the route things.get is GET /things/{id}");
 }
 
 static void test_dangling_ref(void **state)
@@ -292,82 +295,62 @@ static void test_dangling_ref(void **state)
     refused(ops, "operations.things.add: $ref #/components/schemas/Thingy names no component");
 }
 
+#define GET_ROUTE "'route': 'GET /things/{id}', "
+#define OK_200 "'responses': {'200': {'description': 'x'}}"
+
 static void test_path_parameter(void **state)
 {
     (void)state;
-    char ops[2048];
-    snprintf(ops, sizeof ops, "%s, %s", add_op,
-             "'things.get': {'route': 'GET /things/{id}', 'parameters': [{'name': 'id', 'in': "
-             "'path', 'required': true, 'schema': {'type': 'string'}}], 'responses': {'200': "
-             "{'description': 'x'}}}");
-    refused(ops, "path parameter id: the pattern makes it a required integer");
-    snprintf(ops, sizeof ops, "%s, %s", add_op,
-             "'things.get': {'route': 'GET /things/{id}', 'parameters': [{'name': 'nr', 'in': "
-             "'path', 'required': true, 'schema': {'type': 'integer'}}], 'responses': {'200': "
-             "{'description': 'x'}}}");
-    refused(ops, "path parameter nr is not in the pattern");
+    refused_get(GET_ROUTE "'parameters': [{'name': 'id', 'in': 'path', 'required': true, "
+                          "'schema': {'type': 'string'}}], " OK_200,
+                "path parameter id: the pattern makes it a required integer");
+    refused_get(GET_ROUTE "'parameters': [{'name': 'nr', 'in': 'path', 'required': true, "
+                          "'schema': {'type': 'integer'}}], " OK_200,
+                "path parameter nr is not in the pattern");
 }
 
 static void test_operation_fields(void **state)
 {
     (void)state;
+    refused_get(GET_ROUTE "'response': {}, " OK_200, "\"response\" is not a field of a description");
+    refused_get(GET_ROUTE "'operationId': 'x', " OK_200,
+                "\"operationId\" is not a field of a description");
+    refused_get(GET_ROUTE "'responses': {'404': {'description': 'x'}}", "no success answer");
+    refused_get(GET_ROUTE "'responses': {'200': {'description': 'x', 'content': "
+                          "{'application/json': {}}}}",
+                "operations.things.get: 200: application/json has no schema");
+    refused_get(GET_ROUTE "'responses': {'200': {'content': {}}}",
+                "a response needs a \"description\"");
+    refused_get(GET_ROUTE "'responses': {'2xx': {'description': 'x'}}",
+                "response \"2xx\" is not an HTTP status");
+}
+
+/* Both operations as they should be, and one more file: refused. */
+static void refused_file(const char *name, const char *text, const char *what)
+{
     char ops[2048];
-    snprintf(ops, sizeof ops, "%s, %s", add_op,
-             "'things.get': {'route': 'GET /things/{id}', 'response': {}, 'responses': {'200': "
-             "{'description': 'x'}}}");
-    refused(ops, "\"response\" is not a field of a description");
-    snprintf(ops, sizeof ops, "%s, %s", add_op,
-             "'things.get': {'route': 'GET /things/{id}', 'operationId': 'x', 'responses': "
-             "{'200': {'description': 'x'}}}");
-    refused(ops, "\"operationId\" is not a field of a description");
-    snprintf(ops, sizeof ops, "%s, %s", add_op,
-             "'things.get': {'route': 'GET /things/{id}', 'responses': {'404': {'description': "
-             "'x'}}}");
-    refused(ops, "no success answer");
-    snprintf(ops, sizeof ops, "%s, %s", add_op,
-             "'things.get': {'route': 'GET /things/{id}', 'responses': {'200': {'description': "
-             "'x', 'content': {'application/json': {}}}}}");
-    refused(ops, "operations.things.get: 200: application/json has no schema");
-    snprintf(ops, sizeof ops, "%s, %s", add_op,
-             "'things.get': {'route': 'GET /things/{id}', 'responses': {'200': {'content': {}}}}");
-    refused(ops, "a response needs a \"description\"");
-    snprintf(ops, sizeof ops, "%s, %s", add_op,
-             "'things.get': {'route': 'GET /things/{id}', 'responses': {'2xx': {'description': "
-             "'x'}}}");
-    refused(ops, "response \"2xx\" is not an HTTP status");
+    snprintf(ops, sizeof ops, "%s, %s", get_op, add_op);
+    fixture f;
+    setup(&f, ops);
+    add_doc(&f, name, text);
+    expect_refusal(&f, what);
+    teardown(&f);
 }
 
 static void test_files(void **state)
 {
     (void)state;
-    char ops[2048];
-    snprintf(ops, sizeof ops, "%s, %s", get_op, add_op);
-    fixture f;
-    setup(&f, ops);
-    add_doc(&f, "other.api.json", "{'components': {'schemas': {'Thing': {'type': 'string'}}}}");
-    expect_refusal(&f, "components.schemas.Thing is in both base.api.json and other.api.json");
-    teardown(&f);
-    setup(&f, ops);
-    add_doc(&f, "other.api.json", "{'operations': {'things.get': {}}}");
-    expect_refusal(&f, "the operation things.get is described in both things.api.json and "
-                       "other.api.json");
-    teardown(&f);
-    setup(&f, ops);
-    add_doc(&f, "broken.api.json", "{'components':\n {'schemas': }}");
-    expect_refusal(&f, "broken.api.json:2:");
-    teardown(&f);
-    setup(&f, ops);
-    add_doc(&f, "other.api.json", "{'paths': {}}");
-    expect_refusal(&f, "other.api.json: \"paths\": a description file holds");
-    teardown(&f);
-    setup(&f, ops);
-    add_doc(&f, "other.api.json", "{'components': {'schema': {}}}");
-    expect_refusal(&f, "components.schema: not a section");
-    teardown(&f);
-    setup(&f, ops);
-    add_doc(&f, "other.api.json", "{'components': {'responses': {'Odd': {'content': {}}}}}");
-    expect_refusal(&f, "components.responses.Odd: a response needs a \"description\"");
-    teardown(&f);
+    refused_file("other.api.json", "{'components': {'schemas': {'Thing': {'type': 'string'}}}}",
+                 "components.schemas.Thing is in both base.api.json and other.api.json");
+    refused_file("other.api.json", "{'operations': {'things.get': {}}}",
+                 "the description of things.get is in both things.api.json and other.api.json");
+    refused_file("broken.api.json", "{'components':\n {'schemas': }}", "broken.api.json:2:");
+    refused_file("other.api.json", "{'paths': {}}",
+                 "other.api.json: \"paths\": a description file holds");
+    refused_file("other.api.json", "{'components': {'schema': {}}}",
+                 "components.schema: not a section");
+    refused_file("other.api.json", "{'components': {'responses': {'Odd': {'content': {}}}}}",
+                 "components.responses.Odd: a response needs a \"description\"");
 }
 
 static void test_security_schemes(void **state)
