@@ -206,9 +206,12 @@ static int parse_options(int argc, char **argv, serve_options *o)
 static int add_routes(pd_router *router, pd_metrics *metrics, pd_accounts *accounts,
                       pd_creators *creators, pd_policies *policies, pd_error *err)
 {
-    static pd_openapi_ctx openapi; /* lives as long as the process */
+    static pd_openapi_ctx openapi; /* lives as long as the process, its document too */
     openapi.router = router;
     openapi.version = PD_VERSION;
+    openapi.docs = pd_api_docs;
+    openapi.ndocs = pd_api_docs_count;
+    openapi.guard_responses = pd_accounts_guard_responses;
     int rc = pd_router_add(router, pd_ops_routes, pd_ops_routes_count, metrics, err);
     if (rc == PD_OK)
         rc = pd_openapi_route(router, &openapi, err);
@@ -231,6 +234,8 @@ static int add_routes(pd_router *router, pd_metrics *metrics, pd_accounts *accou
         rc = pd_mcns_routes(router, &mcns, err);
     if (rc == PD_OK)
         rc = pd_sweeper_gauges(metrics, accounts->store, err);
+    if (rc == PD_OK) /* every route described, or no start */
+        rc = pd_openapi_build(&openapi, err);
     return rc;
 }
 

@@ -361,6 +361,20 @@ int pd_accounts_guard(pd_req *req, const pd_route *route, void *ctx, pd_error *e
     }
 }
 
+size_t pd_accounts_guard_responses(const pd_route *r, pd_openapi_response *out, size_t max)
+{
+    if (r->access == PD_ACCESS_PUBLIC || max < 2)
+        return 0;
+    size_t n = 0;
+    out[n++] = r->access == PD_ACCESS_PAGE ? (pd_openapi_response){"303", "SignInRedirect"}
+                                           : (pd_openapi_response){"401", "Unauthorized"};
+    int writes = strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0;
+    if (writes || r->access == PD_ACCESS_OPERATOR || r->access == PD_ACCESS_CREATOR_OWNER ||
+        r->access == PD_ACCESS_CREATOR_PRIVATE)
+        out[n++] = (pd_openapi_response){"403", "Forbidden"};
+    return n;
+}
+
 static void write_user(pd_jsonw *w, const pd_user *u)
 {
     pd_jsonw_obj_begin(w);

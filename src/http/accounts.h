@@ -21,6 +21,7 @@
 #include "auth/ratelimit.h"
 #include "auth/token.h"
 #include "core/error.h"
+#include "http/openapi.h"
 #include "http/pagecache.h"
 #include "http/router.h"
 #include "store/store.h"
@@ -54,6 +55,12 @@ int pd_accounts_routes(pd_router *r, pd_accounts *a, pd_error *err);
 
 /* The guard for pd_server_config.guard, with a as guard_ctx. */
 int pd_accounts_guard(pd_req *req, const pd_route *route, void *a, pd_error *err);
+
+/* What the guard may answer for route r instead of its handler, for the
+ * OpenAPI document (openapi.h: pd_openapi_guard_fn): 401 (or, for a page,
+ * the 303 to the sign-in page) when not signed in, 403 when not allowed or
+ * signed in by cookie from another site. */
+size_t pd_accounts_guard_responses(const pd_route *r, pd_openapi_response *out, size_t max);
 
 /* The signed-in user of a request the guard let through, or NULL on a public
  * route. Valid until the request ends. */

@@ -136,6 +136,27 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
 opener = urllib.request.build_opener(NoRedirect)
 
+answers = 0
+
+def record(req, status, headers, body):
+    """Records the answer for validation against /openapi.json (lib_http.sh)."""
+    global answers
+    answers += 1
+    base = os.path.join(os.environ["T"], "answers", "access.%d" % answers)
+    with open(base + ".meta", "w") as f:
+        f.write("%d\n%s\n%s\n" % (status, req.get_method(), req.full_url))
+    with open(base + ".headers", "w") as f:
+        f.write("HTTP/1.1 %d\r\n%s\r\n" % (status, "".join("%s: %s\r\n" % kv for kv in headers.items())))
+    args = ["access", req.full_url, "-X", req.get_method()]
+    for k, v in req.header_items():
+        args += ["-H", "%s: %s" % (k, v)]
+    if req.data is not None:
+        args += ["--data-binary", req.data.decode()]
+    with open(base + ".args", "w") as f:
+        f.write("".join(a + "\0" for a in args))
+    with open(base + ".body", "wb") as f:
+        f.write(body)
+
 def call(method, path, token):
     data = b"{}" if method in ("POST", "PUT", "PATCH") else None
     req = urllib.request.Request(url + path, data=data, method=method)
@@ -145,9 +166,11 @@ def call(method, path, token):
         req.add_header("Authorization", "Bearer " + token)
     try:
         with opener.open(req, timeout=10) as resp:
-            return resp.status, resp.read()
+            status, headers, body = resp.status, resp.headers, resp.read()
     except urllib.error.HTTPError as e:
-        return e.code, e.read()
+        status, headers, body = e.code, e.headers, e.read()
+    record(req, status, headers, body)
+    return status, body
 
 users = {"ops": "ops", "brand": "brandy", "own": "cre1", "other": "cre3", "mcn": "mgr7",
          "mcn8": "mgr8"}

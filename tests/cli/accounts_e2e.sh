@@ -96,8 +96,8 @@ for i in 1 2 3 4 5; do
     login ops "wrong password $i"
     expect_status "failure $i" 401
 done
-status=$(curl -s -D "$T/headers" -o "$T/body" -w '%{http_code}' -X POST \
-    -H 'Content-Type: application/json' -d '{"name": "ops", "password": "wrong again"}' "$URL/api/login")
+get "sixth failure" "$URL/api/login" -D "$T/headers" -X POST \
+    -H 'Content-Type: application/json' -d '{"name": "ops", "password": "wrong again"}'
 expect_status "sixth failure" 429 && expect_json_error "sixth failure" too_many_requests
 if grep -qi '^Retry-After: [1-9]' "$T/headers"; then pass; else fail "429 without Retry-After: $(cat "$T/headers")"; fi
 login ops 'correct horse battery'

@@ -126,9 +126,9 @@ c.execute("ROLLBACK")
 PY
 holder=$!
 for _ in $(seq 1 100); do [ -e "$T/locked" ] && break; sleep 0.05; done
-status=$(curl -s -o "$T/body" -D "$T/headers" -w '%{http_code}' --max-time 20 -X POST \
-    -H "Authorization: Bearer $TOKEN_cre2" -H 'Content-Type: application/json' \
-    -d '{"id": 9000, "kind": "organic", "views": 7}' "$URL/api/creators/2/posts")
+get "(c) a publish while another writer holds it" "$URL/api/creators/2/posts" -D "$T/headers" \
+    --max-time 20 -X POST -H "Authorization: Bearer $TOKEN_cre2" -H 'Content-Type: application/json' \
+    -d '{"id": 9000, "kind": "organic", "views": 7}'
 expect "(c) a publish while another writer holds the database" 503 unavailable
 expect_grep "(c) Retry-After" "$T/headers" "Retry-After: "
 expect_grep "(c) the message says the database is busy" "$T/body" "locked"

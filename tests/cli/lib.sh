@@ -7,7 +7,8 @@
 #
 # pd_test_init sets PD (the binary, as an absolute path), T (a fresh scratch
 # directory under $PD_TEST_TMP, default /tmp) and D ($T/data). pd_test_finish
-# prints the verdict and exits 0 when every check passed (removing $T unless
+# runs pd_test_finish_hook when a sourced library defines one, then prints
+# the verdict and exits 0 when every check passed (removing $T unless
 # KEEP=1 is set), 1 otherwise (keeping $T and naming it).
 
 pd_test_init() {
@@ -28,6 +29,8 @@ pd_test_init() {
 }
 
 pd_test_finish() {
+    # checks that look back over the whole test (lib_http.sh: the answers)
+    ! declare -F pd_test_finish_hook >/dev/null || pd_test_finish_hook
     if [ "$fails" -ne 0 ]; then
         echo "$pd_test_name: $fails failed, $checks passed; files kept in $T"
         exit 1

@@ -54,12 +54,12 @@ PY
     platform_user mgr8 mcn --mcn 8
 }
 
-# login NAME: sets TOKEN_<NAME>.
+# login NAME: sets TOKEN_<NAME> (through get: $T/body and $status change).
 login() {
     local tok
-    tok=$(curl -s --max-time 10 -X POST -H 'Content-Type: application/json' \
-        -d "{\"name\": \"$1\", \"password\": \"pw-$1-secret\"}" "$URL/api/login" |
-        python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])' 2>/dev/null)
+    get "login $1" "$URL/api/login" -X POST -H 'Content-Type: application/json' \
+        -d "{\"name\": \"$1\", \"password\": \"pw-$1-secret\"}"
+    tok=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])' <"$T/body" 2>/dev/null)
     [ -n "$tok" ] || fail "login $1 failed"
     printf -v "TOKEN_$1" '%s' "$tok"
 }
