@@ -19,12 +19,10 @@
 #include "core/num.h"
 #include "auth/ratelimit.h"
 #include "http/accounts.h"
-#include "http/mcns.h"
-#include "http/pages.h"
+#include "http/api.h"
 #include "http/creators.h"
 #include "http/impact.h"
 #include "http/metrics.h"
-#include "http/openapi.h"
 #include "http/policies.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -201,44 +199,6 @@ static int parse_options(int argc, char **argv, serve_options *o)
 #define TOKEN_CACHE_SLOTS 1024    /* token checks kept (accounts.h) */
 #define TOKEN_CACHE_VALUE_MAX 1024 /* a user and an expiry, with room */
 
-/* Every route the server answers. Each module's table is added here with
- * the context its handlers need. */
-static int add_routes(pd_router *router, pd_metrics *metrics, pd_accounts *accounts,
-                      pd_creators *creators, pd_policies *policies, pd_error *err)
-{
-    static pd_openapi_ctx openapi; /* lives as long as the process, its document too */
-    openapi.router = router;
-    openapi.version = PD_VERSION;
-    openapi.docs = pd_api_docs;
-    openapi.ndocs = pd_api_docs_count;
-    openapi.guard_responses = pd_accounts_guard_responses;
-    int rc = pd_router_add(router, pd_ops_routes, pd_ops_routes_count, metrics, err);
-    if (rc == PD_OK)
-        rc = pd_openapi_route(router, &openapi, err);
-    if (rc == PD_OK)
-        rc = pd_accounts_routes(router, accounts, err);
-    static pd_pages pages; /* the web pages; lives as long as the process */
-    pages.store = accounts->store;
-    pages.accounts = accounts;
-    if (rc == PD_OK)
-        rc = pd_pages_routes(router, &pages, err);
-    if (rc == PD_OK)
-        rc = pd_creators_routes(router, creators, err);
-    if (rc == PD_OK)
-        rc = pd_creators_metrics(metrics, creators, err);
-    if (rc == PD_OK)
-        rc = pd_policies_routes(router, policies, err);
-    static pd_mcns mcns; /* the MCN rosters; lives as long as the process */
-    mcns.store = accounts->store;
-    if (rc == PD_OK)
-        rc = pd_mcns_routes(router, &mcns, err);
-    if (rc == PD_OK)
-        rc = pd_sweeper_gauges(metrics, accounts->store, err);
-    if (rc == PD_OK) /* every route described, or no start */
-        rc = pd_openapi_build(&openapi, err);
-    return rc;
-}
-
 static int count_user(void *ctx, const pd_user *u)
 {
     (void)u;
@@ -328,6 +288,7 @@ int pd_cmd_serve(int argc, char **argv)
     pd_accounts accounts = {.cost = PD_PWCOST_INTERACTIVE};
     pd_policies policies = {0};
     pd_creators creators = {0};
+    pd_api api; /* every route's context: lives as long as the router */
     pd_impact *impact = NULL;
     pd_sweeper *sweeper = NULL;
     pd_router *router = pd_router_new();
@@ -365,7 +326,13 @@ int pd_cmd_serve(int argc, char **argv)
         rc = pd_error_set(&err, PD_ENOMEM, "out of memory");
         goto out;
     }
-    if ((rc = add_routes(router, metrics, &accounts, &creators, &policies, &err)) != 0)
+    api = (pd_api){.store = store,
+                   .accounts = &accounts,
+                   .creators = &creators,
+                   .policies = &policies,
+                   .metrics = metrics,
+                   .version = PD_VERSION};
+    if ((rc = pd_api_add(&api, router, &err)) != 0)
         goto out;
 
     /* Block the stop signals before any thread exists, so that every

@@ -370,7 +370,7 @@ size_t pd_accounts_guard_responses(const pd_route *r, pd_openapi_response *out, 
                                            : (pd_openapi_response){"401", "Unauthorized"};
     int writes = strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0;
     if (writes || r->access == PD_ACCESS_OPERATOR || r->access == PD_ACCESS_CREATOR_OWNER ||
-        r->access == PD_ACCESS_CREATOR_PRIVATE)
+        r->access == PD_ACCESS_CREATOR_PRIVATE || r->access == PD_ACCESS_MCN)
         out[n++] = (pd_openapi_response){"403", "Forbidden"};
     return n;
 }

@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "http/accounts.h"
+#include "http/api.h"
 #include "http/creators.h"
 #include "http/metrics.h"
 #include "http/openapi.h"
@@ -374,32 +375,22 @@ static void test_security_schemes(void **state)
 
 /* ---- the real routes and descriptions -------------------------------------------------------- */
 
-/* Every module's routes, as cmd_serve.c adds them: a route added there
- * and described, but not here, fails this test (its description "names no
- * route"), which is the reminder to add it here too. */
+/* Every module's routes, as `partnerd serve` adds them (pd_api_add), with
+ * the real descriptions. */
 static void test_the_api(void **state)
 {
     (void)state;
     pd_router *r = pd_router_new();
     pd_error err = {0};
     static pd_accounts accounts;
-    static pd_pages pages;
     static pd_creators creators;
     static pd_policies policies;
-    static pd_openapi_ctx ctx;
-    ctx = (pd_openapi_ctx){.router = r,
-                           .version = "test",
-                           .docs = pd_api_docs,
-                           .ndocs = pd_api_docs_count,
-                           .guard_responses = pd_accounts_guard_responses};
-    assert_int_equal(pd_router_add(r, pd_ops_routes, pd_ops_routes_count, NULL, &err), PD_OK);
-    assert_int_equal(pd_openapi_route(r, &ctx, &err), PD_OK);
-    assert_int_equal(pd_accounts_routes(r, &accounts, &err), PD_OK);
-    assert_int_equal(pd_pages_routes(r, &pages, &err), PD_OK);
-    assert_int_equal(pd_creators_routes(r, &creators, &err), PD_OK);
-    assert_int_equal(pd_policies_routes(r, &policies, &err), PD_OK);
-    if (pd_openapi_build(&ctx, &err) != PD_OK)
+    static pd_api api;
+    api = (pd_api){.accounts = &accounts, .creators = &creators, .policies = &policies,
+                   .version = "test"};
+    if (pd_api_add(&api, r, &err) != PD_OK)
         fail_msg("%s", err.msg);
+    const pd_openapi_ctx ctx = api.openapi; /* read only: freed through api */
     json_t *doc = json_loadb(ctx.doc, ctx.len, 0, NULL);
     assert_non_null(doc);
     size_t ops = 0;
@@ -430,7 +421,7 @@ static void test_the_api(void **state)
     assert_null(at(doc, "paths|/discover|get|responses|401"));
     assert_null(at(doc, "paths|/healthz|get|responses|401"));
     json_decref(doc);
-    pd_openapi_free(&ctx);
+    pd_openapi_free(&api.openapi);
     pd_router_free(r);
 }
 
