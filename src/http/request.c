@@ -203,6 +203,17 @@ pd_req *pd_req_new(const char *method, const char *target, const pd_req_limits *
     pd_buf_init(&req->out, limits->out_max > OUT_MIN ? limits->out_max : OUT_MIN);
     req->method = pd_req_strndup(req, method, strlen(method));
 
+    /* A space or a control character cannot be in a target (RFC 9112
+     * 3.2): a client that sends one means something else by it than a
+     * proxy that splits the line at it. */
+    for (const unsigned char *c = (const unsigned char *)target; *c; c++)
+        if (*c <= 0x20 || *c == 0x7f) {
+            pd_error_set(&req->early, PD_EUSAGE,
+                         "the request target holds a space or a control character "
+                         "(0x%02x): percent-encode it",
+                         *c);
+            break;
+        }
     /* An absolute-form target (http://host/path) is routed by its path. */
     const char *t = target;
     if (strncasecmp(t, "http://", 7) == 0 || strncasecmp(t, "https://", 8) == 0) {
@@ -216,7 +227,7 @@ pd_req *pd_req_new(const char *method, const char *target, const pd_req_limits *
         pd_req_free(req);
         return NULL;
     }
-    if (qm)
+    if (qm && req->early.code == PD_OK)
         parse_query(req, qm + 1);
     return req;
 }
@@ -259,6 +270,11 @@ void pd_req_set_body_max(pd_req *req, size_t body_max)
 {
     req->lim.body_max = body_max;
     req->body.max = body_max;
+}
+
+size_t pd_req_body_max(const pd_req *req)
+{
+    return req->lim.body_max;
 }
 
 int pd_req_body_reserve(pd_req *req, size_t n)

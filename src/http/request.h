@@ -191,7 +191,9 @@ void pd_req_set_client(pd_req *req, const char *addr); /* copied */
 int pd_req_body_append(pd_req *req, const void *data, size_t n);
 
 /* A problem found before routing (the target would not parse), as
- * pd_req_new stored it: its code, or PD_OK. */
+ * pd_req_new stored it: its code, or PD_OK. PD_EUSAGE when the target
+ * holds a space or a control character (a request line that readers may
+ * split differently); PD_EINPUT for a query that does not decode. */
 int pd_req_early_error(const pd_req *req, pd_error *err);
 
 /* Lowers (or raises) the body ceiling once the route is known (a sign-in
@@ -199,6 +201,7 @@ int pd_req_early_error(const pd_req *req, pd_error *err);
  * once when the length is announced, so that the buffer is allocated
  * once, not doubled up to it: 0, or -1 past the ceiling or out of memory. */
 void pd_req_set_body_max(pd_req *req, size_t body_max);
+size_t pd_req_body_max(const pd_req *req);
 int pd_req_body_reserve(pd_req *req, size_t n);
 /* Bytes the body buffer holds allocated (for the server's budget of body
  * memory in flight). */
