@@ -493,6 +493,18 @@ print(f"MEASURED: the 200 sign-ins: {counts}")
 PY
 stop_server
 
+# ---- the limits are named in --help ------------------------------------------------------
+run serve --help
+expect_rc "serve --help" 0
+for opt in --max-connections --max-per-address --header-timeout --body-timeout --body-min-rate \
+    --max-body --max-json-body --max-body-memory --sign-in-threads --sign-in-queue --metrics-access; do
+    expect_grep "--help names $opt" "$T/stdout" "$opt"
+done
+run serve --db "$T/x.db" --metrics-access everyone
+expect_rc "--metrics-access everyone" 2
+run serve --db "$T/x.db" --max-per-address 0
+expect_rc "--max-per-address 0" 2
+
 # ---- the open-file limit ----------------------------------------------------------------
 if [ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge 2048 ]; then
     (ulimit -Sn 1024 && start_server "$T/nofile.log" --db "$DB" && kill -TERM "$server_pid" && wait "$server_pid")
