@@ -408,6 +408,10 @@ stop_server
 # to let them all in): the memory is given back once they are answered
 # (glibc kept 49 MiB of it in its arenas before the server fixed its mmap
 # threshold; 15 MiB after).
+# Under AddressSanitizer malloc is its own (freed memory waits in a
+# quarantine): only the answers and the peak are checked there.
+SANITIZED=$(ldd "$PD" 2>/dev/null | grep -c libasan || true)
+export SANITIZED
 start_server "$T/memory2.log" --db "$DB" --max-body-memory 268435456 || pd_test_finish
 login ops
 export TOKEN_ops
@@ -442,7 +446,7 @@ peak, after = vm_kib(pid, "VmHWM"), vm_kib(pid, "VmRSS")
 assert results.count(400) == 200, f"answers: {sorted(set(map(str, results)))}"
 assert peak - before > 100 * 1024, f"the bodies were not held at once (peak {peak // 1024} MiB)"
 held = (after - before) / 1024
-assert held < 30, f"{held:.0f} MiB still held after the requests ended"
+assert held < 30 or os.environ["SANITIZED"] != "0", f"{held:.0f} MiB still held after the requests ended"
 print(f"MEASURED: 200 imports of 1 MiB at once: peak {peak // 1024} MiB, held after {held:.1f} MiB")
 PY
 stop_server
