@@ -1314,26 +1314,27 @@ static int read_body_bytes(void *ctx, double *value)
 
 static int add_counters(pd_server *s, pd_error *err)
 {
+    const struct {
+        const char *name, *help;
+        atomic_uint_fast64_t *n;
+    } counters[] = {
+        {"partnerd_http_connections_refused_total",
+         "Connections answered 503 and closed at once: their address had the most open already.",
+         &s->refused_per_address},
+        {"partnerd_http_connections_slow_closed_total",
+         "Connections closed for a request head or body slower than its deadline.",
+         &s->closed_slow},
+        {"partnerd_http_connections_evicted_total",
+         "Idle connections closed at the connection limit to let waiting clients in.",
+         &s->evicted},
+        {"partnerd_http_requests_shed_total",
+         "Requests answered 503 for want of room: body memory or the sign-in queue.", &s->shed},
+    };
     pd_metrics *m = s->cfg.metrics;
-    int rc = pd_metrics_add_counter(
-        m, "partnerd_http_connections_refused_total",
-        "Connections answered 503 and closed at once: their address had the most open already.",
-        read_counter, &s->refused_per_address, err);
-    if (rc == PD_OK)
-        rc = pd_metrics_add_counter(
-            m, "partnerd_http_connections_slow_closed_total",
-            "Connections closed for a request head or body slower than its deadline.",
-            read_counter, &s->closed_slow, err);
-    if (rc == PD_OK)
-        rc = pd_metrics_add_counter(
-            m, "partnerd_http_connections_evicted_total",
-            "Idle connections closed at the connection limit to let waiting clients in.",
-            read_counter, &s->evicted, err);
-    if (rc == PD_OK)
-        rc = pd_metrics_add_counter(
-            m, "partnerd_http_requests_shed_total",
-            "Requests answered 503 for want of room: body memory or the sign-in queue.",
-            read_counter, &s->shed, err);
+    int rc = PD_OK;
+    for (size_t i = 0; rc == PD_OK && i < sizeof counters / sizeof counters[0]; i++)
+        rc = pd_metrics_add_counter(m, counters[i].name, counters[i].help, read_counter,
+                                    counters[i].n, err);
     if (rc == PD_OK)
         rc = pd_metrics_add_gauge(m, "partnerd_http_connections_open", "Connections open now.",
                                   read_open, s, err);

@@ -372,30 +372,12 @@ stop_server
 start_server "$T/memory.log" --db "$DB" || pd_test_finish
 pycheck "300 sign-ins of 1 MiB each do not grow the server" <<PY
 $PRELUDE
-import threading
 pid = int(os.environ["SERVER_PID"])
 before = vm_kib(pid, "VmHWM")
 body = b"{" + b" " * ((1 << 20) - 2) + b"}"  # 1 MiB: what --max-body allows
-results = []
-def one(i):
-    try:
-        s = connect(PORT, f"127.0.3.{i % 250 + 1}", timeout=10)
-        s.sendall(b"POST /api/login HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-                  + f"Content-Length: {len(body)}\r\n\r\n".encode())
-        try:
-            s.sendall(body)
-        except OSError:
-            pass
-        data, end, _ = read_all(s, 10)
-        results.append(parse_answers(data)[0][0] if data else end)
-        s.close()
-    except OSError as e:
-        results.append(str(e))
-threads = [threading.Thread(target=one, args=(i,)) for i in range(300)]
-for t in threads:
-    t.start()
-for t in threads:
-    t.join()
+head = (b"POST /api/login HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+        + f"Content-Length: {len(body)}\r\n\r\n".encode())
+results = in_parallel(300, lambda i: post_body(PORT, f"127.0.3.{i % 250 + 1}", head, body, 10))
 after = vm_kib(pid, "VmHWM")
 grew = (after - before) / 1024
 assert results.count(413) == 300, f"answers: {sorted(set(map(str, results)))}"
@@ -417,30 +399,14 @@ login ops
 export TOKEN_ops
 pycheck "200 imports of 1 MiB at once: memory given back" <<PY
 $PRELUDE
-import threading
 pid, ops = int(os.environ["SERVER_PID"]), os.environ["TOKEN_ops"]
 before = vm_kib(pid, "VmRSS")
 body = b"post_id,creator_id,published_at,kind,views,likes,comments,collects\n"
 body += b"x" * ((1 << 20) - 100 - len(body))
-results = []
-def one(i):
-    try:
-        s = connect(PORT, f"127.0.4.{i % 250 + 1}", timeout=60)
-        s.sendall((f"POST /api/import/posts HTTP/1.1\r\nHost: t\r\nContent-Type: text/csv\r\n"
-                   f"Authorization: Bearer {ops}\r\nContent-Length: {len(body)}\r\n\r\n").encode())
-        for k in range(0, len(body), 65536):
-            s.sendall(body[k:k + 65536])
-            time.sleep(0.01)
-        data, end, _ = read_all(s, 60)
-        results.append(parse_answers(data)[0][0] if data else end)
-        s.close()
-    except OSError as e:
-        results.append(str(e))
-threads = [threading.Thread(target=one, args=(i,)) for i in range(200)]
-for t in threads:
-    t.start()
-for t in threads:
-    t.join()
+head = (f"POST /api/import/posts HTTP/1.1\r\nHost: t\r\nContent-Type: text/csv\r\n"
+        f"Authorization: Bearer {ops}\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+results = in_parallel(200, lambda i: post_body(PORT, f"127.0.4.{i % 250 + 1}", head, body, 60,
+                                               pace=0.01))
 time.sleep(0.5)
 peak, after = vm_kib(pid, "VmHWM"), vm_kib(pid, "VmRSS")
 assert results.count(400) == 200, f"answers: {sorted(set(map(str, results)))}"
@@ -459,21 +425,17 @@ pycheck "200 wrong sign-ins from 200 addresses do not hold up a write" <<PY
 $PRELUDE
 import threading
 ops = os.environ["TOKEN_ops"]
-statuses = []
 def wrong(i):
     # A name that does not exist: hashed all the same (Argon2id, 64 MiB).
     body = json.dumps({"name": f"nobody{i}", "password": "wrong"}).encode()
-    try:
-        answers, end, took = exchange(
-            PORT, b"POST /api/login HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-            + f"Connection: close\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body,
-            timeout=120, source=f"127.0.1.{i + 1}")
-        statuses.append((answers[0][0], answers[0][1].get("retry-after")) if answers else end)
-    except OSError as e:
-        statuses.append(str(e))
-threads = [threading.Thread(target=wrong, args=(i,)) for i in range(200)]
-for t in threads:
-    t.start()
+    answers, end, took = exchange(
+        PORT, b"POST /api/login HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+        + f"Connection: close\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body,
+        timeout=120, source=f"127.0.1.{i + 1}")
+    return (answers[0][0], answers[0][1].get("retry-after")) if answers else end
+statuses = []
+flood = threading.Thread(target=lambda: statuses.extend(in_parallel(200, wrong)))
+flood.start()
 time.sleep(0.5)
 body = b'{"bio": "written while sign-ins flood"}'
 t0 = time.time()
@@ -482,8 +444,7 @@ answers, end, took = exchange(
     + f"Authorization: Bearer {ops}\r\nConnection: close\r\nContent-Length: {len(body)}\r\n\r\n".encode()
     + body, timeout=30)
 write_took = time.time() - t0
-for t in threads:
-    t.join()
+flood.join()
 assert answers and answers[0][0] == 200, f"the write: {answers}"
 assert write_took < 2.0, f"the write took {write_took:.2f} s"
 print(f"MEASURED: an operator's PATCH during 200 wrong sign-ins: {write_took * 1000:.0f} ms")

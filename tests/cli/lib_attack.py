@@ -12,6 +12,7 @@
 import json
 import resource
 import socket
+import threading
 import time
 
 
@@ -165,3 +166,42 @@ def vm_kib(pid, field):
             if line.startswith(field + ":"):
                 return int(line.split()[1])
     return 0
+
+
+def in_parallel(n, fn):
+    """Runs fn(0) .. fn(n - 1) on n threads at once; their results in order
+    (an OSError raised becomes its text)."""
+    results = [None] * n
+
+    def run(i):
+        try:
+            results[i] = fn(i)
+        except OSError as e:
+            results[i] = str(e)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def post_body(port, source, head, body, timeout, pace=0.0):
+    """Sends head and body on a new connection from source (the body in
+    64 KiB pieces, pace seconds apart; sending stops quietly if the server
+    closed), then reads the answer: its status, or how the connection
+    ended."""
+    s = connect(port, source, timeout)
+    try:
+        s.sendall(head)
+        for k in range(0, len(body), 65536):
+            s.sendall(body[k:k + 65536])
+            if pace:
+                time.sleep(pace)
+    except OSError:
+        pass
+    data, end, _ = read_all(s, timeout)
+    s.close()
+    answers = parse_answers(data)
+    return answers[0][0] if answers else end

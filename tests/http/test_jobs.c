@@ -108,16 +108,33 @@ static void gate_run(pd_job *job)
     pthread_mutex_unlock(&g->mu);
 }
 
-static void *open_gate_later(void *arg)
+static void gate_open(gate *g)
 {
-    gate *g = arg;
-    struct timespec nap = {0, 20 * 1000 * 1000};
-    nanosleep(&nap, NULL);
     pthread_mutex_lock(&g->mu);
     g->open = 1;
     pthread_cond_broadcast(&g->cv);
     pthread_mutex_unlock(&g->mu);
+}
+
+static void *open_gate_later(void *arg)
+{
+    struct timespec nap = {0, 20 * 1000 * 1000};
+    nanosleep(&nap, NULL);
+    gate_open(arg);
     return NULL;
+}
+
+/* Hands jobs the gate g and waits until a thread is held in it. */
+static void hold_a_thread(pd_jobs *jobs, gate *g)
+{
+    *g = (gate){.job.run = gate_run};
+    pthread_mutex_init(&g->mu, NULL);
+    pthread_cond_init(&g->cv, NULL);
+    assert_int_equal(pd_jobs_submit(jobs, &g->job), 0);
+    pthread_mutex_lock(&g->mu);
+    while (!g->started)
+        pthread_cond_wait(&g->cv, &g->mu);
+    pthread_mutex_unlock(&g->mu);
 }
 
 static void test_stop_finishes_queued_jobs(void **state)
@@ -126,14 +143,8 @@ static void test_stop_finishes_queued_jobs(void **state)
     pd_jobs *jobs;
     pd_error err = {0};
     assert_int_equal(pd_jobs_start(1, &jobs, &err), PD_OK);
-    gate g = {.job.run = gate_run};
-    pthread_mutex_init(&g.mu, NULL);
-    pthread_cond_init(&g.cv, NULL);
-    pd_jobs_submit(jobs, &g.job);
-    pthread_mutex_lock(&g.mu);
-    while (!g.started)
-        pthread_cond_wait(&g.cv, &g.mu);
-    pthread_mutex_unlock(&g.mu);
+    gate g;
+    hold_a_thread(jobs, &g);
     /* The only thread is held: these wait. */
     enum { N = 10 };
     counted items[N];
@@ -170,14 +181,8 @@ static void test_bounded_queue_refuses_when_full(void **state)
     assert_int_equal(pd_jobs_start(1, &jobs, &err), PD_OK);
     enum { MAX = 3 };
     pd_jobs_set_max_waiting(jobs, MAX);
-    gate g = {.job.run = gate_run};
-    pthread_mutex_init(&g.mu, NULL);
-    pthread_cond_init(&g.cv, NULL);
-    assert_int_equal(pd_jobs_submit(jobs, &g.job), 0);
-    pthread_mutex_lock(&g.mu);
-    while (!g.started)
-        pthread_cond_wait(&g.cv, &g.mu);
-    pthread_mutex_unlock(&g.mu);
+    gate g;
+    hold_a_thread(jobs, &g);
     counted items[MAX + 2];
     atomic_int runs = 0;
     for (int i = 0; i < MAX + 2; i++)
@@ -189,10 +194,7 @@ static void test_bounded_queue_refuses_when_full(void **state)
     assert_true(pd_jobs_full(jobs));
     assert_int_equal(pd_jobs_submit(jobs, &items[MAX].job), PD_JOBS_FULL);
     assert_int_equal(pd_jobs_waiting(jobs), MAX);
-    pthread_mutex_lock(&g.mu);
-    g.open = 1;
-    pthread_cond_broadcast(&g.cv);
-    pthread_mutex_unlock(&g.mu);
+    gate_open(&g);
     /* The thread drains the queue; then there is room again. */
     for (int i = 0; i < 5000 && pd_jobs_waiting(jobs) > 0; i++) {
         struct timespec nap = {0, 1000 * 1000};
