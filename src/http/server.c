@@ -537,7 +537,7 @@ static enum MHD_Result begin_request(pd_server *s, struct MHD_Connection *c, htt
     pd_req_set_header_source(h->req, header_lookup, c);
     set_client(h->req, c);
     pd_error err;
-    if (h->uri_end && version != h->uri_end + 1) {
+    if (h->uri_end && (uintptr_t)version != (uintptr_t)(h->uri_end + 1)) {
         pd_error_set(&err, PD_EUSAGE, "the request target holds a NUL byte");
         return refuse(c, h, &err);
     }
