@@ -106,7 +106,10 @@ typedef struct pd_server_config {
                                  past it 503; 0: default */
     size_t out_max;           /* 0: default */
     const pd_router *router;  /* required; read-only while the server runs */
-    pd_metrics *metrics;      /* optional; attached to the router at start */
+    pd_metrics *metrics;      /* optional; attached to the router at start, and
+                                 given the server's counters (server.h, top),
+                                 which read the server: one server a registry,
+                                 and no scrape after pd_server_stop */
     pd_guard guard;           /* optional: the access check before each handler */
     void *guard_ctx;
     int log_requests; /* one log line per request (at info) */
