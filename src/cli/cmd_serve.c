@@ -11,6 +11,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <malloc.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "cli/commands.h"
@@ -33,8 +35,9 @@
 
 static const char usage[] =
     "Usage: partnerd serve --db FILE [--listen ADDR:PORT] [--threads N] [--handlers N]\n"
-    "                      [--max-connections N] [--max-body BYTES] [--timeout SECONDS]\n"
-    "                      [--drain SECONDS] [--log-level LEVEL] [--clock INSTANT]\n"
+    "                      [--max-connections N] [--max-per-address N] [--max-body BYTES]\n"
+    "                      [--timeout SECONDS] [--drain SECONDS] [--metrics-access WHO]\n"
+    "                      [--log-level LEVEL] [--clock INSTANT] [limits below]\n"
     "       partnerd serve --demo [--db FILE] [--listen ADDR:PORT] ...\n"
     "\n"
     "Runs the platform (HTTP API and web pages) until SIGTERM or SIGINT, then\n"
@@ -67,12 +70,15 @@ static const char usage[] =
     "                        quick routes (discovery, profiles, /healthz) itself\n"
     "  --handlers N          threads for the GET requests that may wait (web pages,\n"
     "                        policies), 1 to 1024 (default: 2 per core, 8 to 64); half\n"
-    "                        as many more for the other methods (writes, sign-in, the\n"
-    "                        policy simulator, imports)\n"
-    "  --max-connections N   open connections at most (default 1024, and below the\n"
-    "                        open-file limit)\n"
-    "  --max-body BYTES      largest request body (default 1048576); larger gets 413\n"
-    "  --timeout SECONDS     close a connection idle this long (default 30)\n"
+    "                        as many more for the other methods (writes, the policy\n"
+    "                        simulator, imports)\n"
+    "  --sign-in-threads N   threads checking passwords (POST /api/login, the sign-in\n"
+    "                        page), 1 to 64 (default 2; 64 MiB each while hashing)\n"
+    "  --sign-in-queue N     sign-ins waiting for one of them at most, 1 to 100000\n"
+    "                        (default 32); past it 503 with Retry-After at once\n"
+    "  --metrics-access WHO  who may read GET /metrics: operator (default: signed in\n"
+    "                        as an operator) or public (anyone, e.g. a Prometheus on\n"
+    "                        a private network)\n"
     "  --drain SECONDS       on stop, wait this long for requests in flight (default 30)\n"
     "  --log-level LEVEL     debug, info, warn or error (default info)\n"
     "  --clock INSTANT       run the store's clock from this ISO-8601 instant\n"
@@ -81,9 +87,41 @@ static const char usage[] =
     "                        sweeps at (each UTC midnight of that clock); for tests\n"
     "                        and demos\n"
     "\n"
+    "Limits (what one client may hold; docs/internals/http.md, Limits):\n"
+    "  --max-connections N   open connections at most (default 1024; the open-file\n"
+    "                        limit is raised to fit, else it lowers this). At the\n"
+    "                        limit new clients wait, and connections idle for 2 s\n"
+    "                        or more are closed, oldest first, to let them in\n"
+    "  --max-per-address N   open connections from one client address (an IPv6 /64)\n"
+    "                        at most (default 512); past it a new one is answered\n"
+    "                        503 and closed at once. Behind a reverse proxy every\n"
+    "                        client has the proxy's address: give it the value of\n"
+    "                        --max-connections there, and limit clients in the proxy\n"
+    "  --header-timeout SECONDS  a request's line and headers must arrive within this\n"
+    "                        of the connection's start or of the previous answer\n"
+    "                        (default 10); else the connection is closed. An idle\n"
+    "                        keep-alive connection is closed after it too\n"
+    "  --body-timeout SECONDS  a request body may take this long (default 10), and\n"
+    "  --body-min-rate BYTES   then must keep coming at this many bytes a second\n"
+    "                        (default 4096); else the connection is closed\n"
+    "  --timeout SECONDS     close a connection silent this long while an answer is\n"
+    "                        sent or a body read (default 30)\n"
+    "  --max-body BYTES      largest request body, for CSV imports (default 1048576);\n"
+    "                        larger gets 413\n"
+    "  --max-json-body BYTES largest JSON body of any other route (default 65536);\n"
+    "                        sign-ins take 8 KiB at most\n"
+    "  --max-body-memory BYTES  request bodies in flight hold this much at most\n"
+    "                        together (default 67108864); past it 503 with\n"
+    "                        Retry-After\n"
+    "  A request is checked from its headers, before its body is read: a caller the\n"
+    "  route refuses gets 401 or 403, a body over the route's ceiling 413, framing a\n"
+    "  proxy could read another way (Content-Length twice, with Transfer-Encoding,\n"
+    "  a header name with a space) 400, a Transfer-Encoding other than chunked 501;\n"
+    "  each such answer closes the connection. Headers: 16 KiB at most (431).\n"
+    "\n"
     "Routes: GET /openapi.json describes every route of the API (OpenAPI 3.1);\n"
-    "GET /healthz, GET /metrics (Prometheus text format); web pages at /login,\n"
-    "/discover, /creators/ID and /simulator.\n"
+    "GET /healthz, GET /metrics (Prometheus text format; see --metrics-access); web\n"
+    "pages at /login, /discover, /creators/ID and /simulator.\n"
     "\n"
     "Exit status: 0 stopped by a signal, 2 usage, 3 cannot listen or open the\n"
     "database.\n";
@@ -92,12 +130,9 @@ static const char usage[] =
 typedef struct serve_options {
     const char *listen;
     const char *db_path; /* the database file */
-    unsigned threads;
-    unsigned handlers;
-    unsigned max_connections;
-    size_t max_body;
-    unsigned timeout_s;
+    pd_server_config limits; /* threads, handlers and every limit given (0: default) */
     unsigned drain_s;
+    int metrics_public; /* --metrics-access public */
     int demo;
     const char *clock; /* --clock: ISO-8601, or NULL for the system clock */
 } serve_options;
@@ -114,58 +149,107 @@ static int parse_num(const char *name, const char *arg, uint64_t min, uint64_t m
     return PD_OK;
 }
 
+/* The options that are a number: where it goes in the config and its range. */
+typedef struct num_option {
+    int id;
+    const char *name;
+    uint64_t min, max;
+} num_option;
+
+enum {
+    OPT_THREADS = 't', OPT_HANDLERS = 'H', OPT_MAX_CONN = 'c', OPT_MAX_BODY = 'b',
+    OPT_TIMEOUT = 'T', OPT_DRAIN = 'D', OPT_PER_ADDR = 256, OPT_HEADER_TIMEOUT,
+    OPT_BODY_TIMEOUT, OPT_BODY_RATE, OPT_JSON_BODY, OPT_BODY_MEMORY, OPT_SIGN_IN_THREADS,
+    OPT_SIGN_IN_QUEUE, OPT_METRICS_ACCESS
+};
+
+static const num_option num_options[] = {
+    {OPT_THREADS, "--threads", 2, 256},
+    {OPT_HANDLERS, "--handlers", 1, 1024},
+    {OPT_MAX_CONN, "--max-connections", 1, 1000000},
+    {OPT_PER_ADDR, "--max-per-address", 1, 1000000},
+    {OPT_MAX_BODY, "--max-body", 1, 1u << 30},
+    {OPT_JSON_BODY, "--max-json-body", 1, 1u << 30},
+    {OPT_BODY_MEMORY, "--max-body-memory", 1024, (uint64_t)1 << 40},
+    {OPT_TIMEOUT, "--timeout", 1, 3600},
+    {OPT_HEADER_TIMEOUT, "--header-timeout", 1, 3600},
+    {OPT_BODY_TIMEOUT, "--body-timeout", 1, 3600},
+    {OPT_BODY_RATE, "--body-min-rate", 1, 1u << 30},
+    {OPT_DRAIN, "--drain", 0, 3600},
+    {OPT_SIGN_IN_THREADS, "--sign-in-threads", 1, 64},
+    {OPT_SIGN_IN_QUEUE, "--sign-in-queue", 1, 100000},
+};
+
+/* Stores the value of a number option where it belongs. */
+static void set_num(serve_options *o, int id, uint64_t v)
+{
+    pd_server_config *c = &o->limits;
+    switch (id) {
+    case OPT_THREADS: c->threads = (unsigned)v; break;
+    case OPT_HANDLERS: c->handlers = (unsigned)v; break;
+    case OPT_MAX_CONN: c->max_connections = (unsigned)v; break;
+    case OPT_PER_ADDR: c->max_per_address = (unsigned)v; break;
+    case OPT_MAX_BODY: c->body_max = (size_t)v; break;
+    case OPT_JSON_BODY: c->json_body_max = (size_t)v; break;
+    case OPT_BODY_MEMORY: c->body_memory_max = (size_t)v; break;
+    case OPT_TIMEOUT: c->timeout_s = (unsigned)v; break;
+    case OPT_HEADER_TIMEOUT: c->header_timeout_s = (unsigned)v; break;
+    case OPT_BODY_TIMEOUT: c->body_timeout_s = (unsigned)v; break;
+    case OPT_BODY_RATE: c->body_min_rate = (size_t)v; break;
+    case OPT_DRAIN: o->drain_s = (unsigned)v; break;
+    case OPT_SIGN_IN_THREADS: c->sign_in_threads = (unsigned)v; break;
+    case OPT_SIGN_IN_QUEUE: c->sign_in_queue = (unsigned)v; break;
+    }
+}
+
 static int parse_options(int argc, char **argv, serve_options *o)
 {
-    static const struct option longopts[] = {{"listen", required_argument, NULL, 'l'},
-                                             {"db", required_argument, NULL, 'd'},
-                                             {"threads", required_argument, NULL, 't'},
-                                             {"handlers", required_argument, NULL, 'H'},
-                                             {"max-connections", required_argument, NULL, 'c'},
-                                             {"max-body", required_argument, NULL, 'b'},
-                                             {"timeout", required_argument, NULL, 'T'},
-                                             {"drain", required_argument, NULL, 'D'},
-                                             {"log-level", required_argument, NULL, 'L'},
-                                             {"demo", no_argument, NULL, 'M'},
-                                             {"clock", required_argument, NULL, 'K'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {
+        {"listen", required_argument, NULL, 'l'},
+        {"db", required_argument, NULL, 'd'},
+        {"threads", required_argument, NULL, OPT_THREADS},
+        {"handlers", required_argument, NULL, OPT_HANDLERS},
+        {"max-connections", required_argument, NULL, OPT_MAX_CONN},
+        {"max-per-address", required_argument, NULL, OPT_PER_ADDR},
+        {"max-body", required_argument, NULL, OPT_MAX_BODY},
+        {"max-json-body", required_argument, NULL, OPT_JSON_BODY},
+        {"max-body-memory", required_argument, NULL, OPT_BODY_MEMORY},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
+        {"body-timeout", required_argument, NULL, OPT_BODY_TIMEOUT},
+        {"body-min-rate", required_argument, NULL, OPT_BODY_RATE},
+        {"drain", required_argument, NULL, OPT_DRAIN},
+        {"sign-in-threads", required_argument, NULL, OPT_SIGN_IN_THREADS},
+        {"sign-in-queue", required_argument, NULL, OPT_SIGN_IN_QUEUE},
+        {"metrics-access", required_argument, NULL, OPT_METRICS_ACCESS},
+        {"log-level", required_argument, NULL, 'L'},
+        {"demo", no_argument, NULL, 'M'},
+        {"clock", required_argument, NULL, 'K'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
     int opt, rc;
     uint64_t v = 0;
     optind = 1;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        const num_option *num = NULL;
+        for (size_t i = 0; i < sizeof num_options / sizeof num_options[0]; i++)
+            if (num_options[i].id == opt)
+                num = &num_options[i];
+        if (num) {
+            if ((rc = parse_num(num->name, optarg, num->min, num->max, &v)) != 0)
+                return rc;
+            set_num(o, opt, v);
+            continue;
+        }
         switch (opt) {
         case 'l': o->listen = optarg; break;
         case 'd': o->db_path = optarg; break;
-        case 't':
-            if ((rc = parse_num("--threads", optarg, 2, 256, &v)) != 0)
-                return rc;
-            o->threads = (unsigned)v;
-            break;
-        case 'H':
-            if ((rc = parse_num("--handlers", optarg, 1, 1024, &v)) != 0)
-                return rc;
-            o->handlers = (unsigned)v;
-            break;
-        case 'c':
-            if ((rc = parse_num("--max-connections", optarg, 1, 1000000, &v)) != 0)
-                return rc;
-            o->max_connections = (unsigned)v;
-            break;
-        case 'b':
-            if ((rc = parse_num("--max-body", optarg, 1, 1u << 30, &v)) != 0)
-                return rc;
-            o->max_body = (size_t)v;
-            break;
-        case 'T':
-            if ((rc = parse_num("--timeout", optarg, 1, 3600, &v)) != 0)
-                return rc;
-            o->timeout_s = (unsigned)v;
-            break;
-        case 'D':
-            if ((rc = parse_num("--drain", optarg, 0, 3600, &v)) != 0)
-                return rc;
-            o->drain_s = (unsigned)v;
+        case OPT_METRICS_ACCESS:
+            if (strcmp(optarg, "operator") != 0 && strcmp(optarg, "public") != 0)
+                return pd_cli_usage_error("serve", "--metrics-access '%s': operator or public",
+                                          optarg);
+            o->metrics_public = strcmp(optarg, "public") == 0;
             break;
         case 'L': {
             pd_log_level level;
@@ -193,6 +277,37 @@ static int parse_options(int argc, char **argv, serve_options *o)
     if (optind < argc)
         return pd_cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
     return PD_OK;
+}
+
+/* Request bodies (up to --max-body) and large answers are allocated and
+ * freed by many threads. glibc serves a block above its mmap threshold
+ * (128 KiB) with a mapping of its own, given back at free, but after the
+ * first such free it raises the threshold to that block's size, and from
+ * then on bodies of a megabyte come from the threads' arenas, which keep
+ * the memory after the requests end (a burst of 200 imports of 1 MiB left
+ * 49 MiB held; with the threshold fixed, 15 MiB). Fixing it turns the
+ * adjustment off. */
+static void keep_large_blocks_mapped(void)
+{
+#ifdef M_MMAP_THRESHOLD
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+#endif
+}
+
+/* The open-file limit up to its hard limit, so that --max-connections is
+ * what is served: each connection is a descriptor, and the usual soft
+ * limit (1024) would lower it below the default. */
+static void raise_open_files(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rlim_t was = rl.rlim_cur;
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            PD_LOG(PD_LOG_WARN, "cannot raise the open-file limit",
+                   PD_LOG_UINT("soft", was), PD_LOG_UINT("hard", rl.rlim_max),
+                   PD_LOG_STR("why", strerror(errno)));
+    }
 }
 
 #define POOL_SPARE 4 /* store connections beyond one a server thread */
@@ -303,9 +418,10 @@ int pd_cmd_serve(int argc, char **argv)
      * threads), and a few for the sweep, the impact population's builds
      * and the odd handler that holds two: a request never waits for a
      * connection another thread holds. */
-    pd_server_config sizing = {.threads = o.threads, .handlers = o.handlers};
+    raise_open_files();
+    keep_large_blocks_mapped();
     pd_store_options so = {.create = 1, .migrate = 1,
-                           .pool_size = pd_server_workers_for(&sizing) + POOL_SPARE};
+                           .pool_size = pd_server_workers_for(&o.limits) + POOL_SPARE};
     if (o.clock) {
         pd_instant t;
         pd_instant_parse(o.clock, strlen(o.clock), &t, NULL); /* checked by parse_options */
@@ -331,6 +447,7 @@ int pd_cmd_serve(int argc, char **argv)
                    .creators = &creators,
                    .policies = &policies,
                    .metrics = metrics,
+                   .metrics_access = o.metrics_public ? PD_ACCESS_PUBLIC : PD_ACCESS_OPERATOR,
                    .version = PD_VERSION};
     if ((rc = pd_api_add(&api, router, &err)) != 0)
         goto out;
@@ -353,30 +470,28 @@ int pd_cmd_serve(int argc, char **argv)
     if ((rc = pd_sweeper_start(store, on_sweep, impact, &sweeper, &err)) != 0)
         goto out;
 
-    pd_server_config cfg = {
-        .listen = o.listen,
-        .threads = o.threads,
-        .handlers = o.handlers,
-        .max_connections = o.max_connections,
-        .timeout_s = o.timeout_s,
-        .body_max = o.max_body,
-        .router = router,
-        .metrics = metrics,
-        .guard = pd_accounts_guard,
-        .guard_ctx = &accounts,
-        .log_requests = 1,
-    };
+    pd_server_config cfg = o.limits;
+    cfg.listen = o.listen;
+    cfg.router = router;
+    cfg.metrics = metrics;
+    cfg.guard = pd_accounts_guard;
+    cfg.guard_ctx = &accounts;
+    cfg.log_requests = 1;
     pd_server *server;
     if ((rc = pd_server_start(&cfg, &server, &err)) != 0)
         goto out;
     fprintf(stderr, "partnerd serve: listening on %s\n", pd_server_url(server));
     if (o.demo)
         pd_demo_print(&demo, pd_server_url(server), stderr);
+    const pd_server_config *in_force = pd_server_config_of(server);
     PD_LOG(PD_LOG_INFO, "listening", PD_LOG_STR("url", pd_server_url(server)),
            PD_LOG_UINT("routes", pd_router_count(router)),
-           PD_LOG_UINT("threads", pd_server_threads(server)),
-           PD_LOG_UINT("handlers", pd_server_handlers(server)),
-           PD_LOG_UINT("max_connections", pd_server_max_connections(server)));
+           PD_LOG_UINT("threads", in_force->threads),
+           PD_LOG_UINT("handlers", in_force->handlers),
+           PD_LOG_UINT("sign_in_threads", in_force->sign_in_threads),
+           PD_LOG_UINT("max_connections", in_force->max_connections),
+           PD_LOG_UINT("max_per_address", in_force->max_per_address),
+           PD_LOG_STR("metrics_access", o.metrics_public ? "public" : "operator"));
 
     int sig = 0;
     while (sigwait(&sigs, &sig) != 0)

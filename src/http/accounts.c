@@ -542,7 +542,7 @@ static int me(pd_req *req, void *ctx, pd_error *err)
 static const pd_route account_routes[] = {
     {.method = "POST", .pattern = "/api/login", .name = "accounts.login",
      .summary = "Sign in with a name and a password; returns a bearer token",
-     .access = PD_ACCESS_PUBLIC, .handler = login},
+     .access = PD_ACCESS_PUBLIC, .handler = login, .sign_in = 1},
     {.method = "POST", .pattern = "/api/logout", .name = "accounts.logout",
      .summary = "Sign out: the request's token stops working",
      .access = PD_ACCESS_SIGNED_IN, .handler = logout},

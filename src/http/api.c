@@ -12,7 +12,7 @@ int pd_api_add(pd_api *api, pd_router *r, pd_error *err)
                                     .guard_responses = pd_accounts_guard_responses};
     api->pages = (pd_pages){.store = api->store, .accounts = api->accounts};
     api->mcns = (pd_mcns){.store = api->store};
-    int rc = pd_router_add(r, pd_ops_routes, pd_ops_routes_count, api->metrics, err);
+    int rc = pd_ops_routes_add(r, api->metrics, api->metrics_access, err);
     if (rc == PD_OK)
         rc = pd_openapi_route(r, &api->openapi, err);
     if (rc == PD_OK)
@@ -25,9 +25,9 @@ int pd_api_add(pd_api *api, pd_router *r, pd_error *err)
         rc = pd_policies_routes(r, api->policies, err);
     if (rc == PD_OK)
         rc = pd_mcns_routes(r, &api->mcns, err);
-    if (rc == PD_OK && api->metrics)
+    if (rc == PD_OK)
         rc = pd_creators_metrics(api->metrics, api->creators, err);
-    if (rc == PD_OK && api->metrics)
+    if (rc == PD_OK)
         rc = pd_sweeper_gauges(api->metrics, api->store, err);
     if (rc == PD_OK) /* every route described, or no start */
         rc = pd_openapi_build(&api->openapi, err);

@@ -30,7 +30,8 @@ typedef struct pd_api {
     pd_accounts *accounts;
     pd_creators *creators;
     pd_policies *policies;
-    pd_metrics *metrics; /* NULL: the modules add no metrics (tests) */
+    pd_metrics *metrics;     /* required: /healthz and /metrics live in it */
+    unsigned metrics_access; /* who may read /metrics: PD_ACCESS_OPERATOR or _PUBLIC */
     const char *version; /* the document's info.version */
     /* Filled by pd_api_add: */
     pd_pages pages;

@@ -1512,14 +1512,16 @@ static const pd_route creator_routes[] = {
      .summary = "Import a creators.csv body (text/csv) in one transaction: all lines or none "
                 "(operators)",
      .access = PD_ACCESS_OPERATOR,
-     .handler = import_creators},
+     .handler = import_creators,
+     .large_body = 1},
     {.method = "POST",
      .pattern = "/api/import/posts",
      .name = "import.posts",
      .summary = "Import a posts.csv body (text/csv) in one transaction: all lines or none; posts "
                 "of unknown creators are skipped and counted (operators)",
      .access = PD_ACCESS_OPERATOR,
-     .handler = import_posts},
+     .handler = import_posts,
+     .large_body = 1},
 };
 
 static int page_hits(void *ctx, double *v)

@@ -11,6 +11,7 @@ struct pd_jobs {
     pthread_cond_t ready; /* a job queued, or stopping */
     pd_job *head, *tail;
     size_t waiting;
+    size_t max_waiting; /* 0: no bound */
     int stopping;
     int joined;
     unsigned nthreads; /* started */
@@ -89,13 +90,21 @@ int pd_jobs_start(unsigned threads, pd_jobs **out, pd_error *err)
     return PD_OK;
 }
 
+void pd_jobs_set_max_waiting(pd_jobs *j, size_t max)
+{
+    pthread_mutex_lock(&j->mu);
+    j->max_waiting = max;
+    pthread_mutex_unlock(&j->mu);
+}
+
 int pd_jobs_submit(pd_jobs *j, pd_job *job)
 {
     job->next = NULL;
     pthread_mutex_lock(&j->mu);
-    if (j->stopping) {
+    if (j->stopping || (j->max_waiting && j->waiting >= j->max_waiting)) {
+        int rc = j->stopping ? PD_JOBS_STOPPING : PD_JOBS_FULL;
         pthread_mutex_unlock(&j->mu);
-        return -1;
+        return rc;
     }
     if (j->tail)
         j->tail->next = job;
@@ -114,4 +123,12 @@ size_t pd_jobs_waiting(pd_jobs *j)
     size_t n = j->waiting;
     pthread_mutex_unlock(&j->mu);
     return n;
+}
+
+int pd_jobs_full(pd_jobs *j)
+{
+    pthread_mutex_lock(&j->mu);
+    int full = j->max_waiting && j->waiting >= j->max_waiting;
+    pthread_mutex_unlock(&j->mu);
+    return full;
 }

@@ -35,12 +35,26 @@ typedef struct pd_jobs pd_jobs;
  * when the system has no more threads to give. */
 int pd_jobs_start(unsigned threads, pd_jobs **out, pd_error *err);
 
-/* Queues a job; it runs as soon as a thread is free: 0. -1 once
- * pd_jobs_stop has begun: the job will not run, and stays the caller's. */
+/* Bounds the queue: at most max jobs waiting for a thread (0: no bound,
+ * the default). Set before the first submit. A lane whose jobs are costly
+ * (a password hash: a core and 64 MiB for a tenth of a second) is bounded
+ * so that a flood of them is refused at once rather than queued for
+ * minutes. */
+void pd_jobs_set_max_waiting(pd_jobs *jobs, size_t max);
+
+#define PD_JOBS_STOPPING (-1)
+#define PD_JOBS_FULL (-2)
+
+/* Queues a job; it runs as soon as a thread is free: 0. PD_JOBS_STOPPING
+ * once pd_jobs_stop has begun, PD_JOBS_FULL when the queue holds its
+ * bound already: the job will not run, and stays the caller's. */
 int pd_jobs_submit(pd_jobs *jobs, pd_job *job);
 
 /* Jobs queued and not yet begun. */
 size_t pd_jobs_waiting(pd_jobs *jobs);
+/* Nonzero when the queue holds its bound (a submit now would be refused):
+ * a hint, the queue may move at once. */
+int pd_jobs_full(pd_jobs *jobs);
 
 /* Refuses new jobs, runs every job already queued to its end and joins
  * the threads. The pool stays valid (submits fail) until pd_jobs_free.

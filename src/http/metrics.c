@@ -41,6 +41,7 @@ struct pd_metrics {
     route_stats *stats; /* nroutes + 1: the last counts requests no route fits */
     atomic_int_fast64_t inflight;
     double start_time;
+    pd_route ops[2];      /* /healthz and /metrics, as added (pd_ops_routes_add) */
     pthread_mutex_t lock; /* gauges */
     size_t ngauges;
     gauge gauges[PD_METRICS_GAUGES_MAX];
@@ -298,3 +299,14 @@ const pd_route pd_ops_routes[] = {
      .handler = get_metrics},
 };
 const size_t pd_ops_routes_count = PD_ROUTES_COUNT(pd_ops_routes);
+
+int pd_ops_routes_add(pd_router *router, pd_metrics *m, unsigned metrics_access, pd_error *err)
+{
+    _Static_assert(PD_ROUTES_COUNT(pd_ops_routes) == PD_ROUTES_COUNT(m->ops), "ops routes");
+    for (size_t i = 0; i < PD_ROUTES_COUNT(m->ops); i++) {
+        m->ops[i] = pd_ops_routes[i];
+        if (m->ops[i].handler == get_metrics)
+            m->ops[i].access = metrics_access;
+    }
+    return pd_router_add(router, m->ops, PD_ROUTES_COUNT(m->ops), m, err);
+}

@@ -61,9 +61,14 @@ int pd_metrics_add_counter(pd_metrics *m, const char *name, const char *help, pd
 /* Appends every metric in the text exposition format 0.0.4 to out. */
 int pd_metrics_write(pd_metrics *m, pd_buf *out, pd_error *err);
 
-/* The routes GET /metrics and GET /healthz (access PD_ACCESS_PUBLIC),
- * to add with the registry as their ctx:
- *   pd_router_add(router, pd_ops_routes, pd_ops_routes_count, metrics, &err); */
+/* The routes GET /healthz (public) and GET /metrics, whose access class
+ * is the caller's to choose (the auth layer's operators, say, or
+ * PD_ACCESS_PUBLIC): the counters tell how busy the platform is, how many
+ * sign-ins fail, which routes are slow, which is no stranger's business.
+ * The registry keeps the two routes; it must outlive the router. */
+int pd_ops_routes_add(pd_router *router, pd_metrics *m, unsigned metrics_access, pd_error *err);
+
+/* The two routes as pd_ops_routes_add adds them with PD_ACCESS_PUBLIC. */
 extern const pd_route pd_ops_routes[];
 extern const size_t pd_ops_routes_count;
 

@@ -1464,7 +1464,8 @@ static const pd_route page_routes[] = {
      .summary = "Web: sign in with a form (name, password, next); sets the pd_session cookie "
                 "and redirects (303) to next, or shows the form again with the reason",
      .access = PD_ACCESS_PUBLIC,
-     .handler = post_login},
+     .handler = post_login,
+     .sign_in = 1},
     {.method = "POST",
      .pattern = "/logout",
      .name = "pages.logout",

@@ -2,6 +2,7 @@
 #include "http/request.h"
 
 #include <stdalign.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,7 @@ struct pd_req {
     pd_buf body;
 
     int routed;
+    int guarded; /* the guard ran before the body (pd_router_guard) */
     pd_route_match match;
 
     unsigned status;
@@ -201,6 +203,17 @@ pd_req *pd_req_new(const char *method, const char *target, const pd_req_limits *
     pd_buf_init(&req->out, limits->out_max > OUT_MIN ? limits->out_max : OUT_MIN);
     req->method = pd_req_strndup(req, method, strlen(method));
 
+    /* A space or a control character cannot be in a target (RFC 9112
+     * 3.2): a client that sends one means something else by it than a
+     * proxy that splits the line at it. */
+    for (const unsigned char *c = (const unsigned char *)target; *c; c++)
+        if (*c <= 0x20 || *c == 0x7f) {
+            pd_error_set(&req->early, PD_EUSAGE,
+                         "the request target holds a space or a control character "
+                         "(0x%02x): percent-encode it",
+                         *c);
+            break;
+        }
     /* An absolute-form target (http://host/path) is routed by its path. */
     const char *t = target;
     if (strncasecmp(t, "http://", 7) == 0 || strncasecmp(t, "https://", 8) == 0) {
@@ -214,7 +227,7 @@ pd_req *pd_req_new(const char *method, const char *target, const pd_req_limits *
         pd_req_free(req);
         return NULL;
     }
-    if (qm)
+    if (qm && req->early.code == PD_OK)
         parse_query(req, qm + 1);
     return req;
 }
@@ -251,6 +264,50 @@ int pd_req_body_append(pd_req *req, const void *data, size_t n)
     if (n > req->lim.body_max || req->body.len > req->lim.body_max - n)
         return -1;
     return pd_buf_append(&req->body, data, n);
+}
+
+void pd_req_set_body_max(pd_req *req, size_t body_max)
+{
+    req->lim.body_max = body_max;
+    req->body.max = body_max;
+}
+
+size_t pd_req_body_max(const pd_req *req)
+{
+    return req->lim.body_max;
+}
+
+int pd_req_body_reserve(pd_req *req, size_t n)
+{
+    if (n > req->lim.body_max)
+        return -1;
+    if (req->body.cap == 0 && n > 0) {
+        /* Exactly the announced size: pd_buf would round up to a power of
+         * two, up to twice what the body holds. */
+        char *p = malloc(n + 1);
+        if (!p)
+            return -1;
+        p[0] = '\0';
+        req->body.data = p;
+        req->body.cap = n + 1;
+        return 0;
+    }
+    return pd_buf_reserve(&req->body, n);
+}
+
+size_t pd_req_body_capacity(const pd_req *req)
+{
+    return req->body.cap;
+}
+
+void pd_req_set_guarded(pd_req *req)
+{
+    req->guarded = 1;
+}
+
+int pd_req_guarded(const pd_req *req)
+{
+    return req->guarded;
 }
 
 int pd_req_early_error(const pd_req *req, pd_error *err)
@@ -875,4 +932,148 @@ void pd_req_check_answer(pd_req *req)
         pd_error_set(&err, PD_EINTERNAL, "answer larger than %zu bytes", req->out.max);
         pd_req_error(req, &err);
     }
+}
+
+/* ---- the request head -------------------------------------------------------------- */
+
+void pd_head_init(pd_head *h)
+{
+    memset(h, 0, sizeof *h);
+}
+
+/* RFC 9110 5.1: a field name is a token. */
+static int token_char(unsigned char c)
+{
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+        return 1;
+    return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+static int name_is(const char *name, size_t len, const char *want)
+{
+    return strlen(want) == len && strncasecmp(name, want, len) == 0;
+}
+
+void pd_head_add(pd_head *h, const char *name, size_t name_len, const char *value)
+{
+    int ok = name_len > 0;
+    for (size_t i = 0; ok && i < name_len; i++)
+        ok = token_char((unsigned char)name[i]);
+    if (!ok) {
+        if (!h->has_bad_name) {
+            h->has_bad_name = 1;
+            size_t n = name_len < sizeof h->bad_name - 1 ? name_len : sizeof h->bad_name - 1;
+            memcpy(h->bad_name, name, n);
+            h->bad_name[n] = '\0';
+        }
+        return;
+    }
+    if (name_is(name, name_len, "Content-Length")) {
+        if (h->content_length++ == 0)
+            h->cl_value = value;
+    } else if (name_is(name, name_len, "Transfer-Encoding")) {
+        if (h->transfer_encoding++ == 0)
+            h->te_value = value;
+    } else if (name_is(name, name_len, "Host")) {
+        h->host++;
+    } else if (name_is(name, name_len, "Authorization")) {
+        h->authorization++;
+    }
+}
+
+/* value without the spaces and tabs around it equals want (any case). */
+static int trimmed_is(const char *value, const char *want)
+{
+    while (*value == ' ' || *value == '\t')
+        value++;
+    size_t n = strlen(value);
+    while (n > 0 && (value[n - 1] == ' ' || value[n - 1] == '\t'))
+        n--;
+    return n == strlen(want) && strncasecmp(value, want, n) == 0;
+}
+
+static unsigned head_refused(pd_req *req, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static unsigned head_refused(pd_req *req, const char *fmt, ...)
+{
+    pd_error err;
+    va_list ap;
+    va_start(ap, fmt);
+    char msg[PD_ERROR_MSG_MAX];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    pd_error_set(&err, PD_EUSAGE, "%s", msg);
+    return pd_req_error(req, &err);
+}
+
+unsigned pd_req_check_head(pd_req *req, const pd_head *h, int http11, uint64_t *body_len,
+                           int *chunked)
+{
+    *body_len = 0;
+    *chunked = 0;
+    if (h->has_bad_name)
+        return head_refused(req,
+                            "header name '%s' holds whitespace or a character a header name "
+                            "cannot have (write 'Name: value', nothing before the colon)",
+                            h->bad_name);
+    if (h->content_length > 1)
+        return head_refused(req, "Content-Length sent %u times: send it once", h->content_length);
+    if (h->transfer_encoding > 1)
+        return head_refused(req, "Transfer-Encoding sent %u times: send it once",
+                            h->transfer_encoding);
+    if (h->content_length && h->transfer_encoding)
+        return head_refused(req, "both Content-Length and Transfer-Encoding: send one of them "
+                                 "(RFC 9112, section 6.3)");
+    if (h->host > 1)
+        return head_refused(req, "Host sent %u times: send it once", h->host);
+    if (http11 && h->host == 0)
+        return head_refused(req, "no Host header: HTTP/1.1 requires one");
+    if (h->authorization > 1)
+        return head_refused(req, "Authorization sent %u times: send one set of credentials",
+                            h->authorization);
+    if (h->transfer_encoding) {
+        if (!trimmed_is(h->te_value, "chunked")) {
+            char msg[160];
+            snprintf(msg, sizeof msg,
+                     "Transfer-Encoding '%.60s' is not supported: send the body with "
+                     "Content-Length, or chunked",
+                     h->te_value);
+            return pd_req_error_status(req, 501, "not_implemented", msg);
+        }
+        *chunked = 1;
+        return 0;
+    }
+    if (h->content_length) {
+        const char *v = h->cl_value;
+        while (*v == ' ' || *v == '\t')
+            v++;
+        uint64_t n = 0;
+        size_t digits = 0;
+        for (; *v >= '0' && *v <= '9'; v++, digits++) {
+            if (n > (UINT64_MAX - 9) / 10)
+                return head_refused(req, "Content-Length is too large");
+            n = n * 10 + (uint64_t)(*v - '0');
+        }
+        while (*v == ' ' || *v == '\t')
+            v++;
+        if (digits == 0 || *v != '\0')
+            return head_refused(req, "Content-Length '%.40s' is not a number of bytes",
+                                h->cl_value);
+        *body_len = n;
+    }
+    return 0;
+}
+
+void pd_req_finish(pd_req *req)
+{
+    const pd_route *r = pd_req_route(req);
+    int private = r && r->access != PD_ACCESS_PUBLIC;
+    if (!private && req->status >= 400)
+        private = pd_req_header(req, "Authorization") || pd_req_header(req, "Cookie");
+    if (!private)
+        return;
+    for (size_t i = 0; i < req->nheaders; i++)
+        if (strcasecmp(req->headers[i].name, "Cache-Control") == 0)
+            return;
+    pd_req_header_add(req, "Cache-Control", "no-store");
 }

@@ -191,8 +191,65 @@ void pd_req_set_client(pd_req *req, const char *addr); /* copied */
 int pd_req_body_append(pd_req *req, const void *data, size_t n);
 
 /* A problem found before routing (the target would not parse), as
- * pd_req_new stored it: its code, or PD_OK. */
+ * pd_req_new stored it: its code, or PD_OK. PD_EUSAGE when the target
+ * holds a space or a control character (a request line that readers may
+ * split differently); PD_EINPUT for a query that does not decode. */
 int pd_req_early_error(const pd_req *req, pd_error *err);
+
+/* Lowers (or raises) the body ceiling once the route is known (a sign-in
+ * takes a few KiB, an import the most); and makes room for n bytes at
+ * once when the length is announced, so that the buffer is allocated
+ * once, not doubled up to it: 0, or -1 past the ceiling or out of memory. */
+void pd_req_set_body_max(pd_req *req, size_t body_max);
+size_t pd_req_body_max(const pd_req *req);
+int pd_req_body_reserve(pd_req *req, size_t n);
+/* Bytes the body buffer holds allocated (for the server's budget of body
+ * memory in flight). */
+size_t pd_req_body_capacity(const pd_req *req);
+
+/* The guard ran for this request (pd_router_guard, before the body was
+ * read): pd_router_run does not run it again. */
+void pd_req_set_guarded(pd_req *req);
+int pd_req_guarded(const pd_req *req);
+
+/* ---- the request head (RFC 9112): checked before anything else ---------------
+ *
+ * What a proxy in front and this server must read the same way, or a
+ * request can be smuggled inside another: the body's framing, and the
+ * headers that must come once. The server feeds every header of a request
+ * to pd_head_add as it arrived, then asks pd_req_check_head:
+ *   - a header name holding whitespace or another character a name cannot
+ *     have ("Content-Length : 37"): 400
+ *   - Content-Length twice, Transfer-Encoding twice, both together, or a
+ *     Content-Length that is not digits: 400
+ *   - a Transfer-Encoding other than "chunked" (the only coding we read):
+ *     501 not_implemented
+ *   - Host missing (HTTP/1.1) or twice, Authorization twice: 400
+ * Each refusal is answered at once and the connection closed: after a
+ * request framed two ways, nothing that follows on it can be trusted. */
+typedef struct pd_head {
+    unsigned content_length, transfer_encoding, host, authorization; /* times seen */
+    const char *cl_value, *te_value;  /* the first of each (the caller's storage) */
+    char bad_name[48];                /* the first bad header name, cut; "" */
+    int has_bad_name;
+} pd_head;
+
+void pd_head_init(pd_head *h);
+/* One header as received; name and value live as long as the check. */
+void pd_head_add(pd_head *h, const char *name, size_t name_len, const char *value);
+/* The verdict for req's head (http11: the request line said HTTP/1.1; 0
+ * for 1.0). 0 when the head is sound: *body_len is the announced length
+ * (0 without one) and *chunked says the body comes in chunks. Else the
+ * answer is set in req and its status returned (400 or 501). */
+unsigned pd_req_check_head(pd_req *req, const pd_head *h, int http11, uint64_t *body_len,
+                           int *chunked);
+
+/* Before the answer is sent: "Cache-Control: no-store" on every answer of
+ * a route that is not public, and on every error answer to a request that
+ * carried credentials (an Authorization or Cookie header), unless the
+ * handler chose a Cache-Control itself: what one user may read must not
+ * be kept by a shared cache or the browser's history. */
+void pd_req_finish(pd_req *req);
 
 /* Used by pd_router_route_req: stores the match (copied). */
 void pd_req_set_match(pd_req *req, const pd_route_match *m);

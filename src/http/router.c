@@ -477,12 +477,38 @@ int pd_router_route_req(const pd_router *r, pd_req *req)
     return answered;
 }
 
+/* The answer for a handler's or guard's rc (not PD_GUARD_ANSWERED). */
+static void answer_rc(pd_req *req, int rc, pd_error *err)
+{
+    if (rc != PD_OK) {
+        if (err->code != (pd_code)rc)
+            err->code = (pd_code)rc;
+        pd_req_error(req, err);
+    } else {
+        pd_req_check_answer(req);
+    }
+}
+
+int pd_router_guard(pd_req *req, pd_guard guard, void *guard_ctx)
+{
+    pd_error err = {0};
+    int rc = guard && !pd_req_guarded(req) ? guard(req, pd_req_route(req), guard_ctx, &err)
+                                           : PD_OK;
+    pd_req_set_guarded(req);
+    pd_req_release_held(req);
+    if (rc == PD_OK)
+        return 0;
+    if (rc != PD_GUARD_ANSWERED)
+        answer_rc(req, rc, &err);
+    return 1;
+}
+
 void pd_router_run(pd_req *req, pd_guard guard, void *guard_ctx)
 {
     const pd_route *route = pd_req_route(req);
     pd_error err = {0};
     int rc = PD_OK;
-    if (guard)
+    if (guard && !pd_req_guarded(req))
         rc = guard(req, route, guard_ctx, &err);
     if (rc == PD_GUARD_ANSWERED) {
         pd_req_release_held(req);
@@ -491,13 +517,7 @@ void pd_router_run(pd_req *req, pd_guard guard, void *guard_ctx)
     if (rc == PD_OK)
         rc = route->handler(req, pd_req_route_ctx(req), &err);
     pd_req_release_held(req);
-    if (rc != PD_OK) {
-        if (err.code != (pd_code)rc)
-            err.code = (pd_code)rc;
-        pd_req_error(req, &err);
-    } else {
-        pd_req_check_answer(req);
-    }
+    answer_rc(req, rc, &err);
 }
 
 void pd_router_dispatch(const pd_router *r, pd_req *req, pd_guard guard, void *guard_ctx)

@@ -75,7 +75,19 @@ typedef struct pd_route {
                             hash, a long computation) and take microseconds,
                             at most a few milliseconds. 0: on the server's
                             handler threads (server.h) */
+    int sign_in;         /* 1: checks a password (Argon2id: a core and 64 MiB
+                            for a tenth of a second): run on the sign-in
+                            lane, a few threads with a bounded queue, so that
+                            a flood of sign-ins holds up no write; its body is
+                            a name and a password (PD_SIGN_IN_BODY_MAX) */
+    int large_body;      /* 1: takes the largest bodies the server allows
+                            (CSV imports: --max-body); 0: a JSON body, up to
+                            the server's smaller JSON ceiling */
 } pd_route;
+
+/* The body ceiling of a sign-in route: a name and a password of 1024
+ * bytes, percent-encoded in a form, with room. */
+#define PD_SIGN_IN_BODY_MAX (8u * 1024)
 
 #define PD_ROUTES_COUNT(table) (sizeof(table) / sizeof((table)[0]))
 
@@ -163,5 +175,14 @@ void pd_router_dispatch(const pd_router *r, pd_req *req, pd_guard guard, void *g
  * guard and the handler and leaves the answer in req. */
 int pd_router_route_req(const pd_router *r, pd_req *req);
 void pd_router_run(pd_req *req, pd_guard guard, void *guard_ctx);
+
+/* The guard alone, for a request routed as soon as its headers are in and
+ * before its body is read, so that a caller the route refuses is answered
+ * 401 or 403 without the server taking a byte of the body: 1 when the
+ * guard refused (or answered itself) and the answer is in req, 0 when the
+ * handler may run. Either way pd_router_run will not run the guard again,
+ * and what the guard held for the handler (a read transaction) is given
+ * back at once: the body may take seconds to arrive. */
+int pd_router_guard(pd_req *req, pd_guard guard, void *guard_ctx);
 
 #endif

@@ -34,7 +34,7 @@ expect "setup: policy 1" 201
 # (ID: the value for the path's parameter ({id}, {name}); '.' for none)
 cat >"$T/table" <<'TABLE'
 GET    /healthz                              . : 200 200 200 200 200 200 200
-GET    /metrics                              . : 200 200 200 200 200 200 200
+GET    /metrics                              . : 401 200 403 403 403 403 403
 GET    /openapi.json                         . : 200 200 200 200 200 200 200
 POST   /api/login                            . : 400 400 400 400 400 400 400
 GET    /api/me                               . : 401 200 200 200 200 200 200

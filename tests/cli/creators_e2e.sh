@@ -370,7 +370,7 @@ if command -v sqlite3 >/dev/null 2>&1; then
     as brandy "and again" GET "$page"
     jcheck "and is kept" "d['items'][0]['handle'] == 'renamed_elsewhere'"
 fi
-get "metrics" "$URL/metrics"
+get "metrics" "$URL/metrics" -H "Authorization: Bearer $TOKEN_ops"
 hits=$(sed -n 's/^partnerd_page_cache_hits_total \([0-9]*\)$/\1/p' "$T/body")
 grep -q '^# TYPE partnerd_page_cache_misses_total counter$' "$T/body" && [ "${hits:-0}" -ge 2 ] && pass ||
     fail "/metrics: page cache hits '$hits', expected 2 or more, and a misses counter"

@@ -114,7 +114,7 @@ lim = q["limit"]["schema"]
 assert (lim["minimum"], lim["maximum"]) == (1, 100), lim
 have = {(m, p) for m, p, _ in ops}
 pub = {(m, p) for m, p, op in ops if op["security"] == []}
-assert pub == {("get", "/healthz"), ("get", "/metrics"), ("get", "/openapi.json"),
+assert pub == {("get", "/healthz"), ("get", "/openapi.json"),
                ("post", "/api/login"), ("get", "/login"), ("post", "/login"),
                ("get", "/static/{name}")}, pub
 PY

@@ -156,7 +156,7 @@ expect_py "v1 in force" 'd["policy"]["name"], d["policy"]["id"], d["policy"]["ve
 expect_py "v1 rules in force" 'd["policy"]["rules"]' "{'min_followers': 1000}"
 expect_py "certified = certify v1" 'd["certified"]' "$n_v1"
 expect_py "nothing pending" 'd["pending"]' "[]"
-get "metrics" "$URL/metrics"
+get "metrics" "$URL/metrics" "${AO[@]}"
 expect_line "certified gauge" "$T/body" "partnerd_certified_creators $n_v1"
 # creators' verdicts follow: a few of each kind, against certify's
 for id in $(awk -F, 'NR > 1 && $2 == 1 { print $1 }' "$T/certify_v1.csv" | head -n 3) \
@@ -244,7 +244,7 @@ expect_py "after midnight: as_of" 'd["as_of"]' 2019-06-02T00:00:00Z
 expect_py "after midnight: certified = certify next day" 'd["certified"]' "$n_v1_next"
 expect_py "v2 still pending" 'len(d["pending"])' 1
 expect_grep "sweep logged" "$T/midnight.log" '"to_day":"2019-06-01"'
-get "metrics" "$URL/metrics"
+get "metrics" "$URL/metrics" "${AO[@]}"
 expect_line "online day gauge" "$T/body" "partnerd_online_day 18048"
 kill -TERM "$server_pid"
 wait "$server_pid"

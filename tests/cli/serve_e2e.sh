@@ -20,7 +20,7 @@ metric() {
     curl -s --max-time 10 "$URL/metrics" | awk -v s="$1" '$1 == s {v = $2} END {print v + 0}'
 }
 
-start_server "$T/server.log" --max-body 4096 --threads 2 || { pd_test_finish; }
+start_server "$T/server.log" --max-body 4096 --threads 2 --metrics-access public || { pd_test_finish; }
 
 # ---- the database it made -------------------------------------------------------------
 # It holds password hashes and tokens: its owner's only. With no account in

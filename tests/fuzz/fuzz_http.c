@@ -9,13 +9,20 @@
  * it back through the streaming writer: the answer must parse back equal
  * to the body (the writer and jansson agree on every value). On the side,
  * the writer's UTF-8 check must agree with jansson's, and the lossy writer
- * must turn any bytes into a valid JSON string.
+ * must turn any bytes into a valid JSON string. The lines after the
+ * first are also read as a request's header block ("Name: value" each)
+ * and checked the way the server checks a head (pd_req_check_head): a
+ * head let through must be one a plain reading agrees is framed one way
+ * only (each name a token, Content-Length and Transfer-Encoding at most
+ * once and not both, Host once, Authorization at most once), and a
+ * refusal must be a JSON error of 400 or 501.
  */
 #include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "http/request.h"
 #include "http/router.h"
@@ -149,6 +156,72 @@ static const pd_route routes[] = {
 
 static pd_router *router;
 
+static int tchar(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+/* The lines of text (after the request line) as a header block: the head
+ * check, against a plain count of what it must refuse. */
+static void check_head(const char *text, size_t n)
+{
+    pd_head h;
+    pd_head_init(&h);
+    unsigned cl = 0, te = 0, host = 0, auth = 0, bad = 0;
+    char *copy = malloc(n + 1);
+    memcpy(copy, text, n);
+    copy[n] = '\0';
+    /* Names and values as libmicrohttpd hands them: NUL-terminated lines. */
+    for (char *line = copy, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        char *colon = strchr(line, ':');
+        if (!colon)
+            continue;
+        size_t nlen = (size_t)(colon - line);
+        const char *value = colon + 1;
+        pd_head_add(&h, line, nlen, value);
+        int ok = nlen > 0;
+        for (size_t i = 0; i < nlen; i++)
+            ok = ok && tchar((unsigned char)line[i]);
+        if (!ok) {
+            bad++;
+            continue;
+        }
+        cl += nlen == 14 && strncasecmp(line, "content-length", 14) == 0;
+        te += nlen == 17 && strncasecmp(line, "transfer-encoding", 17) == 0;
+        host += nlen == 4 && strncasecmp(line, "host", 4) == 0;
+        auth += nlen == 13 && strncasecmp(line, "authorization", 13) == 0;
+    }
+    pd_req_limits lim = {.body_max = 4096, .out_max = 1 << 16};
+    pd_req *req = pd_req_new("POST", "/x", &lim);
+    CHECK(req != NULL);
+    uint64_t len = 7;
+    int chunked = 7;
+    int http11 = n % 2;
+    unsigned st = pd_req_check_head(req, &h, http11, &len, &chunked);
+    if (st == 0) {
+        CHECK(!bad && cl <= 1 && te <= 1 && !(cl && te) && host <= 1 && auth <= 1);
+        CHECK(!http11 || host == 1);
+        CHECK(chunked == (te == 1));
+        CHECK(cl || len == 0);
+    } else {
+        CHECK(st == 400 || st == 501);
+        CHECK(st != 501 || te == 1);
+        size_t olen;
+        char *out = pd_req_take_body(req, &olen);
+        json_error_t je;
+        json_t *doc = json_loadb(out, olen, JSON_REJECT_DUPLICATES, &je);
+        CHECK(doc && json_is_object(json_object_get(doc, "error")));
+        json_decref(doc);
+        free(out);
+    }
+    pd_req_free(req);
+    free(copy);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!router) {
@@ -197,8 +270,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pd_req_limits lim = {.body_max = 4096, .out_max = 1 << 20};
     pd_req *req = pd_req_new(method, target, &lim);
     CHECK(req != NULL);
-    if (nl)
+    if (nl) {
         pd_req_body_append(req, nl + 1, size - line - 1);
+        check_head(nl + 1, size - line - 1);
+    }
     last_body = NULL;
     pd_router_dispatch(router, req, NULL, NULL);
 

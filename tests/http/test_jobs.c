@@ -1,6 +1,6 @@
 /* test_jobs.c - http/jobs: every job runs once, in order on one thread,
- * stopping finishes what is queued and refuses what comes after, bad
- * counts refused. */
+ * stopping finishes what is queued and refuses what comes after, a
+ * bounded queue refuses past its bound, bad counts refused. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -107,16 +108,33 @@ static void gate_run(pd_job *job)
     pthread_mutex_unlock(&g->mu);
 }
 
-static void *open_gate_later(void *arg)
+static void gate_open(gate *g)
 {
-    gate *g = arg;
-    struct timespec nap = {0, 20 * 1000 * 1000};
-    nanosleep(&nap, NULL);
     pthread_mutex_lock(&g->mu);
     g->open = 1;
     pthread_cond_broadcast(&g->cv);
     pthread_mutex_unlock(&g->mu);
+}
+
+static void *open_gate_later(void *arg)
+{
+    struct timespec nap = {0, 20 * 1000 * 1000};
+    nanosleep(&nap, NULL);
+    gate_open(arg);
     return NULL;
+}
+
+/* Hands jobs the gate g and waits until a thread is held in it. */
+static void hold_a_thread(pd_jobs *jobs, gate *g)
+{
+    *g = (gate){.job.run = gate_run};
+    pthread_mutex_init(&g->mu, NULL);
+    pthread_cond_init(&g->cv, NULL);
+    assert_int_equal(pd_jobs_submit(jobs, &g->job), 0);
+    pthread_mutex_lock(&g->mu);
+    while (!g->started)
+        pthread_cond_wait(&g->cv, &g->mu);
+    pthread_mutex_unlock(&g->mu);
 }
 
 static void test_stop_finishes_queued_jobs(void **state)
@@ -125,14 +143,8 @@ static void test_stop_finishes_queued_jobs(void **state)
     pd_jobs *jobs;
     pd_error err = {0};
     assert_int_equal(pd_jobs_start(1, &jobs, &err), PD_OK);
-    gate g = {.job.run = gate_run};
-    pthread_mutex_init(&g.mu, NULL);
-    pthread_cond_init(&g.cv, NULL);
-    pd_jobs_submit(jobs, &g.job);
-    pthread_mutex_lock(&g.mu);
-    while (!g.started)
-        pthread_cond_wait(&g.cv, &g.mu);
-    pthread_mutex_unlock(&g.mu);
+    gate g;
+    hold_a_thread(jobs, &g);
     /* The only thread is held: these wait. */
     enum { N = 10 };
     counted items[N];
@@ -158,6 +170,45 @@ static void test_stop_finishes_queued_jobs(void **state)
     pthread_mutex_destroy(&g.mu);
 }
 
+/* A bounded queue: with its one thread held, max jobs wait and the next
+ * is refused at once (and stays the caller's); once the queue moves,
+ * submits are taken again. */
+static void test_bounded_queue_refuses_when_full(void **state)
+{
+    (void)state;
+    pd_jobs *jobs;
+    pd_error err = {0};
+    assert_int_equal(pd_jobs_start(1, &jobs, &err), PD_OK);
+    enum { MAX = 3 };
+    pd_jobs_set_max_waiting(jobs, MAX);
+    gate g;
+    hold_a_thread(jobs, &g);
+    counted items[MAX + 2];
+    atomic_int runs = 0;
+    for (int i = 0; i < MAX + 2; i++)
+        items[i] = (counted){.job.run = count_run, .runs = &runs, .index = i};
+    for (int i = 0; i < MAX; i++) {
+        assert_false(pd_jobs_full(jobs));
+        assert_int_equal(pd_jobs_submit(jobs, &items[i].job), 0);
+    }
+    assert_true(pd_jobs_full(jobs));
+    assert_int_equal(pd_jobs_submit(jobs, &items[MAX].job), PD_JOBS_FULL);
+    assert_int_equal(pd_jobs_waiting(jobs), MAX);
+    gate_open(&g);
+    /* The thread drains the queue; then there is room again. */
+    for (int i = 0; i < 5000 && pd_jobs_waiting(jobs) > 0; i++) {
+        struct timespec nap = {0, 1000 * 1000};
+        nanosleep(&nap, NULL);
+    }
+    assert_int_equal(pd_jobs_submit(jobs, &items[MAX + 1].job), 0);
+    pd_jobs_stop(jobs);
+    assert_int_equal(atomic_load(&runs), MAX + 1); /* the refused one never ran */
+    assert_int_equal(pd_jobs_submit(jobs, &items[MAX].job), PD_JOBS_STOPPING);
+    pd_jobs_free(jobs);
+    pthread_cond_destroy(&g.cv);
+    pthread_mutex_destroy(&g.mu);
+}
+
 static void test_bad_counts(void **state)
 {
     (void)state;
@@ -177,6 +228,7 @@ int main(void)
         cmocka_unit_test(test_every_job_runs_once),
         cmocka_unit_test(test_one_thread_keeps_order),
         cmocka_unit_test(test_stop_finishes_queued_jobs),
+        cmocka_unit_test(test_bounded_queue_refuses_when_full),
         cmocka_unit_test(test_bad_counts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

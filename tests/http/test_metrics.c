@@ -2,7 +2,7 @@
  * cumulative histogram buckets with their bounds inclusive, sum and count,
  * the "unmatched" route, the in-flight gauge, gauges added by others (names
  * checked, failing reads left out), and the /metrics and /healthz routes
- * answered through the router. */
+ * answered through the router, /metrics with the access class chosen. */
 #include <jansson.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -273,6 +273,43 @@ static void test_routes(void **state)
     teardown(&f);
 }
 
+/* The access class of /metrics is the caller's: the guard sees the one
+ * chosen (here 3, an auth layer's operators) and refuses a caller
+ * without; /healthz stays public. */
+static int guard_operators_only(pd_req *req, const pd_route *route, void *ctx, pd_error *err)
+{
+    (void)req;
+    (void)ctx;
+    if (route->access == PD_ACCESS_PUBLIC)
+        return PD_OK;
+    assert_int_equal(route->access, 3);
+    return pd_error_set(err, PD_EAUTH, "sign in first");
+}
+
+static void test_metrics_access_chosen(void **state)
+{
+    (void)state;
+    pd_router *r = pd_router_new();
+    pd_metrics *m = pd_metrics_new();
+    pd_error err;
+    assert_int_equal(pd_ops_routes_add(r, m, 3, &err), PD_OK);
+    size_t i;
+    assert_int_equal(pd_router_find(r, "ops.metrics", &i)->access, 3);
+    assert_int_equal(pd_router_find(r, "ops.healthz", &i)->access, PD_ACCESS_PUBLIC);
+    assert_int_equal(pd_metrics_attach(m, r, &err), PD_OK);
+    pd_req_limits lim = {.body_max = 100, .out_max = 1 << 20};
+    pd_req *req = pd_req_new("GET", "/metrics", &lim);
+    pd_router_dispatch(r, req, guard_operators_only, NULL);
+    assert_int_equal(pd_req_get_status(req), 401);
+    pd_req_free(req);
+    req = pd_req_new("GET", "/healthz", &lim);
+    pd_router_dispatch(r, req, guard_operators_only, NULL);
+    assert_int_equal(pd_req_get_status(req), 200);
+    pd_req_free(req);
+    pd_router_free(r);
+    pd_metrics_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -280,6 +317,7 @@ int main(void)
         cmocka_unit_test(test_gauges),
         cmocka_unit_test(test_unattached),
         cmocka_unit_test(test_routes),
+        cmocka_unit_test(test_metrics_access_chosen),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -386,7 +386,10 @@ static void test_the_api(void **state)
     static pd_creators creators;
     static pd_policies policies;
     static pd_api api;
+    pd_metrics *metrics = pd_metrics_new();
+    assert_non_null(metrics);
     api = (pd_api){.accounts = &accounts, .creators = &creators, .policies = &policies,
+                   .metrics = metrics, .metrics_access = PD_ACCESS_OPERATOR,
                    .version = "test"};
     if (pd_api_add(&api, r, &err) != PD_OK)
         fail_msg("%s", err.msg);
@@ -423,6 +426,7 @@ static void test_the_api(void **state)
     json_decref(doc);
     pd_openapi_free(&api.openapi);
     pd_router_free(r);
+    pd_metrics_free(metrics);
 }
 
 int main(void)

@@ -659,6 +659,186 @@ static void test_error_mapping(void **state)
     pd_log_set_level(PD_LOG_INFO);
 }
 
+/* ---- the request head ------------------------------------------------------------------ */
+
+/* Checks a head given as name/value pairs (NULL-terminated); the status
+ * (0: sound), and the error code in the answer when refused. */
+static unsigned head(int http11, const char *const *hv, uint64_t *len, int *chunked, char *code,
+                     size_t code_n)
+{
+    pd_req *req = new_req("POST", "/x");
+    pd_head h;
+    pd_head_init(&h);
+    for (; hv[0]; hv += 2)
+        pd_head_add(&h, hv[0], strlen(hv[0]), hv[1]);
+    uint64_t l = 99;
+    int c = 99;
+    unsigned st = pd_req_check_head(req, &h, http11, &l, &c);
+    if (len)
+        *len = l;
+    if (chunked)
+        *chunked = c;
+    code[0] = '\0';
+    if (st) {
+        assert_int_equal(pd_req_get_status(req), st);
+        size_t n;
+        char *b = pd_req_take_body(req, &n);
+        json_t *doc = json_loads(b, 0, NULL);
+        assert_non_null(doc);
+        snprintf(code, code_n, "%s",
+                 json_string_value(json_object_get(json_object_get(doc, "error"), "code")));
+        assert_true(strlen(json_string_value(
+                        json_object_get(json_object_get(doc, "error"), "message"))) > 10);
+        json_decref(doc);
+        free(b);
+    }
+    pd_req_free(req);
+    return st;
+}
+
+static void test_head_framing(void **state)
+{
+    (void)state;
+    char code[64];
+    uint64_t len;
+    int chunked;
+#define H(...) ((const char *const[]){__VA_ARGS__, NULL})
+    assert_int_equal(head(1, H("Host", "x", "Accept", "*/*"), &len, &chunked, code, 64), 0);
+    assert_int_equal(len, 0);
+    assert_int_equal(chunked, 0);
+    assert_int_equal(head(1, H("Host", "x", "content-length", " 37 "), &len, &chunked, code, 64),
+                     0);
+    assert_int_equal(len, 37);
+    assert_int_equal(head(1, H("Host", "x", "Transfer-Encoding", " Chunked"), &len, &chunked,
+                          code, 64),
+                     0);
+    assert_int_equal(chunked, 1);
+    /* Smuggling: framing two ways, or hidden from one reader. */
+    assert_int_equal(head(1, H("Host", "x", "Content-Length", "5", "Transfer-Encoding", "chunked"),
+                          NULL, NULL, code, 64),
+                     400);
+    assert_string_equal(code, "bad_request");
+    assert_int_equal(head(1, H("Host", "x", "Content-Length", "5", "Content-Length", "37"), NULL,
+                          NULL, code, 64),
+                     400);
+    assert_int_equal(head(1, H("Host", "x", "Content-Length", "5", "content-length", "5"), NULL,
+                          NULL, code, 64),
+                     400);
+    assert_int_equal(head(1, H("Host", "x", "Transfer-Encoding", "chunked", "Transfer-Encoding",
+                               "chunked"),
+                          NULL, NULL, code, 64),
+                     400);
+    assert_int_equal(head(1, H("Host", "x", "Content-Length ", "37"), NULL, NULL, code, 64), 400);
+    assert_int_equal(head(1, H("Host", "x", "Content\tLength", "37"), NULL, NULL, code, 64), 400);
+    assert_int_equal(head(1, H("Host", "x", "X(y)", "1"), NULL, NULL, code, 64), 400);
+    assert_int_equal(head(1, H("Host", "x", "", "1"), NULL, NULL, code, 64), 400);
+    assert_int_equal(head(1, H("Host", "x", "Content-Length", "12a"), NULL, NULL, code, 64), 400);
+    assert_int_equal(head(1, H("Host", "x", "Content-Length", ""), NULL, NULL, code, 64), 400);
+    assert_int_equal(head(1, H("Host", "x", "Content-Length", "-1"), NULL, NULL, code, 64), 400);
+    assert_int_equal(head(1, H("Host", "x", "Content-Length", "99999999999999999999999"), NULL,
+                          NULL, code, 64),
+                     400);
+    /* A coding we do not read: 501, not a hang waiting for the end. */
+    assert_int_equal(head(1, H("Host", "x", "Transfer-Encoding", "xchunked"), NULL, NULL, code,
+                          64),
+                     501);
+    assert_string_equal(code, "not_implemented");
+    assert_int_equal(head(1, H("Host", "x", "Transfer-Encoding", "gzip, chunked"), NULL, NULL,
+                          code, 64),
+                     501);
+    /* Headers that must come once. */
+    assert_int_equal(head(1, H("Accept", "*/*"), NULL, NULL, code, 64), 400);
+    assert_int_equal(head(0, H("Accept", "*/*"), NULL, NULL, code, 64), 0); /* HTTP/1.0 */
+    assert_int_equal(head(1, H("Host", "a", "Host", "b"), NULL, NULL, code, 64), 400);
+    assert_int_equal(head(1, H("Host", "a", "Authorization", "Bearer x", "authorization",
+                               "Bearer y"),
+                          NULL, NULL, code, 64),
+                     400);
+#undef H
+}
+
+static void test_finish_no_store(void **state)
+{
+    (void)state;
+    static const pd_route pub = {.method = "GET", .pattern = "/p", .name = "p",
+                                 .access = PD_ACCESS_PUBLIC};
+    static const pd_route priv = {.method = "GET", .pattern = "/q", .name = "q", .access = 7};
+    pd_route_match m;
+    memset(&m, 0, sizeof m);
+    static const char *const creds[] = {"Authorization", "Bearer abc", NULL};
+    static const char *const cookie[] = {"Cookie", "pd_session=abc", NULL};
+    struct {
+        const pd_route *route;
+        const char *const *hdrs;
+        unsigned status;
+        const char *preset; /* a Cache-Control the handler set */
+        const char *want;   /* the Cache-Control after finish, or NULL */
+    } cases[] = {
+        {&priv, NULL, 200, NULL, "no-store"},
+        {&priv, NULL, 401, NULL, "no-store"},
+        {&priv, creds, 200, "private, max-age=5", "private, max-age=5"},
+        {&pub, NULL, 200, NULL, NULL},
+        {&pub, creds, 200, NULL, NULL},
+        {&pub, NULL, 404, NULL, NULL},
+        {&pub, creds, 404, NULL, "no-store"},
+        {&pub, cookie, 400, NULL, "no-store"},
+        {&pub, NULL, 200, "max-age=31536000", "max-age=31536000"},
+        {NULL, creds, 404, NULL, "no-store"}, /* unrouted */
+        {NULL, NULL, 404, NULL, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pd_req *req = new_req("GET", "/p");
+        if (cases[i].hdrs)
+            pd_req_set_header_source(req, fake_headers, (void *)cases[i].hdrs);
+        if (cases[i].route) {
+            m.route = cases[i].route;
+            pd_req_set_match(req, &m);
+        }
+        pd_req_status(req, cases[i].status);
+        if (cases[i].preset)
+            pd_req_header_add(req, "Cache-Control", cases[i].preset);
+        pd_req_finish(req);
+        const char *got = NULL;
+        size_t n = 0;
+        for (size_t k = 0; k < pd_req_header_count(req); k++) {
+            const char *name, *value;
+            pd_req_header_at(req, k, &name, &value);
+            if (strcasecmp(name, "Cache-Control") == 0) {
+                got = value;
+                n++;
+            }
+        }
+        if (cases[i].want) {
+            assert_non_null(got);
+            assert_string_equal(got, cases[i].want);
+            assert_int_equal(n, 1);
+        } else {
+            assert_null(got);
+        }
+        pd_req_free(req);
+    }
+}
+
+static void test_body_ceiling_per_route(void **state)
+{
+    (void)state;
+    pd_req *req = new_req("POST", "/x"); /* 1000 by the limits */
+    pd_req_set_body_max(req, 10);
+    char chunk[20] = "0123456789abcdefghi";
+    assert_int_equal(pd_req_body_append(req, chunk, 11), -1);
+    assert_int_equal(pd_req_body_reserve(req, 11), -1);
+    pd_req_free(req);
+    req = new_req("POST", "/x");
+    pd_req_set_body_max(req, 5000);
+    assert_int_equal(pd_req_body_reserve(req, 3000), 0);
+    size_t cap = pd_req_body_capacity(req);
+    assert_true(cap >= 3001 && cap < 4096); /* one allocation of the announced size */
+    for (int i = 0; i < 150; i++)
+        assert_int_equal(pd_req_body_append(req, chunk, 20), 0);
+    assert_int_equal(pd_req_body_capacity(req), cap); /* never regrown */
+    pd_req_free(req);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -666,7 +846,8 @@ int main(void)
         cmocka_unit_test(test_query_int),     cmocka_unit_test(test_headers_client_body),
         cmocka_unit_test(test_json_body),     cmocka_unit_test(test_json_fields),
         cmocka_unit_test(test_answer),        cmocka_unit_test(test_arena),
-        cmocka_unit_test(test_error_mapping),
+        cmocka_unit_test(test_error_mapping), cmocka_unit_test(test_head_framing),
+        cmocka_unit_test(test_finish_no_store), cmocka_unit_test(test_body_ceiling_per_route),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,8 @@
  * parameters, "most literal wins", 404 / 405 (with Allow) / 400 for bad
  * parameters and encodings, HEAD answered by GET, walking the table, and
  * pd_router_dispatch end to end on hand-made requests: the JSON error
- * bodies, the guard, and handlers that fail or write broken answers. */
+ * bodies, the guard (also on its own, before a body), and handlers that
+ * fail or write broken answers. */
 #include <jansson.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -624,9 +625,47 @@ static void test_held(void **state)
     pd_router_free(r);
 }
 
+/* The guard run on its own before the body (pd_router_guard): a refusal
+ * is the answer, a pass lets pd_router_run go straight to the handler
+ * (the guard is not run twice), and what it held is given back at once. */
+static void test_guard_before_body(void **state)
+{
+    (void)state;
+    pd_router *r = make_router();
+    /* Refused: the answer is the guard's error. */
+    guard_calls = 0;
+    pd_req *req = pd_req_new("DELETE", "/api/creators/9", &limits);
+    assert_int_equal(pd_router_route_req(r, req), 0);
+    assert_int_equal(pd_router_guard(req, guard, "guard"), 1);
+    assert_int_equal(pd_req_get_status(req), 403);
+    assert_int_equal(guard_calls, 1);
+    pd_req_free(req);
+    /* Let through: the handler runs later, the guard once only. */
+    req = pd_req_new("GET", "/api/creators/9", &limits);
+    assert_int_equal(pd_router_route_req(r, req), 0);
+    assert_int_equal(pd_router_guard(req, guard, "guard"), 0);
+    assert_int_equal(guard_calls, 2);
+    pd_router_run(req, guard, "guard"); /* guard() asserts no principal yet: it must not run */
+    assert_int_equal(guard_calls, 2);
+    assert_int_equal(pd_req_get_status(req), 200);
+    pd_req_free(req);
+    /* A held read is given back before the body is read. */
+    released = 0;
+    req = pd_req_new("GET", "/api/creators/42", &limits);
+    assert_int_equal(pd_router_route_req(r, req), 0);
+    assert_int_equal(pd_router_guard(req, holding_guard, NULL), 0);
+    assert_int_equal(released, 1);
+    assert_null(pd_req_held(req));
+    pd_router_run(req, holding_guard, NULL);
+    assert_int_equal(released, 1);
+    pd_req_free(req);
+    pd_router_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_guard_before_body),
         cmocka_unit_test(test_add_checks),
         cmocka_unit_test(test_match),
         cmocka_unit_test(test_walk),
