@@ -377,7 +377,7 @@ static int write_page(pd_db *db, const pd_creator_query *q, pd_jsonw *w, pd_erro
     int rc = pd_db_creator_search(db, q, search_row, &pg, err);
     if (rc) {
         if (rc == PD_EINPUT && q->text)
-            return pd_error_set(err, PD_EINPUT, "query parameter q: %s", err->msg);
+            return pd_error_prefix(err, "query parameter q");
         return rc; /* the answer is replaced by the error */
     }
     pd_jsonw_arr_end(w);
@@ -1326,12 +1326,9 @@ static int import_creator_row(void *ctx, pd_rows_input *in, const pd_csv_record 
     }
     if (rc == PD_OK)
         rc = pd_db_creator_put(ci->db, c, ci->at, err);
-    if (rc) {
-        char why_store[PD_ERROR_MSG_MAX];
-        snprintf(why_store, sizeof why_store, "%s", err->msg);
+    if (rc)
         rc = pd_error_set(err, (pd_code)rc, "%s:%llu: %s (nothing was stored)", in->path,
-                          (unsigned long long)line, why_store);
-    }
+                          (unsigned long long)line, err->msg);
     return rc;
 }
 

@@ -289,6 +289,11 @@ for bad in 'followers_min=abc' 'followers_min=-1' 'followers_max=0' 'followers_m
     as brandy "list bad $bad" GET "/api/creators?$bad"
     expect "discovery ?$bad" 400 invalid_input && expect_grep "?$bad names $param" "$T/body" "$param"
 done
+# A search text with no word (a lone quote): the message says so once, not a
+# garble of its own first words (the error used to be formatted over itself).
+as brandy "list q=%22" GET '/api/creators?q=%22'
+expect "discovery ?q=%22" 400 invalid_input &&
+    jcheck "?q=%22: one clear message" "d['error']['message'] == 'query parameter q: text: no word to search for (words are letters and digits)'"
 api "list no token" GET /api/creators
 expect "discovery without a token" 401 unauthorized
 
