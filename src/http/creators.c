@@ -27,6 +27,7 @@
 #include "core/instant.h"
 #include "core/num.h"
 #include "core/policy.h"
+#include "core/text.h"
 #include "http/accounts.h"
 #include "http/request.h"
 #include "util/jsonw.h"
@@ -75,20 +76,6 @@ static int finish_txn(pd_db *db, int rc, pd_error *err)
         return pd_db_commit(db, err);
     pd_db_rollback(db);
     return rc;
-}
-
-/* Is text s (from a CSV field or JSON) storable in a field of cap bytes. */
-static const char *text_problem(const char *s, size_t n, size_t cap)
-{
-    if (n >= cap)
-        return cap == PD_HANDLE_MAX     ? "longer than 127 bytes"
-               : cap == PD_CATEGORY_MAX ? "longer than 63 bytes"
-                                        : "too long";
-    if (memchr(s, '\0', n))
-        return "contains a NUL byte";
-    if (!pd_utf8_valid(s, n))
-        return "not valid UTF-8";
-    return NULL;
 }
 
 /* ---- the JSON of creators and posts -------------------------------------------------------- */
@@ -459,9 +446,9 @@ static int list_creators(pd_req *req, void *ctx, pd_error *err)
     memset(&q, 0, sizeof q);
     const char *v;
     if ((v = pd_req_query(req, "category"))) {
-        const char *why = *v ? text_problem(v, strlen(v), PD_CATEGORY_MAX) : "empty";
-        if (why)
-            return bad_param(err, "category", why, v);
+        pd_text_fault f;
+        if (pd_text_check(v, strlen(v), PD_CATEGORY_MAX, PD_TEXT_LABEL, &f) < 0)
+            return bad_param(err, "category", f.why, v);
         q.category = v;
     }
     if ((v = pd_req_query(req, "q"))) {
@@ -1225,16 +1212,6 @@ static int idset_add(struct idset *s, int64_t id, uint64_t line, uint64_t *first
     return 0;
 }
 
-static int copy_field(char *dst, size_t cap, const pd_csv_field *f, const char **why)
-{
-    *why = text_problem(f->p, f->len, cap);
-    if (*why)
-        return -1;
-    memcpy(dst, f->p, f->len);
-    dst[f->len] = '\0';
-    return 0;
-}
-
 struct import_counts {
     uint64_t created, updated, posts, unknown;
 };
@@ -1280,21 +1257,14 @@ static int import_creator_row(void *ctx, pd_rows_input *in, const pd_csv_record 
     pd_creator_rec *c = ci->c;
     pd_rows_creator row;
     pd_rows_bad b;
-    if (pd_rows_creator_parse(in, rec, &row, &b) < 0) {
+    memset(c, 0, sizeof *c);
+    if (pd_rows_creator_parse(in, rec, &row, &b) < 0 ||
+        pd_rows_creator_labels(in, rec, &row, c->handle, sizeof c->handle, c->category,
+                               sizeof c->category, &b) < 0) {
         b.line = pd_rows_line(in, b.line);
         return bad_line(in, &b, err);
     }
     uint64_t line = pd_rows_line(in, rec->line);
-    const char *why;
-    memset(c, 0, sizeof *c);
-    if (copy_field(c->handle, sizeof c->handle, &row.handle, &why) < 0 ||
-        copy_field(c->category, sizeof c->category, &row.category, &why) < 0) {
-        int handle_bad = text_problem(row.handle.p, row.handle.len, sizeof c->handle) != NULL;
-        const pd_csv_field *f = handle_bad ? &row.handle : &row.category;
-        pd_rows_bad_set(&b, line, in->col[handle_bad ? PD_COL_C_HANDLE : PD_COL_C_CATEGORY], why,
-                        f->p, f->len);
-        return bad_line(in, &b, err);
-    }
     uint64_t first = 0;
     int dup = idset_add(&ci->seen, row.id, line, &first);
     if (dup < 0)

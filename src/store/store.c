@@ -20,6 +20,7 @@
 #include "batch/progress.h"
 #include "batch/rows.h"
 #include "core/num.h"
+#include "core/text.h"
 #include "store/backend.h"
 
 #define READ_BUF (1u << 20)
@@ -157,54 +158,14 @@ int pd_role_from_name(const char *name, pd_role *out)
 
 /* ---- argument checks ----------------------------------------------------------------- */
 
-/* Length of the valid UTF-8 prefix of s[0..n). */
-static size_t utf8_valid(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i];
-        size_t len;
-        unsigned min;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if ((c & 0xE0) == 0xC0) {
-            len = 2, min = 0x80, c &= 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            len = 3, min = 0x800, c &= 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            len = 4, min = 0x10000, c &= 0x07;
-        } else {
-            return i;
-        }
-        if (n - i < len)
-            return i;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return i;
-            c = c << 6 | (s[i + k] & 0x3F);
-        }
-        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-            return i;
-        i += len;
-    }
-    return n;
-}
-
 /* Why text s[0..n) cannot be stored in a field of `cap` bytes (with its
  * NUL), or NULL when it can. Control characters are refused only where
  * a name is expected (no_controls). */
 static const char *text_problem(const char *s, size_t n, size_t cap, int no_controls)
 {
-    if (n >= cap)
-        return cap == 64     ? "longer than 63 bytes"
-               : cap == 128  ? "longer than 127 bytes"
-               : cap == 1024 ? "longer than 1023 bytes"
-                             : "too long";
-    if (memchr(s, '\0', n))
-        return "contains a NUL byte";
-    if (utf8_valid((const unsigned char *)s, n) != n)
-        return "not valid UTF-8";
+    pd_text_fault f;
+    if (pd_text_check(s, n, cap, PD_TEXT_ANY, &f) < 0)
+        return f.why;
     if (no_controls)
         for (size_t i = 0; i < n; i++)
             if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
@@ -219,14 +180,6 @@ static int check_name(const char *what, const char *s, pd_error *err)
     if (!s || !*s)
         return pd_error_set(err, PD_EINPUT, "%s: empty", what);
     const char *why = text_problem(s, strnlen(s, PD_NAME_MAX), PD_NAME_MAX, 1);
-    return why ? pd_error_set(err, PD_EINPUT, "%s: %s", what, why) : PD_OK;
-}
-
-/* A string field of a record: NUL-terminated inside its array, UTF-8. */
-static int check_field(const char *what, const char *s, size_t cap, pd_error *err)
-{
-    size_t n = strnlen(s, cap);
-    const char *why = n == cap ? "not terminated" : text_problem(s, n, cap, 0);
     return why ? pd_error_set(err, PD_EINPUT, "%s: %s", what, why) : PD_OK;
 }
 
@@ -374,12 +327,13 @@ int pd_db_mcn_list(pd_db *db, int (*each)(void *ctx, const pd_org_rec *o), void 
 static int check_creator(const pd_creator_rec *c, pd_error *err)
 {
     int rc = check_id("creator", c->id, err);
+    /* core/text.h's rules, whichever path the creator came by */
     if (!rc)
-        rc = check_field("handle", c->handle, sizeof c->handle, err);
+        rc = pd_text_require("handle", c->handle, sizeof c->handle, PD_TEXT_LABEL, err);
     if (!rc)
-        rc = check_field("category", c->category, sizeof c->category, err);
+        rc = pd_text_require("category", c->category, sizeof c->category, PD_TEXT_LABEL, err);
     if (!rc)
-        rc = check_field("bio", c->bio, sizeof c->bio, err);
+        rc = pd_text_require("bio", c->bio, sizeof c->bio, PD_TEXT_PROSE, err);
     if (!rc)
         rc = check_count("followers", c->followers, err);
     if (!rc && c->mcn_id < 0)
@@ -626,16 +580,6 @@ struct import {
     pd_import_summary *sum;
 };
 
-/* Copies a checked text field into a record's array, or says why not. */
-static int put_text(char *dst, size_t cap, const pd_csv_field *f, const char **why)
-{
-    if ((*why = text_problem(f->p, f->len, cap, 0)) != NULL)
-        return -1;
-    memcpy(dst, f->p, f->len);
-    dst[f->len] = '\0';
-    return 0;
-}
-
 static int import_creators(struct import *im, const pd_rows_input *in, pd_error *err)
 {
     pd_csv_reader rd;
@@ -668,24 +612,12 @@ static int import_creators(struct import *im, const pd_rows_input *in, pd_error 
             reports_add(&rep, &b);
             continue;
         }
+        /* (Every other field of *c is set below; bio stays empty.) */
         const char *why = NULL;
-        int field = -1;
-        pd_csv_field fv = {0};
-        if (pd_rows_creator_parse(in, &rec, &row, &b) == 0) {
-            /* What the store's records can hold, which certify does not ask.
-             * (Every other field of *c is set below; bio stays empty.) */
-            if (put_text(c->handle, sizeof c->handle, &row.handle, &why) < 0) {
-                field = in->col[PD_COL_C_HANDLE];
-                fv = row.handle;
-            } else if (put_text(c->category, sizeof c->category, &row.category, &why) < 0) {
-                field = in->col[PD_COL_C_CATEGORY];
-                fv = row.category;
-            }
-            if (why)
-                pd_rows_bad_set(&b, rec.line, field, why, fv.p, fv.len);
-        } else {
+        if (pd_rows_creator_parse(in, &rec, &row, &b) < 0 ||
+            pd_rows_creator_labels(in, &rec, &row, c->handle, sizeof c->handle, c->category,
+                                   sizeof c->category, &b) < 0)
             why = b.why;
-        }
         if (why) {
             b.line = pd_rows_line(in, b.line);
             if (!im->o->skip_bad_lines) {
@@ -1200,8 +1132,9 @@ static int check_query(const pd_creator_query *q, pd_error *err)
         size_t n = strnlen(q->text, SEARCH_TEXT_MAX + 1);
         if (n > SEARCH_TEXT_MAX)
             return pd_error_set(err, PD_EINPUT, "text: longer than %d bytes", SEARCH_TEXT_MAX);
-        if (utf8_valid((const unsigned char *)q->text, n) != n)
-            return pd_error_set(err, PD_EINPUT, "text: not valid UTF-8");
+        pd_text_fault f;
+        if (pd_text_check(q->text, n, 0, PD_TEXT_ANY, &f) < 0)
+            return pd_error_set(err, PD_EINPUT, "text: %s", f.why);
         if (!has_word_char(q->text))
             return pd_error_set(err, PD_EINPUT,
                                 "text: no word to search for (words are letters and digits)");

@@ -86,8 +86,8 @@ printf '%s\n' \
     'handle,creator_id,category,followers,mcn_id,notes' \
     '"Lily, ""Glow"" Chen",30,beauty,5200,12,x' \
     'coco_88,10,food,900,,' \
-    '"two' \
-    'lines",20,travel,12000,12,"a, b"' \
+    '"two, lines",20,travel,12000,12,"a record on' \
+    'two lines (a handle is one line: core/text.h)"' \
     '小美的美妆日记,40,beauty,0,7,' >"$D/small/creators.csv"
 printf '%s\r\n' \
     'post_id,creator_id,published_at,kind,views,likes,comments,collects' \
@@ -101,8 +101,7 @@ printf '%s\r\n' \
 cat >"$D/small/want_creators.csv" <<'EOF'
 creator_id,handle,category,followers,mcn_id
 10,coco_88,food,900,
-20,"two
-lines",travel,12000,12
+20,"two, lines",travel,12000,12
 30,"Lily, ""Glow"" Chen",beauty,5200,12
 40,小美的美妆日记,beauty,0,7
 EOF
