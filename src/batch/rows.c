@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/num.h"
+#include "core/post.h"
 #include "core/text.h"
 
 static const char *const creator_cols[] = {"creator_id", "handle", "category",
@@ -357,6 +358,18 @@ int pd_rows_creator_labels(const pd_rows_input *in, const pd_csv_record *rec,
         copy_label(rec, in->col[PD_COL_C_CATEGORY], &row->category, category, ccap, b) < 0)
         return -1;
     return 0;
+}
+
+int pd_rows_post_storable(const pd_rows_input *in, const pd_csv_record *rec,
+                          const pd_rows_post *row, pd_rows_bad *b)
+{
+    const char *why = pd_post_time_problem(row->t);
+    if (!why)
+        return 0;
+    char t[PD_INSTANT_FMT_MAX];
+    size_t n = pd_instant_format(row->t, t);
+    pd_rows_bad_set(b, rec->line, in->col[PD_COL_P_TIME], why, t, n);
+    return -1;
 }
 
 int pd_rows_duplicate_error(const pd_rows_input *in, uint64_t line, uint64_t first_line, int64_t id,

@@ -144,6 +144,12 @@ int pd_rows_creator_labels(const pd_rows_input *in, const pd_csv_record *rec,
                            const pd_rows_creator *row, char *handle, size_t hcap, char *category,
                            size_t ccap, pd_rows_bad *b);
 
+/* What a stored post may hold of a parsed record, which certify does not
+ * ask: a published_at from PD_POST_TIME_MIN on (core/post.h). 0, or -1 with
+ * b naming the column and the time. */
+int pd_rows_post_storable(const pd_rows_input *in, const pd_csv_record *rec,
+                          const pd_rows_post *row, pd_rows_bad *b);
+
 /* A repeated creator_id, as an error: "creators.csv:LINE: column N
  * (creator_id): duplicate creator_id ID (first on line FIRST)". Returns
  * PD_EINPUT. */

@@ -25,17 +25,19 @@ static int in(const range *r, size_t n, uint32_t cp)
 #define IN(table, cp) in(table, sizeof table / sizeof table[0], cp)
 
 static const range bidi_control[] = {
-    {0x061C, 0x061C}, {0x200E, 0x200F}, {0x202A, 0x202E}, {0x2066, 0x2069},
+    {0x061C, 0x061C},
+    {0x200E, 0x200F},
+    {0x202A, 0x202E},
+    {0x2066, 0x2069},
 };
 
 /* Default_Ignorable_Code_Point (it includes the bidi controls, tested
  * first, and U+200D, the zero-width joiner that prose keeps). */
 static const range ignorable[] = {
-    {0x00AD, 0x00AD},   {0x034F, 0x034F},   {0x061C, 0x061C},   {0x115F, 0x1160},
-    {0x17B4, 0x17B5},   {0x180B, 0x180F},   {0x200B, 0x200F},   {0x202A, 0x202E},
-    {0x2060, 0x206F},   {0x3164, 0x3164},   {0xFE00, 0xFE0F},   {0xFEFF, 0xFEFF},
-    {0xFFA0, 0xFFA0},   {0xFFF0, 0xFFF8},   {0x1BCA0, 0x1BCA3}, {0x1D173, 0x1D17A},
-    {0xE0000, 0xE0FFF},
+    {0x00AD, 0x00AD},   {0x034F, 0x034F},   {0x061C, 0x061C}, {0x115F, 0x1160}, {0x17B4, 0x17B5},
+    {0x180B, 0x180F},   {0x200B, 0x200F},   {0x202A, 0x202E}, {0x2060, 0x206F}, {0x3164, 0x3164},
+    {0xFE00, 0xFE0F},   {0xFEFF, 0xFEFF},   {0xFFA0, 0xFFA0}, {0xFFF0, 0xFFF8}, {0x1BCA0, 0x1BCA3},
+    {0x1D173, 0x1D17A}, {0xE0000, 0xE0FFF},
 };
 
 /* White_Space but the controls among it (tab, line feed ..., U+0085),
@@ -179,8 +181,7 @@ size_t pd_text_fault_char(const pd_text_fault *f, char buf[12])
     return len > 0 ? (size_t)len : 0;
 }
 
-int pd_text_require(const char *field, const char *s, size_t cap, pd_text_kind kind,
-                    pd_error *err)
+int pd_text_require(const char *field, const char *s, size_t cap, pd_text_kind kind, pd_error *err)
 {
     size_t n = cap ? strnlen(s, cap) : strlen(s);
     pd_text_fault f;

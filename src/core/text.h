@@ -54,8 +54,7 @@ int pd_text_check(const char *s, size_t n, size_t cap, pd_text_kind kind, pd_tex
 /* The same for a NUL-terminated s, as an error "FIELD: WHY" (with the
  * character's code point, "U+202E", when the fault is one) with PD_EINPUT.
  * s must end within cap bytes (else "longer than ..."). */
-int pd_text_require(const char *field, const char *s, size_t cap, pd_text_kind kind,
-                    pd_error *err);
+int pd_text_require(const char *field, const char *s, size_t cap, pd_text_kind kind, pd_error *err);
 
 /* The fault's character as "U+202E" into buf (at least 12 bytes), its
  * length returned; 0 (and buf "") when the fault is not one character. */

@@ -951,17 +951,14 @@ static int list_posts(pd_req *req, void *ctx, pd_error *err)
     return PD_OK;
 }
 
-/* The four counters of a body; required (the metrics feed) or defaulting
- * to 0 (a new post). */
-static int json_counters(const json_t *body, int required, pd_post_rec *p, pd_error *err)
+/* The four counters of a body (the metrics feed), each required. */
+static int json_counters(const json_t *body, pd_post_rec *p, pd_error *err)
 {
     static const char *const names[] = {"views", "likes", "comments", "collects"};
     uint64_t *dst[] = {&p->views, &p->likes, &p->comments, &p->collects};
     for (size_t i = 0; i < 4; i++) {
         int64_t v = 0;
-        int rc = required
-                     ? pd_req_json_int(body, names[i], 0, (int64_t)PD_COUNT_MAX, &v, err)
-                     : pd_req_json_opt_int(body, names[i], 0, (int64_t)PD_COUNT_MAX, 0, &v, err);
+        int rc = pd_req_json_int(body, names[i], 0, (int64_t)PD_COUNT_MAX, &v, err);
         if (rc)
             return rc;
         *dst[i] = (uint64_t)v;
@@ -969,24 +966,65 @@ static int json_counters(const json_t *body, int required, pd_post_rec *p, pd_er
     return PD_OK;
 }
 
+/* Why a publisher may not send `field` (core/post.h says who decides what),
+ * or NULL for the one field a publisher gives. */
+static const char *set_by_others(const char *field)
+{
+    static const struct {
+        const char *field, *why;
+    } others[] = {
+        {"id", "a published post's id is the server's (the answer gives it); a post under the "
+               "feed's own id comes by POST /api/import/posts (operators)"},
+        {"published_at", "a published post is dated by the server's clock; an earlier post comes "
+                         "from the platform's feed, POST /api/import/posts (operators)"},
+        {"views", NULL},
+        {"likes", NULL},
+        {"comments", NULL},
+        {"collects", NULL},
+    };
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
+        if (strcmp(field, others[i].field) == 0)
+            return others[i].why ? others[i].why
+                                 : "counters come from the platform's feed only: an operator's "
+                                   "PUT /api/posts/{id}/metrics or POST /api/import/posts; a new "
+                                   "post starts at 0";
+    return NULL;
+}
+
+/* POST /api/creators/{id}/posts: the creator (or an operator) publishes a
+ * post now. The publisher gives its kind and nothing else: the store gives
+ * the id, the clock the time, the feed the counters (core/post.h). A field
+ * the feed or the server sets is refused by name, 403 for the creator (it
+ * is not theirs to set) and 400 for an operator (it is not this route's:
+ * the feed has its own). */
 static int publish_post(pd_req *req, void *ctx, pd_error *err)
 {
     pd_store *store = ((pd_creators *)ctx)->store;
     int64_t creator_id = pd_req_param_int(req, "id");
+    const pd_user *u = pd_req_user(req);
+    int is_operator = u && u->role == PD_ROLE_OPERATOR;
     json_t *body;
     int rc = pd_req_json_body(req, &body, err);
     if (rc)
         return rc;
-    static const char *const fields[] = {"id",    "kind",     "published_at", "views",
-                                         "likes", "comments", "collects",     NULL};
+    const char *key;
+    json_t *value;
+    json_object_foreach(body, key, value)
+    {
+        const char *why = set_by_others(key);
+        if (why) {
+            rc = pd_error_set(err, is_operator ? PD_EINPUT : PD_EDENIED, "%.40s: %s", key, why);
+            break;
+        }
+    }
+    static const char *const fields[] = {"kind", NULL};
     pd_post_rec p;
     memset(&p, 0, sizeof p);
     p.creator_id = creator_id;
-    const char *kind = NULL, *when = NULL;
-    int64_t now = pd_store_now(store);
-    rc = pd_req_json_only(body, fields, err);
+    p.published_at = (pd_instant){.sec = pd_store_now(store), .nsec = 0};
+    const char *kind = NULL;
     if (rc == PD_OK)
-        rc = pd_req_json_int(body, "id", 1, INT64_MAX, &p.id, err);
+        rc = pd_req_json_only(body, fields, err);
     if (rc == PD_OK)
         rc = pd_req_json_str(body, "kind", 1, 16, &kind, err);
     if (rc == PD_OK) {
@@ -995,36 +1033,14 @@ static int publish_post(pd_req *req, void *ctx, pd_error *err)
         else if (strcmp(kind, "sponsored") == 0)
             p.sponsored = 1;
         else
-            rc =
-                pd_error_set(err, PD_EINPUT, "kind: expected organic or sponsored, not '%s'", kind);
-    }
-    if (rc == PD_OK)
-        rc = pd_req_json_opt_str(body, "published_at", 1, 64, NULL, &when, err);
-    if (rc == PD_OK) {
-        p.published_at = (pd_instant){.sec = now, .nsec = 0};
-        const char *why = NULL;
-        if (when && pd_instant_parse(when, strlen(when), &p.published_at, &why) < 0)
             rc = pd_error_set(err, PD_EINPUT,
-                              "published_at: %s (expected an ISO-8601 instant such as "
-                              "2019-05-14T08:30:00Z)",
-                              why ? why : "not an instant");
-        else if (p.published_at.sec > now + PD_POST_FUTURE_MAX ||
-                 (p.published_at.sec == now + PD_POST_FUTURE_MAX && p.published_at.nsec > 0)) {
-            char clock[PD_INSTANT_FMT_MAX];
-            pd_instant_format((pd_instant){.sec = now, .nsec = 0}, clock);
-            rc = pd_error_set(err, PD_EINPUT,
-                              "published_at: %s is more than 5 minutes after the server's clock "
-                              "(%s)",
-                              when, clock);
-        }
-    }
-    if (rc == PD_OK)
-        rc = json_counters(body, 0, &p, err);
-    if (rc) {
-        json_decref(body);
-        return rc;
+                              "kind: expected organic or sponsored (a paid collaboration), "
+                              "not '%s'",
+                              kind);
     }
     json_decref(body);
+    if (rc)
+        return rc;
 
     pd_db *db;
     if ((rc = pd_store_acquire(store, &db, err)))
@@ -1037,9 +1053,7 @@ static int publish_post(pd_req *req, void *ctx, pd_error *err)
         /* the creator first: an unknown one is a 404, not a bad post */
         rc = load_creator(req, db, creator_id, &c, &st, err);
         if (rc == PD_OK)
-            rc = pd_db_post_add(db, &p, err);
-        if (rc == PD_ECONFLICT)
-            rc = pd_error_set(err, PD_ECONFLICT, "post %lld exists already", (long long)p.id);
+            rc = pd_db_post_publish(db, &p, err);
         if (rc == PD_OK)
             rc = pd_db_creator_status(db, creator_id, st, err);
         if (rc == PD_OK)
@@ -1050,6 +1064,10 @@ static int publish_post(pd_req *req, void *ctx, pd_error *err)
     if (rc)
         return rc;
     pd_req_status(req, 201);
+    char where[48];
+    snprintf(where, sizeof where, "/api/posts/%lld", (long long)p.id);
+    if (pd_req_header_add(req, "Location", where) < 0)
+        return pd_error_set(err, PD_EINTERNAL, "cannot set the Location header");
     pd_jsonw *w = pd_req_jsonw(req);
     pd_jsonw_obj_begin(w);
     pd_jsonw_key(w, "post");
@@ -1092,7 +1110,7 @@ static int put_metrics(pd_req *req, void *ctx, pd_error *err)
     memset(&p, 0, sizeof p);
     rc = pd_req_json_only(body, fields, err);
     if (rc == PD_OK)
-        rc = json_counters(body, 1, &p, err);
+        rc = json_counters(body, &p, err);
     json_decref(body);
     if (rc)
         return rc;
@@ -1329,7 +1347,8 @@ static int import_post_row(void *ctx, pd_rows_input *in, const pd_csv_record *re
     struct post_import *pi = ctx;
     pd_rows_post row;
     pd_rows_bad b;
-    if (pd_rows_post_parse(in, rec, &row, &b) < 0) {
+    if (pd_rows_post_parse(in, rec, &row, &b) < 0 ||
+        pd_rows_post_storable(in, rec, &row, &b) < 0) {
         b.line = pd_rows_line(in, b.line);
         return bad_line(in, &b, err);
     }

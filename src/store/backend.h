@@ -123,6 +123,10 @@ struct pd_store_ops {
                              int (*each)(void *ctx, int64_t at, uint64_t followers), void *ctx,
                              pd_error *err);
     int (*post_add)(pd_db *db, const pd_post_rec *p, pd_error *err);
+    /* post_add under the next id of [PD_POST_ID_PUBLISHED_MIN,
+     * PD_POST_ID_PUBLISHED_MAX] (set in p->id), chosen in the same
+     * transaction as the insert. */
+    int (*post_publish)(pd_db *db, pd_post_rec *p, pd_error *err);
     int (*post_get)(pd_db *db, int64_t id, pd_post_rec *p, pd_error *err);
     int (*post_set_metrics)(pd_db *db, int64_t id, uint64_t views, uint64_t likes,
                             uint64_t comments, uint64_t collects, pd_post_rec *before,

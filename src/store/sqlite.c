@@ -85,6 +85,7 @@ enum st {
     ST_HISTORY,
     ST_POST_ADD,
     ST_POST_GET,
+    ST_POST_LAST_IN,
     ST_POST_SET,
     ST_SCAN_CREATORS,
     ST_SCAN_POSTS,
@@ -153,6 +154,7 @@ static const char *const st_sql[ST_COUNT] = {
                    "ORDER BY at, id",
     [ST_POST_ADD] = "INSERT INTO posts (" POST_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     [ST_POST_GET] = "SELECT " POST_COLS " FROM posts WHERE id = ?1",
+    [ST_POST_LAST_IN] = "SELECT max(id) FROM posts WHERE id BETWEEN ?1 AND ?2",
     [ST_POST_SET] = "UPDATE posts SET views = ?2, likes = ?3, comments = ?4, collects = ?5 "
                     "WHERE id = ?1",
     [ST_SCAN_CREATORS] = "SELECT " CREATOR_COLS " FROM creators ORDER BY id",
@@ -1362,15 +1364,53 @@ static int post_insert(sq_db *d, const pd_post_rec *p, pd_error *err)
     return rc;
 }
 
+/* The post and its creator's window, inside the caller's call_begin. */
+static int post_store(sq_db *d, const pd_post_rec *p, pd_error *err)
+{
+    int rc = post_insert(d, p, err);
+    return rc == PD_OK ? sq_online_post_added(d, p, err) : rc;
+}
+
 static int sq_post_add(pd_db *pdb, const pd_post_rec *p, pd_error *err)
 {
     sq_db *d = (sq_db *)pdb;
     int rc = sq_call_begin(d, err);
+    return rc ? rc : sq_call_end(d, post_store(d, p, err), err);
+}
+
+/* The highest post id in [lo, hi] into *last, 0 when there is none: one
+ * step down the primary key. */
+static int post_last_in(sq_db *d, int64_t lo, int64_t hi, int64_t *last, pd_error *err)
+{
+    sqlite3_stmt *st = stmt(d, ST_POST_LAST_IN, err);
+    if (!st)
+        return err->code;
+    sqlite3_bind_int64(st, 1, lo);
+    sqlite3_bind_int64(st, 2, hi);
+    int r = sqlite3_step(st), rc = PD_OK;
+    if (r == SQLITE_ROW)
+        *last = sqlite3_column_type(st, 0) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 0);
+    else
+        rc = sq_fail(d->db, r, err, "reading the last post id");
+    sq_done(st);
+    return rc;
+}
+
+static int sq_post_publish(pd_db *pdb, pd_post_rec *p, pd_error *err)
+{
+    sq_db *d = (sq_db *)pdb;
+    int rc = sq_call_begin(d, err); /* the write lock: nobody takes the id before us */
     if (rc)
         return rc;
-    rc = post_insert(d, p, err);
-    if (rc == PD_OK)
-        rc = sq_online_post_added(d, p, err); /* its creator's window */
+    int64_t last = 0;
+    rc = post_last_in(d, PD_POST_ID_PUBLISHED_MIN, PD_POST_ID_PUBLISHED_MAX, &last, err);
+    if (rc == PD_OK && last == PD_POST_ID_PUBLISHED_MAX)
+        rc = pd_error_set(err, PD_ECONFLICT, "no post id is left for published posts (up to %lld)",
+                          (long long)PD_POST_ID_PUBLISHED_MAX);
+    if (rc == PD_OK) {
+        p->id = last ? last + 1 : PD_POST_ID_PUBLISHED_MIN;
+        rc = post_store(d, p, err);
+    }
     return sq_call_end(d, rc, err);
 }
 
@@ -1904,6 +1944,7 @@ static const pd_store_ops sq_ops = {
     .creator_get = sq_creator_get,
     .followers_history = sq_followers_history,
     .post_add = sq_post_add,
+    .post_publish = sq_post_publish,
     .post_get = sq_post_get,
     .post_set_metrics = sq_post_set_metrics,
     .scan = sq_scan,

@@ -375,19 +375,33 @@ static int check_counts(uint64_t views, uint64_t likes, uint64_t comments, uint6
     return rc;
 }
 
-int pd_db_post_add(pd_db *db, const pd_post_rec *p, pd_error *err)
+/* Every part of a post but its id. */
+static int check_post(const pd_post_rec *p, pd_error *err)
 {
-    ERR_OR_LOCAL(err);
-    int rc = check_id("post", p->id, err);
-    if (!rc)
-        rc = check_id("creator", p->creator_id, err);
+    int rc = check_id("creator", p->creator_id, err);
     if (!rc && (p->published_at.nsec < 0 || p->published_at.nsec > 999999999))
         rc = pd_error_set(err, PD_EINPUT, "published_at: nanoseconds out of range");
     if (!rc && p->sponsored != 0 && p->sponsored != 1)
         rc = pd_error_set(err, PD_EINPUT, "sponsored: 0 or 1");
     if (!rc)
         rc = check_counts(p->views, p->likes, p->comments, p->collects, err);
+    return rc;
+}
+
+int pd_db_post_add(pd_db *db, const pd_post_rec *p, pd_error *err)
+{
+    ERR_OR_LOCAL(err);
+    int rc = check_id("post", p->id, err);
+    if (!rc)
+        rc = check_post(p, err);
     return rc ? rc : db->ops->post_add(db, p, err);
+}
+
+int pd_db_post_publish(pd_db *db, pd_post_rec *p, pd_error *err)
+{
+    ERR_OR_LOCAL(err);
+    int rc = check_post(p, err);
+    return rc ? rc : db->ops->post_publish(db, p, err);
 }
 
 int pd_db_post_get(pd_db *db, int64_t id, pd_post_rec *p, pd_error *err)
@@ -742,7 +756,8 @@ static void *posts_reader(void *arg)
         int r = pd_csv_next(&pp->rd, &rec);
         if (r == 0)
             break;
-        int ok = r > 0 && pd_rows_post_parse(in, &rec, &row, &bad) == 0;
+        int ok = r > 0 && pd_rows_post_parse(in, &rec, &row, &bad) == 0 &&
+                 pd_rows_post_storable(in, &rec, &row, &bad) == 0;
         if (!ok) {
             pd_code code = r < 0 ? (pd_code)pd_rows_fault(&pp->rd, &bad) : PD_OK;
             bad.line = pd_rows_line(in, bad.line);

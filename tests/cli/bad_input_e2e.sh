@@ -517,7 +517,7 @@ check_failure "big creators.csv, line 75001 repeats line 30001" \
     "${certify[@]}" --creators "$D/bigc_dup.csv" --posts "$D/posts.csv" --threads 2
 expect_grep "big creators.csv, duplicate: first line named" "$T/stderr" "(first on line 30001)"
 
-# --- what a handle, a category and a bio may hold (core/text.h), on every path ---------
+# --- what a handle, a category, a bio and a post's time may be, on every path ---------
 # A bidi override (U+202E), a zero-width space (U+200B), a newline and white
 # space only are refused in a handle by the API's create and PATCH, its CSV
 # import and the command line's import, each naming the field and the
@@ -581,6 +581,18 @@ expect_rc "CLI import of a zero-width handle" 1 &&
     expect_grep "CLI import: line, column, character" "$T/stderr" "zw_c.csv:3: column 2 (handle): contains an invisible character (zero-width or another default-ignorable one): 'U+200B'"
 run import --db "$T/text.db" --creators "$T/zw_c.csv" --posts "$T/none_p.csv" --skip-bad-lines
 expect_rc "CLI import, --skip-bad-lines" 0 && expect_grep "CLI import: skipped" "$T/stderr" "zw_c.csv:3: skipped: column 2 (handle)"
+# a post's time from the feed: not before 2000-01-01 (a feed's missing time
+# such as 0001-01-01 or 1970-01-01 is not a post's), through either import
+printf 'post_id,creator_id,published_at,kind,views,likes,comments,collects\n1,41,2019-05-10T00:00:00Z,organic,1,1,1,1\n2,41,1970-01-01T00:00:00Z,organic,1,1,1,1\n' >"$T/epoch_p.csv"
+head -n 2 "$T/zw_c.csv" >"$T/ok_c.csv"
+run import --db "$T/text.db" --creators "$T/ok_c.csv" --posts "$T/epoch_p.csv"
+expect_rc "CLI import of a post dated 1970-01-01" 1 &&
+    expect_grep "CLI import: the old post named" "$T/stderr" "epoch_p.csv:3: column 3 (published_at): before 2000-01-01T00:00:00Z (a missing time in the feed, such as 0001-01-01 or 1970-01-01, is not a post's): '1970-01-01T00:00:00Z'"
+run import --db "$T/text.db" --creators "$T/zw_c.csv" --posts "$T/epoch_p.csv" --skip-bad-lines
+expect_rc "CLI import of a post dated 1970-01-01, --skip-bad-lines" 0 &&
+    expect_grep "CLI import: the old post skipped" "$T/stderr" "epoch_p.csv:3: skipped: column 3 (published_at): before 2000-01-01T00:00:00Z"
+run certify --policy red-2019-v1 --as-of 2019-06-01 --creators "$T/ok_c.csv" --posts "$T/epoch_p.csv"
+expect_rc "certify reads the same files as they are (it stores nothing)" 0
 
 # ---------------------------------------------------------------------------
 pd_test_finish

@@ -23,8 +23,8 @@ static void ok(const char *s, pd_text_kind kind)
 }
 
 /* Refused with a reason starting with why_start, at character cp, offset at. */
-static void refused(const char *s, size_t n, pd_text_kind kind, const char *why_start,
-                    uint32_t cp, size_t at)
+static void refused(const char *s, size_t n, pd_text_kind kind, const char *why_start, uint32_t cp,
+                    size_t at)
 {
     pd_text_fault f = {0};
     int rc = pd_text_check(s, n, 128, kind, &f);
@@ -49,7 +49,7 @@ static void test_labels_accepted(void **state)
     ok("a b c", PD_TEXT_LABEL);
     ok("小红书达人", PD_TEXT_LABEL);
     ok("café", PD_TEXT_LABEL);
-    ok("e\xcc\x81t\xc3\xa9", PD_TEXT_LABEL); /* a combining accent is visible */
+    ok("e\xcc\x81t\xc3\xa9", PD_TEXT_LABEL);     /* a combining accent is visible */
     ok("\xf0\x9f\x8c\xb8 bloom", PD_TEXT_LABEL); /* U+1F338, a four-byte character */
     ok("שלום", PD_TEXT_LABEL); /* right-to-left letters are letters, not controls */
     ok("x", PD_TEXT_LABEL);
@@ -60,7 +60,9 @@ static void test_labels_refused(void **state)
     (void)state;
     /* the issue's: bidi override, zero-width, newline, white space only */
     REFUSED("alice\xe2\x80\xaegnp.exe", PD_TEXT_LABEL, "contains a bidi control", 0x202E, 5);
-    REFUSED("ali\xe2\x80\x8b" "ce", PD_TEXT_LABEL, "contains an invisible", 0x200B, 3);
+    REFUSED("ali\xe2\x80\x8b"
+            "ce",
+            PD_TEXT_LABEL, "contains an invisible", 0x200B, 3);
     REFUSED("alice\nbob", PD_TEXT_LABEL, "contains a control character", '\n', 5);
     REFUSED("   ", PD_TEXT_LABEL, "only white space", 0, 0);
     REFUSED("\xe3\x80\x80", PD_TEXT_LABEL, "only white space", 0, 0); /* U+3000 */
@@ -73,9 +75,13 @@ static void test_labels_refused(void **state)
     REFUSED("a\xe2\x81\xa6", PD_TEXT_LABEL, "contains a bidi control", 0x2066, 1);
     REFUSED("a\xe2\x81\xa9", PD_TEXT_LABEL, "contains a bidi control", 0x2069, 1);
     /* invisible ones */
-    REFUSED("a\xe2\x80\x8d" "b", PD_TEXT_LABEL, "contains an invisible", 0x200D, 1);
+    REFUSED("a\xe2\x80\x8d"
+            "b",
+            PD_TEXT_LABEL, "contains an invisible", 0x200D, 1);
     REFUSED("a\xe2\x81\xa0", PD_TEXT_LABEL, "contains an invisible", 0x2060, 1);
-    REFUSED("a\xc2\xad" "b", PD_TEXT_LABEL, "contains an invisible", 0x00AD, 1);
+    REFUSED("a\xc2\xad"
+            "b",
+            PD_TEXT_LABEL, "contains an invisible", 0x00AD, 1);
     REFUSED("a\xef\xbb\xbf", PD_TEXT_LABEL, "contains an invisible", 0xFEFF, 1);
     REFUSED("a\xef\xb8\x8f", PD_TEXT_LABEL, "contains an invisible", 0xFE0F, 1);
     REFUSED("\xe3\x85\xa4", PD_TEXT_LABEL, "contains an invisible", 0x3164, 0);
@@ -85,14 +91,19 @@ static void test_labels_refused(void **state)
     REFUSED("a\rb", PD_TEXT_LABEL, "contains a control character", '\r', 1);
     REFUSED("a\x7f", PD_TEXT_LABEL, "contains a control character", 0x7F, 1);
     REFUSED("a\xc2\x85", PD_TEXT_LABEL, "contains a control character", 0x85, 1);
-    REFUSED("a\xe2\x80\xa8" "b", PD_TEXT_LABEL, "contains a line or paragraph separator", 0x2028,
-            1);
+    REFUSED("a\xe2\x80\xa8"
+            "b",
+            PD_TEXT_LABEL, "contains a line or paragraph separator", 0x2028, 1);
     /* white space */
     REFUSED(" alice", PD_TEXT_LABEL, "begins or ends with white space", ' ', 0);
     REFUSED("alice ", PD_TEXT_LABEL, "begins or ends with white space", ' ', 5);
     REFUSED("a  b", PD_TEXT_LABEL, "contains white space other than single spaces", ' ', 2);
-    REFUSED("a\xc2\xa0" "b", PD_TEXT_LABEL, "contains white space other than", 0xA0, 1);
-    REFUSED("a\xe3\x80\x80" "b", PD_TEXT_LABEL, "contains white space other than", 0x3000, 1);
+    REFUSED("a\xc2\xa0"
+            "b",
+            PD_TEXT_LABEL, "contains white space other than", 0xA0, 1);
+    REFUSED("a\xe3\x80\x80"
+            "b",
+            PD_TEXT_LABEL, "contains white space other than", 0x3000, 1);
     /* noncharacters */
     REFUSED("a\xef\xbf\xbe", PD_TEXT_LABEL, "contains a noncharacter", 0xFFFE, 1);
     REFUSED("a\xef\xb7\x90", PD_TEXT_LABEL, "contains a noncharacter", 0xFDD0, 1);
@@ -104,9 +115,9 @@ static void test_utf8_and_nul(void **state)
 {
     (void)state;
     for (int kind = PD_TEXT_ANY; kind <= PD_TEXT_PROSE; kind++) {
-        REFUSED("ab\xc0\x80", (pd_text_kind)kind, "not valid UTF-8", 0, 2);   /* overlong NUL */
-        REFUSED("\xed\xa0\x80", (pd_text_kind)kind, "not valid UTF-8", 0, 0); /* a surrogate */
-        REFUSED("abc\xe2\x80", (pd_text_kind)kind, "not valid UTF-8", 0, 3);  /* cut short */
+        REFUSED("ab\xc0\x80", (pd_text_kind)kind, "not valid UTF-8", 0, 2);       /* overlong NUL */
+        REFUSED("\xed\xa0\x80", (pd_text_kind)kind, "not valid UTF-8", 0, 0);     /* a surrogate */
+        REFUSED("abc\xe2\x80", (pd_text_kind)kind, "not valid UTF-8", 0, 3);      /* cut short */
         REFUSED("\xf4\x90\x80\x80", (pd_text_kind)kind, "not valid UTF-8", 0, 0); /* > U+10FFFF */
         REFUSED("\xff", (pd_text_kind)kind, "not valid UTF-8", 0, 0);
         REFUSED("ab\0c", (pd_text_kind)kind, "contains a NUL byte", 0, 2);
@@ -121,7 +132,8 @@ static void test_prose(void **state)
     ok("  spaces  anywhere  ", PD_TEXT_PROSE);
     /* a family emoji: people joined by U+200D; a heart with U+FE0F */
     ok("\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x91\xa7 \xe2\x9d\xa4\xef\xb8\x8f", PD_TEXT_PROSE);
-    ok("\xd9\x85\xdb\x8c\xe2\x80\x8c\xd8\xae\xd9\x88\xd8\xa7\xd9\x87\xd9\x85", PD_TEXT_PROSE); /* ZWNJ */
+    ok("\xd9\x85\xdb\x8c\xe2\x80\x8c\xd8\xae\xd9\x88\xd8\xa7\xd9\x87\xd9\x85",
+       PD_TEXT_PROSE); /* ZWNJ */
     REFUSED("nice\xe2\x80\xae", PD_TEXT_PROSE, "contains a bidi control", 0x202E, 4);
     REFUSED("a\xe2\x81\xa7", PD_TEXT_PROSE, "contains a bidi control", 0x2067, 1);
     REFUSED("bell\x07", PD_TEXT_PROSE, "contains a control character other than", 7, 4);
@@ -193,10 +205,14 @@ static void test_utf8_next(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_labels_accepted), cmocka_unit_test(test_labels_refused),
-        cmocka_unit_test(test_utf8_and_nul),    cmocka_unit_test(test_prose),
-        cmocka_unit_test(test_any),             cmocka_unit_test(test_capacity),
-        cmocka_unit_test(test_require),         cmocka_unit_test(test_utf8_next),
+        cmocka_unit_test(test_labels_accepted),
+        cmocka_unit_test(test_labels_refused),
+        cmocka_unit_test(test_utf8_and_nul),
+        cmocka_unit_test(test_prose),
+        cmocka_unit_test(test_any),
+        cmocka_unit_test(test_capacity),
+        cmocka_unit_test(test_require),
+        cmocka_unit_test(test_utf8_next),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
