@@ -112,6 +112,10 @@ struct pd_store_ops {
                       int64_t *expires_at, pd_error *err);
     int (*token_delete)(pd_db *db, const uint8_t hash[32], pd_error *err);
     int (*token_purge)(pd_db *db, int64_t now, int64_t *n, pd_error *err);
+    /* pd_db_server_key: the key into out (*len its length; PD_ENOTFOUND
+     * when none), after storing fresh (when not NULL) if there is none. */
+    int (*server_key)(pd_db *db, const char *name, const uint8_t *fresh, size_t fresh_len,
+                      uint8_t *out, size_t *len, pd_error *err);
     int (*brand_add)(pd_db *db, const char *name, int64_t *id, pd_error *err);
     int (*mcn_add)(pd_db *db, int64_t id, const char *name, int64_t *out_id, pd_error *err);
     /* mcns: 0 lists brands, 1 MCNs. */

@@ -292,6 +292,24 @@ int pd_db_token_purge(pd_db *db, int64_t now, int64_t *n, pd_error *err)
 
 /* ---- brands and MCNs ------------------------------------------------------------------------ */
 
+int pd_db_server_key(pd_db *db, const char *name, const uint8_t *fresh, size_t len, uint8_t *out,
+                     pd_error *err)
+{
+    ERR_OR_LOCAL(err);
+    if (!name || !*name || len < 16 || len > 64)
+        return pd_error_set(err, PD_EINPUT, "server key: a name and 16 to 64 bytes");
+    uint8_t got[64];
+    size_t n = 0;
+    int rc = db->ops->server_key(db, name, fresh, len, got, &n, err);
+    if (rc == PD_OK && n != len)
+        rc = pd_error_set(err, PD_EINPUT, "server key %s: %zu bytes stored, %zu asked for", name,
+                          n, len);
+    if (rc == PD_OK)
+        memcpy(out, got, len);
+    explicit_bzero(got, sizeof got);
+    return rc;
+}
+
 int pd_db_brand_add(pd_db *db, const char *name, int64_t *id, pd_error *err)
 {
     ERR_OR_LOCAL(err);

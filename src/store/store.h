@@ -152,6 +152,14 @@ int pd_db_token_delete(pd_db *db, const uint8_t hash[32], pd_error *err);
 /* Deletes tokens expired before `now`; *n gets how many. */
 int pd_db_token_purge(pd_db *db, int64_t now, int64_t *n, pd_error *err);
 
+/* A key the server keeps in the database under `name` (len bytes, 16 to 64),
+ * into out. When there is none yet: with fresh (len random bytes of the
+ * caller's) it is stored first, so that every process and thread of the
+ * database agrees on one key (the first stored wins); without, PD_ENOTFOUND.
+ * PD_EINPUT when the stored key has another length. */
+int pd_db_server_key(pd_db *db, const char *name, const uint8_t *fresh, size_t len, uint8_t *out,
+                     pd_error *err);
+
 /* ---- brands and MCNs ------------------------------------------------------ */
 
 int pd_db_brand_add(pd_db *db, const char *name, int64_t *id, pd_error *err);
