@@ -1,11 +1,10 @@
 /* ratelimit.c - see ratelimit.h.
  *
- * Each table is a fixed array of entries, a power-of-two array of hash
- * buckets chaining entries by index, a doubly linked recency list (most
- * recent at the head, eviction at the tail) and a free list. An entry holds
- * the times of its last `max` counted failures in a ring, oldest first:
- * exactly what a sliding window with a limit of `max` needs to know, since
- * an older failure can no longer decide anything.
+ * One table per count (pd_rl_kind). Each table is a fixed array of entries, a power-of-two array of
+ * hash buckets chaining entries by index, a doubly linked recency list (most recent at the head,
+ * eviction at the tail) and a free list. An entry holds the times of its last `max` counted
+ * failures in a ring, oldest first: exactly what a sliding window with a limit of `max` needs to
+ * know, since an older failure can no longer decide anything.
  */
 #include "auth/ratelimit.h"
 
@@ -45,7 +44,7 @@ struct pd_ratelimit {
     pthread_mutex_t lock;
     int64_t window;
     uint8_t secret[crypto_generichash_KEYBYTES]; /* keys the entry hashes */
-    table account, address;
+    table t[PD_RL_KINDS];
 };
 
 /* ---- keys --------------------------------------------------------------- */
@@ -54,17 +53,7 @@ static void account_key(const pd_ratelimit *rl, const char *name, uint8_t key[KE
 {
     crypto_generichash_state st;
     crypto_generichash_init(&st, rl->secret, sizeof rl->secret, KEY_BYTES);
-    unsigned char chunk[64];
-    size_t k = 0;
-    for (const char *p = name; *p; p++) {
-        unsigned char c = (unsigned char)*p;
-        chunk[k++] = (c >= 'A' && c <= 'Z') ? (unsigned char)(c + ('a' - 'A')) : c;
-        if (k == sizeof chunk) {
-            crypto_generichash_update(&st, chunk, k);
-            k = 0;
-        }
-    }
-    crypto_generichash_update(&st, chunk, k);
+    pd_auth_hash_name(&st, name);
     crypto_generichash_final(&st, key, KEY_BYTES);
 }
 
@@ -95,6 +84,57 @@ static void address_key(const pd_ratelimit *rl, const char *addr, uint8_t key[KE
         return;
     }
     crypto_generichash(key, KEY_BYTES, in, len, rl->secret, sizeof rl->secret);
+}
+
+/* A key made of tagged parts: a pair of keys, or a device's identity. The
+ * tag keeps the kinds apart even where their bytes would agree. */
+static void joined_key(const pd_ratelimit *rl, unsigned char tag, const uint8_t *a, size_t alen,
+                       const uint8_t *b, size_t blen, uint8_t key[KEY_BYTES])
+{
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, rl->secret, sizeof rl->secret, KEY_BYTES);
+    crypto_generichash_update(&st, &tag, 1);
+    crypto_generichash_update(&st, a, alen);
+    if (blen)
+        crypto_generichash_update(&st, b, blen);
+    crypto_generichash_final(&st, key, KEY_BYTES);
+}
+
+/* The keys of who's counts: use[k] says which could be made (all four
+ * fields given for a check; any for a query). */
+typedef struct keys {
+    uint8_t k[PD_RL_KINDS][KEY_BYTES];
+    int use[PD_RL_KINDS];
+} keys;
+
+static void make_keys(const pd_ratelimit *rl, const pd_ratelimit_who *who, keys *ks)
+{
+    memset(ks->use, 0, sizeof ks->use);
+    if (who->account) {
+        account_key(rl, who->account, ks->k[PD_RL_ACCOUNT]);
+        ks->use[PD_RL_ACCOUNT] = 1;
+    }
+    if (who->address) {
+        address_key(rl, who->address, ks->k[PD_RL_ADDRESS]);
+        ks->use[PD_RL_ADDRESS] = 1;
+    }
+    if (who->account && who->address) {
+        joined_key(rl, 'p', ks->k[PD_RL_ACCOUNT], KEY_BYTES, ks->k[PD_RL_ADDRESS], KEY_BYTES,
+                   ks->k[PD_RL_PAIR]);
+        ks->use[PD_RL_PAIR] = 1;
+    }
+    if (who->device) {
+        joined_key(rl, 'd', who->device, PD_RATELIMIT_DEVICE_BYTES, NULL, 0, ks->k[PD_RL_DEVICE]);
+        ks->use[PD_RL_DEVICE] = 1;
+    }
+}
+
+/* The counts a sign-in of who consults: its device's alone, or the other
+ * three. */
+static void consulted(const pd_ratelimit_who *who, keys *ks)
+{
+    for (int k = 0; k < PD_RL_KINDS; k++)
+        ks->use[k] = who->device ? k == PD_RL_DEVICE : k != PD_RL_DEVICE;
 }
 
 /* ---- tables ------------------------------------------------------------- */
@@ -268,10 +308,33 @@ static int64_t wait_of(table *t, uint32_t i, int64_t now, int64_t window)
 
 /* ---- the limiter -------------------------------------------------------- */
 
-static int setting(pd_error *err, const char *name, const char *got, long long max)
+static const char *const kind_names[PD_RL_KINDS] = {"pair", "account", "address", "device"};
+static const unsigned default_failures[PD_RL_KINDS] = {
+    PD_RATELIMIT_PAIR_FAILURES, PD_RATELIMIT_ACCOUNT_FAILURES, PD_RATELIMIT_ADDRESS_FAILURES,
+    PD_RATELIMIT_DEVICE_FAILURES};
+static const size_t default_slots[PD_RL_KINDS] = {
+    PD_RATELIMIT_PAIR_SLOTS, PD_RATELIMIT_ACCOUNT_SLOTS, PD_RATELIMIT_ADDRESS_SLOTS,
+    PD_RATELIMIT_DEVICE_SLOTS};
+/* What a refusal says, before ": try again in N seconds". */
+static const char *const refusal[PD_RL_KINDS] = {
+    "too many failed sign-ins to this account from this address",
+    "too many failed sign-ins to this account from clients that have not signed in to it "
+    "before (one that has is not held back)",
+    "too many failed sign-ins from this address",
+    "too many failed sign-ins from this client",
+};
+
+static int setting(pd_error *err, pd_rl_kind k, const char *what, unsigned long long got,
+                   long long max)
 {
-    return pd_error_set(err, PD_EINPUT, "rate limit setting %s must be 1 to %lld, not %s", name,
-                        max, got);
+    return pd_error_set(err, PD_EINPUT, "rate limit setting %s_%s must be 1 to %lld, not %llu",
+                        kind_names[k], what, max, got);
+}
+
+static void free_tables(pd_ratelimit *rl)
+{
+    for (int k = 0; k < PD_RL_KINDS; k++)
+        table_free(&rl->t[k]);
 }
 
 int pd_ratelimit_new(const pd_ratelimit_config *c, pd_ratelimit **out, pd_error *err)
@@ -281,53 +344,38 @@ int pd_ratelimit_new(const pd_ratelimit_config *c, pd_ratelimit **out, pd_error 
     if (rc != PD_OK)
         return rc;
     pd_ratelimit_config k = c ? *c : (pd_ratelimit_config){0};
-    if (!k.account_failures)
-        k.account_failures = PD_RATELIMIT_ACCOUNT_FAILURES;
-    if (!k.address_failures)
-        k.address_failures = PD_RATELIMIT_ADDRESS_FAILURES;
+    for (int i = 0; i < PD_RL_KINDS; i++) {
+        if (!k.failures[i])
+            k.failures[i] = default_failures[i];
+        if (!k.slots[i])
+            k.slots[i] = default_slots[i];
+        if (k.failures[i] > PD_RATELIMIT_FAILURES_MAX)
+            return setting(err, (pd_rl_kind)i, "failures", k.failures[i],
+                           PD_RATELIMIT_FAILURES_MAX);
+        if (k.slots[i] > PD_RATELIMIT_SLOTS_MAX)
+            return setting(err, (pd_rl_kind)i, "slots", k.slots[i], PD_RATELIMIT_SLOTS_MAX);
+    }
     if (!k.window_seconds)
         k.window_seconds = PD_RATELIMIT_WINDOW_SECONDS;
-    if (!k.account_slots)
-        k.account_slots = PD_RATELIMIT_ACCOUNT_SLOTS;
-    if (!k.address_slots)
-        k.address_slots = PD_RATELIMIT_ADDRESS_SLOTS;
-    char got[32];
-    if (k.account_failures > PD_RATELIMIT_FAILURES_MAX) {
-        snprintf(got, sizeof got, "%u", k.account_failures);
-        return setting(err, "account_failures", got, PD_RATELIMIT_FAILURES_MAX);
-    }
-    if (k.address_failures > PD_RATELIMIT_FAILURES_MAX) {
-        snprintf(got, sizeof got, "%u", k.address_failures);
-        return setting(err, "address_failures", got, PD_RATELIMIT_FAILURES_MAX);
-    }
-    if (k.window_seconds < 1 || k.window_seconds > PD_RATELIMIT_WINDOW_MAX) {
-        snprintf(got, sizeof got, "%lld", (long long)k.window_seconds);
-        return setting(err, "window_seconds", got, PD_RATELIMIT_WINDOW_MAX);
-    }
-    if (k.account_slots > PD_RATELIMIT_SLOTS_MAX) {
-        snprintf(got, sizeof got, "%zu", k.account_slots);
-        return setting(err, "account_slots", got, PD_RATELIMIT_SLOTS_MAX);
-    }
-    if (k.address_slots > PD_RATELIMIT_SLOTS_MAX) {
-        snprintf(got, sizeof got, "%zu", k.address_slots);
-        return setting(err, "address_slots", got, PD_RATELIMIT_SLOTS_MAX);
-    }
+    if (k.window_seconds < 1 || k.window_seconds > PD_RATELIMIT_WINDOW_MAX)
+        return pd_error_set(err, PD_EINPUT,
+                            "rate limit setting window_seconds must be 1 to %d, not %lld",
+                            PD_RATELIMIT_WINDOW_MAX, (long long)k.window_seconds);
 
     pd_ratelimit *rl = calloc(1, sizeof *rl);
     if (!rl)
         return pd_error_set(err, PD_ENOMEM, "no memory for the login rate limiter");
-    if (table_init(&rl->account, k.account_slots, k.account_failures) != 0 ||
-        table_init(&rl->address, k.address_slots, k.address_failures) != 0) {
-        table_free(&rl->account);
-        table_free(&rl->address);
-        free(rl);
-        return pd_error_set(err, PD_ENOMEM,
-                            "no memory for the login rate limiter (%zu accounts, %zu addresses)",
-                            k.account_slots, k.address_slots);
+    for (int i = 0; i < PD_RL_KINDS; i++) {
+        if (table_init(&rl->t[i], k.slots[i], k.failures[i]) != 0) {
+            free_tables(rl);
+            free(rl);
+            return pd_error_set(err, PD_ENOMEM,
+                                "no memory for the login rate limiter (%zu %s entries)", k.slots[i],
+                                kind_names[i]);
+        }
     }
     if (pthread_mutex_init(&rl->lock, NULL) != 0) {
-        table_free(&rl->account);
-        table_free(&rl->address);
+        free_tables(rl);
         free(rl);
         return pd_error_set(err, PD_EINTERNAL, "cannot make the rate limiter's mutex");
     }
@@ -342,112 +390,106 @@ void pd_ratelimit_free(pd_ratelimit *rl)
     if (!rl)
         return;
     pthread_mutex_destroy(&rl->lock);
-    table_free(&rl->account);
-    table_free(&rl->address);
+    free_tables(rl);
     sodium_memzero(rl->secret, sizeof rl->secret);
     free(rl);
 }
 
-int pd_ratelimit_check(pd_ratelimit *rl, const char *account, const char *address, int64_t now,
+int pd_ratelimit_check(pd_ratelimit *rl, const pd_ratelimit_who *who, int64_t now,
                        int64_t *wait_seconds, pd_error *err)
 {
     if (wait_seconds)
         *wait_seconds = 0;
-    if (!account || !address)
+    if (!who->account || !who->address)
         return pd_error_set(err, PD_EINTERNAL, "rate limit check without an account or address");
-    uint8_t ak[KEY_BYTES], dk[KEY_BYTES];
-    account_key(rl, account, ak);
-    address_key(rl, address, dk);
+    keys ks;
+    make_keys(rl, who, &ks);
+    consulted(who, &ks);
 
+    uint32_t at[PD_RL_KINDS];
+    int64_t wait[PD_RL_KINDS] = {0}, most = 0;
     pthread_mutex_lock(&rl->lock);
     /* Entries are made (or refreshed) even for a refusal: someone still
      * hammering a locked account keeps it from being the first evicted. */
-    uint32_t a = find_or_add(&rl->account, ak);
-    uint32_t d = find_or_add(&rl->address, dk);
-    int64_t wa = wait_of(&rl->account, a, now, rl->window);
-    int64_t wd = wait_of(&rl->address, d, now, rl->window);
-    if (wa == 0 && wd == 0) {
-        add_failure(&rl->account, a, now);
-        add_failure(&rl->address, d, now);
-    } else {
-        /* Do not keep empty entries made just for this refusal. */
-        if (rl->account.e[a].n == 0)
-            remove_entry(&rl->account, a);
-        if (rl->address.e[d].n == 0)
-            remove_entry(&rl->address, d);
+    for (int k = 0; k < PD_RL_KINDS; k++)
+        if (ks.use[k]) {
+            at[k] = find_or_add(&rl->t[k], ks.k[k]);
+            wait[k] = wait_of(&rl->t[k], at[k], now, rl->window);
+            if (wait[k] > most)
+                most = wait[k];
+        }
+    for (int k = 0; k < PD_RL_KINDS; k++) {
+        if (!ks.use[k])
+            continue;
+        if (most == 0)
+            add_failure(&rl->t[k], at[k], now);
+        else if (rl->t[k].e[at[k]].n == 0)
+            remove_entry(&rl->t[k], at[k]); /* no empty entry kept for a refusal */
     }
     pthread_mutex_unlock(&rl->lock);
 
-    if (wa == 0 && wd == 0)
+    if (most == 0)
         return PD_OK;
-    int64_t w = wa > wd ? wa : wd;
     if (wait_seconds)
-        *wait_seconds = w;
-    const char *unit = w == 1 ? "second" : "seconds";
-    if (wa >= wd)
-        return pd_error_set(err, PD_EBUSY,
-                            "too many failed logins for this account: try again in %lld %s",
-                            (long long)w, unit);
-    return pd_error_set(err, PD_EBUSY,
-                        "too many failed logins from this address: try again in %lld %s",
-                        (long long)w, unit);
+        *wait_seconds = most;
+    int k = 0;
+    while (wait[k] != most)
+        k++;
+    return pd_error_set(err, PD_EBUSY, "%s: try again in %lld %s", refusal[k], (long long)most,
+                        most == 1 ? "second" : "seconds");
 }
 
-void pd_ratelimit_success(pd_ratelimit *rl, const char *account, const char *address, int64_t now)
+/* Takes back the newest counted failure of entry i (this attempt's). */
+static void withdraw(table *t, uint32_t i, int64_t now, int64_t window)
 {
-    if (!account || !address)
+    expire(t, i, now, window);
+    if (t->e[i].n > 0)
+        t->e[i].n--;
+    if (t->e[i].n == 0)
+        remove_entry(t, i);
+}
+
+void pd_ratelimit_success(pd_ratelimit *rl, const pd_ratelimit_who *who, int64_t now)
+{
+    if (!who->account || !who->address)
         return;
-    uint8_t ak[KEY_BYTES], dk[KEY_BYTES];
-    account_key(rl, account, ak);
-    address_key(rl, address, dk);
-
+    keys ks;
+    make_keys(rl, who, &ks);
+    consulted(who, &ks);
     pthread_mutex_lock(&rl->lock);
-    uint32_t a = find(&rl->account, ak);
-    if (a != NIL)
-        remove_entry(&rl->account, a);
-    uint32_t d = find(&rl->address, dk);
-    if (d != NIL) {
-        expire(&rl->address, d, now, rl->window);
-        entry *e = &rl->address.e[d];
-        if (e->n > 0)
-            e->n--; /* the newest: this attempt's advance count */
-        if (e->n == 0)
-            remove_entry(&rl->address, d);
+    for (int k = 0; k < PD_RL_KINDS; k++) {
+        uint32_t i = ks.use[k] ? find(&rl->t[k], ks.k[k]) : NIL;
+        if (i == NIL)
+            continue;
+        if (k == PD_RL_PAIR || k == PD_RL_DEVICE)
+            remove_entry(&rl->t[k], i); /* this client's own failures: forgotten */
+        else
+            withdraw(&rl->t[k], i, now, rl->window); /* others' still count */
     }
     pthread_mutex_unlock(&rl->lock);
 }
 
-void pd_ratelimit_failures(pd_ratelimit *rl, const char *account, const char *address, int64_t now,
-                           unsigned *account_failures, unsigned *address_failures)
+void pd_ratelimit_failures(pd_ratelimit *rl, const pd_ratelimit_who *who, int64_t now,
+                           unsigned out[PD_RL_KINDS])
 {
-    uint8_t ak[KEY_BYTES], dk[KEY_BYTES];
-    if (account)
-        account_key(rl, account, ak);
-    if (address)
-        address_key(rl, address, dk);
+    keys ks;
+    make_keys(rl, who, &ks);
     pthread_mutex_lock(&rl->lock);
-    if (account_failures) {
-        uint32_t a = account ? find(&rl->account, ak) : NIL;
-        *account_failures = a == NIL ? 0 : counting(&rl->account, a, now, rl->window);
-    }
-    if (address_failures) {
-        uint32_t d = address ? find(&rl->address, dk) : NIL;
-        *address_failures = d == NIL ? 0 : counting(&rl->address, d, now, rl->window);
+    for (int k = 0; k < PD_RL_KINDS; k++) {
+        uint32_t i = ks.use[k] ? find(&rl->t[k], ks.k[k]) : NIL;
+        out[k] = i == NIL ? 0 : counting(&rl->t[k], i, now, rl->window);
     }
     pthread_mutex_unlock(&rl->lock);
 }
 
-void pd_ratelimit_usage(pd_ratelimit *rl, size_t *accounts, size_t *account_slots,
-                        size_t *addresses, size_t *address_slots)
+void pd_ratelimit_usage(pd_ratelimit *rl, size_t used[PD_RL_KINDS], size_t slots[PD_RL_KINDS])
 {
     pthread_mutex_lock(&rl->lock);
-    if (accounts)
-        *accounts = rl->account.used;
-    if (account_slots)
-        *account_slots = rl->account.slots;
-    if (addresses)
-        *addresses = rl->address.used;
-    if (address_slots)
-        *address_slots = rl->address.slots;
+    for (int k = 0; k < PD_RL_KINDS; k++) {
+        if (used)
+            used[k] = rl->t[k].used;
+        if (slots)
+            slots[k] = rl->t[k].slots;
+    }
     pthread_mutex_unlock(&rl->lock);
 }

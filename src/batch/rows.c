@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "core/num.h"
+#include "core/post.h"
+#include "core/text.h"
 
 static const char *const creator_cols[] = {"creator_id", "handle", "category",
                                            "followers",  "mcn_id", NULL};
@@ -331,6 +333,44 @@ int pd_rows_post_parse(const pd_rows_input *in, const pd_csv_record *rec, pd_row
 }
 
 /* ---- repeated creators ----------------------------------------------------------- */
+
+/* Copies field f into dst[cap] under the label rule, or fills b. */
+static int copy_label(const pd_csv_record *rec, int col, const pd_csv_field *f, char *dst,
+                      size_t cap, pd_rows_bad *b)
+{
+    pd_text_fault tf;
+    if (pd_text_check(f->p, f->len, cap, PD_TEXT_LABEL, &tf) == 0) {
+        memcpy(dst, f->p, f->len);
+        dst[f->len] = '\0';
+        return 0;
+    }
+    char c[12];
+    size_t cn = pd_text_fault_char(&tf, c);
+    pd_rows_bad_set(b, rec->line, col, tf.why, cn ? c : f->p, cn ? cn : f->len);
+    return -1;
+}
+
+int pd_rows_creator_labels(const pd_rows_input *in, const pd_csv_record *rec,
+                           const pd_rows_creator *row, char *handle, size_t hcap, char *category,
+                           size_t ccap, pd_rows_bad *b)
+{
+    if (copy_label(rec, in->col[PD_COL_C_HANDLE], &row->handle, handle, hcap, b) < 0 ||
+        copy_label(rec, in->col[PD_COL_C_CATEGORY], &row->category, category, ccap, b) < 0)
+        return -1;
+    return 0;
+}
+
+int pd_rows_post_storable(const pd_rows_input *in, const pd_csv_record *rec,
+                          const pd_rows_post *row, pd_rows_bad *b)
+{
+    const char *why = pd_post_time_problem(row->t);
+    if (!why)
+        return 0;
+    char t[PD_INSTANT_FMT_MAX];
+    size_t n = pd_instant_format(row->t, t);
+    pd_rows_bad_set(b, rec->line, in->col[PD_COL_P_TIME], why, t, n);
+    return -1;
+}
 
 int pd_rows_duplicate_error(const pd_rows_input *in, uint64_t line, uint64_t first_line, int64_t id,
                             pd_error *err)

@@ -134,6 +134,22 @@ int pd_rows_creator_parse(const pd_rows_input *in, const pd_csv_record *rec, pd_
 int pd_rows_post_parse(const pd_rows_input *in, const pd_csv_record *rec, pd_rows_post *out,
                        pd_rows_bad *b);
 
+/* What a stored creator may hold of a parsed record, which certify does not
+ * ask: copies the handle and the category into handle[hcap] and
+ * category[ccap] (NUL-terminated) when each keeps core/text.h's label rule
+ * within its capacity. 0, or -1 with b naming the column, the reason and
+ * (when the fault is one character) its code point as the value,
+ * "U+202E", so that the message never prints the character itself. */
+int pd_rows_creator_labels(const pd_rows_input *in, const pd_csv_record *rec,
+                           const pd_rows_creator *row, char *handle, size_t hcap, char *category,
+                           size_t ccap, pd_rows_bad *b);
+
+/* What a stored post may hold of a parsed record, which certify does not
+ * ask: a published_at from PD_POST_TIME_MIN on (core/post.h). 0, or -1 with
+ * b naming the column and the time. */
+int pd_rows_post_storable(const pd_rows_input *in, const pd_csv_record *rec,
+                          const pd_rows_post *row, pd_rows_bad *b);
+
 /* A repeated creator_id, as an error: "creators.csv:LINE: column N
  * (creator_id): duplicate creator_id ID (first on line FIRST)". Returns
  * PD_EINPUT. */

@@ -8,11 +8,19 @@
 int pd_error_set(pd_error *err, pd_code code, const char *fmt, ...)
 {
     if (err) {
+        /* Formatted apart, then copied: an argument may point into
+         * err->msg itself (the words already there), which vsnprintf
+         * straight into err->msg would overwrite while reading them. */
+        char msg[PD_ERROR_MSG_MAX];
         va_list ap;
         va_start(ap, fmt);
-        err->code = code;
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        int n = vsnprintf(msg, sizeof msg, fmt, ap);
         va_end(ap);
+        if (n < 0)
+            n = 0, msg[0] = '\0';
+        size_t len = (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1;
+        memcpy(err->msg, msg, len + 1);
+        err->code = code;
     }
     return code;
 }

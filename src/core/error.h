@@ -36,7 +36,10 @@ typedef struct pd_error {
 } pd_error;
 
 /* Sets err (if not NULL) to code and a printf-style message; returns code so
- * that callers can write `return pd_error_set(err, PD_EINPUT, "...")`. */
+ * that callers can write `return pd_error_set(err, PD_EINPUT, "...")`. The
+ * arguments may point into err->msg (to put words around the message already
+ * there): the message is formatted apart and then copied. To put words only
+ * before it, pd_error_prefix says so more plainly. */
 int pd_error_set(pd_error *err, pd_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

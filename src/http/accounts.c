@@ -2,10 +2,13 @@
 #include "http/accounts.h"
 
 #include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "auth/device.h"
 #include "auth/token.h"
 #include "core/instant.h"
 #include "http/request.h"
@@ -36,16 +39,18 @@ static int same_origin(const pd_req *req)
     return rest && strcmp(rest, host) == 0;
 }
 
-const char *pd_accounts_session_cookie(pd_req *req)
+/* The value of cookie `name` in req's Cookie header, or NULL. Lives as
+ * long as the request. */
+static const char *cookie_value(pd_req *req, const char *name)
 {
     const char *h = pd_req_header(req, "Cookie");
-    size_t nlen = strlen(PD_SESSION_COOKIE);
+    size_t nlen = strlen(name);
     while (h && *h) {
         while (*h == ' ' || *h == '\t' || *h == ';')
             h++;
         const char *end = strchr(h, ';');
         size_t len = end ? (size_t)(end - h) : strlen(h);
-        if (len > nlen && strncmp(h, PD_SESSION_COOKIE, nlen) == 0 && h[nlen] == '=') {
+        if (len > nlen && strncmp(h, name, nlen) == 0 && h[nlen] == '=') {
             const char *v = h + nlen + 1;
             size_t vlen = len - nlen - 1;
             while (vlen > 0 && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
@@ -55,6 +60,11 @@ const char *pd_accounts_session_cookie(pd_req *req)
         h = end;
     }
     return NULL;
+}
+
+const char *pd_accounts_session_cookie(pd_req *req)
+{
+    return cookie_value(req, PD_SESSION_COOKIE);
 }
 
 /* The read a reads_only route's handler is handed (pd_accounts_read). */
@@ -425,24 +435,73 @@ static int login(pd_req *req, void *ctx, pd_error *err)
     return PD_OK;
 }
 
+/* The identity of the device proof req shows for `name` (the cookie
+ * PD_DEVICE_COOKIE), into id: 1 when it shows one that is good, else 0 (no
+ * cookie, no key yet, a proof for another account, expired, forged). The
+ * key is read with db, acquired here when *db is NULL. */
+static int shown_device(pd_accounts *a, pd_req *req, const char *name, int64_t now, pd_db **db,
+                        uint8_t id[PD_DEVICE_ID_BYTES], pd_error *err)
+{
+    const char *proof = cookie_value(req, PD_DEVICE_COOKIE);
+    if (!proof)
+        return 0;
+    if (!*db && pd_store_acquire(a->store, db, err) != PD_OK)
+        return -1;
+    uint8_t key[PD_DEVICE_KEY_BYTES];
+    int rc = pd_db_server_key(*db, PD_DEVICE_KEY_NAME, NULL, sizeof key, key, err);
+    int good = rc == PD_OK && pd_device_verify(key, name, proof, strlen(proof), now, id);
+    sodium_memzero(key, sizeof key);
+    return rc == PD_OK || rc == PD_ENOTFOUND ? good : -1;
+}
+
+/* A new device proof for `name`, as the cookie PD_DEVICE_COOKIE on req's
+ * answer (the key made and stored at the first sign-in ever). */
+static int give_device(pd_db *db, pd_req *req, const char *name, int64_t now, pd_error *err)
+{
+    uint8_t fresh[PD_DEVICE_KEY_BYTES], key[PD_DEVICE_KEY_BYTES];
+    randombytes_buf(fresh, sizeof fresh);
+    int rc = pd_db_server_key(db, PD_DEVICE_KEY_NAME, fresh, sizeof key, key, err);
+    char proof[PD_DEVICE_TEXT_MAX], cookie[PD_DEVICE_TEXT_MAX + 96];
+    if (rc == PD_OK)
+        rc = pd_device_issue(key, name, now, proof, err);
+    if (rc == PD_OK) {
+        snprintf(cookie, sizeof cookie, "%s=%s; HttpOnly; SameSite=Strict; Path=/; Max-Age=%d",
+                 PD_DEVICE_COOKIE, proof, PD_DEVICE_TTL);
+        if (pd_req_header_add(req, "Set-Cookie", cookie) < 0)
+            rc = pd_error_set(err, PD_EINTERNAL, "cannot set the device cookie");
+    }
+    sodium_memzero(fresh, sizeof fresh);
+    sodium_memzero(key, sizeof key);
+    sodium_memzero(proof, sizeof proof);
+    sodium_memzero(cookie, sizeof cookie);
+    return rc;
+}
+
 int pd_accounts_sign_in(pd_accounts *a, pd_req *req, const char *name, const char *password,
                         size_t pwlen, pd_user *out, char text[PD_TOKEN_TEXT_MAX],
                         int64_t *expires_at, pd_error *err)
 {
     int64_t now = now_s();
+    pd_db *db = NULL;
+    uint8_t device[PD_DEVICE_ID_BYTES];
+    int shown = shown_device(a, req, name, now, &db, device, err);
+    pd_ratelimit_who who = {.account = name,
+                            .address = pd_req_client(req),
+                            .device = shown == 1 ? device : NULL};
     int64_t wait = 0;
-    int rc = pd_ratelimit_check(a->limiter, name, pd_req_client(req), now, &wait, err);
+    int rc = shown < 0 ? (int)err->code : pd_ratelimit_check(a->limiter, &who, now, &wait, err);
+    if (rc == PD_EBUSY)
+        pd_req_set_retry_after(req, wait > 0 ? (unsigned)wait : 1);
+    if (rc == PD_OK && !db)
+        rc = pd_store_acquire(a->store, &db, err);
     if (rc) {
-        if (rc == PD_EBUSY)
-            pd_req_set_retry_after(req, wait > 0 ? (unsigned)wait : 1);
+        if (db)
+            pd_store_release(a->store, db);
         return rc;
     }
 
     pd_user u;
     char hash[PD_HASH_MAX];
-    pd_db *db;
-    if ((rc = pd_store_acquire(a->store, &db, err)))
-        return rc;
     rc = pd_db_user_by_name(db, name, &u, hash, err);
     if (rc == PD_ENOTFOUND) {
         /* as slow as a real check, so that timing does not tell names */
@@ -456,7 +515,7 @@ int pd_accounts_sign_in(pd_accounts *a, pd_req *req, const char *name, const cha
     else if (rc == PD_OK && u.disabled)
         rc = pd_error_set(err, PD_EAUTH, "this account is disabled: ask an operator");
     if (rc == PD_OK)
-        pd_ratelimit_success(a->limiter, name, pd_req_client(req), now);
+        pd_ratelimit_success(a->limiter, &who, now);
     if (rc) {
         pd_store_release(a->store, db);
         return rc;
@@ -477,6 +536,13 @@ int pd_accounts_sign_in(pd_accounts *a, pd_req *req, const char *name, const cha
         rc = pd_db_commit(db, err);
     else
         pd_db_rollback(db);
+    /* A proof of this sign-in for the client to show next time (a new one
+     * each time: it is good for PD_DEVICE_TTL from now). Without one (the
+     * database busy storing the first key, say) the sign-in still stands:
+     * the client is only counted as a new one next time. */
+    pd_error ignored;
+    if (rc == PD_OK)
+        give_device(db, req, u.name, now, &ignored);
     pd_store_release(a->store, db);
     if (rc) {
         pd_token_wipe(&t);

@@ -43,7 +43,7 @@ enum {
 
 typedef struct pd_accounts {
     pd_store *store;
-    pd_ratelimit *limiter; /* login attempts per account and address */
+    pd_ratelimit *limiter; /* sign-in attempts (docs/internals/sign-in.md) */
     pd_pwcost cost;        /* for hashing on behalf of missing users  */
     int64_t token_ttl;     /* seconds; 0: PD_TOKEN_TTL_DEFAULT        */
     pd_pagecache *tokens;  /* token checks kept while the data is
@@ -89,12 +89,16 @@ int pd_accounts_read_open(pd_req *req, uint64_t *version, pd_error *err);
 #define PD_SESSION_COOKIE "pd_session"
 
 /* Signs `name` in with `password` (pwlen bytes), as POST /api/login does:
- * the rate limits per account and per client address, the password check
- * (as slow for a name that does not exist), then a new token stored for the
- * accounts' ttl. On success *u gets the user, token its text (a secret:
- * wipe it when done) and *expires_at when it stops working. PD_EAUTH
- * ("wrong name or password", or a disabled account), PD_EBUSY when the
- * limits say wait (Retry-After set on req), store errors otherwise. */
+ * the rate limits (per account and address, per account, per address, or,
+ * for a client showing the device proof of an earlier sign-in to this
+ * account in the cookie PD_DEVICE_COOKIE, per that proof alone:
+ * docs/internals/sign-in.md), the password check (as slow for a name that
+ * does not exist), then a new token stored for the accounts' ttl and a new
+ * device proof set on req's answer (Set-Cookie, HttpOnly). On success *u
+ * gets the user, token its text (a secret: wipe it when done) and
+ * *expires_at when it stops working. PD_EAUTH ("wrong name or password", or
+ * a disabled account), PD_EBUSY when the limits say wait (Retry-After set on
+ * req), store errors otherwise. */
 int pd_accounts_sign_in(pd_accounts *a, pd_req *req, const char *name, const char *password,
                         size_t pwlen, pd_user *u, char token[PD_TOKEN_TEXT_MAX],
                         int64_t *expires_at, pd_error *err);

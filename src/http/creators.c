@@ -27,6 +27,7 @@
 #include "core/instant.h"
 #include "core/num.h"
 #include "core/policy.h"
+#include "core/text.h"
 #include "http/accounts.h"
 #include "http/request.h"
 #include "http/verdict.h"
@@ -76,20 +77,6 @@ static int finish_txn(pd_db *db, int rc, pd_error *err)
         return pd_db_commit(db, err);
     pd_db_rollback(db);
     return rc;
-}
-
-/* Is text s (from a CSV field or JSON) storable in a field of cap bytes. */
-static const char *text_problem(const char *s, size_t n, size_t cap)
-{
-    if (n >= cap)
-        return cap == PD_HANDLE_MAX     ? "longer than 127 bytes"
-               : cap == PD_CATEGORY_MAX ? "longer than 63 bytes"
-                                        : "too long";
-    if (memchr(s, '\0', n))
-        return "contains a NUL byte";
-    if (!pd_utf8_valid(s, n))
-        return "not valid UTF-8";
-    return NULL;
 }
 
 /* ---- the JSON of creators and posts -------------------------------------------------------- */
@@ -352,7 +339,7 @@ static int write_page(pd_db *db, const pd_creator_query *q, pd_jsonw *w, pd_erro
     int rc = pd_db_creator_search(db, q, search_row, &pg, err);
     if (rc) {
         if (rc == PD_EINPUT && q->text)
-            return pd_error_set(err, PD_EINPUT, "query parameter q: %s", err->msg);
+            return pd_error_prefix(err, "query parameter q");
         return rc; /* the answer is replaced by the error */
     }
     pd_jsonw_arr_end(w);
@@ -434,9 +421,9 @@ static int list_creators(pd_req *req, void *ctx, pd_error *err)
     memset(&q, 0, sizeof q);
     const char *v;
     if ((v = pd_req_query(req, "category"))) {
-        const char *why = *v ? text_problem(v, strlen(v), PD_CATEGORY_MAX) : "empty";
-        if (why)
-            return bad_param(err, "category", why, v);
+        pd_text_fault f;
+        if (pd_text_check(v, strlen(v), PD_CATEGORY_MAX, PD_TEXT_LABEL, &f) < 0)
+            return bad_param(err, "category", f.why, v);
         q.category = v;
     }
     if ((v = pd_req_query(req, "q"))) {
@@ -939,17 +926,14 @@ static int list_posts(pd_req *req, void *ctx, pd_error *err)
     return PD_OK;
 }
 
-/* The four counters of a body; required (the metrics feed) or defaulting
- * to 0 (a new post). */
-static int json_counters(const json_t *body, int required, pd_post_rec *p, pd_error *err)
+/* The four counters of a body (the metrics feed), each required. */
+static int json_counters(const json_t *body, pd_post_rec *p, pd_error *err)
 {
     static const char *const names[] = {"views", "likes", "comments", "collects"};
     uint64_t *dst[] = {&p->views, &p->likes, &p->comments, &p->collects};
     for (size_t i = 0; i < 4; i++) {
         int64_t v = 0;
-        int rc = required
-                     ? pd_req_json_int(body, names[i], 0, (int64_t)PD_COUNT_MAX, &v, err)
-                     : pd_req_json_opt_int(body, names[i], 0, (int64_t)PD_COUNT_MAX, 0, &v, err);
+        int rc = pd_req_json_int(body, names[i], 0, (int64_t)PD_COUNT_MAX, &v, err);
         if (rc)
             return rc;
         *dst[i] = (uint64_t)v;
@@ -957,24 +941,65 @@ static int json_counters(const json_t *body, int required, pd_post_rec *p, pd_er
     return PD_OK;
 }
 
+/* Why a publisher may not send `field` (core/post.h says who decides what),
+ * or NULL for the one field a publisher gives. */
+static const char *set_by_others(const char *field)
+{
+    static const struct {
+        const char *field, *why;
+    } others[] = {
+        {"id", "a published post's id is the server's (the answer gives it); a post under the "
+               "feed's own id comes by POST /api/import/posts (operators)"},
+        {"published_at", "a published post is dated by the server's clock; an earlier post comes "
+                         "from the platform's feed, POST /api/import/posts (operators)"},
+        {"views", NULL},
+        {"likes", NULL},
+        {"comments", NULL},
+        {"collects", NULL},
+    };
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
+        if (strcmp(field, others[i].field) == 0)
+            return others[i].why ? others[i].why
+                                 : "counters come from the platform's feed only: an operator's "
+                                   "PUT /api/posts/{id}/metrics or POST /api/import/posts; a new "
+                                   "post starts at 0";
+    return NULL;
+}
+
+/* POST /api/creators/{id}/posts: the creator (or an operator) publishes a
+ * post now. The publisher gives its kind and nothing else: the store gives
+ * the id, the clock the time, the feed the counters (core/post.h). A field
+ * the feed or the server sets is refused by name, 403 for the creator (it
+ * is not theirs to set) and 400 for an operator (it is not this route's:
+ * the feed has its own). */
 static int publish_post(pd_req *req, void *ctx, pd_error *err)
 {
     pd_store *store = ((pd_creators *)ctx)->store;
     int64_t creator_id = pd_req_param_int(req, "id");
+    const pd_user *u = pd_req_user(req);
+    int is_operator = u && u->role == PD_ROLE_OPERATOR;
     json_t *body;
     int rc = pd_req_json_body(req, &body, err);
     if (rc)
         return rc;
-    static const char *const fields[] = {"id",    "kind",     "published_at", "views",
-                                         "likes", "comments", "collects",     NULL};
+    const char *key;
+    json_t *value;
+    json_object_foreach(body, key, value)
+    {
+        const char *why = set_by_others(key);
+        if (why) {
+            rc = pd_error_set(err, is_operator ? PD_EINPUT : PD_EDENIED, "%.40s: %s", key, why);
+            break;
+        }
+    }
+    static const char *const fields[] = {"kind", NULL};
     pd_post_rec p;
     memset(&p, 0, sizeof p);
     p.creator_id = creator_id;
-    const char *kind = NULL, *when = NULL;
-    int64_t now = pd_store_now(store);
-    rc = pd_req_json_only(body, fields, err);
+    p.published_at = (pd_instant){.sec = pd_store_now(store), .nsec = 0};
+    const char *kind = NULL;
     if (rc == PD_OK)
-        rc = pd_req_json_int(body, "id", 1, INT64_MAX, &p.id, err);
+        rc = pd_req_json_only(body, fields, err);
     if (rc == PD_OK)
         rc = pd_req_json_str(body, "kind", 1, 16, &kind, err);
     if (rc == PD_OK) {
@@ -983,36 +1008,14 @@ static int publish_post(pd_req *req, void *ctx, pd_error *err)
         else if (strcmp(kind, "sponsored") == 0)
             p.sponsored = 1;
         else
-            rc =
-                pd_error_set(err, PD_EINPUT, "kind: expected organic or sponsored, not '%s'", kind);
-    }
-    if (rc == PD_OK)
-        rc = pd_req_json_opt_str(body, "published_at", 1, 64, NULL, &when, err);
-    if (rc == PD_OK) {
-        p.published_at = (pd_instant){.sec = now, .nsec = 0};
-        const char *why = NULL;
-        if (when && pd_instant_parse(when, strlen(when), &p.published_at, &why) < 0)
             rc = pd_error_set(err, PD_EINPUT,
-                              "published_at: %s (expected an ISO-8601 instant such as "
-                              "2019-05-14T08:30:00Z)",
-                              why ? why : "not an instant");
-        else if (p.published_at.sec > now + PD_POST_FUTURE_MAX ||
-                 (p.published_at.sec == now + PD_POST_FUTURE_MAX && p.published_at.nsec > 0)) {
-            char clock[PD_INSTANT_FMT_MAX];
-            pd_instant_format((pd_instant){.sec = now, .nsec = 0}, clock);
-            rc = pd_error_set(err, PD_EINPUT,
-                              "published_at: %s is more than 5 minutes after the server's clock "
-                              "(%s)",
-                              when, clock);
-        }
-    }
-    if (rc == PD_OK)
-        rc = json_counters(body, 0, &p, err);
-    if (rc) {
-        json_decref(body);
-        return rc;
+                              "kind: expected organic or sponsored (a paid collaboration), "
+                              "not '%s'",
+                              kind);
     }
     json_decref(body);
+    if (rc)
+        return rc;
 
     pd_db *db;
     if ((rc = pd_store_acquire(store, &db, err)))
@@ -1025,9 +1028,7 @@ static int publish_post(pd_req *req, void *ctx, pd_error *err)
         /* the creator first: an unknown one is a 404, not a bad post */
         rc = load_creator(req, db, creator_id, &c, &st, err);
         if (rc == PD_OK)
-            rc = pd_db_post_add(db, &p, err);
-        if (rc == PD_ECONFLICT)
-            rc = pd_error_set(err, PD_ECONFLICT, "post %lld exists already", (long long)p.id);
+            rc = pd_db_post_publish(db, &p, err);
         if (rc == PD_OK)
             rc = pd_db_creator_status(db, creator_id, st, err);
         if (rc == PD_OK)
@@ -1038,6 +1039,11 @@ static int publish_post(pd_req *req, void *ctx, pd_error *err)
     if (rc)
         return rc;
     pd_req_status(req, 201);
+    char where[48];
+    snprintf(where, sizeof where, "/api/posts/%lld", (long long)p.id);
+    /* the post is stored: without the header (it cannot fail but for a
+     * full header table) the body still gives its id */
+    (void)pd_req_header_add(req, "Location", where);
     pd_jsonw *w = pd_req_jsonw(req);
     pd_jsonw_obj_begin(w);
     pd_jsonw_key(w, "post");
@@ -1080,7 +1086,7 @@ static int put_metrics(pd_req *req, void *ctx, pd_error *err)
     memset(&p, 0, sizeof p);
     rc = pd_req_json_only(body, fields, err);
     if (rc == PD_OK)
-        rc = json_counters(body, 1, &p, err);
+        rc = json_counters(body, &p, err);
     json_decref(body);
     if (rc)
         return rc;
@@ -1200,16 +1206,6 @@ static int idset_add(struct idset *s, int64_t id, uint64_t line, uint64_t *first
     return 0;
 }
 
-static int copy_field(char *dst, size_t cap, const pd_csv_field *f, const char **why)
-{
-    *why = text_problem(f->p, f->len, cap);
-    if (*why)
-        return -1;
-    memcpy(dst, f->p, f->len);
-    dst[f->len] = '\0';
-    return 0;
-}
-
 struct import_counts {
     uint64_t created, updated, posts, unknown;
 };
@@ -1255,21 +1251,14 @@ static int import_creator_row(void *ctx, pd_rows_input *in, const pd_csv_record 
     pd_creator_rec *c = ci->c;
     pd_rows_creator row;
     pd_rows_bad b;
-    if (pd_rows_creator_parse(in, rec, &row, &b) < 0) {
+    memset(c, 0, sizeof *c);
+    if (pd_rows_creator_parse(in, rec, &row, &b) < 0 ||
+        pd_rows_creator_labels(in, rec, &row, c->handle, sizeof c->handle, c->category,
+                               sizeof c->category, &b) < 0) {
         b.line = pd_rows_line(in, b.line);
         return bad_line(in, &b, err);
     }
     uint64_t line = pd_rows_line(in, rec->line);
-    const char *why;
-    memset(c, 0, sizeof *c);
-    if (copy_field(c->handle, sizeof c->handle, &row.handle, &why) < 0 ||
-        copy_field(c->category, sizeof c->category, &row.category, &why) < 0) {
-        int handle_bad = text_problem(row.handle.p, row.handle.len, sizeof c->handle) != NULL;
-        const pd_csv_field *f = handle_bad ? &row.handle : &row.category;
-        pd_rows_bad_set(&b, line, in->col[handle_bad ? PD_COL_C_HANDLE : PD_COL_C_CATEGORY], why,
-                        f->p, f->len);
-        return bad_line(in, &b, err);
-    }
     uint64_t first = 0;
     int dup = idset_add(&ci->seen, row.id, line, &first);
     if (dup < 0)
@@ -1301,12 +1290,9 @@ static int import_creator_row(void *ctx, pd_rows_input *in, const pd_csv_record 
     }
     if (rc == PD_OK)
         rc = pd_db_creator_put(ci->db, c, ci->at, err);
-    if (rc) {
-        char why_store[PD_ERROR_MSG_MAX];
-        snprintf(why_store, sizeof why_store, "%s", err->msg);
+    if (rc)
         rc = pd_error_set(err, (pd_code)rc, "%s:%llu: %s (nothing was stored)", in->path,
-                          (unsigned long long)line, why_store);
-    }
+                          (unsigned long long)line, err->msg);
     return rc;
 }
 
@@ -1337,7 +1323,8 @@ static int import_post_row(void *ctx, pd_rows_input *in, const pd_csv_record *re
     struct post_import *pi = ctx;
     pd_rows_post row;
     pd_rows_bad b;
-    if (pd_rows_post_parse(in, rec, &row, &b) < 0) {
+    if (pd_rows_post_parse(in, rec, &row, &b) < 0 ||
+        pd_rows_post_storable(in, rec, &row, &b) < 0) {
         b.line = pd_rows_line(in, b.line);
         return bad_line(in, &b, err);
     }
@@ -1488,8 +1475,9 @@ static const pd_route creator_routes[] = {
     {.method = "POST",
      .pattern = "/api/creators/{id:int}/posts",
      .name = "creators.publish",
-     .summary = "Publish a post as the creator; answers the post and the creator's verdict "
-                "after it",
+     .summary = "Publish a post now (the creator, or an operator): the body gives only its kind; "
+                "the server gives the id, the time and zero counters. Answers the post and the "
+                "creator's verdict after it",
      .access = PD_ACCESS_CREATOR_OWNER,
      .handler = publish_post},
     {.method = "GET",

@@ -28,9 +28,6 @@
 
 #define PD_CREATORS_PAGE_DEFAULT 20 /* rows of a list page when limit is not given */
 #define PD_CREATORS_PAGE_MAX 100    /* and at most */
-#define PD_POST_FUTURE_MAX                                                                         \
-    300 /* seconds a post's published_at may be ahead of the                                       \
-           store clock (clock skew between the platform and us) */
 
 typedef struct pd_creators {
     pd_store *store;

@@ -112,6 +112,10 @@ struct pd_store_ops {
                       int64_t *expires_at, pd_error *err);
     int (*token_delete)(pd_db *db, const uint8_t hash[32], pd_error *err);
     int (*token_purge)(pd_db *db, int64_t now, int64_t *n, pd_error *err);
+    /* pd_db_server_key: the key into out (*len its length; PD_ENOTFOUND
+     * when none), after storing fresh (when not NULL) if there is none. */
+    int (*server_key)(pd_db *db, const char *name, const uint8_t *fresh, size_t fresh_len,
+                      uint8_t *out, size_t *len, pd_error *err);
     int (*brand_add)(pd_db *db, const char *name, int64_t *id, pd_error *err);
     int (*mcn_add)(pd_db *db, int64_t id, const char *name, int64_t *out_id, pd_error *err);
     /* mcns: 0 lists brands, 1 MCNs. */
@@ -123,6 +127,10 @@ struct pd_store_ops {
                              int (*each)(void *ctx, int64_t at, uint64_t followers), void *ctx,
                              pd_error *err);
     int (*post_add)(pd_db *db, const pd_post_rec *p, pd_error *err);
+    /* post_add under the next id of [PD_POST_ID_PUBLISHED_MIN,
+     * PD_POST_ID_PUBLISHED_MAX] (set in p->id), chosen in the same
+     * transaction as the insert. */
+    int (*post_publish)(pd_db *db, pd_post_rec *p, pd_error *err);
     int (*post_get)(pd_db *db, int64_t id, pd_post_rec *p, pd_error *err);
     int (*post_set_metrics)(pd_db *db, int64_t id, uint64_t views, uint64_t likes,
                             uint64_t comments, uint64_t collects, pd_post_rec *before,

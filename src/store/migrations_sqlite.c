@@ -21,6 +21,8 @@
  * columns of creators, so that discovery filters and sorts on them with
  * plain indexes; the status history; and an FTS5 index over handle, bio
  * and category kept in step with creators by triggers.
+ *
+ * Migration 3 adds server_keys: keys the server makes once (see below).
  */
 #include "store/backend.h"
 
@@ -227,11 +229,23 @@ static const char online_certification[] =
     "        VALUES (new.id, new.handle, new.bio, new.category);\n"
     "END;\n";
 
+/* Keys the server makes once and every process of the database then shares,
+ * so that what they sign outlives a restart: the key of the device proofs
+ * (auth/device.h, docs/internals/sign-in.md). A stolen database gives them
+ * away: they prove only where someone signed in before, and grant nothing. */
+static const char server_keys[] =
+    "CREATE TABLE server_keys (\n"
+    "    name TEXT PRIMARY KEY,\n"
+    "    key BLOB NOT NULL CHECK (length(key) >= 16),\n"
+    "    created_at INTEGER NOT NULL\n"
+    ");\n";
+
 const pd_migration pd_sqlite_migrations[] = {
     {1, "accounts, brands, MCNs, creators with follower history, posts", initial_schema},
     {2, "online certification: policies, activations, window aggregates, status history, "
         "creator search",
      online_certification},
+    {3, "server keys: the device-proof key of sign-in", server_keys},
 };
 
 const size_t pd_sqlite_migration_count =

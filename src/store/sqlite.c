@@ -83,6 +83,9 @@ enum st {
     ST_HISTORY,
     ST_POST_ADD,
     ST_POST_GET,
+    ST_POST_LAST_IN,
+    ST_KEY_GET,
+    ST_KEY_ADD,
     ST_POST_SET,
     ST_SCAN_CREATORS,
     ST_SCAN_POSTS,
@@ -151,6 +154,10 @@ static const char *const st_sql[ST_COUNT] = {
                    "ORDER BY at, id",
     [ST_POST_ADD] = "INSERT INTO posts (" POST_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     [ST_POST_GET] = "SELECT " POST_COLS " FROM posts WHERE id = ?1",
+    [ST_POST_LAST_IN] = "SELECT max(id) FROM posts WHERE id BETWEEN ?1 AND ?2",
+    [ST_KEY_GET] = "SELECT key FROM server_keys WHERE name = ?1",
+    [ST_KEY_ADD] = "INSERT INTO server_keys (name, key, created_at) VALUES (?1, ?2, ?3) "
+                   "ON CONFLICT (name) DO NOTHING",
     [ST_POST_SET] = "UPDATE posts SET views = ?2, likes = ?3, comments = ?4, collects = ?5 "
                     "WHERE id = ?1",
     [ST_SCAN_CREATORS] = "SELECT " CREATOR_COLS " FROM creators ORDER BY id",
@@ -1083,6 +1090,51 @@ static int sq_token_purge(pd_db *pdb, int64_t now, int64_t *n, pd_error *err)
 
 /* ---- brands and MCNs -------------------------------------------------------------- */
 
+/* The key named `name` into out (at most 64 bytes), PD_ENOTFOUND when none. */
+static int key_get(sq_db *d, const char *name, uint8_t *out, size_t *len, pd_error *err)
+{
+    sqlite3_stmt *st = stmt(d, ST_KEY_GET, err);
+    if (!st)
+        return err->code;
+    sq_bind_text(st, 1, name);
+    int rc = sq_step_one(d, st, "reading a server key", err);
+    if (rc == PD_OK) {
+        size_t n = (size_t)sqlite3_column_bytes(st, 0);
+        *len = n < 64 ? n : 64;
+        memcpy(out, sqlite3_column_blob(st, 0), *len);
+    } else if (rc == PD_ENOTFOUND) {
+        pd_error_set(err, PD_ENOTFOUND, "no server key named %s", name);
+    }
+    sq_done(st);
+    return rc;
+}
+
+static int sq_server_key(pd_db *pdb, const char *name, const uint8_t *fresh, size_t fresh_len,
+                         uint8_t *out, size_t *len, pd_error *err)
+{
+    sq_db *d = (sq_db *)pdb;
+    int rc = key_get(d, name, out, len, err);
+    if (rc != PD_ENOTFOUND || !fresh)
+        return rc;
+    /* Stored if still absent, then read: two processes (or threads) making
+     * the first key at once end with the same one. */
+    if ((rc = sq_call_begin(d, err)) != PD_OK)
+        return rc;
+    sqlite3_stmt *st = stmt(d, ST_KEY_ADD, err);
+    if (!st)
+        return sq_call_end(d, err->code, err);
+    sq_bind_text(st, 1, name);
+    sqlite3_bind_blob(st, 2, fresh, (int)fresh_len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, sq_now_s(d->s));
+    int r = sqlite3_step(st);
+    if (r != SQLITE_DONE)
+        rc = sq_fail(d->db, r, err, "storing a server key");
+    sq_done(st);
+    if (rc == PD_OK)
+        rc = key_get(d, name, out, len, err);
+    return sq_call_end(d, rc, err);
+}
+
 static int sq_brand_add(pd_db *pdb, const char *name, int64_t *id, pd_error *err)
 {
     sq_db *d = (sq_db *)pdb;
@@ -1347,15 +1399,53 @@ static int post_insert(sq_db *d, const pd_post_rec *p, pd_error *err)
     return rc;
 }
 
+/* The post and its creator's window, inside the caller's call_begin. */
+static int post_store(sq_db *d, const pd_post_rec *p, pd_error *err)
+{
+    int rc = post_insert(d, p, err);
+    return rc == PD_OK ? sq_online_post_added(d, p, err) : rc;
+}
+
 static int sq_post_add(pd_db *pdb, const pd_post_rec *p, pd_error *err)
 {
     sq_db *d = (sq_db *)pdb;
     int rc = sq_call_begin(d, err);
+    return rc ? rc : sq_call_end(d, post_store(d, p, err), err);
+}
+
+/* The highest post id in [lo, hi] into *last, 0 when there is none: one
+ * step down the primary key. */
+static int post_last_in(sq_db *d, int64_t lo, int64_t hi, int64_t *last, pd_error *err)
+{
+    sqlite3_stmt *st = stmt(d, ST_POST_LAST_IN, err);
+    if (!st)
+        return err->code;
+    sqlite3_bind_int64(st, 1, lo);
+    sqlite3_bind_int64(st, 2, hi);
+    int r = sqlite3_step(st), rc = PD_OK;
+    if (r == SQLITE_ROW)
+        *last = sqlite3_column_type(st, 0) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 0);
+    else
+        rc = sq_fail(d->db, r, err, "reading the last post id");
+    sq_done(st);
+    return rc;
+}
+
+static int sq_post_publish(pd_db *pdb, pd_post_rec *p, pd_error *err)
+{
+    sq_db *d = (sq_db *)pdb;
+    int rc = sq_call_begin(d, err); /* the write lock: nobody takes the id before us */
     if (rc)
         return rc;
-    rc = post_insert(d, p, err);
-    if (rc == PD_OK)
-        rc = sq_online_post_added(d, p, err); /* its creator's window */
+    int64_t last = 0;
+    rc = post_last_in(d, PD_POST_ID_PUBLISHED_MIN, PD_POST_ID_PUBLISHED_MAX, &last, err);
+    if (rc == PD_OK && last == PD_POST_ID_PUBLISHED_MAX)
+        rc = pd_error_set(err, PD_ECONFLICT, "no post id is left for published posts (up to %lld)",
+                          (long long)PD_POST_ID_PUBLISHED_MAX);
+    if (rc == PD_OK) {
+        p->id = last ? last + 1 : PD_POST_ID_PUBLISHED_MIN;
+        rc = post_store(d, p, err);
+    }
     return sq_call_end(d, rc, err);
 }
 
@@ -1882,6 +1972,7 @@ static const pd_store_ops sq_ops = {
     .token_user = sq_token_user,
     .token_delete = sq_token_delete,
     .token_purge = sq_token_purge,
+    .server_key = sq_server_key,
     .brand_add = sq_brand_add,
     .mcn_add = sq_mcn_add,
     .org_list = sq_org_list,
@@ -1889,6 +1980,7 @@ static const pd_store_ops sq_ops = {
     .creator_get = sq_creator_get,
     .followers_history = sq_followers_history,
     .post_add = sq_post_add,
+    .post_publish = sq_post_publish,
     .post_get = sq_post_get,
     .post_set_metrics = sq_post_set_metrics,
     .scan = sq_scan,

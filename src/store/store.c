@@ -20,6 +20,7 @@
 #include "batch/progress.h"
 #include "batch/rows.h"
 #include "core/num.h"
+#include "core/text.h"
 #include "store/backend.h"
 
 #define READ_BUF (1u << 20)
@@ -157,54 +158,14 @@ int pd_role_from_name(const char *name, pd_role *out)
 
 /* ---- argument checks ----------------------------------------------------------------- */
 
-/* Length of the valid UTF-8 prefix of s[0..n). */
-static size_t utf8_valid(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i];
-        size_t len;
-        unsigned min;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if ((c & 0xE0) == 0xC0) {
-            len = 2, min = 0x80, c &= 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            len = 3, min = 0x800, c &= 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            len = 4, min = 0x10000, c &= 0x07;
-        } else {
-            return i;
-        }
-        if (n - i < len)
-            return i;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return i;
-            c = c << 6 | (s[i + k] & 0x3F);
-        }
-        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-            return i;
-        i += len;
-    }
-    return n;
-}
-
 /* Why text s[0..n) cannot be stored in a field of `cap` bytes (with its
  * NUL), or NULL when it can. Control characters are refused only where
  * a name is expected (no_controls). */
 static const char *text_problem(const char *s, size_t n, size_t cap, int no_controls)
 {
-    if (n >= cap)
-        return cap == 64     ? "longer than 63 bytes"
-               : cap == 128  ? "longer than 127 bytes"
-               : cap == 1024 ? "longer than 1023 bytes"
-                             : "too long";
-    if (memchr(s, '\0', n))
-        return "contains a NUL byte";
-    if (utf8_valid((const unsigned char *)s, n) != n)
-        return "not valid UTF-8";
+    pd_text_fault f;
+    if (pd_text_check(s, n, cap, PD_TEXT_ANY, &f) < 0)
+        return f.why;
     if (no_controls)
         for (size_t i = 0; i < n; i++)
             if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
@@ -219,14 +180,6 @@ static int check_name(const char *what, const char *s, pd_error *err)
     if (!s || !*s)
         return pd_error_set(err, PD_EINPUT, "%s: empty", what);
     const char *why = text_problem(s, strnlen(s, PD_NAME_MAX), PD_NAME_MAX, 1);
-    return why ? pd_error_set(err, PD_EINPUT, "%s: %s", what, why) : PD_OK;
-}
-
-/* A string field of a record: NUL-terminated inside its array, UTF-8. */
-static int check_field(const char *what, const char *s, size_t cap, pd_error *err)
-{
-    size_t n = strnlen(s, cap);
-    const char *why = n == cap ? "not terminated" : text_problem(s, n, cap, 0);
     return why ? pd_error_set(err, PD_EINPUT, "%s: %s", what, why) : PD_OK;
 }
 
@@ -339,6 +292,24 @@ int pd_db_token_purge(pd_db *db, int64_t now, int64_t *n, pd_error *err)
 
 /* ---- brands and MCNs ------------------------------------------------------------------------ */
 
+int pd_db_server_key(pd_db *db, const char *name, const uint8_t *fresh, size_t len, uint8_t *out,
+                     pd_error *err)
+{
+    ERR_OR_LOCAL(err);
+    if (!name || !*name || len < 16 || len > 64)
+        return pd_error_set(err, PD_EINPUT, "server key: a name and 16 to 64 bytes");
+    uint8_t got[64];
+    size_t n = 0;
+    int rc = db->ops->server_key(db, name, fresh, len, got, &n, err);
+    if (rc == PD_OK && n != len)
+        rc = pd_error_set(err, PD_EINPUT, "server key %s: %zu bytes stored, %zu asked for", name,
+                          n, len);
+    if (rc == PD_OK)
+        memcpy(out, got, len);
+    explicit_bzero(got, sizeof got);
+    return rc;
+}
+
 int pd_db_brand_add(pd_db *db, const char *name, int64_t *id, pd_error *err)
 {
     ERR_OR_LOCAL(err);
@@ -374,12 +345,13 @@ int pd_db_mcn_list(pd_db *db, int (*each)(void *ctx, const pd_org_rec *o), void 
 static int check_creator(const pd_creator_rec *c, pd_error *err)
 {
     int rc = check_id("creator", c->id, err);
+    /* core/text.h's rules, whichever path the creator came by */
     if (!rc)
-        rc = check_field("handle", c->handle, sizeof c->handle, err);
+        rc = pd_text_require("handle", c->handle, sizeof c->handle, PD_TEXT_LABEL, err);
     if (!rc)
-        rc = check_field("category", c->category, sizeof c->category, err);
+        rc = pd_text_require("category", c->category, sizeof c->category, PD_TEXT_LABEL, err);
     if (!rc)
-        rc = check_field("bio", c->bio, sizeof c->bio, err);
+        rc = pd_text_require("bio", c->bio, sizeof c->bio, PD_TEXT_PROSE, err);
     if (!rc)
         rc = check_count("followers", c->followers, err);
     if (!rc && c->mcn_id < 0)
@@ -421,19 +393,33 @@ static int check_counts(uint64_t views, uint64_t likes, uint64_t comments, uint6
     return rc;
 }
 
-int pd_db_post_add(pd_db *db, const pd_post_rec *p, pd_error *err)
+/* Every part of a post but its id. */
+static int check_post(const pd_post_rec *p, pd_error *err)
 {
-    ERR_OR_LOCAL(err);
-    int rc = check_id("post", p->id, err);
-    if (!rc)
-        rc = check_id("creator", p->creator_id, err);
+    int rc = check_id("creator", p->creator_id, err);
     if (!rc && (p->published_at.nsec < 0 || p->published_at.nsec > 999999999))
         rc = pd_error_set(err, PD_EINPUT, "published_at: nanoseconds out of range");
     if (!rc && p->sponsored != 0 && p->sponsored != 1)
         rc = pd_error_set(err, PD_EINPUT, "sponsored: 0 or 1");
     if (!rc)
         rc = check_counts(p->views, p->likes, p->comments, p->collects, err);
+    return rc;
+}
+
+int pd_db_post_add(pd_db *db, const pd_post_rec *p, pd_error *err)
+{
+    ERR_OR_LOCAL(err);
+    int rc = check_id("post", p->id, err);
+    if (!rc)
+        rc = check_post(p, err);
     return rc ? rc : db->ops->post_add(db, p, err);
+}
+
+int pd_db_post_publish(pd_db *db, pd_post_rec *p, pd_error *err)
+{
+    ERR_OR_LOCAL(err);
+    int rc = check_post(p, err);
+    return rc ? rc : db->ops->post_publish(db, p, err);
 }
 
 int pd_db_post_get(pd_db *db, int64_t id, pd_post_rec *p, pd_error *err)
@@ -651,16 +637,6 @@ struct import {
     pd_import_summary *sum;
 };
 
-/* Copies a checked text field into a record's array, or says why not. */
-static int put_text(char *dst, size_t cap, const pd_csv_field *f, const char **why)
-{
-    if ((*why = text_problem(f->p, f->len, cap, 0)) != NULL)
-        return -1;
-    memcpy(dst, f->p, f->len);
-    dst[f->len] = '\0';
-    return 0;
-}
-
 static int import_creators(struct import *im, const pd_rows_input *in, pd_error *err)
 {
     pd_csv_reader rd;
@@ -693,24 +669,12 @@ static int import_creators(struct import *im, const pd_rows_input *in, pd_error 
             reports_add(&rep, &b);
             continue;
         }
+        /* (Every other field of *c is set below; bio stays empty.) */
         const char *why = NULL;
-        int field = -1;
-        pd_csv_field fv = {0};
-        if (pd_rows_creator_parse(in, &rec, &row, &b) == 0) {
-            /* What the store's records can hold, which certify does not ask.
-             * (Every other field of *c is set below; bio stays empty.) */
-            if (put_text(c->handle, sizeof c->handle, &row.handle, &why) < 0) {
-                field = in->col[PD_COL_C_HANDLE];
-                fv = row.handle;
-            } else if (put_text(c->category, sizeof c->category, &row.category, &why) < 0) {
-                field = in->col[PD_COL_C_CATEGORY];
-                fv = row.category;
-            }
-            if (why)
-                pd_rows_bad_set(&b, rec.line, field, why, fv.p, fv.len);
-        } else {
+        if (pd_rows_creator_parse(in, &rec, &row, &b) < 0 ||
+            pd_rows_creator_labels(in, &rec, &row, c->handle, sizeof c->handle, c->category,
+                                   sizeof c->category, &b) < 0)
             why = b.why;
-        }
         if (why) {
             b.line = pd_rows_line(in, b.line);
             if (!im->o->skip_bad_lines) {
@@ -835,7 +799,8 @@ static void *posts_reader(void *arg)
         int r = pd_csv_next(&pp->rd, &rec);
         if (r == 0)
             break;
-        int ok = r > 0 && pd_rows_post_parse(in, &rec, &row, &bad) == 0;
+        int ok = r > 0 && pd_rows_post_parse(in, &rec, &row, &bad) == 0 &&
+                 pd_rows_post_storable(in, &rec, &row, &bad) == 0;
         if (!ok) {
             pd_code code = r < 0 ? (pd_code)pd_rows_fault(&pp->rd, &bad) : PD_OK;
             bad.line = pd_rows_line(in, bad.line);
@@ -1225,8 +1190,9 @@ static int check_query(const pd_creator_query *q, pd_error *err)
         size_t n = strnlen(q->text, SEARCH_TEXT_MAX + 1);
         if (n > SEARCH_TEXT_MAX)
             return pd_error_set(err, PD_EINPUT, "text: longer than %d bytes", SEARCH_TEXT_MAX);
-        if (utf8_valid((const unsigned char *)q->text, n) != n)
-            return pd_error_set(err, PD_EINPUT, "text: not valid UTF-8");
+        pd_text_fault f;
+        if (pd_text_check(q->text, n, 0, PD_TEXT_ANY, &f) < 0)
+            return pd_error_set(err, PD_EINPUT, "text: %s", f.why);
         if (!has_word_char(q->text))
             return pd_error_set(err, PD_EINPUT,
                                 "text: no word to search for (words are letters and digits)");

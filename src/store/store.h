@@ -31,6 +31,7 @@
 #include "core/error.h"
 #include "core/instant.h"
 #include "core/policy.h"
+#include "core/post.h"
 
 typedef struct pd_store pd_store;
 typedef struct pd_db pd_db;
@@ -151,6 +152,14 @@ int pd_db_token_delete(pd_db *db, const uint8_t hash[32], pd_error *err);
 /* Deletes tokens expired before `now`; *n gets how many. */
 int pd_db_token_purge(pd_db *db, int64_t now, int64_t *n, pd_error *err);
 
+/* A key the server keeps in the database under `name` (len bytes, 16 to 64),
+ * into out. When there is none yet: with fresh (len random bytes of the
+ * caller's) it is stored first, so that every process and thread of the
+ * database agrees on one key (the first stored wins); without, PD_ENOTFOUND.
+ * PD_EINPUT when the stored key has another length. */
+int pd_db_server_key(pd_db *db, const char *name, const uint8_t *fresh, size_t len, uint8_t *out,
+                     pd_error *err);
+
 /* ---- brands and MCNs ------------------------------------------------------ */
 
 int pd_db_brand_add(pd_db *db, const char *name, int64_t *id, pd_error *err);
@@ -215,8 +224,14 @@ typedef struct pd_post_rec {
     uint64_t views, likes, comments, collects;
 } pd_post_rec;
 
-/* PD_ECONFLICT when the id exists, PD_EINPUT when the creator does not. */
+/* A post of the platform's feed, under its own id. PD_ECONFLICT when the id
+ * exists, PD_EINPUT when the creator does not. */
 int pd_db_post_add(pd_db *db, const pd_post_rec *p, pd_error *err);
+/* A post published through the platform: stored like pd_db_post_add, under
+ * the next id of the published range (core/post.h: the one above the
+ * highest stored there), which it sets in p->id; p->id is not read. Atomic
+ * with the choice of the id. PD_ECONFLICT when the range is used up. */
+int pd_db_post_publish(pd_db *db, pd_post_rec *p, pd_error *err);
 int pd_db_post_get(pd_db *db, int64_t id, pd_post_rec *p, pd_error *err);
 /* Sets a post's counts; *before (if not NULL) gets the post as it was. */
 int pd_db_post_set_metrics(pd_db *db, int64_t id, uint64_t views, uint64_t likes,

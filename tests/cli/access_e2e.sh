@@ -24,9 +24,13 @@ pd_test_init access_e2e "$@"
 platform_setup "$T/access.db"
 start_server "$T/server.log" --db "$DB" || pd_test_finish
 for u in ops brandy cre1 cre3 mgr7 mgr8; do login "$u"; done
-# Things the paths name: creator 1 (MCN 7), its post 100, policy 1.
-as cre1 "post 100" POST /api/creators/1/posts '{"id": 100, "kind": "organic", "views": 10}'
-expect "setup: post 100" 201
+# Things the paths name: creator 1 (MCN 7), its post (published by the
+# creator, its views fed by an operator), policy 1.
+as cre1 "a post" POST /api/creators/1/posts '{"kind": "organic"}'
+expect "setup: a post" 201
+post=$(jget "d['post']['id']")
+as ops "its views" PUT "/api/posts/$post/metrics" '{"views": 10, "likes": 0, "comments": 0, "collects": 0}'
+expect "setup: its views" 200
 as ops "policy 1" POST /api/policies '{"name": "acc-v1", "window_days": 30, "rules": {"min_followers": 1000}}'
 expect "setup: policy 1" 201
 
@@ -46,8 +50,8 @@ GET    /api/creators/{id}/certification      1 : 401 200 403 200 403 200 403
 GET    /api/creators/{id}/followers          1 : 401 200 403 200 403 200 403
 GET    /api/creators/{id}/posts              1 : 401 200 200 200 200 200 200
 POST   /api/creators/{id}/posts              1 : 401 400 403 400 403 403 403
-GET    /api/posts/{id}                       100 : 401 200 200 200 200 200 200
-PUT    /api/posts/{id}/metrics               100 : 401 400 403 403 403 403 403
+GET    /api/posts/{id}                       POST : 401 200 200 200 200 200 200
+PUT    /api/posts/{id}/metrics               POST : 401 400 403 403 403 403 403
 POST   /api/import/creators                  . : 401 400 403 403 403 403 403
 POST   /api/import/posts                     . : 401 400 403 403 403 403 403
 GET    /api/policies                         . : 401 200 403 403 403 403 403
@@ -89,6 +93,8 @@ POST   /api/creators/{id}/posts              999 : 401 400 403 403 403 403 403
 GET    /api/mcns/{id}/creators               999 : 401 404 403 403 403 403 403
 GET    /mcns/{id}                            999 : 303 404 403 403 403 403 403
 TABLE
+
+sed -i "s/ POST : / $post : /" "$T/table"
 
 get "openapi" "$URL/openapi.json"
 expect_status "GET /openapi.json" 200
@@ -224,7 +230,7 @@ fi
 
 # The guard refused without running the handlers: nothing was written.
 login ops
-as ops "post 100 unchanged" GET /api/posts/100
+as ops "the post unchanged" GET "/api/posts/$post"
 jcheck "refused metrics changed nothing" "d['views'] == 10"
 as ops "creator 1 unchanged" GET /api/creators/1
 jcheck "refused patches changed nothing" "d['handle'] == 'alice' and d['followers'] == 12000"

@@ -517,5 +517,82 @@ check_failure "big creators.csv, line 75001 repeats line 30001" \
     "${certify[@]}" --creators "$D/bigc_dup.csv" --posts "$D/posts.csv" --threads 2
 expect_grep "big creators.csv, duplicate: first line named" "$T/stderr" "(first on line 30001)"
 
+# --- what a handle, a category, a bio and a post's time may be, on every path ---------
+# A bidi override (U+202E), a zero-width space (U+200B), a newline and white
+# space only are refused in a handle by the API's create and PATCH, its CSV
+# import and the command line's import, each naming the field and the
+# character; a bio may hold newlines but no bidi control.
+. "$(dirname "$0")/lib_http.sh"
+. "$(dirname "$0")/lib_platform.sh"
+platform_setup "$T/text.db"
+start_server "$T/text_server.log" --db "$DB" || pd_test_finish
+login ops
+login cre1
+for h in 'alice\u202egnp.exe:U+202E at byte 5: contains a bidi control' \
+    'ali\u200bce:U+200B at byte 3: contains an invisible character' \
+    'alice\nbob:U+000A at byte 5: contains a control character' \
+    '   :handle: only white space' \
+    ' alice:handle: U+0020 at byte 0: begins or ends with white space' \
+    'a\u00a0b:U+00A0 at byte 1: contains white space other than single spaces'; do
+    value=${h%%:*} want=${h#*:}
+    as ops "create handle $value" POST /api/creators "{\"id\": 40, \"handle\": \"$value\", \"category\": \"x\", \"followers\": 1}"
+    expect "create with handle '$value'" 400 invalid_input && expect_grep "create '$value': message" "$T/body" "$want"
+    as cre1 "patch handle $value" PATCH /api/creators/1 "{\"handle\": \"$value\"}"
+    expect "patch handle to '$value'" 400 invalid_input && expect_grep "patch '$value': message" "$T/body" "$want"
+done
+as ops "creator 40 absent" GET /api/creators/40
+expect "no refused handle was stored" 404
+as ops "creator 1 handle kept" GET /api/creators/1
+jcheck "creator 1 keeps its handle" "d['handle'] == 'alice'"
+as ops "create category newline" POST /api/creators '{"id": 40, "handle": "ok", "category": "food\ncheap", "followers": 1}'
+expect "a category with a newline" 400 invalid_input && expect_grep "category named" "$T/body" "category: U+000A"
+as cre1 "bio with lines" PATCH /api/creators/1 '{"bio": "line one\nline two\r\n\twith a tab \u200d and a joiner"}'
+expect "a bio of several lines" 200 && jcheck "the bio kept its lines" "d['bio'].count('\n') == 2"
+as cre1 "bio with bidi" PATCH /api/creators/1 '{"bio": "nice \u202eevil"}'
+expect "a bio with a bidi override" 400 invalid_input &&
+    expect_grep "bio named" "$T/body" "bio: U+202E at byte 5: contains a bidi control"
+as cre1 "bio with a bell" PATCH /api/creators/1 '{"bio": "ring\u0007"}'
+expect "a bio with a control character" 400 invalid_input
+as cre1 "handle fine" PATCH /api/creators/1 '{"handle": "\u5c0f\u7ea2 book"}'
+expect "a handle in Chinese with a space" 200
+# the API's CSV import: the line, the column, the character as a code point
+printf 'creator_id,handle,category,followers,mcn_id\n41,fine,food,10,\n42,alice\xe2\x80\xaegnp.exe,food,10,\n' >"$T/bidi_c.csv"
+get "import bidi" "$URL/api/import/creators" -X POST -H "Authorization: Bearer $TOKEN_ops" \
+    -H 'Content-Type: text/csv' --data-binary @"$T/bidi_c.csv"
+expect "API import of a bidi handle" 400 invalid_input &&
+    expect_grep "API import: line, column, character" "$T/body" "creators.csv:3: column 2 (handle): contains a bidi control character (it reorders how the text around it is shown): 'U+202E' (nothing was stored)"
+printf 'creator_id,handle,category,followers,mcn_id\n41,fine,"pets\n",10,\n' >"$T/nl_c.csv"
+get "import newline category" "$URL/api/import/creators" -X POST -H "Authorization: Bearer $TOKEN_ops" \
+    -H 'Content-Type: text/csv' --data-binary @"$T/nl_c.csv"
+expect "API import of a category with a newline" 400 invalid_input &&
+    expect_grep "API import: category" "$T/body" "column 3 (category): contains a control character"
+printf 'creator_id,handle,category,followers,mcn_id\n41,"  ",food,10,\n' >"$T/blank_c.csv"
+get "import blank handle" "$URL/api/import/creators" -X POST -H "Authorization: Bearer $TOKEN_ops" \
+    -H 'Content-Type: text/csv' --data-binary @"$T/blank_c.csv"
+expect "API import of a blank handle" 400 invalid_input && expect_grep "API import: blank" "$T/body" "only white space"
+as ops "creator 41 absent" GET /api/creators/41
+expect "no refused import stored creator 41" 404
+stop_server
+# the command line's import: the same words
+echo "post_id,creator_id,published_at,kind,views,likes,comments,collects" >"$T/none_p.csv"
+printf 'creator_id,handle,category,followers,mcn_id\n41,ok,food,10,\n42,ze\xe2\x80\x8bro,food,10,\n' >"$T/zw_c.csv"
+run import --db "$T/text.db" --creators "$T/zw_c.csv" --posts "$T/none_p.csv"
+expect_rc "CLI import of a zero-width handle" 1 &&
+    expect_grep "CLI import: line, column, character" "$T/stderr" "zw_c.csv:3: column 2 (handle): contains an invisible character (zero-width or another default-ignorable one): 'U+200B'"
+run import --db "$T/text.db" --creators "$T/zw_c.csv" --posts "$T/none_p.csv" --skip-bad-lines
+expect_rc "CLI import, --skip-bad-lines" 0 && expect_grep "CLI import: skipped" "$T/stderr" "zw_c.csv:3: skipped: column 2 (handle)"
+# a post's time from the feed: not before 2000-01-01 (a feed's missing time
+# such as 0001-01-01 or 1970-01-01 is not a post's), through either import
+printf 'post_id,creator_id,published_at,kind,views,likes,comments,collects\n1,41,2019-05-10T00:00:00Z,organic,1,1,1,1\n2,41,1970-01-01T00:00:00Z,organic,1,1,1,1\n' >"$T/epoch_p.csv"
+head -n 2 "$T/zw_c.csv" >"$T/ok_c.csv"
+run import --db "$T/text.db" --creators "$T/ok_c.csv" --posts "$T/epoch_p.csv"
+expect_rc "CLI import of a post dated 1970-01-01" 1 &&
+    expect_grep "CLI import: the old post named" "$T/stderr" "epoch_p.csv:3: column 3 (published_at): before 2000-01-01T00:00:00Z (a missing time in the feed, such as 0001-01-01 or 1970-01-01, is not a post's): '1970-01-01T00:00:00Z'"
+run import --db "$T/text.db" --creators "$T/zw_c.csv" --posts "$T/epoch_p.csv" --skip-bad-lines
+expect_rc "CLI import of a post dated 1970-01-01, --skip-bad-lines" 0 &&
+    expect_grep "CLI import: the old post skipped" "$T/stderr" "epoch_p.csv:3: skipped: column 3 (published_at): before 2000-01-01T00:00:00Z"
+run certify --policy red-2019-v1 --as-of 2019-06-01 --creators "$T/ok_c.csv" --posts "$T/epoch_p.csv"
+expect_rc "certify reads the same files as they are (it stores nothing)" 0
+
 # ---------------------------------------------------------------------------
 pd_test_finish

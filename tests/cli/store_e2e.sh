@@ -66,13 +66,14 @@ run migrate --db "$T/m.db"
 expect_rc "migrate a new file" 0
 [ -f "$T/m.db" ] && pass || fail "migrate did not create the file"
 expect_line "migrate says it created the file" "$T/stdout" "created $T/m.db"
-expect_line "migrate says what it applied" "$T/stdout" "applied 2 migrations: schema version 2"
+expect_line "migrate says what it applied" "$T/stdout" "applied 3 migrations: schema version 3"
 run migrate --db "sqlite:$T/m.db"
 expect_rc "migrate again" 0
-expect_text "migrate again does nothing" "$T/stdout" "schema version 2 is current: nothing to do"
+expect_text "migrate again does nothing" "$T/stdout" "schema version 3 is current: nothing to do"
 if [ "$have_sqlite3" -eq 1 ]; then
     expect_text "schema_version" <(sqlite3 "$T/m.db" "SELECT version FROM schema_version") "1
-2"
+2
+3"
     expect_text "WAL mode" <(sqlite3 "$T/m.db" "PRAGMA journal_mode") "wal"
 fi
 printf 'not a database, just text that is long enough to have a header\n' >"$T/text.db"
@@ -86,8 +87,8 @@ printf '%s\n' \
     'handle,creator_id,category,followers,mcn_id,notes' \
     '"Lily, ""Glow"" Chen",30,beauty,5200,12,x' \
     'coco_88,10,food,900,,' \
-    '"two' \
-    'lines",20,travel,12000,12,"a, b"' \
+    '"two, lines",20,travel,12000,12,"a record on' \
+    'two lines (a handle is one line: core/text.h)"' \
     '小美的美妆日记,40,beauty,0,7,' >"$D/small/creators.csv"
 printf '%s\r\n' \
     'post_id,creator_id,published_at,kind,views,likes,comments,collects' \
@@ -101,8 +102,7 @@ printf '%s\r\n' \
 cat >"$D/small/want_creators.csv" <<'EOF'
 creator_id,handle,category,followers,mcn_id
 10,coco_88,food,900,
-20,"two
-lines",travel,12000,12
+20,"two, lines",travel,12000,12
 30,"Lily, ""Glow"" Chen",beauty,5200,12
 40,小美的美妆日记,beauty,0,7
 EOF

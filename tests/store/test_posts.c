@@ -2,7 +2,9 @@
  * a real SQLite file: newest first with ties broken by the fraction of a
  * second and then the id, keyset pages that tile the list whatever the
  * page size, an unknown creator, limits out of range, and a callback that
- * stops the walk. */
+ * stops the walk. Published posts (pd_db_post_publish): ids of their own
+ * range, the next above the highest there whatever the feed holds below,
+ * nothing kept of a refused one, and a range used up. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -147,6 +149,58 @@ static void test_stop(void **state)
     assert_int_equal(pd_db_commit(f->d, &err), PD_OK);
 }
 
+static int64_t publish(struct pd_store_fx *f, int64_t creator, pd_code expect)
+{
+    pd_error err = {0};
+    pd_post_rec p = {.id = 12345, .creator_id = creator, .published_at = {1000, 0}, .sponsored = 1};
+    int rc = pd_db_post_publish(f->d, &p, &err);
+    if (rc != (int)expect)
+        fail_msg("publish for creator %lld: %d (%s), expected %d", (long long)creator, rc, err.msg,
+                 (int)expect);
+    return p.id;
+}
+
+static size_t count_posts(struct pd_store_fx *f, int64_t creator)
+{
+    pd_error err = {0};
+    struct seen s = {0};
+    assert_int_equal(pd_db_creator_posts(f->d, creator, NULL, 64, collect, &s, &err), PD_OK);
+    return s.n;
+}
+
+static void test_publish_ids(void **state)
+{
+    struct pd_store_fx *f = *state;
+    /* the feed's ids, even the highest it may use, leave the range alone */
+    add(f, 1, 1, 100, 0);
+    add(f, PD_POST_ID_FEED_MAX, 1, 100, 0);
+    assert_int_equal(publish(f, 1, PD_OK), PD_POST_ID_PUBLISHED_MIN);
+    assert_int_equal(publish(f, 2, PD_OK), PD_POST_ID_PUBLISHED_MIN + 1);
+    pd_error err = {0};
+    pd_post_rec got;
+    assert_int_equal(pd_db_post_get(f->d, PD_POST_ID_PUBLISHED_MIN + 1, &got, &err), PD_OK);
+    assert_int_equal(got.creator_id, 2);
+    assert_int_equal(got.sponsored, 1);
+    assert_int_equal(got.published_at.sec, 1000);
+    /* a post the feed brings inside the range (an export imported again):
+     * the next published one comes after it */
+    add(f, PD_POST_ID_PUBLISHED_MIN + 100, 2, 100, 0);
+    assert_int_equal(publish(f, 1, PD_OK), PD_POST_ID_PUBLISHED_MIN + 101);
+    /* an unknown creator: refused, nothing kept, the id not used up */
+    size_t before = count_posts(f, 1);
+    publish(f, 99, PD_EINPUT);
+    assert_int_equal(publish(f, 1, PD_OK), PD_POST_ID_PUBLISHED_MIN + 102);
+    assert_int_equal(count_posts(f, 1), before + 1);
+    /* inside a transaction, rolled back: the id comes again */
+    assert_int_equal(pd_db_begin(f->d, &err), PD_OK);
+    assert_int_equal(publish(f, 1, PD_OK), PD_POST_ID_PUBLISHED_MIN + 103);
+    pd_db_rollback(f->d);
+    assert_int_equal(publish(f, 1, PD_OK), PD_POST_ID_PUBLISHED_MIN + 103);
+    /* the last id of the range taken: nothing left */
+    add(f, PD_POST_ID_PUBLISHED_MAX, 2, 100, 0);
+    publish(f, 1, PD_ECONFLICT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -154,6 +208,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pages_tile, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_publish_ids, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

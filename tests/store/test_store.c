@@ -182,20 +182,20 @@ static void test_migrate_twice(void **state)
     /* The fixture migrated at open: nothing is left to do. */
     ASSERT_CODE(PD_OK, pd_store_migrate(f->s, &applied, &version, &err));
     assert_int_equal(applied, 0);
-    assert_int_equal(version, 2);
+    assert_int_equal(version, 3);
 
-    /* A fresh file opened without migrating: one migration, then none. */
+    /* A fresh file opened without migrating: every migration, then none. */
     char p[160];
     path_in(f, "fresh.db", p, sizeof p);
     pd_store *s;
     pd_store_options o = {.create = 1};
     ASSERT_CODE(PD_OK, pd_store_open(p, &o, &s, &err));
     ASSERT_CODE(PD_OK, pd_store_migrate(s, &applied, &version, &err));
-    assert_int_equal(applied, 2);
-    assert_int_equal(version, 2);
+    assert_int_equal(applied, 3);
+    assert_int_equal(version, 3);
     ASSERT_CODE(PD_OK, pd_store_migrate(s, &applied, &version, &err));
     assert_int_equal(applied, 0);
-    assert_int_equal(version, 2);
+    assert_int_equal(version, 3);
     ASSERT_CODE(PD_OK, pd_store_migrate(s, NULL, NULL, &err));
     pd_store_close(s);
     /* And again from a new process's point of view: still a no-op. */
@@ -204,6 +204,48 @@ static void test_migrate_twice(void **state)
     ASSERT_CODE(PD_OK, pd_store_migrate(s, &applied, &version, &err));
     assert_int_equal(applied, 0);
     pd_store_close(s);
+}
+
+/* ---- server keys --------------------------------------------------------------------- */
+
+static void test_server_key(void **state)
+{
+    struct pd_store_fx *f = *state;
+    pd_error err = {0};
+    uint8_t a[32], b[32], got[32], again[32];
+    memset(a, 0xA5, sizeof a);
+    memset(b, 0x5B, sizeof b);
+    /* none yet, and asking without a fresh one stores nothing */
+    ASSERT_CODE(PD_ENOTFOUND, pd_db_server_key(f->d, "device-proof", NULL, 32, got, &err));
+    ASSERT_CODE(PD_ENOTFOUND, pd_db_server_key(f->d, "device-proof", NULL, 32, got, &err));
+    /* the first fresh key is stored; a later one does not replace it */
+    ASSERT_CODE(PD_OK, pd_db_server_key(f->d, "device-proof", a, 32, got, &err));
+    assert_memory_equal(got, a, 32);
+    ASSERT_CODE(PD_OK, pd_db_server_key(f->d, "device-proof", b, 32, again, &err));
+    assert_memory_equal(again, a, 32);
+    ASSERT_CODE(PD_OK, pd_db_server_key(f->d, "device-proof", NULL, 32, again, &err));
+    assert_memory_equal(again, a, 32);
+    /* another name is another key; another length is an error */
+    ASSERT_CODE(PD_OK, pd_db_server_key(f->d, "other", b, 32, got, &err));
+    assert_memory_equal(got, b, 32);
+    ASSERT_CODE(PD_EINPUT, pd_db_server_key(f->d, "device-proof", NULL, 16, got, &err));
+    ASSERT_CODE(PD_EINPUT, pd_db_server_key(f->d, "device-proof", a, 8, got, &err));
+    ASSERT_CODE(PD_EINPUT, pd_db_server_key(f->d, "", a, 32, got, &err));
+    /* inside a transaction rolled back, the key made there is gone */
+    ASSERT_CODE(PD_OK, pd_db_begin(f->d, &err));
+    ASSERT_CODE(PD_OK, pd_db_server_key(f->d, "third", a, 32, got, &err));
+    pd_db_rollback(f->d);
+    ASSERT_CODE(PD_ENOTFOUND, pd_db_server_key(f->d, "third", NULL, 32, got, &err));
+    /* another store of the same file (another process) reads the same key */
+    pd_store *s2;
+    pd_db *d2;
+    pd_store_options o = {0};
+    ASSERT_CODE(PD_OK, pd_store_open(f->db, &o, &s2, &err));
+    ASSERT_CODE(PD_OK, pd_store_acquire(s2, &d2, &err));
+    ASSERT_CODE(PD_OK, pd_db_server_key(d2, "device-proof", b, 32, got, &err));
+    assert_memory_equal(got, a, 32);
+    pd_store_release(s2, d2);
+    pd_store_close(s2);
 }
 
 /* ---- accounts ----------------------------------------------------------------------- */
@@ -1315,6 +1357,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_locations, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrate_twice, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_roles, setup, teardown),
         cmocka_unit_test_setup_teardown(test_users, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_versions, setup, teardown),
