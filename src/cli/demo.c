@@ -2,9 +2,12 @@
  *
  * The data comes from the generator's red-2019 preset, dated so that its
  * 60 days of posts end now; the store is filled through its public
- * interface (import, policies, activations, users), exactly as an operator
- * would with the command line. Generated files go to a temporary directory
- * that is removed afterwards. */
+ * interface (MCNs, import, follower history, policies, activations, users),
+ * exactly as an operator would with the command line. The MCNs get the
+ * generator's names before the import (which would otherwise call them
+ * "MCN 17"), and every creator the generator's follower counts of the 60
+ * days before (so that a profile's follower chart has a curve). Generated
+ * files go to a temporary directory that is removed afterwards. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
@@ -113,6 +116,58 @@ static void remove_dir(const char *dir)
     snprintf(p, sizeof p, "%s/posts.csv", dir);
     unlink(p);
     rmdir(dir);
+}
+
+/* The generator's MCNs, named, before the import that numbers them. */
+static int add_mcns(pd_store *s, const pd_gen_options *go, pd_error *err)
+{
+    pd_db *db;
+    int rc = pd_store_acquire(s, &db, err);
+    if (rc)
+        return rc;
+    uint64_t n = pd_gen_mcn_count(go);
+    rc = pd_db_begin(db, err);
+    for (uint64_t id = 1; rc == PD_OK && id <= n; id++) {
+        char name[PD_GEN_MCN_NAME_MAX];
+        pd_gen_mcn_name(go->seed, id, name);
+        rc = pd_db_mcn_add(db, (int64_t)id, name, NULL, err);
+    }
+    if (rc == PD_OK)
+        rc = pd_db_commit(db, err);
+    else
+        pd_db_rollback(db);
+    pd_store_release(s, db);
+    return rc;
+}
+
+/* Each creator's follower counts of the PD_GEN_WINDOW_DAYS days before
+ * now, one a day at this time of day, in one transaction; the import has
+ * recorded today's. */
+static int add_follower_history(pd_store *s, const pd_gen_options *go, uint64_t ncreators,
+                                pd_error *err)
+{
+    pd_db *db;
+    int rc = pd_store_acquire(s, &db, err);
+    if (rc)
+        return rc;
+    int64_t now = pd_store_now(s);
+    uint64_t counts[PD_GEN_WINDOW_DAYS];
+    rc = pd_db_begin(db, err);
+    for (uint64_t id = 1; rc == PD_OK && id <= ncreators; id++) {
+        pd_creator_rec c;
+        if ((rc = pd_db_creator_get(db, (int64_t)id, &c, err)))
+            break;
+        pd_gen_follower_history(go->seed, id, c.followers, counts, PD_GEN_WINDOW_DAYS);
+        for (unsigned d = 0; rc == PD_OK && d < PD_GEN_WINDOW_DAYS; d++)
+            rc = pd_db_followers_record(db, c.id, now - (int64_t)(PD_GEN_WINDOW_DAYS - d) * 86400,
+                                        counts[d], err);
+    }
+    if (rc == PD_OK)
+        rc = pd_db_commit(db, err);
+    else
+        pd_db_rollback(db);
+    pd_store_release(s, db);
+    return rc;
 }
 
 static int add_policy(pd_db *db, const char *preset, int64_t at, int64_t *id, pd_error *err)
@@ -271,6 +326,8 @@ int pd_demo_prepare(const char *db_path, FILE *progress, pd_demo *d, pd_error *e
     pd_store_options so = {.create = 1, .migrate = 1};
     if (rc == PD_OK)
         rc = pd_store_open(db_path, &so, &s, err);
+    if (rc == PD_OK)
+        rc = add_mcns(s, &go, err);
     if (rc == PD_OK) {
         char cpath[PATH_CAP], ppath[PATH_CAP];
         snprintf(cpath, sizeof cpath, "%s/creators.csv", dir);
@@ -283,6 +340,12 @@ int pd_demo_prepare(const char *db_path, FILE *progress, pd_demo *d, pd_error *e
         rc = pd_store_import_ex(s, &io, &is, err);
     }
     remove_dir(dir);
+    if (rc == PD_OK) {
+        if (progress)
+            fprintf(progress, "partnerd demo: %d days of follower counts ...\n",
+                    (int)PD_GEN_WINDOW_DAYS);
+        rc = add_follower_history(s, &go, gs.creators, err);
+    }
     if (rc == PD_OK) {
         if (progress)
             fprintf(progress, "partnerd demo: policies, certification and accounts ...\n");

@@ -122,6 +122,8 @@ struct pd_store_ops {
     int (*followers_history)(pd_db *db, int64_t creator_id,
                              int (*each)(void *ctx, int64_t at, uint64_t followers), void *ctx,
                              pd_error *err);
+    int (*followers_record)(pd_db *db, int64_t creator_id, int64_t at, uint64_t followers,
+                            pd_error *err);
     int (*post_add)(pd_db *db, const pd_post_rec *p, pd_error *err);
     int (*post_get)(pd_db *db, int64_t id, pd_post_rec *p, pd_error *err);
     int (*post_set_metrics)(pd_db *db, int64_t id, uint64_t views, uint64_t likes,
