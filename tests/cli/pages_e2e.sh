@@ -169,7 +169,7 @@ else
     fail "the browser test failed:"
 fi
 sed 's/^/    /' "$T/browser.out"
-for s in login discover profile simulator; do
+for s in login discover profile; do
     [ -s "$shots/$s.png" ] && pass || fail "no screenshot $shots/$s.png"
 done
 
