@@ -35,7 +35,7 @@
  * this one, averages 5.10% engagement by views (likes, comments and
  * shares per view; on instagram it is far lower, 0.60% by followers).
  * LIKE_RATE_MEDIAN is set so that the creators' mean rate over a preset
- * population is 5.1% (the median is about 4.5%, 99% stay under 12%), with
+ * population is 5.1% (the median is about 4.8%, 99% stay under 11%), with
  * categories from 0.8 (tech) to 1.25 (pets) of it; docs/certification.md
  * gives the numbers. The first model (4% likes per view, sigma 0.5, so some
  * creators showed 40%) is still computed, only to draw the same random

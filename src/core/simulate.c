@@ -112,44 +112,87 @@ int64_t pd_sim_mcn_find(const pd_sim_mcn_index *ix, uint64_t id)
     return lo < ix->n && ix->ids[lo] == id ? (int64_t)lo : -1;
 }
 
-int pd_sim_mcn_index_build(const pd_creator *creators, size_t n, pd_sim_mcn_index *out,
-                           pd_error *err)
+/* Fills ix->of from ix->ids (sorted, distinct): through a table indexed by
+ * id when the ids are small (they number the MCNs 1, 2, ... in practice:
+ * no sort, no search), else by binary search with runs of one MCN looked
+ * up once. 0 or PD_ENOMEM. */
+static int number_creators(const pd_creator *creators, size_t n, uint64_t max_id,
+                           pd_sim_mcn_index *ix)
 {
-    memset(out, 0, sizeof *out);
-    size_t members = 0;
-    for (size_t i = 0; i < n; i++)
-        members += creators[i].mcn_id != 0;
-    out->ids = malloc((members ? members : 1) * sizeof *out->ids);
-    out->of = malloc((n ? n : 1) * sizeof *out->of);
-    if (!out->ids || !out->of) {
-        pd_sim_mcn_index_free(out);
-        return pd_error_set(err, PD_ENOMEM, "out of memory indexing the MCNs of %zu creators", n);
+    if (max_id <= 4 * (uint64_t)n + 1024) {
+        uint32_t *slot = calloc((size_t)max_id + 1, sizeof *slot);
+        if (!slot)
+            return PD_ENOMEM;
+        for (size_t k = 0; k < ix->n; k++)
+            slot[ix->ids[k]] = (uint32_t)k + 1;
+        for (size_t i = 0; i < n; i++)
+            ix->of[i] = slot[creators[i].mcn_id]; /* slot[0] is 0: independent */
+        free(slot);
+        return PD_OK;
     }
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (creators[i].mcn_id)
-            out->ids[m++] = creators[i].mcn_id;
-    qsort(out->ids, m, sizeof *out->ids, cmp_u64);
-    size_t u = 0;
-    for (size_t i = 0; i < m; i++)
-        if (u == 0 || out->ids[u - 1] != out->ids[i])
-            out->ids[u++] = out->ids[i];
-    if (u >= UINT32_MAX) {
-        pd_sim_mcn_index_free(out);
-        return pd_error_set(err, PD_EINPUT, "%zu MCNs: too many to break down", u);
-    }
-    out->n = u;
-    /* Runs of the same MCN are common (a data set sorted by MCN, or one
-     * MCN's creators added together): look up only when it changes. */
     uint64_t last = 0;
     uint32_t last_k = 0;
     for (size_t i = 0; i < n; i++) {
         uint64_t id = creators[i].mcn_id;
         if (id && id != last) {
             last = id;
-            last_k = (uint32_t)pd_sim_mcn_find(out, id) + 1;
+            last_k = (uint32_t)pd_sim_mcn_find(ix, id) + 1;
         }
-        out->of[i] = id ? last_k : 0;
+        ix->of[i] = id ? last_k : 0;
+    }
+    return PD_OK;
+}
+
+int pd_sim_mcn_index_build(const pd_creator *creators, size_t n, pd_sim_mcn_index *out,
+                           pd_error *err)
+{
+    memset(out, 0, sizeof *out);
+    size_t members = 0;
+    uint64_t max_id = 0;
+    for (size_t i = 0; i < n; i++) {
+        members += creators[i].mcn_id != 0;
+        if (creators[i].mcn_id > max_id)
+            max_id = creators[i].mcn_id;
+    }
+    out->ids = malloc((members ? members : 1) * sizeof *out->ids);
+    out->of = malloc((n ? n : 1) * sizeof *out->of);
+    if (!out->ids || !out->of) {
+        pd_sim_mcn_index_free(out);
+        return pd_error_set(err, PD_ENOMEM, "out of memory indexing the MCNs of %zu creators", n);
+    }
+    size_t u = 0;
+    if (max_id <= 4 * (uint64_t)n + 1024) {
+        /* small ids: which are there, in order, without sorting */
+        unsigned char *seen = calloc((size_t)max_id + 1, 1);
+        if (!seen) {
+            pd_sim_mcn_index_free(out);
+            return pd_error_set(err, PD_ENOMEM, "out of memory indexing the MCNs");
+        }
+        for (size_t i = 0; i < n; i++)
+            seen[creators[i].mcn_id] = 1;
+        for (uint64_t id = 1; id <= max_id; id++)
+            if (seen[id])
+                out->ids[u++] = id;
+        free(seen);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            if (creators[i].mcn_id)
+                out->ids[u++] = creators[i].mcn_id;
+        qsort(out->ids, u, sizeof *out->ids, cmp_u64);
+        size_t d = 0;
+        for (size_t i = 0; i < u; i++)
+            if (d == 0 || out->ids[d - 1] != out->ids[i])
+                out->ids[d++] = out->ids[i];
+        u = d;
+    }
+    if (u >= UINT32_MAX) {
+        pd_sim_mcn_index_free(out);
+        return pd_error_set(err, PD_EINPUT, "%zu MCNs: too many to break down", u);
+    }
+    out->n = u;
+    if (number_creators(creators, n, max_id, out) != PD_OK) {
+        pd_sim_mcn_index_free(out);
+        return pd_error_set(err, PD_ENOMEM, "out of memory indexing the MCNs");
     }
     return PD_OK;
 }

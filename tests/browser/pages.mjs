@@ -11,73 +11,12 @@
 // screenshot of each page goes to OUTDIR (paths printed).
 // Exit status 0 when every check passed, 1 otherwise; 2 when the browser
 // or playwright-core is missing (a failure too, never a skip).
-import { createRequire } from 'node:module';
-import { existsSync, mkdirSync } from 'node:fs';
-import path from 'node:path';
+import { args, check, finish, launch, num, openPage, shot, signIn } from './lib.mjs';
 
-const [url, outdir] = process.argv.slice(2);
-if (!url || !outdir) {
-  console.error('usage: node pages.mjs URL OUTDIR');
-  process.exit(2);
-}
-const CHROMIUM = '/usr/bin/chromium';
-if (!existsSync(CHROMIUM)) {
-  console.error(`FAIL: ${CHROMIUM} is missing (scripts/deps.sh test installs Debian's chromium)`);
-  process.exit(2);
-}
-// playwright-core lives in tests/node (its package.json and lock file).
-const require = createRequire(new URL('../node/package.json', import.meta.url));
-let chromium;
+const { url } = args('pages.mjs');
+const browser = await launch();
 try {
-  ({ chromium } = require('playwright-core'));
-} catch (e) {
-  console.error(`FAIL: playwright-core is missing: run (cd tests/node && npm ci): ${e.message}`);
-  process.exit(2);
-}
-mkdirSync(outdir, { recursive: true });
-
-let checks = 0;
-let fails = 0;
-function check(name, ok, detail) {
-  if (ok) {
-    checks++;
-  } else {
-    fails++;
-    console.log(`FAIL: ${name}${detail !== undefined ? `: ${detail}` : ''}`);
-  }
-  return ok;
-}
-const num = s => Number(String(s).replace(/[^0-9.]/g, ''));
-
-async function shot(page, name) {
-  const file = path.resolve(outdir, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  console.log(`screenshot: ${file}`);
-}
-
-async function signIn(page, name, password) {
-  await page.fill('#name', name);
-  await page.fill('#password', password);
-  const [resp] = await Promise.all([
-    page.waitForNavigation(),
-    page.click('button[type=submit]'),
-  ]);
-  return resp;
-}
-
-// The flags this machine's chromium needs (.library/env/machines/c.md):
-// no sandbox as root, and no background networking (the network is closed).
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-try {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  const jsErrors = [];
-  page.on('pageerror', e => jsErrors.push(e.message));
+  const { context, page, jsErrors } = await openPage(browser);
 
   // ---- sign in: a page asked for without a session leads to the form ----------
   await page.goto(`${url}/discover`);
@@ -211,5 +150,4 @@ try {
 } finally {
   await browser.close();
 }
-console.log(fails ? `pages.mjs: ${fails} failed, ${checks} passed` : `pages.mjs: all ${checks} checks passed`);
-process.exit(fails ? 1 : 0);
+finish('pages.mjs');

@@ -15,30 +15,10 @@
 // brand and a creator get a 403 page. Screenshots go to OUTDIR (paths
 // printed). Exit status 0 when every check passed, 1 otherwise; 2 when the
 // browser or playwright-core is missing (a failure too, never a skip).
-import { createRequire } from 'node:module';
-import { existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
+import { args, check, finish, launch, num, openPage, shot, signIn as submitSignIn } from './lib.mjs';
 
-const [url, outdir] = process.argv.slice(2);
-if (!url || !outdir) {
-  console.error('usage: node simulator.mjs URL OUTDIR');
-  process.exit(2);
-}
-const CHROMIUM = '/usr/bin/chromium';
-if (!existsSync(CHROMIUM)) {
-  console.error(`FAIL: ${CHROMIUM} is missing (scripts/deps.sh test installs Debian's chromium)`);
-  process.exit(2);
-}
-const require = createRequire(new URL('../node/package.json', import.meta.url));
-let chromium;
-try {
-  ({ chromium } = require('playwright-core'));
-} catch (e) {
-  console.error(`FAIL: playwright-core is missing: run (cd tests/node && npm ci): ${e.message}`);
-  process.exit(2);
-}
-mkdirSync(outdir, { recursive: true });
+const { url } = args('simulator.mjs');
 
 // The goal: a slider's input event to the updated counts and chart. On a
 // machine busier than its cores (the test suite runs beside other work),
@@ -53,18 +33,6 @@ function timingBudget() {
   return busy ? 3 * GOAL_MS : GOAL_MS;
 }
 
-let checks = 0;
-let fails = 0;
-function check(name, ok, detail) {
-  if (ok) {
-    checks++;
-  } else {
-    fails++;
-    console.log(`FAIL: ${name}${detail !== undefined ? `: ${detail}` : ''}`);
-  }
-  return ok;
-}
-const num = s => Number(String(s).replace(/[^0-9.]/g, ''));
 const sleep = ms => new Promise(r => setTimeout(r, ms));
 function stats(list) {
   const v = [...list].sort((a, b) => a - b);
@@ -74,18 +42,9 @@ function stats(list) {
 const ms = s => `min ${s.min.toFixed(1)}, median ${s.p50.toFixed(1)}, p90 ${s.p90.toFixed(1)}, ` +
                 `max ${s.max.toFixed(1)} ms (${s.n} moves)`;
 
-async function shot(page, name) {
-  const file = path.resolve(outdir, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  console.log(`screenshot: ${file}`);
-}
-
 async function signIn(page, name, password) {
   await page.goto(`${url}/login?next=/simulator`);
-  await page.fill('#name', name);
-  await page.fill('#password', password);
-  const [resp] = await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
-  return resp;
+  return submitSignIn(page, name, password);
 }
 
 // A drag: `values` one input event every `every` ms, as a pointer moving a
@@ -129,17 +88,9 @@ function drag(page, id, values, every) {
   }), [id, values, every]);
 }
 
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 try {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  const jsErrors = [];
-  page.on('pageerror', e => jsErrors.push(e.message));
+  const { page, jsErrors } = await openPage(browser);
   const resp = await signIn(page, 'operator', process.env.PD_OPS_PASSWORD);
   check('the operator lands on the simulator', resp && new URL(page.url()).pathname === '/simulator',
         page.url());
@@ -410,6 +361,4 @@ try {
 } finally {
   await browser.close();
 }
-console.log(fails ? `simulator.mjs: ${fails} failed, ${checks} passed`
-                  : `simulator.mjs: all ${checks} checks passed`);
-process.exit(fails ? 1 : 0);
+finish('simulator.mjs');

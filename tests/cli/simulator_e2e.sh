@@ -16,18 +16,10 @@
 . "$(dirname "$0")/lib.sh"
 pd_test_init simulator_e2e "$@"
 . "$(dirname "$0")/lib_http.sh"
+. "$(dirname "$0")/lib_browser.sh"
 
-here=$(cd "$(dirname "$0")" && pwd)
-node_dir=$here/../node
 shots=${PD_SCREENSHOTS:-$(dirname "$T")/simulator_e2e-screenshots}
-
-ready=1
-[ -x /usr/bin/chromium ] || { fail "/usr/bin/chromium missing (scripts/deps.sh test installs it)"; ready=0; }
-command -v node >/dev/null || { fail "node missing (scripts/deps.sh test installs it)"; ready=0; }
-[ -f "$node_dir/node_modules/playwright-core/package.json" ] ||
-    { fail "playwright-core missing: run (cd tests/node && npm ci), as scripts/test.sh does"; ready=0; }
-command -v sqlite3 >/dev/null || { fail "sqlite3 missing (scripts/deps.sh test)"; ready=0; }
-[ "$ready" = 1 ] || pd_test_finish
+browser_ready
 
 # ---- the demo server ---------------------------------------------------------------
 # Making the demo (generate, import, follower history, policies, four
@@ -126,27 +118,8 @@ for bad in 0 101 '"ten"'; do
 done
 
 # ---- in the browser ----------------------------------------------------------------------
-rm -rf "$shots"
-if PD_OPS_PASSWORD=$ops_pw PD_BRAND_PASSWORD=$brand_pw PD_CREATOR_PASSWORD=$creator_pw \
-    node "$here/../browser/simulator.mjs" "$URL" "$shots" >"$T/browser.out" 2>&1; then
-    pass
-else
-    fail "the browser test failed:"
-fi
-sed 's/^/    /' "$T/browser.out"
-for s in simulator simulator-confirm simulator-390; do
-    [ -s "$shots/$s.png" ] && pass || fail "no screenshot $shots/$s.png"
-done
+PD_OPS_PASSWORD=$ops_pw PD_BRAND_PASSWORD=$brand_pw PD_CREATOR_PASSWORD=$creator_pw \
+    browser_test simulator.mjs "$URL" "$shots" simulator simulator-confirm simulator-390
 
-kill -TERM "$server_pid"
-wait "$server_pid"
-rc=$?
-server_pid=
-[ "$rc" -eq 0 ] && pass || fail "the server exited with status $rc after SIGTERM"
-if grep -qE "AddressSanitizer|LeakSanitizer|runtime error:" "$T/server.log"; then
-    fail "the sanitizers reported in the server log:"
-    grep -E -A20 "AddressSanitizer|LeakSanitizer|runtime error:" "$T/server.log" | head -40 | sed 's/^/    /'
-else
-    pass
-fi
+stop_server_clean "$T/server.log"
 pd_test_finish

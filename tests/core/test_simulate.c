@@ -51,6 +51,14 @@ static pd_sim_input input_for(const pd_policy *pols, size_t np,
     return in;
 }
 
+/* red-2019-v1 (the baseline) and red-2019-v2 over the six creators. */
+static pd_sim_input presets_input(pd_policy pols[2], const pd_window_stats *stats[2])
+{
+    pols[0] = *pd_policy_preset("red-2019-v1");
+    pols[1] = *pd_policy_preset("red-2019-v2");
+    return input_for(pols, 2, stats);
+}
+
 static void assert_trans(const pd_sim_trans *t, uint64_t kept, uint64_t lost, uint64_t gained,
                          uint64_t never)
 {
@@ -63,9 +71,9 @@ static void assert_trans(const pd_sim_trans *t, uint64_t kept, uint64_t lost, ui
 static void test_presets_transitions(void **state)
 {
     (void)state;
-    pd_policy pols[2] = {*pd_policy_preset("red-2019-v1"), *pd_policy_preset("red-2019-v2")};
+    pd_policy pols[2];
     const pd_window_stats *stats[2];
-    pd_sim_input in = input_for(pols, 2, stats);
+    pd_sim_input in = presets_input(pols, stats);
     pd_sim_result r;
     pd_error err;
     assert_int_equal(pd_sim_run(&in, &r, &err), PD_OK);
@@ -396,9 +404,9 @@ static void assert_mcn_group(const pd_sim_result *r, size_t g, pd_sim_mcn_kind k
 static void test_by_mcn(void **state)
 {
     (void)state;
-    pd_policy pols[2] = {*pd_policy_preset("red-2019-v1"), *pd_policy_preset("red-2019-v2")};
+    pd_policy pols[2];
     const pd_window_stats *stats[2];
-    pd_sim_input in = input_for(pols, 2, stats);
+    pd_sim_input in = presets_input(pols, stats);
     pd_sim_result r;
     pd_error err;
     /* MCN 7 hosts 2 and 4 (both lost), MCN 9 hosts 6 (lost); 1, 3, 5 are
@@ -468,9 +476,9 @@ static void test_mcn_index(void **state)
     assert_int_equal(pd_sim_mcn_find(&ix, 0), -1);
 
     /* given to the run: the same answer as without */
-    pd_policy pols[2] = {*pd_policy_preset("red-2019-v1"), *pd_policy_preset("red-2019-v2")};
+    pd_policy pols[2];
     const pd_window_stats *stats[2];
-    pd_sim_input in = input_for(pols, 2, stats);
+    pd_sim_input in = presets_input(pols, stats);
     in.mcns = &ix;
     pd_sim_result r;
     assert_int_equal(pd_sim_run(&in, &r, &err), PD_OK);
@@ -497,6 +505,19 @@ static void test_mcn_index(void **state)
     in.mcn_top = PD_SIM_MCN_TOP_MAX;
     assert_int_equal(pd_sim_run(&in, &r, &err), PD_OK);
     pd_sim_result_free(&r);
+
+    /* MCN ids far apart (sorted and searched rather than tabled): the same
+     * numbering, by id */
+    pd_creator far[5] = {{1, 10, 1000000000000ull, 0, 0}, {2, 10, 5, 0, 0}, {3, 10, 0, 0, 0},
+                         {4, 10, 1000000000000ull, 0, 0}, {5, 10, 3, 0, 0}};
+    assert_int_equal(pd_sim_mcn_index_build(far, 5, &ix, &err), PD_OK);
+    assert_int_equal(ix.n, 3);
+    assert_int_equal(ix.ids[0], 3);
+    assert_int_equal(ix.ids[2], 1000000000000ull);
+    static const uint32_t far_of[5] = {3, 2, 0, 3, 1};
+    for (size_t i = 0; i < 5; i++)
+        assert_int_equal(ix.of[i], far_of[i]);
+    pd_sim_mcn_index_free(&ix);
 
     /* no creators: an empty index, one empty group */
     assert_int_equal(pd_sim_mcn_index_build(people, 0, &ix, &err), PD_OK);

@@ -495,11 +495,13 @@ static void test_creators(void **state)
     ASSERT_CODE(PD_OK, pd_db_followers_record(d, 5, 2500, 1300, &err));
     struct hist h3 = {.stop_after = -1};
     ASSERT_CODE(PD_OK, pd_db_followers_history(d, 5, collect_hist, &h3, &err));
+    static const int64_t want_at[] = {500, 1000, 2500, 3000};
+    static const uint64_t want_f[] = {900, 1200, 1300, 1500};
     assert_int_equal(h3.n, 4);
-    assert_int_equal(h3.at[0], 500);
-    assert_int_equal(h3.f[0], 900);
-    assert_int_equal(h3.at[2], 2500);
-    assert_int_equal(h3.f[2], 1300);
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(h3.at[i], want_at[i]);
+        assert_int_equal(h3.f[i], want_f[i]);
+    }
     ASSERT_CODE(PD_OK, pd_db_creator_get(d, 5, &got, &err));
     assert_int_equal(got.followers, 1500);
     assert_int_equal(got.updated_at, 3000);
