@@ -19,6 +19,12 @@
  * creators only by a few bytes per thousand. Both files are written to
  * temporary files and renamed into place only when both are complete.
  *
+ * For a store that looks lived in (`partnerd serve --demo`), the generator
+ * also names the MCNs that creators.csv numbers (pd_gen_mcn_name) and draws
+ * each creator's follower counts of the days before as_of
+ * (pd_gen_follower_history); neither goes into the two files, and neither
+ * changes what they hold.
+ *
  * The `red-2019` preset mirrors the population of the 2019 policy change:
  * 17,000 creators, all with at least 1000 followers (so all certified by
  * red-2019-v1), of whom about 4,000 meet red-2019-v2 on as_of.
@@ -80,6 +86,26 @@ const char *pd_gen_preset_name(pd_gen_preset p);
 
 /* The number of creators a run of o writes (o->creators or the preset's). */
 uint64_t pd_gen_creator_count(const pd_gen_options *o);
+
+/* The number of MCNs a run of o numbers: creators.csv's mcn_id is 1 to it. */
+uint64_t pd_gen_mcn_count(const pd_gen_options *o);
+
+#define PD_GEN_MCN_NAME_MAX 64 /* bytes of an MCN's name, with the NUL */
+
+/* The name of MCN mcn_id of a run with this seed: a Chinese agency's name
+ * and its English one ("星河传媒 Xinghe Media"), distinct for the first 192
+ * ids, then numbered ("... 2"). Into out, NUL-terminated. */
+void pd_gen_mcn_name(uint64_t seed, uint64_t mcn_id, char out[PD_GEN_MCN_NAME_MAX]);
+
+#define PD_GEN_HISTORY_DAYS_MAX 366
+
+/* The follower counts of creator creator_id (who has `followers` now) on
+ * each of the `days` days before now, oldest first: out[0] is the count
+ * `days` days ago, out[days - 1] yesterday's (at most
+ * PD_GEN_HISTORY_DAYS_MAX are filled). Most creators grew over the days,
+ * some lost a few percent; the same arguments give the same counts. */
+void pd_gen_follower_history(uint64_t seed, uint64_t creator_id, uint64_t followers,
+                             uint64_t *out, unsigned days);
 
 /* Writes out_dir/creators.csv and out_dir/posts.csv. On success fills out
  * (may be NULL) and returns PD_OK. On failure err says why (PD_EUSAGE for

@@ -14,10 +14,10 @@
 
 #define BIT(r) (1u << (r))
 
-static const char *const dim_titles[PD_SIM_DIM_COUNT] = {"By category", "By follower tier",
-                                                         "MCN vs independent"};
-static const char *const dim_headers[PD_SIM_DIM_COUNT] = {"category", "followers", "group"};
-static const char *const dim_keys[PD_SIM_DIM_COUNT] = {"category", "follower_tier", "mcn"};
+static const char *const dim_titles[PD_SIM_DIM_COUNT] = {
+    "By category", "By follower tier", "MCN vs independent", "By MCN (the largest by creators)"};
+static const char *const dim_headers[PD_SIM_DIM_COUNT] = {"category", "followers", "group", "MCN"};
+static const char *const dim_keys[PD_SIM_DIM_COUNT] = {"category", "follower_tier", "mcn", "mcns"};
 
 int pd_report_format_parse(const char *name, pd_report_format *out, pd_error *err)
 {
@@ -41,20 +41,54 @@ static int done(const pd_buf *out, pd_error *err)
 
 /* ---- groups ----------------------------------------------------------- */
 
-/* The label of group g of dimension d. */
-static const char *group_label(const pd_report *r, pd_sim_dim d, size_t g)
+static const char *category_label(const pd_report *r, size_t g)
 {
+    return r->categories && r->categories[g] ? r->categories[g] : "";
+}
+
+typedef struct label {
+    char s[PD_REPORT_LABEL_MAX];
+} label;
+
+int pd_report_mcn_label(const pd_report *r, const pd_sim_mcn_group *m, char *buf, size_t cap)
+{
+    const char *name = NULL;
+    switch (m->kind) {
+    case PD_SIM_MCN_ONE:
+        name = r->mcn_name ? r->mcn_name(r->mcn_ctx, m->id) : NULL;
+        if (name && name[0])
+            return snprintf(buf, cap, "%s", name);
+        return snprintf(buf, cap, "MCN %llu", (unsigned long long)m->id);
+    case PD_SIM_MCN_OTHERS:
+        return snprintf(buf, cap, "%llu other %s", (unsigned long long)m->mcns,
+                        m->mcns == 1 ? "MCN" : "MCNs");
+    case PD_SIM_MCN_NONE:
+        break;
+    }
+    return snprintf(buf, cap, "independent");
+}
+
+/* The label of group g of dimension d. */
+static label group_label(const pd_report *r, pd_sim_dim d, size_t g)
+{
+    label l = {""};
     switch (d) {
     case PD_SIM_BY_CATEGORY:
-        return r->categories && r->categories[g] ? r->categories[g] : "";
+        snprintf(l.s, sizeof l.s, "%s", category_label(r, g));
+        break;
     case PD_SIM_BY_TIER:
-        return pd_follower_tier_label((unsigned)g);
+        snprintf(l.s, sizeof l.s, "%s", pd_follower_tier_label((unsigned)g));
+        break;
     case PD_SIM_BY_MCN:
-        return g == PD_SIM_MCN_MEMBER ? "mcn" : "independent";
+        snprintf(l.s, sizeof l.s, "%s", g == PD_SIM_MCN_MEMBER ? "mcn" : "independent");
+        break;
+    case PD_SIM_BY_MCN_ID:
+        pd_report_mcn_label(r, &r->sim->mcn_groups[g], l.s, sizeof l.s);
+        break;
     case PD_SIM_DIM_COUNT:
         break;
     }
-    return "";
+    return l;
 }
 
 typedef struct named {
@@ -86,7 +120,7 @@ static size_t *group_order(const pd_report *r, pd_sim_dim d)
             return NULL;
         }
         for (size_t g = 0; g < n; g++)
-            v[g] = (named){group_label(r, d, g), g};
+            v[g] = (named){category_label(r, g), g};
         qsort(v, n, sizeof *v, by_name);
         for (size_t g = 0; g < n; g++)
             order[g] = v[g].g;
@@ -335,7 +369,7 @@ static void breakdown_text(const pd_report *r, pd_sim_dim d, const size_t *order
         int total = i == ng;
         size_t g = total ? 0 : order[i];
         const pd_sim_trans *t0 = total ? &s->overall[0] : pd_sim_group(s, d, g, 0);
-        t_cell(&tb, total ? "all" : group_label(r, d, g));
+        t_cell(&tb, total ? "all" : group_label(r, d, g).s);
         t_num(&tb, pd_sim_total(t0));
         for (size_t p = 0; p < np; p++)
             t_num(&tb, pd_sim_certified(total ? &s->overall[p] : pd_sim_group(s, d, g, p)));
@@ -358,7 +392,7 @@ static void breakdown_text(const pd_report *r, pd_sim_dim d, const size_t *order
         for (size_t i = 0; i <= ng; i++) {
             int total = i == ng;
             size_t g = total ? 0 : order[i];
-            t_cell(&tb, total ? "all" : group_label(r, d, g));
+            t_cell(&tb, total ? "all" : group_label(r, d, g).s);
             trans_cells(&tb, total ? &s->overall[p] : pd_sim_group(s, d, g, p));
         }
         t_render(&tb, out);
@@ -485,7 +519,7 @@ int pd_report_csv(const pd_report *r, pd_buf *out, pd_error *err)
             size_t g = order[i];
             uint64_t total = pd_sim_total(pd_sim_group(s, (pd_sim_dim)d, g, 0));
             for (size_t p = 0; p < np; p++)
-                csv_row(out, dim_keys[d], group_label(r, (pd_sim_dim)d, g), "",
+                csv_row(out, dim_keys[d], group_label(r, (pd_sim_dim)d, g).s, "",
                         s->policies[p].name, total, pd_sim_group(s, (pd_sim_dim)d, g, p), p > 0);
         }
         free(order);
@@ -605,7 +639,14 @@ static json_t *jgroup(jb *j, const pd_report *r, pd_sim_dim d, size_t g)
 {
     const pd_sim_result *s = r->sim;
     json_t *o = json_object(), *pols = json_array();
-    jset(j, o, "group", jstr(group_label(r, d, g)));
+    jset(j, o, "group", jstr(group_label(r, d, g).s));
+    if (d == PD_SIM_BY_MCN_ID) {
+        static const char *const kinds[] = {"mcn", "others", "independent"};
+        const pd_sim_mcn_group *m = &s->mcn_groups[g];
+        jset(j, o, "kind", jstr(kinds[m->kind]));
+        jset(j, o, "mcn_id", m->kind == PD_SIM_MCN_ONE ? jcount(m->id) : json_null());
+        jset(j, o, "mcns", jcount(m->mcns));
+    }
     jset(j, o, "creators", jcount(pd_sim_total(pd_sim_group(s, d, g, 0))));
     for (size_t p = 0; p < s->npolicies; p++) {
         const pd_sim_trans *t = pd_sim_group(s, d, g, p);
@@ -764,7 +805,7 @@ static int bars_chart(const pd_report *r, pd_buf *out, pd_error *err)
     for (size_t p = 0; p < np; p++)
         names[p] = s->policies[p].name;
     for (size_t i = 0; i < ng; i++) {
-        groups[i] = group_label(r, PD_SIM_BY_CATEGORY, order[i]);
+        groups[i] = category_label(r, order[i]);
         for (size_t p = 0; p < np; p++)
             values[i * np + p] =
                 (double)pd_sim_certified(pd_sim_group(s, PD_SIM_BY_CATEGORY, order[i], p));

@@ -17,13 +17,15 @@ static const char usage[] =
     "Usage: partnerd simulate --creators FILE --posts FILE --as-of DATE\n"
     "                         --policy NAME|FILE [--policy NAME|FILE ...]\n"
     "                         [--sweep RULE=FROM:TO:STEP] [--format text|csv|json]\n"
-    "                         [--out FILE] [--chart FILE.svg] [--skip-bad-lines]\n"
+    "                         [--top-mcns N] [--out FILE] [--chart FILE.svg]\n"
+    "                         [--skip-bad-lines]\n"
     "                         [--threads N] [--quiet]\n"
     "\n"
     "Judges every creator by each policy and tells how many creators each one\n"
     "certifies and, for every policy after the first, how many it keeps, loses\n"
-    "and gains compared with the first: overall, by category, by follower tier\n"
-    "and for MCN members vs independent creators.\n"
+    "and gains compared with the first: overall, by category, by follower tier,\n"
+    "for MCN members vs independent creators, and by MCN (the largest ones by\n"
+    "creators one by one, the other MCNs together, the independent creators).\n"
     "\n"
     "  --creators FILE     creators.csv (creator_id,handle,category,followers,mcn_id)\n"
     "  --posts FILE        posts.csv (post_id,creator_id,published_at,kind,views,...)\n"
@@ -39,6 +41,9 @@ static const char usage[] =
     "                      min_avg_views, min_organic_per_sponsored, min_sponsored,\n"
     "                      min_posts, max_sponsored\n"
     "  --format FORMAT     text (default), csv or json\n"
+    "  --top-mcns N        MCNs shown one by one in the breakdown by MCN: the N\n"
+    "                      hosting the most creators (default 10, at most 100);\n"
+    "                      they are named \"MCN <id>\" (creators.csv has no names)\n"
     "  --out FILE          where to write the report (default: standard output);\n"
     "                      written to a temporary file and renamed when complete\n"
     "  --chart FILE.svg    also draw an SVG chart: the sweep as a curve when\n"
@@ -142,11 +147,13 @@ int pd_cmd_simulate(int argc, char **argv)
         {"format", required_argument, NULL, 'f'},
         {"out", required_argument, NULL, 'o'},
         {"chart", required_argument, NULL, 'C'},
+        {"top-mcns", required_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *sweep_arg = NULL, *out_path = NULL, *chart_path = NULL, *format_arg = "text";
     const char *policy_args[PD_SIM_MAX_POLICIES];
     size_t npolicies = 0;
+    uint64_t top_mcns = PD_SIM_MCN_TOP_DEFAULT;
     pd_cli_inputs inputs = {0};
     pd_error err = {0};
     int opt;
@@ -173,6 +180,14 @@ int pd_cmd_simulate(int argc, char **argv)
         case 'f': format_arg = optarg; break;
         case 'o': out_path = optarg; break;
         case 'C': chart_path = optarg; break;
+        case 'T': {
+            const char *why = NULL;
+            if (pd_parse_uint(optarg, strlen(optarg), PD_SIM_MCN_TOP_MAX, &top_mcns, &why) ||
+                top_mcns == 0)
+                return pd_cli_usage_error(cmd, "--top-mcns '%s': expected 1 to %d%s%s", optarg,
+                                          PD_SIM_MCN_TOP_MAX, why ? ": " : "", why ? why : "");
+            break;
+        }
         case 'h': fputs(usage, stdout); return 0;
         }
     }
@@ -227,7 +242,7 @@ int pd_cmd_simulate(int argc, char **argv)
         stats[p] = pd_dataset_stats(&ds, policies[p].window_days);
     pd_sim_input in = {.creators = ds.creators, .n = ds.n, .ncategories = ds.ncategories,
                        .policies = policies, .npolicies = npolicies, .stats = stats,
-                       .sweep = sweep_arg ? &sweep : NULL};
+                       .sweep = sweep_arg ? &sweep : NULL, .mcn_top = (size_t)top_mcns};
     pd_sim_result sim;
     pd_buf report, chart;
     pd_buf_init(&report, PD_REPORT_MAX);

@@ -2,9 +2,12 @@
  *
  * The data comes from the generator's red-2019 preset, dated so that its
  * 60 days of posts end now; the store is filled through its public
- * interface (import, policies, activations, users), exactly as an operator
- * would with the command line. Generated files go to a temporary directory
- * that is removed afterwards. */
+ * interface (MCNs, import, follower history, policies, activations, users),
+ * exactly as an operator would with the command line. The MCNs get the
+ * generator's names before the import (which would otherwise call them
+ * "MCN 17"), and every creator the generator's follower counts of the 60
+ * days before (so that a profile's follower chart has a curve). Generated
+ * files go to a temporary directory that is removed afterwards. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
@@ -115,6 +118,66 @@ static void remove_dir(const char *dir)
     rmdir(dir);
 }
 
+/* Runs body(db, ctx, err) in one transaction on a connection of s: all of
+ * it is stored, or nothing. */
+static int in_transaction(pd_store *s, int (*body)(pd_db *db, void *ctx, pd_error *err),
+                          void *ctx, pd_error *err)
+{
+    pd_db *db;
+    int rc = pd_store_acquire(s, &db, err);
+    if (rc)
+        return rc;
+    rc = pd_db_begin(db, err);
+    if (rc == PD_OK)
+        rc = body(db, ctx, err);
+    if (rc == PD_OK)
+        rc = pd_db_commit(db, err);
+    else
+        pd_db_rollback(db);
+    pd_store_release(s, db);
+    return rc;
+}
+
+/* The generator's MCNs, named, before the import that numbers them. */
+static int add_mcns(pd_db *db, void *ctx, pd_error *err)
+{
+    const pd_gen_options *go = ctx;
+    uint64_t n = pd_gen_mcn_count(go);
+    int rc = PD_OK;
+    for (uint64_t id = 1; rc == PD_OK && id <= n; id++) {
+        char name[PD_GEN_MCN_NAME_MAX];
+        pd_gen_mcn_name(go->seed, id, name);
+        rc = pd_db_mcn_add(db, (int64_t)id, name, NULL, err);
+    }
+    return rc;
+}
+
+typedef struct history_job {
+    const pd_gen_options *go;
+    uint64_t ncreators;
+    int64_t now;
+} history_job;
+
+/* Each creator's follower counts of the PD_GEN_WINDOW_DAYS days before
+ * now, one a day at this time of day; the import has recorded today's. */
+static int add_follower_history(pd_db *db, void *ctx, pd_error *err)
+{
+    const history_job *j = ctx;
+    uint64_t counts[PD_GEN_WINDOW_DAYS];
+    int rc = PD_OK;
+    for (uint64_t id = 1; rc == PD_OK && id <= j->ncreators; id++) {
+        pd_creator_rec c;
+        if ((rc = pd_db_creator_get(db, (int64_t)id, &c, err)))
+            break;
+        pd_gen_follower_history(j->go->seed, id, c.followers, counts, PD_GEN_WINDOW_DAYS);
+        for (unsigned d = 0; rc == PD_OK && d < PD_GEN_WINDOW_DAYS; d++)
+            rc = pd_db_followers_record(db, c.id,
+                                        j->now - (int64_t)(PD_GEN_WINDOW_DAYS - d) * 86400,
+                                        counts[d], err);
+    }
+    return rc;
+}
+
 static int add_policy(pd_db *db, const char *preset, int64_t at, int64_t *id, pd_error *err)
 {
     pd_policy_rec r = {0};
@@ -165,71 +228,81 @@ static int add_user(pd_db *db, pd_demo_login *l, pd_user *u, pd_error *err)
     return rc;
 }
 
-/* Policies, activations, the brand and the accounts, in one transaction
- * after the import. */
+typedef struct accounts_job {
+    int64_t now, today; /* seconds; days since 1970-01-01 */
+    int64_t v1, v2;     /* the presets' ids, once stored   */
+    uint64_t ncreators;
+    pd_demo *d;
+} accounts_job;
+
+/* Both presets, red-2019-v1 in force from 60 days ago. */
+static int add_policies(pd_db *db, void *ctx, pd_error *err)
+{
+    accounts_job *j = ctx;
+    int rc = add_policy(db, "red-2019-v1", j->now, &j->v1, err);
+    if (rc == PD_OK)
+        rc = add_policy(db, "red-2019-v2", j->now, &j->v2, err);
+    if (rc == PD_OK)
+        rc = pd_db_policy_activate(db, j->v1, j->today - 60, 0, j->now, NULL, err);
+    return rc;
+}
+
+static int activate_v2(pd_db *db, void *ctx, pd_error *err)
+{
+    accounts_job *j = ctx;
+    return pd_db_policy_activate(db, j->v2, j->today, 0, j->now, NULL, err);
+}
+
+/* The brand and one account per role, with what each shows. */
+static int add_accounts(pd_db *db, void *ctx, pd_error *err)
+{
+    accounts_job *j = ctx;
+    int64_t creator = pick_creator(db, j->ncreators, err);
+    int64_t mcn = pick_mcn(db, j->ncreators, err);
+    int64_t brand = 0;
+    pd_demo_login *l = j->d->logins;
+    snprintf(l[0].name, sizeof l[0].name, "operator");
+    snprintf(l[0].what, sizeof l[0].what, "policies, the simulator, every creator");
+    snprintf(l[1].name, sizeof l[1].name, "brand");
+    snprintf(l[1].what, sizeof l[1].what, "discovery, as staff of Demo Brand");
+    snprintf(l[2].name, sizeof l[2].name, "creator");
+    snprintf(l[2].what, sizeof l[2].what, "creator %lld: their verdict and what to change",
+             (long long)creator);
+    snprintf(l[3].name, sizeof l[3].name, "mcn");
+    snprintf(l[3].what, sizeof l[3].what, "manager of MCN %lld and its creators", (long long)mcn);
+    pd_user u[PD_DEMO_ROLES] = {
+        {.role = PD_ROLE_OPERATOR},
+        {.role = PD_ROLE_BRAND},
+        {.role = PD_ROLE_CREATOR, .creator_id = creator},
+        {.role = PD_ROLE_MCN, .mcn_id = mcn},
+    };
+    int rc = pd_db_brand_add(db, "Demo Brand", &brand, err);
+    u[1].brand_id = brand;
+    for (int i = 0; rc == PD_OK && i < PD_DEMO_ROLES; i++)
+        rc = add_user(db, &l[i], &u[i], err);
+    return rc;
+}
+
+/* Policies, activations, the brand and the accounts, after the import. */
 static int fill_accounts(pd_store *s, uint64_t ncreators, pd_demo *d, pd_error *err)
 {
-    pd_db *db;
-    int rc = pd_store_acquire(s, &db, err);
-    if (rc)
-        return rc;
     int64_t now = pd_store_now(s);
-    int64_t today = pd_day_of((pd_instant){.sec = now, .nsec = 0});
-    int64_t v1 = 0, v2 = 0, brand = 0;
+    accounts_job j = {.now = now,
+                      .today = pd_day_of((pd_instant){.sec = now, .nsec = 0}),
+                      .ncreators = ncreators,
+                      .d = d};
     pd_online_report rep;
-
     /* red-2019-v1 governed the last two months, until yesterday ... */
-    rc = pd_db_begin(db, err);
+    int rc = in_transaction(s, add_policies, &j, err);
     if (rc == PD_OK)
-        rc = add_policy(db, "red-2019-v1", now, &v1, err);
-    if (rc == PD_OK)
-        rc = add_policy(db, "red-2019-v2", now, &v2, err);
-    if (rc == PD_OK)
-        rc = pd_db_policy_activate(db, v1, today - 60, 0, now, NULL, err);
-    if (rc == PD_OK)
-        rc = pd_db_commit(db, err);
-    else
-        pd_db_rollback(db);
-    if (rc == PD_OK)
-        rc = pd_store_online_advance(s, today - 1, &rep, err);
+        rc = pd_store_online_advance(s, j.today - 1, &rep, err);
     /* ... and red-2019-v2 from today: the 2019 change, in every history. */
     if (rc == PD_OK)
-        rc = pd_db_policy_activate(db, v2, today, 0, now, NULL, err);
+        rc = in_transaction(s, activate_v2, &j, err);
     if (rc == PD_OK)
-        rc = pd_store_online_advance(s, today, &rep, err);
-
+        rc = pd_store_online_advance(s, j.today, &rep, err);
     if (rc == PD_OK)
-        rc = pd_db_begin(db, err);
-    if (rc == PD_OK) {
-        int64_t creator = pick_creator(db, ncreators, err);
-        int64_t mcn = pick_mcn(db, ncreators, err);
-        pd_demo_login *l = d->logins;
-        snprintf(l[0].name, sizeof l[0].name, "operator");
-        snprintf(l[0].what, sizeof l[0].what, "policies, the simulator, every creator");
-        snprintf(l[1].name, sizeof l[1].name, "brand");
-        snprintf(l[1].what, sizeof l[1].what, "discovery, as staff of Demo Brand");
-        snprintf(l[2].name, sizeof l[2].name, "creator");
-        snprintf(l[2].what, sizeof l[2].what, "creator %lld: their verdict and what to change",
-                 (long long)creator);
-        snprintf(l[3].name, sizeof l[3].name, "mcn");
-        snprintf(l[3].what, sizeof l[3].what, "manager of MCN %lld and its creators",
-                 (long long)mcn);
-        pd_user u[PD_DEMO_ROLES] = {
-            {.role = PD_ROLE_OPERATOR},
-            {.role = PD_ROLE_BRAND},
-            {.role = PD_ROLE_CREATOR, .creator_id = creator},
-            {.role = PD_ROLE_MCN, .mcn_id = mcn},
-        };
-        rc = pd_db_brand_add(db, "Demo Brand", &brand, err);
-        u[1].brand_id = brand;
-        for (int i = 0; rc == PD_OK && i < PD_DEMO_ROLES; i++)
-            rc = add_user(db, &l[i], &u[i], err);
-        if (rc == PD_OK)
-            rc = pd_db_commit(db, err);
-        else
-            pd_db_rollback(db);
-    }
-    pd_store_release(s, db);
+        rc = in_transaction(s, add_accounts, &j, err);
     return rc;
 }
 
@@ -271,6 +344,8 @@ int pd_demo_prepare(const char *db_path, FILE *progress, pd_demo *d, pd_error *e
     pd_store_options so = {.create = 1, .migrate = 1};
     if (rc == PD_OK)
         rc = pd_store_open(db_path, &so, &s, err);
+    if (rc == PD_OK)
+        rc = in_transaction(s, add_mcns, &go, err);
     if (rc == PD_OK) {
         char cpath[PATH_CAP], ppath[PATH_CAP];
         snprintf(cpath, sizeof cpath, "%s/creators.csv", dir);
@@ -283,6 +358,13 @@ int pd_demo_prepare(const char *db_path, FILE *progress, pd_demo *d, pd_error *e
         rc = pd_store_import_ex(s, &io, &is, err);
     }
     remove_dir(dir);
+    if (rc == PD_OK) {
+        if (progress)
+            fprintf(progress, "partnerd demo: %d days of follower counts ...\n",
+                    (int)PD_GEN_WINDOW_DAYS);
+        history_job job = {&go, gs.creators, pd_store_now(s)};
+        rc = in_transaction(s, add_follower_history, &job, err);
+    }
     if (rc == PD_OK) {
         if (progress)
             fprintf(progress, "partnerd demo: policies, certification and accounts ...\n");

@@ -8,6 +8,10 @@
  * threshold indexes at which the swept rule passes (a rule is monotone in its
  * threshold), marks the range's ends in a difference array, and a prefix sum
  * gives the count at every threshold. One pass whatever the number of steps.
+ *
+ * The breakdown by MCN counts every MCN in the same pass (one more
+ * increment per creator, into an array indexed by the MCN's small number,
+ * pd_sim_mcn_index); the largest MCNs are picked once all are counted.
  */
 #include "core/simulate.h"
 
@@ -76,7 +80,121 @@ void pd_sim_result_free(pd_sim_result *r)
     for (int d = 0; d < PD_SIM_DIM_COUNT; d++)
         free(r->groups[d]);
     free(r->sweep_points);
+    free(r->mcn_groups);
     memset(r, 0, sizeof *r);
+}
+
+/* ---- the MCN index -------------------------------------------------------- */
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+void pd_sim_mcn_index_free(pd_sim_mcn_index *ix)
+{
+    free(ix->ids);
+    free(ix->of);
+    memset(ix, 0, sizeof *ix);
+}
+
+int64_t pd_sim_mcn_find(const pd_sim_mcn_index *ix, uint64_t id)
+{
+    size_t lo = 0, hi = ix->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ix->ids[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < ix->n && ix->ids[lo] == id ? (int64_t)lo : -1;
+}
+
+/* Fills ix->of from ix->ids (sorted, distinct): through a table indexed by
+ * id when the ids are small (they number the MCNs 1, 2, ... in practice:
+ * no sort, no search), else by binary search with runs of one MCN looked
+ * up once. 0 or PD_ENOMEM. */
+static int number_creators(const pd_creator *creators, size_t n, uint64_t max_id,
+                           pd_sim_mcn_index *ix)
+{
+    if (max_id <= 4 * (uint64_t)n + 1024) {
+        uint32_t *slot = calloc((size_t)max_id + 1, sizeof *slot);
+        if (!slot)
+            return PD_ENOMEM;
+        for (size_t k = 0; k < ix->n; k++)
+            slot[ix->ids[k]] = (uint32_t)k + 1;
+        for (size_t i = 0; i < n; i++)
+            ix->of[i] = slot[creators[i].mcn_id]; /* slot[0] is 0: independent */
+        free(slot);
+        return PD_OK;
+    }
+    uint64_t last = 0;
+    uint32_t last_k = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t id = creators[i].mcn_id;
+        if (id && id != last) {
+            last = id;
+            last_k = (uint32_t)pd_sim_mcn_find(ix, id) + 1;
+        }
+        ix->of[i] = id ? last_k : 0;
+    }
+    return PD_OK;
+}
+
+int pd_sim_mcn_index_build(const pd_creator *creators, size_t n, pd_sim_mcn_index *out,
+                           pd_error *err)
+{
+    memset(out, 0, sizeof *out);
+    size_t members = 0;
+    uint64_t max_id = 0;
+    for (size_t i = 0; i < n; i++) {
+        members += creators[i].mcn_id != 0;
+        if (creators[i].mcn_id > max_id)
+            max_id = creators[i].mcn_id;
+    }
+    out->ids = malloc((members ? members : 1) * sizeof *out->ids);
+    out->of = malloc((n ? n : 1) * sizeof *out->of);
+    if (!out->ids || !out->of) {
+        pd_sim_mcn_index_free(out);
+        return pd_error_set(err, PD_ENOMEM, "out of memory indexing the MCNs of %zu creators", n);
+    }
+    size_t u = 0;
+    if (max_id <= 4 * (uint64_t)n + 1024) {
+        /* small ids: which are there, in order, without sorting */
+        unsigned char *seen = calloc((size_t)max_id + 1, 1);
+        if (!seen) {
+            pd_sim_mcn_index_free(out);
+            return pd_error_set(err, PD_ENOMEM, "out of memory indexing the MCNs");
+        }
+        for (size_t i = 0; i < n; i++)
+            seen[creators[i].mcn_id] = 1;
+        for (uint64_t id = 1; id <= max_id; id++)
+            if (seen[id])
+                out->ids[u++] = id;
+        free(seen);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            if (creators[i].mcn_id)
+                out->ids[u++] = creators[i].mcn_id;
+        qsort(out->ids, u, sizeof *out->ids, cmp_u64);
+        size_t d = 0;
+        for (size_t i = 0; i < u; i++)
+            if (d == 0 || out->ids[d - 1] != out->ids[i])
+                out->ids[d++] = out->ids[i];
+        u = d;
+    }
+    if (u >= UINT32_MAX) {
+        pd_sim_mcn_index_free(out);
+        return pd_error_set(err, PD_EINPUT, "%zu MCNs: too many to break down", u);
+    }
+    out->n = u;
+    if (number_creators(creators, n, max_id, out) != PD_OK) {
+        pd_sim_mcn_index_free(out);
+        return pd_error_set(err, PD_ENOMEM, "out of memory indexing the MCNs");
+    }
+    return PD_OK;
 }
 
 /* calloc of a * b elements of size sz, NULL on overflow. */
@@ -146,7 +264,8 @@ static inline int certifies(const compiled *c, uint64_t followers, const pd_wind
 /* Judges policy p for every creator and counts each into its groups. For the
  * baseline (base_in == NULL) the verdicts are stored in base_out. */
 static void judge(const pd_sim_input *in, size_t p, const unsigned char *base_in,
-                  unsigned char *base_out, code_counts *cat, code_counts *tier, code_counts *mcn)
+                  unsigned char *base_out, code_counts *cat, code_counts *tier, code_counts *mcn,
+                  const uint32_t *mcn_of, code_counts *each_mcn)
 {
     compiled pol;
     compile(&in->policies[p], &pol);
@@ -164,6 +283,7 @@ static void judge(const pd_sim_input *in, size_t p, const unsigned char *base_in
         cat[cr[i].category][code]++;
         tier[pd_follower_tier(cr[i].followers)][code]++;
         mcn[cr[i].mcn_id ? PD_SIM_MCN_MEMBER : PD_SIM_MCN_INDEPENDENT][code]++;
+        each_mcn[mcn_of[i]][code]++;
     }
 }
 
@@ -284,36 +404,125 @@ static int run_sweep(const pd_sim_input *in, const unsigned char *base, uint64_t
     return PD_OK;
 }
 
+/* An MCN as the breakdown ranks them. */
+typedef struct mcn_rank {
+    uint64_t creators;
+    uint64_t id;
+    uint32_t k; /* its number in the index, plus 1 */
+} mcn_rank;
+
+static int by_size(const void *a, const void *b)
+{
+    const mcn_rank *x = a, *y = b;
+    if (x->creators != y->creators)
+        return x->creators > y->creators ? -1 : 1;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+static void add_counts(code_counts sum, const code_counts c)
+{
+    for (int k = 0; k < 4; k++)
+        sum[k] += c[k];
+}
+
+/* The groups of the breakdown by MCN from every MCN's counts (each[p *
+ * (nmcn + 1) + k]: policy p, MCN number k, 0 for the independents). */
+static int mcn_groups(const pd_sim_mcn_index *ix, const code_counts *each, size_t np, size_t top,
+                      pd_sim_result *out, pd_error *err)
+{
+    size_t stride = ix->n + 1, nrank = 0;
+    mcn_rank *rank = malloc((ix->n ? ix->n : 1) * sizeof *rank);
+    if (!rank)
+        return pd_error_set(err, PD_ENOMEM, "out of memory ranking %zu MCNs", ix->n);
+    for (size_t k = 1; k <= ix->n; k++) {
+        const uint64_t *c = each[k];
+        uint64_t total = c[0] + c[1] + c[2] + c[3];
+        if (total)
+            rank[nrank++] = (mcn_rank){total, ix->ids[k - 1], (uint32_t)k};
+    }
+    qsort(rank, nrank, sizeof *rank, by_size);
+    size_t shown = nrank < top ? nrank : top;
+    size_t ng = shown + (nrank > shown) + 1;
+    out->mcn_groups = calloc(ng, sizeof *out->mcn_groups);
+    out->groups[PD_SIM_BY_MCN_ID] = calloc3(ng, np, sizeof(pd_sim_trans));
+    if (!out->mcn_groups || !out->groups[PD_SIM_BY_MCN_ID]) {
+        free(rank);
+        return pd_error_set(err, PD_ENOMEM, "out of memory for the breakdown by MCN");
+    }
+    out->ngroups[PD_SIM_BY_MCN_ID] = ng;
+    pd_sim_trans *g = out->groups[PD_SIM_BY_MCN_ID];
+    for (size_t j = 0; j < shown; j++) {
+        out->mcn_groups[j] = (pd_sim_mcn_group){PD_SIM_MCN_ONE, rank[j].id, 1};
+        for (size_t p = 0; p < np; p++)
+            g[j * np + p] = trans_from_counts(each[p * stride + rank[j].k]);
+    }
+    if (nrank > shown) {
+        out->mcn_groups[shown] = (pd_sim_mcn_group){PD_SIM_MCN_OTHERS, 0, nrank - shown};
+        for (size_t p = 0; p < np; p++) {
+            code_counts sum = {0};
+            for (size_t j = shown; j < nrank; j++)
+                add_counts(sum, each[p * stride + rank[j].k]);
+            g[shown * np + p] = trans_from_counts(sum);
+        }
+    }
+    out->mcn_groups[ng - 1] = (pd_sim_mcn_group){PD_SIM_MCN_NONE, 0, 0};
+    for (size_t p = 0; p < np; p++)
+        g[(ng - 1) * np + p] = trans_from_counts(each[p * stride]);
+    free(rank);
+    return PD_OK;
+}
+
 int pd_sim_run(const pd_sim_input *in, pd_sim_result *out, pd_error *err)
 {
     memset(out, 0, sizeof *out);
     size_t np = in->npolicies, n = in->n;
+    size_t top = in->mcn_top ? in->mcn_top : PD_SIM_MCN_TOP_DEFAULT;
     if (np < 1 || np > PD_SIM_MAX_POLICIES)
         return pd_error_set(err, PD_EUSAGE, "simulate: %zu policies given; 1 to %d allowed", np,
                             PD_SIM_MAX_POLICIES);
+    if (top > PD_SIM_MCN_TOP_MAX)
+        return pd_error_set(err, PD_EUSAGE,
+                            "simulate: %zu MCNs one by one is too many (at most %d)", top,
+                            PD_SIM_MCN_TOP_MAX);
     if (in->sweep && pd_sim_sweep_validate(in->sweep, err) != PD_OK)
         return err ? err->code : PD_EUSAGE;
     for (size_t p = 0; p < np; p++)
         if (n && !in->stats[p])
             return pd_error_set(err, PD_EINTERNAL, "simulate: no window statistics for %s",
                                 in->policies[p].name);
-    for (size_t i = 0; i < n; i++)
+    const pd_sim_mcn_index *ix = in->mcns;
+    if (ix && n && !ix->of)
+        return pd_error_set(err, PD_EINPUT, "simulate: the MCN index has no creators");
+    for (size_t i = 0; i < n; i++) {
         if (in->creators[i].category >= in->ncategories)
             return pd_error_set(err, PD_EINPUT,
                                 "creator %lld: category index %u is out of range (%zu categories)",
                                 (long long)in->creators[i].id, in->creators[i].category,
                                 in->ncategories);
+        if (ix && (ix->of[i] > ix->n || (ix->of[i] == 0) != (in->creators[i].mcn_id == 0)))
+            return pd_error_set(err, PD_EINPUT,
+                                "creator %lld: the MCN index does not match the creators",
+                                (long long)in->creators[i].id);
+    }
+    pd_sim_mcn_index own = {0};
+    if (!ix) {
+        int rc = pd_sim_mcn_index_build(in->creators, n, &own, err);
+        if (rc)
+            return rc;
+        ix = &own;
+    }
 
     int rc = PD_OK;
-    size_t ng[PD_SIM_DIM_COUNT] = {in->ncategories, PD_TIER_COUNT, PD_SIM_MCN_GROUPS};
+    size_t ng[PD_SIM_DIM_COUNT] = {in->ncategories, PD_TIER_COUNT, PD_SIM_MCN_GROUPS, 0};
     size_t nall = ng[0] + ng[1] + ng[2];
     unsigned char *base = malloc(n ? n : 1);
     code_counts *cnt = calloc3(nall, 1, sizeof *cnt);
+    code_counts *each = calloc3(ix->n + 1, np, sizeof *each);
     out->creators = n;
     out->npolicies = np;
     memcpy(out->policies, in->policies, np * sizeof *in->policies);
-    int nomem = !base || !cnt;
-    for (int d = 0; d < PD_SIM_DIM_COUNT; d++) {
+    int nomem = !base || !cnt || !each;
+    for (int d = 0; d < PD_SIM_BY_MCN_ID; d++) {
         out->ngroups[d] = ng[d];
         out->groups[d] = calloc3(ng[d], np, sizeof(pd_sim_trans));
         nomem |= !out->groups[d];
@@ -327,9 +536,9 @@ int pd_sim_run(const pd_sim_input *in, pd_sim_result *out, pd_error *err)
     for (size_t p = 0; p < np; p++) {
         memset(cnt, 0, nall * sizeof *cnt);
         code_counts *cat = cnt, *tier = cnt + ng[0], *mcn = tier + ng[1];
-        judge(in, p, p ? base : NULL, base, cat, tier, mcn);
-        code_counts *dims[PD_SIM_DIM_COUNT] = {cat, tier, mcn};
-        for (int d = 0; d < PD_SIM_DIM_COUNT; d++)
+        judge(in, p, p ? base : NULL, base, cat, tier, mcn, ix->of, each + p * (ix->n + 1));
+        code_counts *dims[PD_SIM_BY_MCN_ID] = {cat, tier, mcn};
+        for (int d = 0; d < PD_SIM_BY_MCN_ID; d++)
             for (size_t g = 0; g < ng[d]; g++)
                 out->groups[d][g * np + p] = trans_from_counts(dims[d][g]);
         /* Every creator is either in an MCN or independent. */
@@ -340,11 +549,14 @@ int pd_sim_run(const pd_sim_input *in, pd_sim_result *out, pd_error *err)
         if (p == 0)
             base_total = out->overall[0].kept;
     }
-    if (in->sweep)
+    rc = mcn_groups(ix, each, np, top, out, err);
+    if (rc == PD_OK && in->sweep)
         rc = run_sweep(in, base, base_total, out, err);
 out:
     free(base);
     free(cnt);
+    free(each);
+    pd_sim_mcn_index_free(&own);
     if (rc != PD_OK)
         pd_sim_result_free(out);
     return rc;

@@ -21,6 +21,8 @@ typedef struct snap {
     int64_t built_ms;     /* monotonic                                      */
     pd_creator *creators;
     char **categories;
+    pd_sim_mcn_index mcns;
+    char **mcn_names;     /* mcns.n, NULL entries for unnamed MCNs         */
     pd_window_stats *stats[PD_IMPACT_MAX_WINDOWS];
 } snap;
 
@@ -54,6 +56,11 @@ static void snap_free(snap *s)
     for (size_t i = 0; i < s->pub.ncategories; i++)
         free(s->categories[i]);
     free(s->categories);
+    if (s->mcn_names)
+        for (size_t k = 0; k < s->mcns.n; k++)
+            free(s->mcn_names[k]);
+    free(s->mcn_names);
+    pd_sim_mcn_index_free(&s->mcns);
     for (size_t w = 0; w < PD_IMPACT_MAX_WINDOWS; w++)
         free(s->stats[w]);
     free(s);
@@ -82,6 +89,13 @@ const pd_window_stats *pd_impact_stats(const pd_impact_snap *ps, uint32_t window
         if (ps->window_days[w] == window_days)
             return ps->stats[w];
     return NULL;
+}
+
+const char *pd_impact_mcn_name(void *ps, uint64_t id)
+{
+    const pd_impact_snap *p = ps;
+    int64_t k = pd_sim_mcn_find(&p->mcns, id);
+    return k >= 0 && p->mcn_names ? p->mcn_names[k] : NULL;
 }
 
 static int has_windows(const snap *s, const uint32_t *windows, size_t n)
@@ -231,12 +245,41 @@ static int add_window(pd_impact *imp, snap *s, uint32_t days, int64_t *today, pd
     return PD_OK;
 }
 
+/* The name of one MCN of the source, kept when the snapshot's creators
+ * are in it. */
+static int name_each(void *ctx, int64_t id, const char *name)
+{
+    snap *s = ctx;
+    int64_t k = id > 0 ? pd_sim_mcn_find(&s->mcns, (uint64_t)id) : -1;
+    if (k < 0 || s->mcn_names[k])
+        return 0;
+    return (s->mcn_names[k] = strdup(name ? name : "")) ? 0 : PD_ENOMEM;
+}
+
+/* The index of the creators' MCNs and their names, after the first scan. */
+static int index_mcns(pd_impact *imp, snap *s, pd_error *err)
+{
+    int rc = pd_sim_mcn_index_build(s->creators, s->pub.n, &s->mcns, err);
+    if (rc)
+        return rc;
+    if (!(s->mcn_names = calloc(s->mcns.n ? s->mcns.n : 1, sizeof *s->mcn_names)))
+        return pd_error_set(err, PD_ENOMEM, "policy impact: out of memory");
+    if (!imp->src.mcns || s->mcns.n == 0)
+        return PD_OK;
+    rc = imp->src.mcns(imp->src.ctx, name_each, s, err);
+    if (rc == PD_ENOMEM)
+        rc = pd_error_set(err, PD_ENOMEM, "policy impact: out of memory for MCN names");
+    return rc;
+}
+
 /* Publishes s as the current snapshot (a reference for the cache, plus
  * one for the caller when keep). Under build_mu. */
 static void publish(pd_impact *imp, snap *s, int keep)
 {
     s->pub.creators = s->creators;
     s->pub.categories = (const char *const *)s->categories;
+    s->pub.mcns = s->mcns;
+    s->pub.mcn_names = (const char *const *)s->mcn_names;
     for (size_t w = 0; w < s->pub.nwindows; w++)
         s->pub.stats[w] = s->stats[w];
     s->pub.serial = ++imp->serial;
@@ -276,6 +319,8 @@ static int build(pd_impact *imp, const uint32_t *windows, size_t n, snap **out, 
             if (!s->stats[0])
                 rc = pd_error_set(err, PD_ENOMEM, "policy impact: out of memory");
         }
+        if (rc == PD_OK)
+            rc = index_mcns(imp, s, err);
         int day_moved = 0;
         for (size_t i = 1; rc == PD_OK && i < n; i++) {
             if (has_window(&s->pub, windows[i]))
@@ -320,6 +365,18 @@ static snap *copy_for_extension(const snap *old, const uint32_t *wanted, size_t 
             goto fail;
         s->pub.ncategories = i + 1;
     }
+    size_t nm = old->mcns.n;
+    s->mcns.ids = malloc((nm ? nm : 1) * sizeof *s->mcns.ids);
+    s->mcns.of = malloc((n ? n : 1) * sizeof *s->mcns.of);
+    s->mcn_names = calloc(nm ? nm : 1, sizeof *s->mcn_names);
+    if (!s->mcns.ids || !s->mcns.of || !s->mcn_names)
+        goto fail;
+    s->mcns.n = nm;
+    memcpy(s->mcns.ids, old->mcns.ids, nm * sizeof *s->mcns.ids);
+    memcpy(s->mcns.of, old->mcns.of, n * sizeof *s->mcns.of);
+    for (size_t k = 0; k < nm; k++)
+        if (old->mcn_names[k] && !(s->mcn_names[k] = strdup(old->mcn_names[k])))
+            goto fail;
     /* Keep the windows asked for now, then the newest others, leaving a
      * slot for each window asked for that old lacks. */
     size_t missing = 0;
@@ -628,7 +685,32 @@ static int store_fingerprint(void *ctx, uint64_t *out, pd_error *err)
     return PD_OK;
 }
 
+typedef struct names_ctx {
+    int (*each)(void *ctx, int64_t id, const char *name);
+    void *ctx;
+} names_ctx;
+
+static int mcn_each(void *ctx, const pd_org_rec *o)
+{
+    names_ctx *c = ctx;
+    return c->each(c->ctx, o->id, o->name);
+}
+
+static int store_mcns(void *ctx, int (*each)(void *, int64_t, const char *), void *each_ctx,
+                      pd_error *err)
+{
+    pd_db *db;
+    int rc = pd_store_acquire(ctx, &db, err);
+    if (rc)
+        return rc;
+    names_ctx c = {each, each_ctx};
+    rc = pd_db_mcn_list(db, mcn_each, &c, err);
+    pd_store_release(ctx, db);
+    return rc;
+}
+
 pd_impact_source pd_impact_store_source(pd_store *s)
 {
-    return (pd_impact_source){.scan = store_scan, .fingerprint = store_fingerprint, .ctx = s};
+    return (pd_impact_source){
+        .scan = store_scan, .fingerprint = store_fingerprint, .mcns = store_mcns, .ctx = s};
 }

@@ -4,7 +4,8 @@
  * in milliseconds instead of scanning the store on every move.
  *
  * A snapshot is every creator (core/creator.h, sorted by id), the category
- * names they index, the online state's `today`, and one array of window
+ * names they index, the index of their MCNs with the MCNs' names (for the
+ * breakdown by MCN), the online state's `today`, and one array of window
  * statistics per window length asked for so far (up to
  * PD_IMPACT_MAX_WINDOWS). It is immutable once published and refcounted:
  * a request takes one (pd_impact_acquire), runs core/simulate.h on it
@@ -47,6 +48,7 @@
 #include "core/creator.h"
 #include "core/error.h"
 #include "core/policy.h"
+#include "core/simulate.h"
 #include "store/store.h"
 
 #define PD_IMPACT_MAX_WINDOWS 4 /* window lengths one snapshot keeps */
@@ -62,6 +64,11 @@ typedef struct pd_impact_source {
      * when the source has none. */
     int (*fingerprint)(void *ctx, uint64_t *out, pd_error *err);
     void *ctx;
+    /* Every MCN with its name, by id (the name is valid during the call);
+     * NULL when the source knows no names (the breakdown then says
+     * "MCN 17"). */
+    int (*mcns)(void *ctx, int (*each)(void *each_ctx, int64_t id, const char *name),
+                void *each_ctx, pd_error *err);
 } pd_impact_source;
 
 typedef struct pd_impact_options {
@@ -79,6 +86,9 @@ typedef struct pd_impact_snap {
     const pd_creator *creators;        /* n, sorted by id                    */
     size_t ncategories;
     const char *const *categories;     /* names, indexed by creator.category */
+    pd_sim_mcn_index mcns;             /* the creators' MCNs (read-only)     */
+    const char *const *mcn_names;      /* mcns.n: the name of mcns.ids[k], or
+                                          NULL when the source had none     */
     int64_t today;                     /* the online state's day             */
     uint64_t serial;                   /* 1, 2, ...: which build this is     */
     size_t nwindows;
@@ -106,6 +116,10 @@ void pd_impact_release(pd_impact *imp, pd_impact_snap *snap); /* NULL ok */
 /* The statistics of window_days in snap, or NULL when it lacks them. */
 const pd_window_stats *pd_impact_stats(const pd_impact_snap *snap, uint32_t window_days);
 
+/* The name of MCN id in snap, or NULL when it has none (a pd_report's
+ * mcn_name, with the snapshot as ctx). */
+const char *pd_impact_mcn_name(void *snap, uint64_t id);
+
 /* Says the data has changed: the next background look rebuilds the snapshot
  * (once it is min_age_ms old). Cheap (an atomic increment), any thread. */
 void pd_impact_changed(pd_impact *imp);
@@ -118,8 +132,8 @@ int pd_impact_refresh(pd_impact *imp, int force, int *rebuilt, pd_error *err);
 /* How many snapshots have been built so far (for tests and logs). */
 uint64_t pd_impact_builds(pd_impact *imp);
 
-/* A source reading store s: pd_store_window_scan, and a fingerprint of the
- * online state. */
+/* A source reading store s: pd_store_window_scan, a fingerprint of the
+ * online state, and the MCNs' names (pd_db_mcn_list). */
 pd_impact_source pd_impact_store_source(pd_store *s);
 
 #endif

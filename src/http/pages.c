@@ -1305,6 +1305,16 @@ static uint64_t nice_step(uint64_t v)
     }
 }
 
+/* A threshold as people read it: "10,000", "4", "2.50". buf: 40 bytes. */
+static const char *threshold_text(uint64_t v, int decimal, char *buf)
+{
+    if (!decimal)
+        return fmt_u64(v, buf);
+    if (v % 100 == 0)
+        return fmt_u64(v / 100, buf);
+    return fmt_hundredths(v, buf);
+}
+
 /* One slider: value and bounds in the rule's unit (hundredths for decimal
  * rules), written in the unit people read. */
 static void slider(pd_buf *b, const char *name, const char *label, uint64_t min, uint64_t cur,
@@ -1314,11 +1324,6 @@ static void slider(pd_buf *b, const char *name, const char *label, uint64_t min,
     if (cur % step != 0)
         step = 1; /* the slider must be able to stand on today's value */
     char vcur[40], vmax[40], vstep[40], shown[40];
-    /* what people read: "10,000", "2.5" (the attributes keep plain numbers) */
-    if (decimal)
-        fmt_hundredths(cur, shown);
-    else
-        fmt_u64(cur, shown);
     if (decimal) {
         snprintf(vcur, sizeof vcur, "%" PRIu64 ".%02u", cur / 100, (unsigned)(cur % 100));
         snprintf(vmax, sizeof vmax, "%" PRIu64 ".%02u", max / 100, (unsigned)(max % 100));
@@ -1335,7 +1340,7 @@ static void slider(pd_buf *b, const char *name, const char *label, uint64_t min,
                   "<output id=\"o-%s\" for=\"r-%s\">%s</output> "
                   "<span class=\"muted\">in force: %s</span></div>\n",
                   name, label, name, name, name, decimal ? min / 100 : min, vmax, vstep, vcur,
-                  decimal, vcur, name, name, shown, shown);
+                  decimal, vcur, name, name, threshold_text(cur, decimal, shown), shown);
 }
 
 static int get_simulator(pd_req *req, void *ctx, pd_error *err)
@@ -1386,7 +1391,7 @@ static int get_simulator(pd_req *req, void *ctx, pd_error *err)
     pd_buf_puts(b, "<form id=\"sim\" class=\"card\" data-endpoint=\"/api/policies/impact\" "
                    "data-draft=\"");
     esc(b, draft);
-    pd_buf_puts(b, "\" aria-label=\"Draft policy\">\n<div class=\"sliders\">\n");
+    pd_buf_puts(b, "\" aria-label=\"Draft policy\">\n<div class=\"sim-sliders\">\n");
     uint64_t w = p->window_days;
     uint64_t wmax = w * 3 < 90 ? 90 : w * 3 > PD_POLICY_WINDOW_MAX ? PD_POLICY_WINDOW_MAX : w * 3;
     slider(b, "window_days", "Window, days", 1, w, wmax, 0);
@@ -1403,12 +1408,12 @@ static int get_simulator(pd_req *req, void *ctx, pd_error *err)
         slider(b, pd_rule_key((pd_rule)r), rule_label((pd_rule)r), 0, t, max,
                pd_rule_is_decimal((pd_rule)r));
     }
-    pd_buf_puts(b, "</div>\n<p><button type=\"submit\">Simulate again</button> "
+    pd_buf_puts(b, "</div>\n<p class=\"sim-actions\"><button type=\"submit\">Simulate again</button> "
                    "<button type=\"reset\" class=\"secondary\">Back to the policy in "
                    "force</button></p>\n</form>\n");
-    pd_buf_puts(b, "<p id=\"sim-status\" class=\"status\" role=\"status\" aria-live=\"polite\">"
-                   "Loading…</p>\n<section id=\"sim-results\" data-updates=\"0\" "
-                   "aria-label=\"Impact of the draft\">\n<div class=\"counts\">\n");
+    pd_buf_puts(b, "<p id=\"sim-status\" class=\"sim-note\" role=\"status\" aria-live=\"polite\">"
+                   "Loading…</p>\n<section id=\"sim-results\" data-updates=\"0\" data-seq=\"0\" "
+                   "aria-label=\"Impact of the draft\">\n<div class=\"sim-counts\">\n");
     static const struct {
         const char *id, *cls, *label;
     } counts[] = {
@@ -1418,26 +1423,86 @@ static int get_simulator(pd_req *req, void *ctx, pd_error *err)
     };
     for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
         pd_buf_printf(b,
-                      "<div class=\"count %s\"><span class=\"label\">%s</span>"
+                      "<div class=\"sim-count %s\"><span class=\"label\">%s</span>"
                       "<span class=\"n\" id=\"%s\">&ndash;</span></div>\n",
                       counts[i].cls, counts[i].label, counts[i].id);
-    pd_buf_puts(b, "</div>\n<div class=\"chart card\" id=\"sim-chart\"></div>\n");
+    /* The two charts side by side: the categories, and the curve of one
+     * rule's threshold (the slider last moved, or the one chosen here). */
+    pd_buf_puts(b, "</div>\n<div class=\"sim-charts\">\n"
+                   "<figure class=\"chart card\"><div id=\"sim-chart\"></div></figure>\n"
+                   "<figure class=\"chart card\"><div class=\"sim-curve-pick\">"
+                   "<label for=\"sweep-rule\">Curve of the threshold</label>"
+                   "<select id=\"sweep-rule\">");
+    for (int r = 0; r < PD_RULE_COUNT; r++)
+        if (p->rules & (1u << r))
+            pd_buf_printf(b, "<option value=\"%s\">%s</option>", pd_rule_key((pd_rule)r),
+                          rule_label((pd_rule)r));
+    pd_buf_puts(b, "</select></div><div id=\"sim-sweep\"></div></figure>\n</div>\n");
     static const struct {
         const char *id, *title, *first;
     } tables[] = {{"by-category", "By category", "Category"},
                   {"by-tier", "By follower tier", "Followers"},
+                  {"by-mcn-id", "By MCN, the largest by creators", "MCN"},
                   {"by-mcn", "By MCN membership", "MCN"}};
-    pd_buf_puts(b, "<div class=\"two\">\n");
+    pd_buf_puts(b, "<div class=\"sim-tables\">\n");
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
         pd_buf_printf(b,
-                      "<div><h2>%s</h2><table id=\"%s\"><thead><tr><th scope=\"col\">%s</th>"
+                      "<div><h2>%s</h2><div class=\"sim-table\"><table id=\"%s\"><thead><tr>"
+                      "<th scope=\"col\">%s</th>"
                       "<th scope=\"col\" class=\"num\">Creators</th>"
                       "<th scope=\"col\" class=\"num\">Now</th><th scope=\"col\" "
                       "class=\"num\">Draft</th><th scope=\"col\" class=\"num\">Lost</th>"
                       "<th scope=\"col\" class=\"num\">Gained</th></tr></thead>"
-                      "<tbody></tbody></table></div>\n",
+                      "<tbody></tbody></table></div></div>\n",
                       tables[i].title, tables[i].id, tables[i].first);
     pd_buf_puts(b, "</div>\n</section>\n");
+
+    /* Save the draft as the next version of a name, and schedule it, after
+     * a confirmation that shows what it does (simulator.js). */
+    char tomorrow[16];
+    pd_show_day(state->today, day);
+    pd_show_day(state->today + 1, tomorrow);
+    pd_buf_printf(b,
+                  "<section class=\"card sim-save\" id=\"sim-save\" data-today=\"%s\" "
+                  "data-in-force-version=\"%u\" aria-labelledby=\"save-title\">\n<h2 id=\"save-title\">Save the draft and "
+                  "put it in force</h2>\n<p class=\"muted\">Saving stores the sliders' policy "
+                  "as the next version of its name. Scheduling also puts that version in force "
+                  "from the day you choose, after you have seen who keeps, loses and gains "
+                  "certification.</p>\n<div class=\"sim-save-fields\">\n"
+                  "<div><label for=\"save-name\">Policy name</label><input type=\"text\" "
+                  "id=\"save-name\" maxlength=\"%d\" required value=\"",
+                  day, state->version, PD_POLICY_NAME_MAX - 1);
+    esc(b, p->name);
+    pd_buf_printf(b,
+                  "\"></div>\n<div><label for=\"save-desc\">Description <span "
+                  "class=\"muted\">(optional)</span></label><input type=\"text\" "
+                  "id=\"save-desc\" maxlength=\"%d\"></div>\n"
+                  "<div><label for=\"save-from\">In force from</label><input type=\"date\" "
+                  "id=\"save-from\" min=\"%s\" value=\"%s\" required></div>\n</div>\n"
+                  "<p class=\"sim-actions\"><button type=\"button\" class=\"secondary\" "
+                  "id=\"save-version\">Save as a new version</button> <button type=\"button\" "
+                  "id=\"save-schedule\">Schedule from this date…</button></p>\n"
+                  "<p id=\"save-status\" class=\"sim-note\" role=\"status\" "
+                  "aria-live=\"polite\"></p>\n</section>\n",
+                  PD_POLICY_DESC_MAX - 1, day, tomorrow);
+    pd_buf_puts(b, "<dialog id=\"sim-confirm\" class=\"sim-confirm\" "
+                   "aria-labelledby=\"confirm-title\">\n<h2 id=\"confirm-title\">Put this "
+                   "policy in force?</h2>\n<p id=\"confirm-what\"></p>\n<div class=\"sim-counts\">"
+                   "<div class=\"sim-count\"><span class=\"label\">Keep certification</span>"
+                   "<span class=\"n\" id=\"confirm-kept\">&ndash;</span></div>"
+                   "<div class=\"sim-count lost\"><span class=\"label\">Lose it</span>"
+                   "<span class=\"n\" id=\"confirm-lost\">&ndash;</span></div>"
+                   "<div class=\"sim-count gained\"><span class=\"label\">Gain it</span>"
+                   "<span class=\"n\" id=\"confirm-gained\">&ndash;</span></div>"
+                   "<div class=\"sim-count\"><span class=\"label\">Certified then</span>"
+                   "<span class=\"n\" id=\"confirm-certified\">&ndash;</span></div></div>\n"
+                   "<p class=\"muted\">Counted on today's data; the day it takes effect, "
+                   "each creator is judged on their posts then.</p>\n"
+                   "<div id=\"confirm-error\" class=\"alert error\" role=\"alert\" "
+                   "hidden></div>\n<p class=\"sim-actions\"><button type=\"button\" "
+                   "id=\"confirm-go\">Save and schedule</button> <button type=\"button\" "
+                   "class=\"secondary\" id=\"confirm-cancel\">Cancel</button></p>\n"
+                   "</dialog>\n");
     return page_end(req, b, "simulator.js", err);
 }
 

@@ -540,15 +540,21 @@ static const char *cand_field(size_t i, char *buf)
 
 /* The request: policies[0] the baseline, then the candidates. */
 static int parse_impact(pd_policies *p, pd_req *req, pd_policy *pols, size_t *npols,
-                        pd_sim_sweep_spec *sweep, int *has_sweep, pd_error *err)
+                        pd_sim_sweep_spec *sweep, int *has_sweep, size_t *top_mcns,
+                        pd_error *err)
 {
     json_t *body;
     int rc = pd_req_json_body(req, &body, err);
     if (rc)
         return rc;
-    static const char *const fields[] = {"baseline", "candidate", "candidates", "sweep", NULL};
-    if ((rc = pd_req_json_only(body, fields, err)))
+    static const char *const fields[] = {"baseline", "candidate", "candidates", "sweep",
+                                         "top_mcns", NULL};
+    int64_t top = 0;
+    if ((rc = pd_req_json_only(body, fields, err)) ||
+        (rc = pd_req_json_opt_int(body, "top_mcns", 1, PD_SIM_MCN_TOP_MAX,
+                                  PD_SIM_MCN_TOP_DEFAULT, &top, err)))
         goto out;
+    *top_mcns = (size_t)top;
     const json_t *base = json_object_get(body, "baseline");
     if (!base || json_is_null(base) ||
         (json_is_string(base) && strcmp(json_string_value(base), "current") == 0)) {
@@ -635,7 +641,8 @@ static int impact(pd_req *req, void *ctx, pd_error *err)
     size_t npols = 0;
     pd_sim_sweep_spec sweep;
     int has_sweep = 0;
-    int rc = parse_impact(p, req, pols, &npols, &sweep, &has_sweep, err);
+    size_t top_mcns = 0;
+    int rc = parse_impact(p, req, pols, &npols, &sweep, &has_sweep, &top_mcns, err);
     if (rc)
         return rc;
     uint32_t windows[PD_IMPACT_MAX_WINDOWS];
@@ -664,13 +671,15 @@ static int impact(pd_req *req, void *ctx, pd_error *err)
                        .policies = pols,
                        .npolicies = npols,
                        .stats = stats,
-                       .sweep = has_sweep ? &sweep : NULL};
+                       .sweep = has_sweep ? &sweep : NULL,
+                       .mcns = &snap->mcns,
+                       .mcn_top = top_mcns};
     pd_sim_result sim;
     rc = pd_sim_run(&in, &sim, err);
     if (rc == PD_OK) {
         char as_of[PD_INSTANT_FMT_MAX];
         pd_instant_format(pd_online_as_of(snap->today), as_of);
-        pd_report rep = {&sim, snap->categories, as_of};
+        pd_report rep = {&sim, snap->categories, as_of, pd_impact_mcn_name, snap};
         rc = pd_report_json(&rep, pd_req_out(req), err);
         pd_sim_result_free(&sim);
     }

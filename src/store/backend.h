@@ -126,6 +126,8 @@ struct pd_store_ops {
     int (*followers_history)(pd_db *db, int64_t creator_id,
                              int (*each)(void *ctx, int64_t at, uint64_t followers), void *ctx,
                              pd_error *err);
+    int (*followers_record)(pd_db *db, int64_t creator_id, int64_t at, uint64_t followers,
+                            pd_error *err);
     int (*post_add)(pd_db *db, const pd_post_rec *p, pd_error *err);
     /* post_add under the next id of [PD_POST_ID_PUBLISHED_MIN,
      * PD_POST_ID_PUBLISHED_MAX] (set in p->id), chosen in the same

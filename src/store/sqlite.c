@@ -1363,6 +1363,26 @@ static int sq_followers_history(pd_db *pdb, int64_t creator_id,
     return out;
 }
 
+/* One statement: atomic on its own, no savepoint needed. */
+static int sq_followers_record(pd_db *pdb, int64_t creator_id, int64_t at, uint64_t followers,
+                               pd_error *err)
+{
+    sq_db *d = (sq_db *)pdb;
+    sqlite3_stmt *st = stmt(d, ST_HISTORY_ADD, err);
+    if (!st)
+        return err->code;
+    sqlite3_bind_int64(st, 1, creator_id);
+    sqlite3_bind_int64(st, 2, at);
+    sqlite3_bind_int64(st, 3, (int64_t)followers);
+    int r = sqlite3_step(st), rc = PD_OK;
+    if (r != SQLITE_DONE)
+        rc = sqlite3_extended_errcode(d->db) == SQLITE_CONSTRAINT_FOREIGNKEY
+                 ? pd_error_set(err, PD_EINPUT, "no creator with id %lld", (long long)creator_id)
+                 : sq_fail(d->db, r, err, "recording followers");
+    sq_done(st);
+    return rc;
+}
+
 static void bind_post(sqlite3_stmt *st, int base, const pd_post_rec *p)
 {
     sqlite3_bind_int64(st, base + 1, p->id);
@@ -1979,6 +1999,7 @@ static const pd_store_ops sq_ops = {
     .creator_put = sq_creator_put,
     .creator_get = sq_creator_get,
     .followers_history = sq_followers_history,
+    .followers_record = sq_followers_record,
     .post_add = sq_post_add,
     .post_publish = sq_post_publish,
     .post_get = sq_post_get,

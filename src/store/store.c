@@ -380,6 +380,16 @@ int pd_db_followers_history(pd_db *db, int64_t creator_id,
     return db->ops->followers_history(db, creator_id, each, ctx, err);
 }
 
+int pd_db_followers_record(pd_db *db, int64_t creator_id, int64_t at, uint64_t followers,
+                           pd_error *err)
+{
+    ERR_OR_LOCAL(err);
+    int rc = check_id("creator_id", creator_id, err);
+    if (!rc)
+        rc = check_count("followers", followers, err);
+    return rc ? rc : db->ops->followers_record(db, creator_id, at, followers, err);
+}
+
 static int check_counts(uint64_t views, uint64_t likes, uint64_t comments, uint64_t collects,
                         pd_error *err)
 {

@@ -216,6 +216,13 @@ int pd_db_followers_history(pd_db *db, int64_t creator_id,
                             int (*each)(void *ctx, int64_t at, uint64_t followers), void *ctx,
                             pd_error *err);
 
+/* Adds a past count to a creator's follower history (a history brought in
+ * from elsewhere, or a demo's): a row (creator, at, followers) and nothing
+ * else; the creator's current count and verdict do not change. PD_EINPUT
+ * for a creator that does not exist or a count over PD_COUNT_MAX. */
+int pd_db_followers_record(pd_db *db, int64_t creator_id, int64_t at, uint64_t followers,
+                           pd_error *err);
+
 typedef struct pd_post_rec {
     int64_t id;
     int64_t creator_id;

@@ -155,6 +155,9 @@ typedef struct dataset_facts {
     uint64_t nposts, unknown, sponsored, offset_instants, fraction_instants;
     pd_window_stats *win30;     /* [1..ncreators]: the 30 days before as_of */
     uint64_t never_sponsored;   /* creators with posts but no sponsored one */
+    uint8_t *category;          /* [1..ncreators] */
+    uint64_t *views, *engagements; /* [1..ncreators]: every post's, summed */
+    uint64_t cert_hash;         /* FNV-1a of posts.csv's first five columns */
 } dataset_facts;
 
 static const char *const categories[10] = {"beauty", "fashion", "food", "travel", "fitness",
@@ -180,6 +183,7 @@ static void read_dataset(const char *dir, pd_instant as_of, dataset_facts *f)
     assert_string_equal(line, "creator_id,handle,category,followers,mcn_id");
     size_t cap = 1024;
     f->followers = calloc(cap + 1, sizeof *f->followers);
+    f->category = calloc(cap + 1, 1);
     while ((line = strtok_r(NULL, "\n", &save))) {
         int n = split_csv(line, field, flen, 16, &quoted);
         assert_int_equal(n, 5);
@@ -189,7 +193,9 @@ static void read_dataset(const char *dir, pd_instant as_of, dataset_facts *f)
         if (id > cap) {
             cap *= 2;
             f->followers = realloc(f->followers, (cap + 1) * sizeof *f->followers);
+            f->category = realloc(f->category, cap + 1);
             assert_non_null(f->followers);
+            assert_non_null(f->category);
         }
         assert_true(flen[1] > 0);
         f->quoted_handles += (uint64_t)quoted;
@@ -204,6 +210,7 @@ static void read_dataset(const char *dir, pd_instant as_of, dataset_facts *f)
                 cat = c;
         assert_true(cat >= 0);
         f->category_count[cat]++;
+        f->category[id] = (uint8_t)cat;
         f->followers[id] = parse_u64(field[3], flen[3]);
         if (flen[4] == 0) {
             f->no_mcn++;
@@ -224,6 +231,10 @@ static void read_dataset(const char *dir, pd_instant as_of, dataset_facts *f)
     line = strtok_r(data, "\n", &save);
     assert_string_equal(line, "post_id,creator_id,published_at,kind,views,likes,comments,collects");
     f->win30 = calloc(f->ncreators + 1, sizeof *f->win30);
+    f->views = calloc(f->ncreators + 1, sizeof *f->views);
+    f->engagements = calloc(f->ncreators + 1, sizeof *f->engagements);
+    assert_true(f->views && f->engagements);
+    f->cert_hash = 14695981039346656037ull;
     uint8_t *has_posts = calloc(f->ncreators + 1, 1), *has_sponsored = calloc(f->ncreators + 1, 1);
     assert_true(f->win30 && has_posts && has_sponsored);
     const pd_instant ws60 = pd_instant_add(as_of, -60 * 86400);
@@ -231,6 +242,13 @@ static void read_dataset(const char *dir, pd_instant as_of, dataset_facts *f)
     uint64_t prev_creator = 0;
     pd_instant prev_t = {0, 0};
     while ((line = strtok_r(NULL, "\n", &save))) {
+        /* What certification reads: id, creator, instant, kind, views. */
+        for (int commas = 0, i = 0; line[i]; i++) {
+            if (line[i] == ',' && ++commas == 5)
+                break;
+            f->cert_hash = (f->cert_hash ^ (unsigned char)line[i]) * 1099511628211ull;
+        }
+        f->cert_hash = (f->cert_hash ^ '\n') * 1099511628211ull;
         int n = split_csv(line, field, flen, 16, &quoted);
         assert_int_equal(n, 8);
         assert_false(quoted);
@@ -285,6 +303,8 @@ static void read_dataset(const char *dir, pd_instant as_of, dataset_facts *f)
         prev_t = t;
         has_posts[cid] = 1;
         has_sponsored[cid] |= (uint8_t)sponsored;
+        f->views[cid] += views;
+        f->engagements[cid] += likes + comments + collects;
         if (pd_instant_cmp(t, ws30) >= 0) {
             f->win30[cid].posts++;
             f->win30[cid].sponsored += (uint32_t)sponsored;
@@ -302,6 +322,41 @@ static void facts_free(dataset_facts *f)
 {
     free(f->followers);
     free(f->win30);
+    free(f->category);
+    free(f->views);
+    free(f->engagements);
+}
+
+/* Engagement per view (likes + comments + collects over views, each
+ * creator's posts together), calibrated on the 5.10% average by views of
+ * Socialinsider's 2023 benchmarks (gen.c): the creators' mean near it, a
+ * believable tail, and the categories apart as gen.c sets them. */
+static void check_engagement(const dataset_facts *f)
+{
+    double sum = 0.0, max = 0.0, cat_sum[10] = {0};
+    uint64_t n = 0, over12 = 0, cat_n[10] = {0};
+    for (uint64_t id = 1; id <= f->ncreators; id++) {
+        if (!f->views[id])
+            continue;
+        double r = (double)f->engagements[id] / (double)f->views[id];
+        sum += r;
+        n++;
+        over12 += r > 0.12;
+        if (r > max)
+            max = r;
+        cat_sum[f->category[id]] += r;
+        cat_n[f->category[id]]++;
+    }
+    double mean = sum / (double)n;
+    print_message("engagement per view: mean %.2f%%, max %.2f%%, %llu of %llu over 12%%\n",
+                  100 * mean, 100 * max, (unsigned long long)over12, (unsigned long long)n);
+    assert_true(mean > 0.048 && mean < 0.054);
+    assert_true(max < 0.25);
+    assert_true(over12 < n / 100);
+    double pets = cat_sum[8] / (double)cat_n[8], tech = cat_sum[6] / (double)cat_n[6];
+    double beauty = cat_sum[0] / (double)cat_n[0];
+    assert_true(pets > 1.3 * tech);
+    assert_true(beauty > 0.045 && beauty < 0.056);
 }
 
 static uint64_t count_certified(const dataset_facts *f, const char *policy)
@@ -513,6 +568,11 @@ static void check_preset(uint64_t seed)
         fail_msg("seed %llu: %llu creators certified by red-2019-v2, expected 3800..4200",
                  (unsigned long long)seed, (unsigned long long)v2);
     assert_true(f.unknown > 0);
+    check_engagement(&f);
+    /* Likes, comments and collects were once drawn by another model; what
+     * certification reads stayed byte for byte what it was then (gen.c). */
+    if (seed == 1)
+        assert_int_equal(f.cert_hash, 0x2e690fcf9ad0df66ull);
     facts_free(&f);
     remove_dir(dir);
     free(dir);
@@ -551,6 +611,94 @@ static void test_gen_odd_as_of(void **state)
     facts_free(&f);
     remove_dir(dir);
     free(dir);
+}
+
+/* MCN names: distinct for the first 192, numbered after, the same for the
+ * same seed, short enough for the store, valid UTF-8. */
+static void test_gen_mcn_names(void **state)
+{
+    (void)state;
+    pd_gen_options o;
+    pd_gen_options_init(&o);
+    o.preset = PD_GEN_PRESET_RED_2019;
+    assert_int_equal(pd_gen_mcn_count(&o), 85); /* 17,000 / 200 */
+    o.preset = PD_GEN_PRESET_NONE;
+    o.creators = 150;
+    assert_int_equal(pd_gen_mcn_count(&o), 1);
+    static char names[193][PD_GEN_MCN_NAME_MAX];
+    for (uint64_t id = 1; id <= 193; id++) {
+        char *n = names[id - 1];
+        memset(n, 'x', PD_GEN_MCN_NAME_MAX);
+        pd_gen_mcn_name(1, id, n);
+        size_t len = strnlen(n, PD_GEN_MCN_NAME_MAX);
+        assert_true(len > 4 && len < PD_GEN_MCN_NAME_MAX);
+        assert_non_null(strchr(n, ' '));
+        assert_true((unsigned char)n[0] >= 0xE0); /* a Chinese name first */
+        for (size_t i = 0; i < len;) { /* well-formed UTF-8 */
+            unsigned char c = (unsigned char)n[i];
+            size_t k = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+            for (size_t j = 1; j < k; j++)
+                assert_int_equal((unsigned char)n[i + j] & 0xC0, 0x80);
+            i += k;
+        }
+        for (uint64_t other = 1; other < id && id <= 192; other++)
+            assert_string_not_equal(names[other - 1], n);
+    }
+    assert_non_null(strstr(names[192], " 2")); /* the 193rd: a second round */
+    char again[PD_GEN_MCN_NAME_MAX], seed2[PD_GEN_MCN_NAME_MAX];
+    pd_gen_mcn_name(1, 17, again);
+    assert_string_equal(again, names[16]);
+    pd_gen_mcn_name(2, 17, seed2);
+    assert_string_not_equal(seed2, names[16]);
+}
+
+/* Follower histories: they end where the creator is now, move one way
+ * (most up, some down) within the bounds gen.c sets, and are the same for
+ * the same arguments. */
+static void test_gen_follower_history(void **state)
+{
+    (void)state;
+    enum { N = 4000, DAYS = 60 };
+    uint64_t h[DAYS], again[DAYS];
+    unsigned declining = 0, flat = 0;
+    double ratio_sum = 0;
+    for (uint64_t id = 1; id <= N; id++) {
+        uint64_t now = 1000 + id * 997 % 200000;
+        pd_gen_follower_history(7, id, now, h, DAYS);
+        int down = h[0] > now, up = h[0] < now;
+        declining += down;
+        flat += !down && !up;
+        uint64_t prev = h[0];
+        for (unsigned d = 1; d <= DAYS; d++) {
+            uint64_t v = d < DAYS ? h[d] : now;
+            if (down)
+                assert_true(v <= prev);
+            else
+                assert_true(v >= prev);
+            prev = v;
+        }
+        /* growth at most 300%, a decline at most 30% (plus rounding) */
+        assert_true((double)h[0] >= (double)now / 4.0 - 1);
+        assert_true((double)h[0] <= (double)now / 0.7 + 1);
+        ratio_sum += (double)h[DAYS - 1] / (double)now;
+        pd_gen_follower_history(7, id, now, again, DAYS);
+        assert_memory_equal(h, again, sizeof h);
+    }
+    print_message("follower histories: %u of %u declining, %u flat\n", declining, N, flat);
+    assert_true(declining > N * 0.08 && declining < N * 0.16);
+    assert_true(flat < N / 100);
+    assert_true(ratio_sum / N > 0.95 && ratio_sum / N < 1.01); /* yesterday is near today */
+    /* nothing is written for no days; at most PD_GEN_HISTORY_DAYS_MAX are */
+    h[0] = 12345;
+    pd_gen_follower_history(7, 1, 5000, h, 0);
+    assert_int_equal(h[0], 12345);
+    uint64_t *big = calloc(PD_GEN_HISTORY_DAYS_MAX + 1, sizeof *big);
+    assert_non_null(big);
+    big[PD_GEN_HISTORY_DAYS_MAX] = 777;
+    pd_gen_follower_history(7, 1, 5000, big, PD_GEN_HISTORY_DAYS_MAX + 1);
+    assert_int_equal(big[PD_GEN_HISTORY_DAYS_MAX], 777);
+    assert_true(big[PD_GEN_HISTORY_DAYS_MAX - 1] > 0);
+    free(big);
 }
 
 /* Peak memory of a child process generating n creators. */
@@ -596,6 +744,8 @@ int main(void)
         cmocka_unit_test(test_gen_preset_default_seed),
         cmocka_unit_test(test_gen_preset_other_seeds),
         cmocka_unit_test(test_gen_odd_as_of),
+        cmocka_unit_test(test_gen_mcn_names),
+        cmocka_unit_test(test_gen_follower_history),
         cmocka_unit_test(test_gen_memory_does_not_grow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -254,14 +254,20 @@ static void test_csv(void **state)
     assert_non_null(strstr(c, "\nfollower_tier,>=100k,,red-2019-v2,0,0,0,0,0,0\n"));
     assert_non_null(strstr(c, "\nmcn,mcn,,red-2019-v2,4012,4012,4012,0,0,0\n"));
     assert_non_null(strstr(c, "\nmcn,independent,,red-2019-v1,45988,12988,,,,\n"));
+    /* by MCN: MCN 3 (no name known) hosts the kept ones */
+    assert_non_null(strstr(c, "\nmcn,independent,,red-2019-v2,45988,0,0,12988,0,33000\n"
+                              "mcns,MCN 3,,red-2019-v1,4012,4012,,,,\n"
+                              "mcns,MCN 3,,red-2019-v2,4012,4012,4012,0,0,0\n"
+                              "mcns,independent,,red-2019-v1,45988,12988,,,,\n"
+                              "mcns,independent,,red-2019-v2,45988,0,0,12988,0,33000\n"));
     /* organic 16 per sponsored 4 = 4: passes up to 4, fails at 4.25 */
     assert_non_null(strstr(c, "\nsweep,min_organic_per_sponsored,3.5,red-2019-v2,50000,4012,4012,"
                               "12988,0,33000\n"));
     assert_non_null(strstr(c, "\nsweep,min_organic_per_sponsored,4,red-2019-v2,50000,4012,"));
     assert_non_null(strstr(c, "\nsweep,min_organic_per_sponsored,4.25,red-2019-v2,50000,0,0,17000,"
                               "0,33000\n"));
-    /* header + 2 overall + (3 categories + 6 tiers + 2) x 2 + 5 sweep rows */
-    assert_int_equal(count_lines(c), 1 + 2 + 11 * 2 + 5);
+    /* header + 2 overall + (3 categories + 6 tiers + 2 + 2 by MCN) x 2 + 5 sweep rows */
+    assert_int_equal(count_lines(c), 1 + 2 + 13 * 2 + 5);
     teardown_fixture(&f);
 }
 
@@ -365,6 +371,67 @@ static void test_json_odd_labels(void **state)
     teardown_fixture(&f);
 }
 
+/* Names an MCN as a server's store would: MCN 3 has a name, others not. */
+static const char *store_names(void *ctx, uint64_t id)
+{
+    (void)ctx;
+    return id == 3 ? "星河传媒 Galaxy Media" : NULL;
+}
+
+static void test_mcn_labels(void **state)
+{
+    (void)state;
+    fixture f;
+    pd_policy pols[2];
+    presets(pols);
+    build(&f, pols, 2, NULL);
+    f.rep.mcn_name = store_names;
+    pd_error err;
+    assert_int_equal(pd_report_json(&f.rep, &f.out, &err), PD_OK);
+    json_error_t jerr;
+    json_t *root = json_loads(f.out.data, 0, &jerr);
+    assert_non_null(root);
+    json_t *mcns = json_object_get(json_object_get(root, "breakdowns"), "mcns");
+    assert_int_equal(json_array_size(mcns), 2);
+    json_t *g = json_array_get(mcns, 0);
+    assert_string_equal(json_string_value(json_object_get(g, "group")), "星河传媒 Galaxy Media");
+    assert_string_equal(json_string_value(json_object_get(g, "kind")), "mcn");
+    assert_int_equal(json_integer_value(json_object_get(g, "mcn_id")), 3);
+    assert_int_equal(json_integer_value(json_object_get(g, "mcns")), 1);
+    assert_int_equal(json_integer_value(json_object_get(g, "creators")), NKEPT);
+    g = json_array_get(mcns, 1);
+    assert_string_equal(json_string_value(json_object_get(g, "group")), "independent");
+    assert_string_equal(json_string_value(json_object_get(g, "kind")), "independent");
+    assert_true(json_is_null(json_object_get(g, "mcn_id")));
+    assert_int_equal(json_integer_value(json_object_get(g, "mcns")), 0);
+    json_t *v2 = json_array_get(json_object_get(g, "policies"), 1);
+    assert_int_equal(json_integer_value(json_object_get(v2, "lost")), NLOST);
+    json_decref(root);
+
+    /* text: the name in the table, aligned though wider in bytes */
+    pd_buf_reset(&f.out);
+    assert_int_equal(pd_report_text(&f.rep, &f.out, &err), PD_OK);
+    assert_non_null(strstr(f.out.data, "By MCN (the largest by creators)\n"));
+    assert_non_null(strstr(f.out.data, "\n  星河传媒 Galaxy Media  "));
+
+    /* labels of the other kinds */
+    char buf[PD_REPORT_LABEL_MAX];
+    pd_sim_mcn_group m = {PD_SIM_MCN_OTHERS, 0, 74};
+    pd_report_mcn_label(&f.rep, &m, buf, sizeof buf);
+    assert_string_equal(buf, "74 other MCNs");
+    m = (pd_sim_mcn_group){PD_SIM_MCN_OTHERS, 0, 1};
+    pd_report_mcn_label(&f.rep, &m, buf, sizeof buf);
+    assert_string_equal(buf, "1 other MCN");
+    m = (pd_sim_mcn_group){PD_SIM_MCN_ONE, 17, 1};
+    pd_report_mcn_label(&f.rep, &m, buf, sizeof buf);
+    assert_string_equal(buf, "MCN 17");
+    f.rep.mcn_name = NULL;
+    m.id = 3;
+    pd_report_mcn_label(&f.rep, &m, buf, sizeof buf);
+    assert_string_equal(buf, "MCN 3");
+    teardown_fixture(&f);
+}
+
 static void test_charts(void **state)
 {
     (void)state;
@@ -428,6 +495,7 @@ int main(void)
         cmocka_unit_test(test_csv),
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_json_odd_labels),
+        cmocka_unit_test(test_mcn_labels),
         cmocka_unit_test(test_charts),
         cmocka_unit_test(test_format_and_ceiling),
     };

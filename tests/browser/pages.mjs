@@ -8,130 +8,21 @@
 //
 // Signs in through the form (after a wrong password shows its message),
 // filters and pages through discovery, opens a profile and reads its
-// verdict, failed rules and history, moves a simulator slider and watches
-// the counts and the chart change, checks what a brand and a creator see
+// verdict, failed rules and history, checks what a brand and a creator see
 // and where each role lands, reads an MCN's roster, checks that Chinese
-// handles are drawn with real glyphs (not boxes), and signs out. Every page
-// is shown at 1280 and at 390 px wide and must not scroll sideways there
+// handles are drawn with real glyphs (not boxes), and signs out; the
+// simulator has its own test (simulator.mjs). Every page is shown at 1280
+// and at 390 px wide and must not scroll sideways there
 // (document.documentElement.scrollWidth <= innerWidth); a screenshot of each
 // goes to OUTDIR as NAME.png and NAME-390.png (paths printed).
 // Exit status 0 when every check passed, 1 otherwise; 2 when the browser
 // or playwright-core is missing (a failure too, never a skip).
-import { createRequire } from 'node:module';
-import { existsSync, mkdirSync } from 'node:fs';
-import path from 'node:path';
+import { args, check, finish, fits, hanGlyphs, launch, num, openPage, shot, signIn } from './lib.mjs';
 
-const [url, outdir] = process.argv.slice(2);
-if (!url || !outdir) {
-  console.error('usage: node pages.mjs URL OUTDIR');
-  process.exit(2);
-}
-const CHROMIUM = '/usr/bin/chromium';
-if (!existsSync(CHROMIUM)) {
-  console.error(`FAIL: ${CHROMIUM} is missing (scripts/deps.sh test installs Debian's chromium)`);
-  process.exit(2);
-}
-// playwright-core lives in tests/node (its package.json and lock file).
-const require = createRequire(new URL('../node/package.json', import.meta.url));
-let chromium;
+const { url } = args('pages.mjs');
+const browser = await launch();
 try {
-  ({ chromium } = require('playwright-core'));
-} catch (e) {
-  console.error(`FAIL: playwright-core is missing: run (cd tests/node && npm ci): ${e.message}`);
-  process.exit(2);
-}
-mkdirSync(outdir, { recursive: true });
-
-let checks = 0;
-let fails = 0;
-function check(name, ok, detail) {
-  if (ok) {
-    checks++;
-  } else {
-    fails++;
-    console.log(`FAIL: ${name}${detail !== undefined ? `: ${detail}` : ''}`);
-  }
-  return ok;
-}
-const num = s => Number(String(s).replace(/[^0-9.]/g, ''));
-
-async function shot(page, name) {
-  const file = path.resolve(outdir, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  console.log(`screenshot: ${file}`);
-}
-
-// The page at 1280 and at 390 px wide (a phone): no sideways scrolling at
-// either, a screenshot of each (NAME.png, NAME-390.png); the viewport is
-// given back as it was.
-async function fits(page, name) {
-  const before = page.viewportSize();
-  for (const [width, height] of [[1280, 900], [390, 844]]) {
-    await page.setViewportSize({ width, height });
-    const w = await page.evaluate(() => ({
-      scroll: document.documentElement.scrollWidth,
-      inner: innerWidth,
-      wide: [...document.querySelectorAll('body *')]
-        .filter(e => e.getBoundingClientRect().right > innerWidth + 0.5).slice(0, 4)
-        .map(e => e.tagName.toLowerCase() + (e.id ? `#${e.id}` : '') +
-             (typeof e.className === 'string' && e.className ? `.${e.className.split(' ').join('.')}` : '')),
-    }));
-    check(`${name} at ${width} px wide: no sideways scrolling`, w.scroll <= w.inner,
-          `scrollWidth ${w.scroll} > innerWidth ${w.inner}; past the edge: ${w.wide.join(', ')}`);
-    await shot(page, width === 1280 ? name : `${name}-${width}`);
-  }
-  await page.setViewportSize(before);
-}
-
-// Whether the Chinese characters of the element's text are drawn with real
-// glyphs: each drawn alone in the element's font must look different from
-// the others (a missing font draws the same box for all) and from a code
-// point no font has (U+10FFFD, always the box).
-async function hanGlyphs(page, selector) {
-  return page.evaluate(sel => {
-    const el = document.querySelector(sel);
-    const han = [...new Set([...el.textContent].filter(ch => /\p{Script=Han}/u.test(ch)))];
-    const font = getComputedStyle(el).font.replace(/[\d.]+px/, '40px');
-    const draw = text => {
-      const c = document.createElement('canvas');
-      c.width = 64;
-      c.height = 64;
-      const g = c.getContext('2d');
-      g.font = font;
-      g.textBaseline = 'top';
-      g.fillText(text, 4, 4);
-      return c.toDataURL();
-    };
-    const box = draw('\u{10FFFD}');
-    const drawn = han.map(draw);
-    return { han: han.join(''), distinct: new Set(drawn).size, boxes: drawn.filter(d => d === box).length,
-             font };
-  }, selector);
-}
-
-async function signIn(page, name, password) {
-  await page.fill('#name', name);
-  await page.fill('#password', password);
-  const [resp] = await Promise.all([
-    page.waitForNavigation(),
-    page.click('button[type=submit]'),
-  ]);
-  return resp;
-}
-
-// The flags this machine's chromium needs (.library/env/machines/c.md):
-// no sandbox as root, and no background networking (the network is closed).
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-try {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  const jsErrors = [];
-  page.on('pageerror', e => jsErrors.push(e.message));
+  const { context, page, jsErrors } = await openPage(browser);
 
   // ---- sign in: a page asked for without a session leads to the form ----------
   await page.goto(`${url}/discover`);
@@ -230,51 +121,11 @@ try {
   await fits(page, 'profile');
   const profileUrl = page.url();
 
-  // ---- the simulator: a slider moves the counts and the chart -------------------
+  // ---- the simulator fits a phone too (its behaviour: simulator.mjs) -----------
   await page.goto(`${url}/simulator`);
-  const results = page.locator('#sim-results');
-  await page.waitForSelector('#sim-results[data-updates="1"]', { timeout: 20000 });
-  const before = {
-    now: num(await page.textContent('#c-now')),
-    draft: num(await page.textContent('#c-draft')),
-    chart: await page.locator('#sim-chart').innerHTML(),
-  };
-  check('the draft starts equal to the policy in force', before.now === before.draft && before.now > 0,
-        JSON.stringify(before).slice(0, 200));
-  check('the chart is drawn with a bar per category and policy',
-        await page.locator('#sim-chart svg rect[data-series=draft]').count() > 1);
-  check('the breakdown by category has rows', await page.locator('#by-category tbody tr').count() > 1);
-  check('the breakdown by follower tier has rows', await page.locator('#by-tier tbody tr').count() > 1);
-  await page.locator('#r-min_followers').fill('1000');
-  check('the number beside the slider follows it',
-        num(await page.textContent('#o-min_followers')) === 1000);
-  await page.waitForSelector('#sim-results[data-updates="2"]', { timeout: 20000 });
-  const after = {
-    now: num(await page.textContent('#c-now')),
-    draft: num(await page.textContent('#c-draft')),
-    kept: num(await page.textContent('#c-kept')),
-    lost: num(await page.textContent('#c-lost')),
-    gained: num(await page.textContent('#c-gained')),
-    chart: await page.locator('#sim-chart').innerHTML(),
-  };
-  check('lowering min_followers certifies more creators', after.draft > before.draft,
-        `${before.draft} -> ${after.draft}`);
-  check('kept + gained is the draft, kept + lost is the policy in force',
-        after.kept + after.gained === after.draft && after.kept + after.lost === after.now,
-        JSON.stringify({ ...after, chart: undefined }));
-  check('the chart changed', after.chart !== before.chart);
-  const status = await page.textContent('#sim-status');
-  check('the status names the draft', /min_followers 1000/.test(status), status);
-  // keyboard: one step up from the slider
-  await page.focus('#r-min_sponsored');
-  await page.keyboard.press('ArrowRight');
-  await page.waitForSelector('#sim-results[data-updates="3"]', { timeout: 20000 });
-  check('a keyboard step moves the counts too',
-        num(await page.textContent('#o-min_sponsored')) === 5 &&
-        num(await page.textContent('#c-draft')) <= after.draft);
+  await page.waitForSelector('#sim-results[data-updates="1"]', { timeout: 30000 });
   await fits(page, 'simulator');
   check('no JavaScript errors', jsErrors.length === 0, jsErrors.join('; '));
-  void results;
 
   // ---- sign out: the session stops working -----------------------------------
   await Promise.all([page.waitForNavigation(), page.click('header button[type=submit]')]);
@@ -284,7 +135,7 @@ try {
         new URL(page.url()).pathname === '/login' &&
         new URL(page.url()).searchParams.get('next') === new URL(profileUrl).pathname, page.url());
 
-  // ---- a brand: discovery yes, private data and the simulator no ---------------
+  // ---- a brand: discovery yes, private data no ---------------------------------
   const brand = await (await browser.newContext()).newPage();
   await brand.goto(`${url}/login`);
   await signIn(brand, 'acme', process.env.PD_BRAND_PASSWORD);
@@ -376,5 +227,4 @@ try {
 } finally {
   await browser.close();
 }
-console.log(fails ? `pages.mjs: ${fails} failed, ${checks} passed` : `pages.mjs: all ${checks} checks passed`);
-process.exit(fails ? 1 : 0);
+finish('pages.mjs');

@@ -37,6 +37,18 @@ stop_server() {
     expect_rc "server stops" 0
 }
 
+# stop_server_clean LOG: stop_server, and no sanitizer report in the
+# server's LOG (an ASan build writes them there).
+stop_server_clean() {
+    stop_server
+    if grep -qE "AddressSanitizer|LeakSanitizer|runtime error:" "$1"; then
+        fail "the sanitizers reported in $1:"
+        grep -E -A20 "AddressSanitizer|LeakSanitizer|runtime error:" "$1" | head -40 | sed 's/^/    /'
+    else
+        pass
+    fi
+}
+
 # start_server LOG ARGS...: starts partnerd serve in the background on a
 # database beside LOG (LOG minus .log, plus .db; pass --db to choose), waits
 # for "listening on URL" in LOG and sets server_pid and URL.

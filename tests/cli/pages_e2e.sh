@@ -21,19 +21,13 @@
 . "$(dirname "$0")/lib.sh"
 pd_test_init pages_e2e "$@"
 . "$(dirname "$0")/lib_http.sh"
+. "$(dirname "$0")/lib_browser.sh"
 
 here=$(cd "$(dirname "$0")" && pwd)
-node_dir=$here/../node
 shots=${PD_SCREENSHOTS:-$(dirname "$T")/pages_e2e-screenshots}
 
 # ---- what the browser half needs: missing is a failure, not a skip -------------
-ready=1
-[ -x /usr/bin/chromium ] || { fail "/usr/bin/chromium missing (scripts/deps.sh test installs it)"; ready=0; }
-command -v node >/dev/null || { fail "node missing (scripts/deps.sh test installs it)"; ready=0; }
-[ -f "$node_dir/node_modules/playwright-core/package.json" ] ||
-    { fail "playwright-core missing: run (cd tests/node && npm ci), as scripts/test.sh does"; ready=0; }
-command -v sqlite3 >/dev/null || { fail "sqlite3 missing (scripts/deps.sh test)"; ready=0; }
-[ "$ready" = 1 ] || pd_test_finish
+browser_ready
 
 # ---- the data ------------------------------------------------------------------
 db=$T/pages.db
@@ -295,21 +289,10 @@ get "still signed in" "$URL/discover" "${jar[@]}"
 expect_status "still signed in after the refused logout" 200
 
 # ---- in the browser --------------------------------------------------------------------------
-rm -rf "$shots"
-if PD_OPS_PASSWORD=$ops_pw PD_BRAND_PASSWORD=$brand_pw PD_CREATOR_NAME=maker \
+PD_OPS_PASSWORD=$ops_pw PD_BRAND_PASSWORD=$brand_pw PD_CREATOR_NAME=maker \
     PD_CREATOR_PASSWORD=$creator_pw PD_MCN_NAME=starmgr PD_MCN_PASSWORD=$mgr_pw \
-    node "$here/../browser/pages.mjs" "$URL" "$shots" \
-    >"$T/browser.out" 2>&1; then
-    pass
-else
-    fail "the browser test failed:"
-fi
-sed 's/^/    /' "$T/browser.out"
-for s in login discover profile simulator roster; do
-    for w in "" -390; do
-        [ -s "$shots/$s$w.png" ] && pass || fail "no screenshot $shots/$s$w.png"
-    done
-done
+    browser_test pages.mjs "$URL" "$shots" login login-390 discover discover-390 profile \
+    profile-390 simulator simulator-390 roster roster-390
 
 # ---- POST /api/logout signed in by cookie ends that session ---------------------------
 get "login for the API logout" "$URL/login" -X POST -c "$T/cookies2" --data-urlencode name=ops \
@@ -336,15 +319,5 @@ login_form nobody 'guess' /discover
 expect_status "sixth failure in a row" 429
 expect_grep "429: the message says wait" "$T/body" "try again"
 
-kill -TERM "$server_pid"
-wait "$server_pid"
-rc=$?
-server_pid=
-[ "$rc" -eq 0 ] && pass || fail "the server exited with status $rc after SIGTERM"
-if grep -qE "AddressSanitizer|LeakSanitizer|runtime error:" "$T/server.log"; then
-    fail "the sanitizers reported in the server log:"
-    grep -E -A20 "AddressSanitizer|LeakSanitizer|runtime error:" "$T/server.log" | head -40 | sed 's/^/    /'
-else
-    pass
-fi
+stop_server_clean "$T/server.log"
 pd_test_finish

@@ -100,6 +100,9 @@ expect_line "text: tier row" "$T/stdout" \
     "  >=100k            1            1            1     1     0       0      0  100.0%"
 expect_line "text: mcn row" "$T/stdout" \
     "  mcn                 3            3            0     0     3       0      0    0.0%"
+expect_line "text: by MCN" "$T/stdout" "By MCN (the largest by creators)"
+expect_line "text: MCN 7 row" "$T/stdout" \
+    "  MCN 7               2            2            0     0     2       0      0    0.0%"
 expect_grep "text: summary on stderr" "$T/stderr" "creators 6, posts read"
 
 # one policy: counts, no transitions
@@ -145,6 +148,12 @@ mcn,mcn,,red-2019-v1,3,3,,,,
 mcn,mcn,,red-2019-v2,3,0,0,3,0,0
 mcn,independent,,red-2019-v1,3,2,,,,
 mcn,independent,,red-2019-v2,3,2,2,0,0,1
+mcns,MCN 7,,red-2019-v1,2,2,,,,
+mcns,MCN 7,,red-2019-v2,2,0,0,2,0,0
+mcns,MCN 9,,red-2019-v1,1,1,,,,
+mcns,MCN 9,,red-2019-v2,1,0,0,1,0,0
+mcns,independent,,red-2019-v1,3,2,,,,
+mcns,independent,,red-2019-v2,3,2,2,0,0,1
 sweep,min_followers,0,red-2019-v2,6,3,3,2,0,1
 sweep,min_followers,5000,red-2019-v2,6,2,2,3,0,1
 sweep,min_followers,10000,red-2019-v2,6,1,1,4,0,1
@@ -157,6 +166,20 @@ expect_rc "csv" 0
 expect_same "csv: every row" "$T/want.csv" "$T/out.csv"
 if [ -s "$T/stdout" ]; then fail "csv: --out also wrote to stdout"; else pass; fi
 if ls "$T"/out.csv.tmp* >/dev/null 2>&1; then fail "csv: temporary file left behind"; else pass; fi
+
+# --top-mcns 1: MCN 7 (two creators) on its own, MCN 9 among the others
+run "${base[@]}" --policy red-2019-v1 --policy red-2019-v2 --format csv --quiet --top-mcns 1
+expect_rc "csv --top-mcns 1" 0
+grep '^mcns,' "$T/stdout" >"$T/mcn_rows"
+cat >"$T/want" <<'EOF'
+mcns,MCN 7,,red-2019-v1,2,2,,,,
+mcns,MCN 7,,red-2019-v2,2,0,0,2,0,0
+mcns,1 other MCN,,red-2019-v1,1,1,,,,
+mcns,1 other MCN,,red-2019-v2,1,0,0,1,0,0
+mcns,independent,,red-2019-v1,3,2,,,,
+mcns,independent,,red-2019-v2,3,2,2,0,0,1
+EOF
+expect_same "csv: --top-mcns 1 rows" "$T/want" "$T/mcn_rows"
 
 # decimal thresholds: organic per sponsored is 4.00 for 3 and 5, 3.75 for 6
 run "${base[@]}" --policy red-2019-v1 --policy red-2019-v2 --format csv --quiet --threads 2 \
@@ -199,6 +222,9 @@ if command -v jq >/dev/null 2>&1; then
     check_jq "food" '.breakdowns.category[1].policies[1] | [.certified,.kept,.lost]' '[1,1,1]'
     check_jq "tiers" '.breakdowns.follower_tier | length' '6'
     check_jq "mcn" '.breakdowns.mcn[0] | [.group,.creators]' '["mcn",3]'
+    check_jq "by MCN" '[.breakdowns.mcns[] | [.group,.kind,.mcn_id,.mcns,.creators]]' \
+        '[["MCN 7","mcn",7,1,2],["MCN 9","mcn",9,1,1],["independent","independent",null,0,3]]'
+    check_jq "by MCN: MCN 7 loses both" '.breakdowns.mcns[0].policies[1] | [.kept,.lost]' '[0,2]'
     check_jq "sweep" '[.sweep.points[].certified]' '[3,2,1]'
     check_jq "sweep current" '.sweep.current' '5000'
 elif command -v python3 >/dev/null 2>&1; then
@@ -282,6 +308,9 @@ usage_error "unknown policy" "neither a preset" "${base[@]}" --policy red-2020
 usage_error "same name twice" "two policies are named 'red-2019-v1'" "${base[@]}" --policy red-2019-v1 --policy red-2019-v1
 usage_error "bad as-of" "--as-of 'yesterday'" simulate --creators "$D/creators.csv" --posts "$D/posts.csv" --as-of yesterday --policy red-2019-v1
 usage_error "unknown option" "unknown option '--bogus'" "${base[@]}" --policy red-2019-v1 --bogus
+usage_error "--top-mcns 0" "--top-mcns '0': expected 1 to 100" "${base[@]}" --policy red-2019-v1 --top-mcns 0
+usage_error "--top-mcns 101" "--top-mcns '101': expected 1 to 100" "${base[@]}" --policy red-2019-v1 --top-mcns 101
+usage_error "--top-mcns x" "--top-mcns 'x': expected 1 to 100" "${base[@]}" --policy red-2019-v1 --top-mcns x
 
 run simulate --help
 expect_rc "--help" 0

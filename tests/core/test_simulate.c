@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,6 +51,14 @@ static pd_sim_input input_for(const pd_policy *pols, size_t np,
     return in;
 }
 
+/* red-2019-v1 (the baseline) and red-2019-v2 over the six creators. */
+static pd_sim_input presets_input(pd_policy pols[2], const pd_window_stats *stats[2])
+{
+    pols[0] = *pd_policy_preset("red-2019-v1");
+    pols[1] = *pd_policy_preset("red-2019-v2");
+    return input_for(pols, 2, stats);
+}
+
 static void assert_trans(const pd_sim_trans *t, uint64_t kept, uint64_t lost, uint64_t gained,
                          uint64_t never)
 {
@@ -62,9 +71,9 @@ static void assert_trans(const pd_sim_trans *t, uint64_t kept, uint64_t lost, ui
 static void test_presets_transitions(void **state)
 {
     (void)state;
-    pd_policy pols[2] = {*pd_policy_preset("red-2019-v1"), *pd_policy_preset("red-2019-v2")};
+    pd_policy pols[2];
     const pd_window_stats *stats[2];
-    pd_sim_input in = input_for(pols, 2, stats);
+    pd_sim_input in = presets_input(pols, stats);
     pd_sim_result r;
     pd_error err;
     assert_int_equal(pd_sim_run(&in, &r, &err), PD_OK);
@@ -382,6 +391,235 @@ static void test_sweep_matches_brute_force(void **state)
     free(st);
 }
 
+/* ---- the breakdown by MCN ------------------------------------------------ */
+
+static void assert_mcn_group(const pd_sim_result *r, size_t g, pd_sim_mcn_kind kind, uint64_t id,
+                             uint64_t mcns)
+{
+    assert_int_equal(r->mcn_groups[g].kind, kind);
+    assert_int_equal(r->mcn_groups[g].id, id);
+    assert_int_equal(r->mcn_groups[g].mcns, mcns);
+}
+
+static void test_by_mcn(void **state)
+{
+    (void)state;
+    pd_policy pols[2];
+    const pd_window_stats *stats[2];
+    pd_sim_input in = presets_input(pols, stats);
+    pd_sim_result r;
+    pd_error err;
+    /* MCN 7 hosts 2 and 4 (both lost), MCN 9 hosts 6 (lost); 1, 3, 5 are
+     * independent (never, kept, kept). */
+    assert_int_equal(pd_sim_run(&in, &r, &err), PD_OK);
+    assert_int_equal(r.ngroups[PD_SIM_BY_MCN_ID], 3);
+    assert_mcn_group(&r, 0, PD_SIM_MCN_ONE, 7, 1);
+    assert_mcn_group(&r, 1, PD_SIM_MCN_ONE, 9, 1);
+    assert_mcn_group(&r, 2, PD_SIM_MCN_NONE, 0, 0);
+    assert_trans(pd_sim_group(&r, PD_SIM_BY_MCN_ID, 0, 1), 0, 2, 0, 0);
+    assert_trans(pd_sim_group(&r, PD_SIM_BY_MCN_ID, 1, 1), 0, 1, 0, 0);
+    assert_trans(pd_sim_group(&r, PD_SIM_BY_MCN_ID, 2, 1), 2, 0, 0, 1);
+    assert_trans(pd_sim_group(&r, PD_SIM_BY_MCN_ID, 0, 0), 2, 0, 0, 0);
+    pd_sim_result_free(&r);
+    assert_null(r.mcn_groups);
+
+    /* one MCN on its own: the larger; the other folded in with its count */
+    in.mcn_top = 1;
+    assert_int_equal(pd_sim_run(&in, &r, &err), PD_OK);
+    assert_int_equal(r.ngroups[PD_SIM_BY_MCN_ID], 3);
+    assert_mcn_group(&r, 0, PD_SIM_MCN_ONE, 7, 1);
+    assert_mcn_group(&r, 1, PD_SIM_MCN_OTHERS, 0, 1);
+    assert_mcn_group(&r, 2, PD_SIM_MCN_NONE, 0, 0);
+    assert_trans(pd_sim_group(&r, PD_SIM_BY_MCN_ID, 1, 1), 0, 1, 0, 0);
+    pd_sim_result_free(&r);
+
+    /* a tie: MCN 9 also hosts two (creator 5 joins it); the lower id first */
+    pd_creator tie[NPEOPLE];
+    memcpy(tie, people, sizeof tie);
+    tie[4].mcn_id = 9;
+    in.creators = tie;
+    in.mcn_top = 1;
+    assert_int_equal(pd_sim_run(&in, &r, &err), PD_OK);
+    assert_mcn_group(&r, 0, PD_SIM_MCN_ONE, 7, 1);
+    assert_mcn_group(&r, 1, PD_SIM_MCN_OTHERS, 0, 1);
+    assert_trans(pd_sim_group(&r, PD_SIM_BY_MCN_ID, 1, 1), 1, 1, 0, 0); /* 5 kept, 6 lost */
+    pd_sim_result_free(&r);
+
+    /* nobody in an MCN: only the independents */
+    pd_creator alone[NPEOPLE];
+    memcpy(alone, people, sizeof alone);
+    for (size_t i = 0; i < NPEOPLE; i++)
+        alone[i].mcn_id = 0;
+    in.creators = alone;
+    in.mcn_top = 0;
+    assert_int_equal(pd_sim_run(&in, &r, &err), PD_OK);
+    assert_int_equal(r.ngroups[PD_SIM_BY_MCN_ID], 1);
+    assert_mcn_group(&r, 0, PD_SIM_MCN_NONE, 0, 0);
+    assert_trans(pd_sim_group(&r, PD_SIM_BY_MCN_ID, 0, 1), 2, 3, 0, 1);
+    pd_sim_result_free(&r);
+}
+
+static void test_mcn_index(void **state)
+{
+    (void)state;
+    pd_sim_mcn_index ix;
+    pd_error err;
+    assert_int_equal(pd_sim_mcn_index_build(people, NPEOPLE, &ix, &err), PD_OK);
+    assert_int_equal(ix.n, 2);
+    assert_int_equal(ix.ids[0], 7);
+    assert_int_equal(ix.ids[1], 9);
+    static const uint32_t of[NPEOPLE] = {0, 1, 0, 1, 0, 2};
+    for (size_t i = 0; i < NPEOPLE; i++)
+        assert_int_equal(ix.of[i], of[i]);
+    assert_int_equal(pd_sim_mcn_find(&ix, 9), 1);
+    assert_int_equal(pd_sim_mcn_find(&ix, 8), -1);
+    assert_int_equal(pd_sim_mcn_find(&ix, 0), -1);
+
+    /* given to the run: the same answer as without */
+    pd_policy pols[2];
+    const pd_window_stats *stats[2];
+    pd_sim_input in = presets_input(pols, stats);
+    in.mcns = &ix;
+    pd_sim_result r;
+    assert_int_equal(pd_sim_run(&in, &r, &err), PD_OK);
+    assert_int_equal(r.ngroups[PD_SIM_BY_MCN_ID], 3);
+    assert_mcn_group(&r, 1, PD_SIM_MCN_ONE, 9, 1);
+    assert_trans(pd_sim_group(&r, PD_SIM_BY_MCN_ID, 0, 1), 0, 2, 0, 0);
+    pd_sim_result_free(&r);
+
+    /* an index that does not fit the creators is refused */
+    ix.of[1] = 0; /* creator 2 is in MCN 7 */
+    assert_int_equal(pd_sim_run(&in, &r, &err), PD_EINPUT);
+    assert_string_equal(err.msg, "creator 2: the MCN index does not match the creators");
+    ix.of[1] = 3; /* past the index */
+    assert_int_equal(pd_sim_run(&in, &r, &err), PD_EINPUT);
+    assert_null(r.groups[0]);
+    pd_sim_mcn_index_free(&ix);
+    pd_sim_mcn_index_free(&ix); /* twice is harmless */
+
+    /* too many MCNs one by one */
+    in.mcns = NULL;
+    in.mcn_top = PD_SIM_MCN_TOP_MAX + 1;
+    assert_int_equal(pd_sim_run(&in, &r, &err), PD_EUSAGE);
+    assert_non_null(strstr(err.msg, "at most 100"));
+    in.mcn_top = PD_SIM_MCN_TOP_MAX;
+    assert_int_equal(pd_sim_run(&in, &r, &err), PD_OK);
+    pd_sim_result_free(&r);
+
+    /* MCN ids far apart (sorted and searched rather than tabled): the same
+     * numbering, by id */
+    pd_creator far[5] = {{1, 10, 1000000000000ull, 0, 0}, {2, 10, 5, 0, 0}, {3, 10, 0, 0, 0},
+                         {4, 10, 1000000000000ull, 0, 0}, {5, 10, 3, 0, 0}};
+    assert_int_equal(pd_sim_mcn_index_build(far, 5, &ix, &err), PD_OK);
+    assert_int_equal(ix.n, 3);
+    assert_int_equal(ix.ids[0], 3);
+    assert_int_equal(ix.ids[2], 1000000000000ull);
+    static const uint32_t far_of[5] = {3, 2, 0, 3, 1};
+    for (size_t i = 0; i < 5; i++)
+        assert_int_equal(ix.of[i], far_of[i]);
+    pd_sim_mcn_index_free(&ix);
+
+    /* no creators: an empty index, one empty group */
+    assert_int_equal(pd_sim_mcn_index_build(people, 0, &ix, &err), PD_OK);
+    assert_int_equal(ix.n, 0);
+    pd_sim_mcn_index_free(&ix);
+}
+
+/* Many MCNs of random sizes: the groups shown are the largest, in order,
+ * each counted as judging its members one by one says, and the groups add
+ * up to everyone under every policy. */
+static void test_by_mcn_matches_brute_force(void **state)
+{
+    (void)state;
+    enum { N = 4000, NMCN = 40, TOP = 7 };
+    pd_creator *cr = calloc(N, sizeof *cr);
+    pd_window_stats *st = calloc(N, sizeof *st);
+    assert_non_null(cr);
+    assert_non_null(st);
+    for (size_t i = 0; i < N; i++) {
+        cr[i].id = (int64_t)i + 1;
+        cr[i].followers = rnd(4) == 0 ? rnd(200000) : rnd(12000);
+        /* uneven sizes: low numbers host more; ids far apart */
+        uint64_t u = rnd(NMCN), v = rnd(NMCN);
+        cr[i].mcn_id = rnd(3) == 0 ? 0 : 1000 + 37 * (u < v ? u : v);
+        cr[i].category = (uint32_t)rnd(3);
+        st[i].posts = (uint32_t)rnd(40);
+        st[i].sponsored = st[i].posts ? (uint32_t)rnd(st[i].posts + 1) : 0;
+        st[i].views = st[i].posts * rnd(30000);
+    }
+    pd_policy pols[3] = {*pd_policy_preset("red-2019-v1"), *pd_policy_preset("red-2019-v2"),
+                         *pd_policy_preset("red-2019-v2")};
+    snprintf(pols[2].name, sizeof pols[2].name, "lower");
+    pols[2].threshold[PD_RULE_MIN_FOLLOWERS] = 2000;
+    const pd_window_stats *stats[3] = {st, st, st};
+    pd_sim_input in = {.creators = cr, .n = N, .ncategories = 3, .policies = pols,
+                       .npolicies = 3, .stats = stats, .mcn_top = TOP};
+    pd_sim_result r;
+    pd_error err;
+    assert_int_equal(pd_sim_run(&in, &r, &err), PD_OK);
+    assert_int_equal(r.ngroups[PD_SIM_BY_MCN_ID], TOP + 2);
+    uint64_t prev = UINT64_MAX, shown_mcns = 0;
+    for (size_t g = 0; g < TOP; g++) {
+        const pd_sim_mcn_group *m = &r.mcn_groups[g];
+        assert_int_equal(m->kind, PD_SIM_MCN_ONE);
+        uint64_t size = 0;
+        for (size_t i = 0; i < N; i++)
+            size += cr[i].mcn_id == m->id;
+        assert_int_equal(pd_sim_total(pd_sim_group(&r, PD_SIM_BY_MCN_ID, g, 0)), size);
+        assert_true(size <= prev);
+        prev = size;
+        shown_mcns++;
+        /* nothing left out is larger */
+        for (uint64_t k = 0; k < NMCN; k++) {
+            uint64_t id = 1000 + 37 * k, other = 0;
+            int shown = 0;
+            for (size_t h = 0; h < TOP; h++)
+                shown |= r.mcn_groups[h].id == id;
+            if (shown)
+                continue;
+            for (size_t i = 0; i < N; i++)
+                other += cr[i].mcn_id == id;
+            assert_true(other <= size);
+        }
+        for (size_t p = 0; p < 3; p++) {
+            uint64_t kept = 0, lost = 0, gained = 0, never = 0;
+            for (size_t i = 0; i < N; i++) {
+                if (cr[i].mcn_id != m->id)
+                    continue;
+                int a = pd_policy_failures(&pols[0], cr[i].followers, &st[i]) == 0;
+                int b = pd_policy_failures(&pols[p], cr[i].followers, &st[i]) == 0;
+                kept += a && b;
+                lost += a && !b;
+                gained += !a && b;
+                never += !a && !b;
+            }
+            assert_trans(pd_sim_group(&r, PD_SIM_BY_MCN_ID, g, p), kept, lost, gained, never);
+        }
+    }
+    assert_int_equal(r.mcn_groups[TOP].kind, PD_SIM_MCN_OTHERS);
+    assert_int_equal(r.mcn_groups[TOP].mcns + shown_mcns, NMCN);
+    assert_int_equal(r.mcn_groups[TOP + 1].kind, PD_SIM_MCN_NONE);
+    for (size_t p = 0; p < 3; p++) {
+        pd_sim_trans sum = {0};
+        for (size_t g = 0; g < TOP + 2; g++) {
+            const pd_sim_trans *t = pd_sim_group(&r, PD_SIM_BY_MCN_ID, g, p);
+            sum.kept += t->kept;
+            sum.lost += t->lost;
+            sum.gained += t->gained;
+            sum.never += t->never;
+        }
+        assert_trans(&sum, r.overall[p].kept, r.overall[p].lost, r.overall[p].gained,
+                     r.overall[p].never);
+        /* independents agree with the membership breakdown */
+        const pd_sim_trans *a = pd_sim_group(&r, PD_SIM_BY_MCN_ID, TOP + 1, p);
+        const pd_sim_trans *b = pd_sim_group(&r, PD_SIM_BY_MCN, PD_SIM_MCN_INDEPENDENT, p);
+        assert_trans(a, b->kept, b->lost, b->gained, b->never);
+    }
+    pd_sim_result_free(&r);
+    free(cr);
+    free(st);
+}
+
 /* ---- errors ------------------------------------------------------------ */
 
 static void test_sweep_validation(void **state)
@@ -465,6 +703,9 @@ int main(void)
         cmocka_unit_test(test_sweep_max_sponsored),
         cmocka_unit_test(test_sweep_decimal_rules),
         cmocka_unit_test(test_sweep_matches_brute_force),
+        cmocka_unit_test(test_by_mcn),
+        cmocka_unit_test(test_mcn_index),
+        cmocka_unit_test(test_by_mcn_matches_brute_force),
         cmocka_unit_test(test_sweep_validation),
         cmocka_unit_test(test_bad_input),
     };

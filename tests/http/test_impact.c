@@ -316,6 +316,69 @@ static void test_simulation_matches(void **state)
     pd_impact_free(imp);
 }
 
+/* MCN names: the creators are in MCNs 3 and 6 (id % 9 of ids 3, 6, 9 ...);
+ * the source names 3, not 6, and 100, which nobody is in. */
+static int fake_mcns(void *ctx, int (*each)(void *, int64_t, const char *), void *each_ctx,
+                     pd_error *err)
+{
+    (void)ctx;
+    (void)err;
+    int rc = each(each_ctx, 3, "MCN number 3");
+    return rc ? rc : each(each_ctx, 100, "MCN number 100");
+}
+
+static void test_mcn_names(void **state)
+{
+    (void)state;
+    fake f = {.n = N, .today = 18000};
+    pd_impact_source src = {fake_scan, fake_fp, &f, fake_mcns};
+    pd_impact_options o = {.min_age_ms = 1, .max_age_ms = 3600000, .no_thread = 1};
+    pd_impact *imp;
+    pd_error err;
+    assert_int_equal(pd_impact_new(&src, &o, &imp, &err), PD_OK);
+    pd_impact_snap *a, *b;
+    uint32_t w[] = {30, 7};
+    assert_int_equal(pd_impact_acquire(imp, w, 1, &a, &err), PD_OK);
+    assert_int_equal(a->mcns.n, 2);
+    for (size_t i = 0; i < a->n; i++) {
+        uint32_t k = a->mcns.of[i];
+        assert_int_equal(k ? a->mcns.ids[k - 1] : 0, a->creators[i].mcn_id);
+    }
+    assert_string_equal(pd_impact_mcn_name(a, 3), "MCN number 3");
+    assert_null(pd_impact_mcn_name(a, 6));   /* the source has no name for it */
+    assert_null(pd_impact_mcn_name(a, 100)); /* nobody is in it */
+    assert_null(pd_impact_mcn_name(a, 0));
+    /* a window added: the names go with the copy */
+    assert_int_equal(pd_impact_acquire(imp, w, 2, &b, &err), PD_OK);
+    assert_ptr_not_equal(a, b);
+    assert_int_equal(b->mcns.n, 2);
+    assert_string_equal(pd_impact_mcn_name(b, 3), "MCN number 3");
+    assert_memory_equal(b->mcns.of, a->mcns.of, a->n * sizeof *a->mcns.of);
+    /* the simulation's breakdown by MCN names them */
+    const pd_window_stats *stats[1] = {pd_impact_stats(b, 30)};
+    pd_policy pol = *pd_policy_preset("red-2019-v1");
+    pd_sim_input in = {.creators = b->creators, .n = b->n, .ncategories = b->ncategories,
+                       .policies = &pol, .npolicies = 1, .stats = stats, .mcns = &b->mcns,
+                       .mcn_top = 1};
+    pd_sim_result r;
+    assert_int_equal(pd_sim_run(&in, &r, &err), PD_OK);
+    assert_int_equal(r.ngroups[PD_SIM_BY_MCN_ID], 3);
+    assert_int_equal(r.mcn_groups[1].kind, PD_SIM_MCN_OTHERS);
+    assert_int_equal(r.mcn_groups[1].mcns, 1);
+    pd_sim_result_free(&r);
+    pd_impact_release(imp, a);
+    pd_impact_release(imp, b);
+    pd_impact_free(imp);
+
+    /* a source without names: none, and no failure */
+    pd_impact *plain = open_cache(&f, 1, 0);
+    assert_int_equal(pd_impact_acquire(plain, w, 1, &a, &err), PD_OK);
+    assert_int_equal(a->mcns.n, 2);
+    assert_null(pd_impact_mcn_name(a, 3));
+    pd_impact_release(plain, a);
+    pd_impact_free(plain);
+}
+
 static void test_empty_population(void **state)
 {
     (void)state;
@@ -340,6 +403,7 @@ int main(void)
         cmocka_unit_test(test_day_moves_during_build),
         cmocka_unit_test(test_background),
         cmocka_unit_test(test_simulation_matches),
+        cmocka_unit_test(test_mcn_names),
         cmocka_unit_test(test_empty_population),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -531,6 +531,27 @@ static void test_creators(void **state)
     assert_int_equal(pd_db_followers_history(d, 5, collect_hist, &h1, &err), 7);
     assert_int_equal(h1.n, 1);
 
+    /* Past counts recorded: in the history in time order, the creator as
+     * it was. */
+    ASSERT_CODE(PD_OK, pd_db_followers_record(d, 5, 500, 900, &err));
+    ASSERT_CODE(PD_OK, pd_db_followers_record(d, 5, 2500, 1300, &err));
+    struct hist h3 = {.stop_after = -1};
+    ASSERT_CODE(PD_OK, pd_db_followers_history(d, 5, collect_hist, &h3, &err));
+    static const int64_t want_at[] = {500, 1000, 2500, 3000};
+    static const uint64_t want_f[] = {900, 1200, 1300, 1500};
+    assert_int_equal(h3.n, 4);
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(h3.at[i], want_at[i]);
+        assert_int_equal(h3.f[i], want_f[i]);
+    }
+    ASSERT_CODE(PD_OK, pd_db_creator_get(d, 5, &got, &err));
+    assert_int_equal(got.followers, 1500);
+    assert_int_equal(got.updated_at, 3000);
+    ASSERT_CODE(PD_EINPUT, pd_db_followers_record(d, 6, 500, 900, &err)); /* no creator 6 */
+    assert_string_equal(err.msg, "no creator with id 6");
+    ASSERT_CODE(PD_EINPUT, pd_db_followers_record(d, 5, 500, PD_COUNT_MAX + 1, &err));
+    ASSERT_CODE(PD_EINPUT, pd_db_followers_record(d, 0, 500, 9, &err));
+
     ASSERT_CODE(PD_ENOTFOUND, pd_db_creator_get(d, 6, &got, &err));
     struct hist h2 = {.stop_after = -1};
     ASSERT_CODE(PD_ENOTFOUND, pd_db_followers_history(d, 6, collect_hist, &h2, &err));
