@@ -29,12 +29,13 @@ static const char *const op_fields[] = {"route", "description", "parameters", "r
                                         "responses", NULL};
 
 /* The answers the server gives any route, whatever its handler does: a
- * query, path parameter or encoding it cannot read (request.c, router.c),
- * a body over --max-body, headers over the connection's memory
- * (libmicrohttpd's own page), a failure, and the stop or a busy store. */
+ * query, path parameter, encoding or framing it cannot read (request.c,
+ * router.c), a body over the route's ceiling, a head over --max-head, a
+ * transfer coding it does not read, a failure, and the stop, a busy store
+ * or a limit of the server's (server.h). */
 static const pd_openapi_response server_responses[] = {
-    {"400", "BadRequest"},    {"413", "TooLarge"},    {"431", "HeadersTooLarge"},
-    {"500", "InternalError"}, {"503", "Unavailable"},
+    {"400", "BadRequest"},    {"413", "TooLarge"},       {"431", "HeadersTooLarge"},
+    {"500", "InternalError"}, {"501", "NotImplemented"}, {"503", "Unavailable"},
 };
 
 /* The schemes a non-public route accepts, either one (accounts.api.json). */

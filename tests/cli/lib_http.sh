@@ -51,7 +51,8 @@ stop_server_clean() {
 
 # start_server LOG ARGS...: starts partnerd serve in the background on a
 # database beside LOG (LOG minus .log, plus .db; pass --db to choose), waits
-# for "listening on URL" in LOG and sets server_pid and URL.
+# for "listening on URL" in LOG (START_SECONDS, default 10: a --demo server
+# needs more) and sets server_pid and URL.
 start_server() {
     local log=$1
     shift
@@ -59,7 +60,7 @@ start_server() {
     "$PD" serve --listen 127.0.0.1:0 --db "${log%.log}.db" "$@" 2>"$log" &
     server_pid=$!
     URL=
-    for _ in $(seq 1 100); do
+    for _ in $(seq 1 $((${START_SECONDS:-10} * 10))); do
         URL=$(sed -n 's/^partnerd serve: listening on \(http:[^ ]*\)$/\1/p' "$log" | head -n 1)
         if [ -n "$URL" ]; then
             # the document the answers are validated against (one binary, one document)

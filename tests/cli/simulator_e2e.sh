@@ -25,20 +25,7 @@ browser_ready
 # Making the demo (generate, import, follower history, policies, four
 # password hashes) takes 10 to 60 s on a busy machine.
 db=$T/demo.db
-"$PD" serve --demo --db "$db" --listen 127.0.0.1:0 2>"$T/server.log" &
-server_pid=$!
-URL=
-for _ in $(seq 1 1800); do
-    URL=$(sed -n 's/^partnerd serve: listening on \(http:[^ ]*\)$/\1/p' "$T/server.log" | head -n 1)
-    [ -n "$URL" ] && break
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.2
-done
-if [ -z "$URL" ]; then
-    fail "the demo server did not start:"
-    sed 's/^/    /' "$T/server.log" | head -n 30
-    pd_test_finish
-fi
+START_SECONDS=360 start_server "$T/server.log" --demo --db "$db" || pd_test_finish
 pass
 password_of() { awk -F'\t' -v n="$1" '$1 == n { print $2 }' "$db.logins"; }
 ops_pw=$(password_of operator)

@@ -60,7 +60,7 @@ static const char base_doc[] =
     "                     'session': {'type': 'apiKey', 'in': 'cookie', 'name': 's'}},"
     " 'schemas': {'Error': {'type': 'object'}, 'Thing': {'type': 'object'}},"
     " 'responses': {" ERROR_RESPONSE("BadRequest") "," ERROR_RESPONSE("TooLarge") "," ERROR_RESPONSE(
-        "HeadersTooLarge") "," ERROR_RESPONSE("InternalError") "," ERROR_RESPONSE("Unavailable") ","
+        "HeadersTooLarge") "," ERROR_RESPONSE("InternalError") "," ERROR_RESPONSE("Unavailable") "," ERROR_RESPONSE("NotImplemented") ","
         ERROR_RESPONSE("Unauthorized") "}}}";
 
 static const char get_op[] =
@@ -188,9 +188,9 @@ static void test_document(void **state)
     assert_int_equal(json_integer_value(at(get, "parameters|0|schema|minimum")), 0);
     assert_int_equal(json_array_size(at(get, "security")), 0); /* public */
     /* the description's answers, then the server's, in order; no guard's for a public route */
-    static const char *const want[] = {"200", "400", "404", "413", "431", "500", "503"};
+    static const char *const want[] = {"200", "400", "404", "413", "431", "500", "501", "503"};
     json_t *rs = at(get, "responses");
-    assert_int_equal(json_object_size(rs), 7);
+    assert_int_equal(json_object_size(rs), 8);
     size_t k = 0;
     const char *status;
     json_t *r;
@@ -365,7 +365,7 @@ static void test_security_schemes(void **state)
     f.texts[0] = json_text("{'components': {'schemas': {'Error': {}, 'Thing': {}}, 'responses': {"
                            ERROR_RESPONSE("BadRequest") "," ERROR_RESPONSE("TooLarge") ","
                            ERROR_RESPONSE("HeadersTooLarge") "," ERROR_RESPONSE(
-                               "InternalError") "," ERROR_RESPONSE("Unavailable") ","
+                               "InternalError") "," ERROR_RESPONSE("Unavailable") "," ERROR_RESPONSE("NotImplemented") ","
                            ERROR_RESPONSE("Unauthorized") "}}}");
     f.docs[0].data = (const unsigned char *)f.texts[0];
     f.docs[0].len = strlen(f.texts[0]);

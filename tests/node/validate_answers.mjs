@@ -192,7 +192,8 @@ function checkResponse(problems, a, response, responseTokens) {
       if (h.required) problems.push(`header ${name} is missing`);
       continue;
     }
-    if (h.schema) checkValue(problems, `header ${name}`, [...hTokens, 'schema'], got[0], true);
+    // a header sent more than once (Set-Cookie): every value must fit
+    if (h.schema) for (const v of got) checkValue(problems, `header ${name}`, [...hTokens, 'schema'], v, true);
   }
   const content = response.content;
   if (a.method === 'HEAD') return;

@@ -103,7 +103,7 @@ export async function example(base: string): Promise<string[]> {
   for await (const c of api.discover({ category: 'beauty', certified: true, sort: 'followers', limit: 20 }))
     lines.push(describe(c));
   lines.push(...(await api.toDo(1)));
-  await api.publish(1, { id: 100, kind: 'organic', views: 10 });
+  await api.publish(1, { kind: 'organic' });
   const impact = await api.impact({ candidate: { name: 'next', window_days: 30, rules: { min_followers: 5000 } } });
   for (const [group, counts] of impact) lines.push(`${group}: ${counts.join(' / ')}`);
   return lines;
