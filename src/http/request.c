@@ -787,6 +787,11 @@ void pd_req_set_retry_after(pd_req *req, unsigned seconds)
     req->retry_after = seconds;
 }
 
+unsigned pd_req_get_retry_after(const pd_req *req)
+{
+    return req->retry_after;
+}
+
 /* Empties the answer: body, writer, headers, type. */
 static void answer_reset(pd_req *req)
 {

@@ -140,8 +140,10 @@ int pd_req_header_add(pd_req *req, const char *name, const char *value);
 /* Answers with status and a jansson value (small answers; large pages go
  * through pd_req_jsonw). */
 int pd_req_reply_json(pd_req *req, unsigned status, const json_t *v, pd_error *err);
-/* Seconds for Retry-After on the next 429 (default 1). */
+/* Seconds for Retry-After on the next 429 (default 1); what was set, or 0
+ * (for an answer that is not a JSON error: a page's 429). */
 void pd_req_set_retry_after(pd_req *req, unsigned seconds);
+unsigned pd_req_get_retry_after(const pd_req *req);
 
 /* Memory until the request ends (aligned for any type); NULL if out of it. */
 void *pd_req_alloc(pd_req *req, size_t n);

@@ -150,7 +150,7 @@ try {
   check('the bars changed', after.bars !== before.bars);
   check("the curve's draft mark moved to 1,000",
         num(await page.getAttribute('#sim-sweep g[data-series=draft-threshold]', 'data-value')) === 1000);
-  check('the status names the draft', /min_followers 1000/.test(await page.textContent('#sim-status')));
+  check('the status names the draft, its numbers grouped', /min_followers 1,000\b/.test(await page.textContent('#sim-status')));
   // a keyboard step on another slider: the curve follows that rule
   const updates = Number(await page.getAttribute('#sim-results', 'data-updates'));
   await page.focus('#r-min_sponsored');
@@ -198,7 +198,7 @@ try {
         JSON.stringify(d));
   check('dragging: the page shows the last position',
         num(await page.textContent('#o-min_followers')) === 17600 &&
-        /min_followers 17600/.test(await page.textContent('#sim-status')));
+        /min_followers 17,600\b/.test(await page.textContent('#sim-status')));
 
   // ---- slow answers: newer positions supersede, old answers never show --------------------
   // Every answer held back 400 ms (a server busy with a million creators).
@@ -221,7 +221,7 @@ try {
         slow.drawn.every((s, i) => i === 0 || slow.drawn[i - 1] < s) &&
         slow.drawn[slow.drawn.length - 1] === slow.last, JSON.stringify(slow));
   check('slow answers: the counts are those of the last position',
-        /min_followers 15000/.test(await page.textContent('#sim-status')));
+        /min_followers 15,000\b/.test(await page.textContent('#sim-status')));
   // An answer that comes after a newer one: "Simulate again" aborts the
   // slow request in flight and asks at once; the old one never shows.
   await page.unroute('**/api/policies/impact');
@@ -243,7 +243,7 @@ try {
   await page.click('#sim button[type=submit]');        // aborts it, asks for 4000
   await sleep(2200);
   check('an older answer never replaces a newer one',
-        drawnLog.length === 1 && /min_followers 4000/.test(await page.textContent('#sim-status')) &&
+        drawnLog.length === 1 && /min_followers 4,000\b/.test(await page.textContent('#sim-status')) &&
         num(await page.textContent('#o-min_followers')) === 4000, JSON.stringify(drawnLog));
   await page.unroute('**/api/policies/impact');
 

@@ -318,6 +318,8 @@ done
 login_form nobody 'guess' /discover
 expect_status "sixth failure in a row" 429
 expect_grep "429: the message says wait" "$T/body" "try again"
+grep -Eiq '^Retry-After: [1-9][0-9]*' "$T/headers" && pass ||
+    fail "429 page: no Retry-After header: $(cat "$T/headers")"
 
 stop_server_clean "$T/server.log"
 pd_test_finish

@@ -201,7 +201,8 @@ function checkResponse(problems, a, response, responseTokens) {
     if (a.body.length) problems.push('a body, where the document describes none');
     return;
   }
-  // x-without-content-type: an answer that is not ours (libmicrohttpd's 431) comes untyped
+  // x-without-content-type: an answer that is not ours (libmicrohttpd's 431) comes untyped: the
+  // first media of the description is its (text/html)
   const media = !a.contentType && response['x-without-content-type'] ? mediaOf(Object.keys(content)[0]) : mediaOf(a.contentType);
   const key = Object.keys(content).find((k) => mediaOf(k) === media);
   if (key === undefined) {

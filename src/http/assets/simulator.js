@@ -348,7 +348,7 @@
     results.dataset.seq = String(my);
     results.dataset.draftCertified = String(dr.certified);
     results.hidden = false;
-    setStatus(`Draft: ${Object.entries(d.rules).map(([k, v]) => `${k} ${v}`).join(', ')}, ` +
+    setStatus(`Draft: ${Object.entries(d.rules).map(([k, v]) => `${k} ${nf2.format(v)}`).join(', ')}, ` +
               `${d.window_days}-day window.`);
     form.dispatchEvent(new CustomEvent('sim:updated', { detail: { seq: my } }));
   }
