@@ -403,7 +403,7 @@ int pd_cmd_serve(int argc, char **argv)
     pd_accounts accounts = {.cost = PD_PWCOST_INTERACTIVE};
     pd_policies policies = {0};
     pd_creators creators = {0};
-    pd_api api; /* every route's context: lives as long as the router */
+    pd_api api = {0}; /* every route's context: lives as long as the router */
     pd_impact *impact = NULL;
     pd_sweeper *sweeper = NULL;
     pd_router *router = pd_router_new();
@@ -510,6 +510,7 @@ out:
     pd_sweeper_stop(sweeper);
     pd_impact_free(impact);
     pd_router_free(router);
+    pd_api_free(&api);
     pd_metrics_free(metrics);
     pd_ratelimit_free(accounts.limiter);
     pd_pagecache_free(creators.pages);

@@ -33,3 +33,8 @@ int pd_api_add(pd_api *api, pd_router *r, pd_error *err)
         rc = pd_openapi_build(&api->openapi, err);
     return rc;
 }
+
+void pd_api_free(pd_api *api)
+{
+    pd_openapi_free(&api->openapi);
+}

@@ -8,7 +8,7 @@
  *
  * Memory: the caller owns the pd_api and keeps it alive as long as the
  * router (the routes borrow the contexts inside it); the document built by
- * pd_api_add lives in api->openapi until the process ends (openapi.h).
+ * pd_api_add lives in api->openapi until pd_api_free.
  */
 #ifndef PD_HTTP_API_H
 #define PD_HTTP_API_H
@@ -44,5 +44,9 @@ typedef struct pd_api {
  * description, or a description of no route, fails here (PD_EUSAGE naming
  * it), so the server does not start with an undescribed API. */
 int pd_api_add(pd_api *api, pd_router *r, pd_error *err);
+
+/* Frees what pd_api_add made (the document), once the server has stopped;
+ * the caller's parts are its own. A pd_api zeroed and never added is fine. */
+void pd_api_free(pd_api *api);
 
 #endif

@@ -179,6 +179,9 @@ try {
   check(`one move at a time: the median within ${budget} ms`, s1.p50 <= budget, ms(s1));
   check('one move at a time: none waits a second (nothing queues)', s1.max < 1000, ms(s1));
   // a drag: 40 positions, one every 16 ms (a pointer at 60 Hz)
+  // (An answer quicker than 16 ms leaves nothing to pass over: every
+  // position may then be sent, one after the other. Passing over, and one
+  // request in flight at a time, are proved below with slow answers.)
   const requests = [];
   const onReq = r => { if (r.url().endsWith('/api/policies/impact')) requests.push(r); };
   page.on('request', onReq);
@@ -191,7 +194,7 @@ try {
               `${requests.length} requests for ${dragValues.length} positions`);
   check(`dragging: the median within ${budget} ms`, s2.p50 <= budget, ms(s2));
   check('dragging: none waits a second (nothing queues)', s2.max < 1000, ms(s2));
-  check('dragging: positions passed over are never sent', requests.length < dragValues.length,
+  check('dragging: never more requests than positions', requests.length <= dragValues.length,
         `${requests.length} requests`);
   check('dragging: drawn in order, the last position last',
         d.drawn.every((s, i) => i === 0 || d.drawn[i - 1] < s) && d.drawn[d.drawn.length - 1] === d.last,

@@ -424,7 +424,7 @@ static void test_the_api(void **state)
     assert_null(at(doc, "paths|/discover|get|responses|401"));
     assert_null(at(doc, "paths|/healthz|get|responses|401"));
     json_decref(doc);
-    pd_openapi_free(&api.openapi);
+    pd_api_free(&api);
     pd_router_free(r);
     pd_metrics_free(metrics);
 }
