@@ -26,6 +26,7 @@
 #include "batch/progress.h"
 #include "batch/rows.h"
 #include "core/num.h"
+#include "core/window.h"
 
 #define DEFAULT_MIN_CHUNK (1u << 20)
 #define READ_BUF (1u << 20)
@@ -197,8 +198,7 @@ struct load {
     /* posts */
     struct index ix;
     size_t n;
-    pd_instant as_of;
-    pd_instant from[PD_MAX_WINDOWS];
+    pd_window win[PD_MAX_WINDOWS]; /* core/window.h: the one window rule */
 };
 
 struct chunk {
@@ -327,10 +327,8 @@ static inline int apply_post(struct chunk *c, const post_t *p)
         c->unknown++;
         return 0;
     }
-    if (pd_instant_cmp(p->t, ld->as_of) >= 0)
-        return 0;
     for (size_t w = 0; w < ld->o->nwindows; w++) {
-        if (pd_instant_cmp(p->t, ld->from[w]) < 0)
+        if (!pd_window_holds(ld->win[w], p->t))
             continue;
         pd_window_stats *s = &c->stats[w][k];
         if (__builtin_add_overflow(s->views, p->views, &s->views) || s->posts == UINT32_MAX)
@@ -1030,12 +1028,12 @@ int pd_dataset_load(const pd_load_options *o, pd_dataset *ds, pd_error *err)
         return pd_error_set(err, PD_EUSAGE, "both --creators and --posts are needed");
     if (o->nwindows < 1 || o->nwindows > PD_MAX_WINDOWS)
         return pd_error_set(err, PD_EUSAGE, "between 1 and %d distinct windows", PD_MAX_WINDOWS);
-    struct load ld = {.o = o, .as_of = o->as_of};
+    struct load ld = {.o = o};
     for (size_t w = 0; w < o->nwindows; w++) {
         if (o->window_days[w] < 1 || o->window_days[w] > PD_POLICY_WINDOW_MAX)
             return pd_error_set(err, PD_EUSAGE, "window of %u days is out of range",
                                 o->window_days[w]);
-        ld.from[w] = pd_instant_add(o->as_of, -(int64_t)o->window_days[w] * 86400);
+        ld.win[w] = pd_window_ending(o->as_of, o->window_days[w]);
     }
     int rc = load_creators(&ld, ds, err);
     if (rc == PD_OK) {

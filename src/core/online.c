@@ -16,10 +16,14 @@ pd_instant pd_online_as_of(int64_t today)
     return t;
 }
 
+pd_window pd_online_window(int64_t today, uint32_t window_days)
+{
+    return pd_window_ending(pd_online_as_of(today), window_days);
+}
+
 int pd_online_in_window(pd_instant t, int64_t today, uint32_t window_days)
 {
-    int64_t d = pd_day_of(t);
-    return d >= pd_online_first_day(today, window_days) && d <= today;
+    return pd_window_holds(pd_online_window(today, window_days), t);
 }
 
 int pd_stats_add_post(pd_window_stats *s, int sponsored, uint64_t views)

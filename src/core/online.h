@@ -7,9 +7,10 @@
  * boundary, exactly window_days days after the day it was published. This
  * is what makes verdicts both current and cheap: each post or metrics
  * change adjusts one creator's aggregates by a delta, and once a day a
- * sweep takes out the posts of the day that left (only creators who posted
- * that day are touched). `partnerd certify --as-of <next midnight>` gives the
- * same verdicts on the same data.
+ * sweep takes out the posts of the day that left and brings in any dated
+ * on the day that entered (only creators who posted on those days are
+ * touched). The window is core/window.h's, the batch engine's: `partnerd
+ * certify --as-of <next midnight>` gives the same verdicts on the same data.
  *
  * Pure functions on plain values; nothing allocates.
  */
@@ -20,6 +21,7 @@
 
 #include "core/instant.h"
 #include "core/policy.h"
+#include "core/window.h"
 
 /* Days since 1970-01-01 of the UTC day holding t. */
 int64_t pd_day_of(pd_instant t);
@@ -33,8 +35,12 @@ static inline int64_t pd_online_first_day(int64_t today, uint32_t window_days)
     return today - (int64_t)window_days + 1;
 }
 
-/* 1 when a post published at t counts for a creator judged on `today`:
- * first_day <= day_of(t) <= today. */
+/* The window a creator judged on `today` is judged on: window_days whole
+ * UTC days ending with today, [first day's midnight, pd_online_as_of(today)),
+ * by the one rule of core/window.h. */
+pd_window pd_online_window(int64_t today, uint32_t window_days);
+
+/* 1 when a post published at t counts for a creator judged on `today`. */
 int pd_online_in_window(pd_instant t, int64_t today, uint32_t window_days);
 
 /* How a post changes the aggregates of its window: +1 post (+1 sponsored),

@@ -11,9 +11,9 @@
  *
  *  - "Will it hold?" (pd_risk_project): a creator certified today, with no
  *    new posts and every counter as it is, judged on each of the next days:
- *    posts leave the window as the days pass (core/online.h: a post counts
- *    from its day until window_days days later, and posts dated after today
- *    count already), and a policy activated from one of those days takes
+ *    posts leave the window as the days pass (core/window.h: a post counts
+ *    from its day until window_days days later; one dated after today
+ *    counts from its own day), and a policy activated from one of those days takes
  *    over from it, with its own window. The first day that fails, its rules
  *    and that day's window.
  *
@@ -78,9 +78,9 @@ typedef struct pd_risk {
  * The policy of a day is the change with the largest from_day <= that day
  * (among equal from_days the last in the array), else in_force; changes
  * from today or earlier are ignored (they are in force, or were replaced).
- * A day's window holds the posts whose day is at least the window's first
- * day (pd_online_first_day) under that day's policy, later days included,
- * as the store counts them. Posts may come in any order. Meant for a
+ * A day's window holds the posts dated from the window's first day
+ * (pd_online_first_day) under that day's policy to that day itself, as
+ * the store counts them. Posts may come in any order. Meant for a
  * creator certified today: day 0 is not judged. Returns 0, or -1 (out
  * untouched) for a horizon out of range or window counts that overflow. */
 int pd_risk_project(const pd_policy *in_force, const pd_risk_change *changes, size_t nchanges,

@@ -72,8 +72,8 @@ enum ost {
     OS_AGG_INDEXES,
     OS_CACHE_BIG,
     OS_CACHE_RESTORE,
-    OS_AGG_FROM,
-    OS_AGG_RANGE,
+    OS_AGG_WINDOW,
+    OS_AGG_SHIFT,
     OS_HIST_ADD,
     OS_HIST_LIST,
     OS_CREATOR_EXISTS,
@@ -132,14 +132,25 @@ static const char *const os_sql[OS_COUNT] = {
      * (sqlite.c opens with cache_size -2000). */
     [OS_CACHE_BIG] = "PRAGMA cache_size = -" STEP_CACHE_KIB,
     [OS_CACHE_RESTORE] = "PRAGMA cache_size = -2000",
-    /* Per creator, the posts published from ?1 on (a window), or in [?1, ?2)
-     * (the day that leaves it); in creator order for the merge. */
-    [OS_AGG_FROM] = "SELECT creator_id, count(*), sum(sponsored), sum(views), "
-                    "sum(likes + comments + collects) FROM posts WHERE published_at >= ?1 "
-                    "GROUP BY creator_id ORDER BY creator_id",
-    [OS_AGG_RANGE] = "SELECT creator_id, count(*), sum(sponsored), sum(views), "
-                     "sum(likes + comments + collects) FROM posts "
-                     "WHERE published_at >= ?1 AND published_at < ?2 GROUP BY creator_id",
+    /* Per creator, the posts of a window [?1, ?2) (core/window.h), in
+     * creator order for the merge. */
+    [OS_AGG_WINDOW] = "SELECT creator_id, count(*), sum(sponsored), sum(views), "
+                      "sum(likes + comments + collects) FROM posts "
+                      "WHERE published_at >= ?1 AND published_at < ?2 "
+                      "GROUP BY creator_id ORDER BY creator_id",
+    /* Per creator, what a day step moves: the posts of [?1, ?2) that leave
+     * the window (posts, sponsored, views, engagements) and those of
+     * [?3, ?4) that enter it, published before the new evaluation instant
+     * but not before the old one (the same four). */
+    [OS_AGG_SHIFT] = "SELECT creator_id, sum(o), sum(o * sponsored), sum(o * views), sum(o * eng), "
+                     "sum(1 - o), sum((1 - o) * sponsored), sum((1 - o) * views), "
+                     "sum((1 - o) * eng) FROM ("
+                     "SELECT creator_id, 1 AS o, sponsored, views, "
+                     "likes + comments + collects AS eng FROM posts "
+                     "WHERE published_at >= ?1 AND published_at < ?2 UNION ALL "
+                     "SELECT creator_id, 0, sponsored, views, likes + comments + collects "
+                     "FROM posts WHERE published_at >= ?3 AND published_at < ?4"
+                     ") GROUP BY creator_id",
     [OS_HIST_ADD] = "INSERT INTO status_history (creator_id, at, certified, policy_id, "
                     "failed_rules, explanation, cause) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [OS_HIST_LIST] = "SELECT " HIST_COLS " FROM status_history WHERE creator_id = ?1 "
@@ -547,17 +558,17 @@ int sq_online_creator_put(sq_db *d, int64_t creator_id, int is_new, pd_error *er
     return settle(d, &s, &was, &now, "followers", NULL, err);
 }
 
-/* The first second of the window ending with s->today. */
-static int64_t window_start(const struct state *s)
+/* The window the aggregates hold: the one ending with s->today. */
+static pd_window window_of(const struct state *s)
 {
-    return pd_online_first_day(s->today, s->window) * 86400;
+    return pd_online_window(s->today, s->window);
 }
 
 int sq_online_post_added(sq_db *d, const pd_post_rec *p, pd_error *err)
 {
     struct state s;
     int rc = load_state(d, &s, err);
-    if (rc || s.stale || p->published_at.sec < window_start(&s))
+    if (rc || s.stale || !pd_window_holds(window_of(&s), p->published_at))
         return rc;
     struct row was, now;
     if ((rc = get_row(d, p->creator_id, &was, err)) != PD_OK)
@@ -576,7 +587,7 @@ int sq_online_post_changed(sq_db *d, const pd_post_rec *before, const pd_post_re
 {
     struct state s;
     int rc = load_state(d, &s, err);
-    if (rc || s.stale || before->published_at.sec < window_start(&s))
+    if (rc || s.stale || !pd_window_holds(window_of(&s), before->published_at))
         return rc;
     struct row was, now;
     if ((rc = get_row(d, before->creator_id, &was, err)) != PD_OK)
@@ -599,12 +610,14 @@ static int sweep_all(sq_db *d, const struct state *s, int rebuild, const char *c
                      pd_online_report *rep, pd_error *err)
 {
     sqlite3_stmt *rows = ostmt(d, OS_ROWS_ALL, err);
-    sqlite3_stmt *agg = rebuild ? ostmt(d, OS_AGG_FROM, err) : NULL;
+    sqlite3_stmt *agg = rebuild ? ostmt(d, OS_AGG_WINDOW, err) : NULL;
     if (!rows || (rebuild && !agg))
         return err->code;
     int ra = SQLITE_DONE, rr = SQLITE_DONE, rc = PD_OK;
     if (agg) {
-        sqlite3_bind_int64(agg, 1, window_start(s));
+        pd_window w = window_of(s);
+        sqlite3_bind_int64(agg, 1, w.from.sec);
+        sqlite3_bind_int64(agg, 2, w.to.sec);
         ra = sqlite3_step(agg);
     }
     while (rc == PD_OK && (rr = sqlite3_step(rows)) == SQLITE_ROW) {
@@ -774,40 +787,51 @@ static int count_transitions(sq_db *d, const struct state *s, int64_t *n, pd_err
     return rc;
 }
 
-/* Takes the posts published in [from_day, to_day) out of their creators'
- * aggregates. *out_of_step is set when a row does not hold them (the
- * caller then rebuilds everything). */
-static int take_out_days(sq_db *d, const struct state *s, int64_t from_day, int64_t to_day,
-                         const char *cause, pd_online_report *rep, int *out_of_step,
-                         pd_error *err)
+/* Moves the aggregates from window `was` to the later window `now` of the
+ * same length: the posts of [was.from, now.from) leave, those of
+ * [was.to, now.to) enter (published after the old evaluation instant, so
+ * not counted until this step). Each creator touched is judged once.
+ * *out_of_step is set when a row does not hold what leaves, or would
+ * overflow with what enters (the caller then rebuilds everything). */
+static int shift_window(sq_db *d, const struct state *s, pd_window was_w, pd_window now_w,
+                        const char *cause, pd_online_report *rep, int *out_of_step,
+                        pd_error *err)
 {
-    OSTMT(agg, d, OS_AGG_RANGE, err);
-    sqlite3_bind_int64(agg, 1, from_day * 86400);
-    sqlite3_bind_int64(agg, 2, to_day * 86400);
+    OSTMT(agg, d, OS_AGG_SHIFT, err);
+    sqlite3_bind_int64(agg, 1, was_w.from.sec);
+    sqlite3_bind_int64(agg, 2, now_w.from.sec);
+    sqlite3_bind_int64(agg, 3, was_w.to.sec);
+    sqlite3_bind_int64(agg, 4, now_w.to.sec);
     int ra = SQLITE_DONE, rc = PD_OK;
     while (rc == PD_OK && (ra = sqlite3_step(agg)) == SQLITE_ROW) {
         struct row was, now;
         if ((rc = get_row(d, sqlite3_column_int64(agg, 0), &was, err)) != PD_OK)
             break;
         now = was;
-        uint64_t n = (uint64_t)sqlite3_column_int64(agg, 1);
-        uint64_t sp = (uint64_t)sqlite3_column_int64(agg, 2);
-        uint64_t views = (uint64_t)sqlite3_column_int64(agg, 3);
-        uint64_t eng = (uint64_t)sqlite3_column_int64(agg, 4);
-        if (now.r.win.posts < n || now.r.win.sponsored < sp ||
-            now.r.win.posts - n < now.r.win.sponsored - sp || now.r.win.views < views ||
-            now.r.engagements < eng) {
+        uint64_t v[8]; /* out: posts, sponsored, views, eng; in: the same */
+        for (int k = 0; k < 8; k++)
+            v[k] = (uint64_t)sqlite3_column_int64(agg, k + 1);
+        pd_window_stats *w = &now.r.win;
+        if (w->posts < v[0] || w->sponsored < v[1] || w->posts - v[0] < w->sponsored - v[1] ||
+            w->views < v[2] || now.r.engagements < v[3]) {
             *out_of_step = 1;
             break;
         }
-        now.r.win.posts -= (uint32_t)n;
-        now.r.win.sponsored -= (uint32_t)sp;
-        now.r.win.views -= views;
-        now.r.engagements -= eng;
+        uint64_t posts = w->posts - v[0] + v[4];
+        uint64_t views = w->views - v[2], eng = now.r.engagements - v[3];
+        if (posts > UINT32_MAX || __builtin_add_overflow(views, v[6], &views) ||
+            __builtin_add_overflow(eng, v[7], &eng) || views > INT64_MAX || eng > INT64_MAX) {
+            *out_of_step = 1;
+            break;
+        }
+        w->posts = (uint32_t)posts;
+        w->sponsored = (uint32_t)(w->sponsored - v[1] + v[5]);
+        w->views = views;
+        now.r.engagements = eng;
         rc = settle(d, s, &was, &now, cause, rep, err);
     }
     if (rc == PD_OK && !*out_of_step && ra != SQLITE_DONE)
-        rc = sq_fail(d->db, ra, err, "summing the posts of the day that left");
+        rc = sq_fail(d->db, ra, err, "summing the posts that leave and enter the window");
     sq_done(agg);
     return rc;
 }
@@ -827,6 +851,9 @@ int sq_online_step(pd_db *pdb, const pd_online_step *step, pd_online_report *rep
                       .policy = step->policy_id ? &step->policy : NULL,
                       .window = step->window_days,
                       .today = step->today};
+    /* Without a recompute the window keeps its length and moves ahead. */
+    pd_window was_w = pd_online_window(step->from_today, step->from_window);
+    pd_window now_w = pd_online_window(step->today, step->window_days);
     /* Many writes: a big page cache, and the indexes they would rewrite
      * dropped and built again at the end (all in this transaction). */
     struct dropped x = {0};
@@ -840,12 +867,13 @@ int sq_online_step(pd_db *pdb, const pd_online_step *step, pd_online_report *rep
     if (step->recompute) {
         many = 1;
     } else if (step->today > step->from_today) {
-        /* The posts of the days that leave: at least one per creator touched. */
-        int64_t posts = 0;
-        rc = count_of(d, OS_POSTS_IN_RANGE,
-                      pd_online_first_day(step->from_today, step->from_window) * 86400,
-                      pd_online_first_day(step->today, step->window_days) * 86400, &posts, err);
-        many = posts > creators / INDEX_REBUILD_DIVISOR;
+        /* The posts of the days that leave and enter: at least one per
+         * creator touched. */
+        int64_t out = 0, in = 0;
+        rc = count_of(d, OS_POSTS_IN_RANGE, was_w.from.sec, now_w.from.sec, &out, err);
+        if (rc == PD_OK)
+            rc = count_of(d, OS_POSTS_IN_RANGE, was_w.to.sec, now_w.to.sec, &in, err);
+        many = out + in > creators / INDEX_REBUILD_DIVISOR;
     }
     if (rc == PD_OK && !many && step->judge_all) {
         int64_t changes = 0;
@@ -861,9 +889,7 @@ int sq_online_step(pd_db *pdb, const pd_online_step *step, pd_online_report *rep
     } else {
         int out_of_step = 0;
         if (step->today > step->from_today)
-            rc = take_out_days(d, &s, pd_online_first_day(step->from_today, step->from_window),
-                               pd_online_first_day(step->today, step->window_days), step->cause,
-                               rep, &out_of_step, err);
+            rc = shift_window(d, &s, was_w, now_w, step->cause, rep, &out_of_step, err);
         if (rc == PD_OK && out_of_step && !x.n)
             rc = drop_indexes(d, &x, err);
         if (rc == PD_OK && (out_of_step || step->judge_all))

@@ -6,9 +6,9 @@
  * aggregate columns hold (online_state.window_days, 0 meaning the default
  * of 30 days) and they are not stale, the scan reads those columns: one
  * pass over the creators table in id order. Otherwise one GROUP BY over the
- * posts of the window (published on or after the first day's midnight,
- * later ones included, as the aggregates count them) gives the statistics
- * in creator order, merged with the creators as both are read.
+ * posts of the window (core/window.h: from the first day's midnight up to
+ * the next midnight after today, as the aggregates count them) gives the
+ * statistics in creator order, merged with the creators as both are read.
  *
  * Memory: the category handed to the callback points into SQLite's row and
  * is valid during the call only. */
@@ -18,7 +18,6 @@
 #include "store/sqlite_int.h"
 
 #define DEFAULT_WINDOW PD_ONLINE_DEFAULT_WINDOW /* days the aggregates hold with no policy */
-#define DAY_S 86400
 
 static const char state_sql[] = "SELECT window_days, today, stale FROM online_state WHERE id = 1";
 static const char columns_sql[] =
@@ -28,7 +27,7 @@ static const char creators_sql[] =
     "SELECT id, category, followers, coalesce(mcn_id, 0) FROM creators ORDER BY id";
 static const char window_sql[] =
     "SELECT creator_id, count(*), sum(sponsored), sum(views) FROM posts "
-    "WHERE published_at >= ?1 GROUP BY creator_id ORDER BY creator_id";
+    "WHERE published_at >= ?1 AND published_at < ?2 GROUP BY creator_id ORDER BY creator_id";
 
 static int prepare(sq_db *d, const char *sql, sqlite3_stmt **st, pd_error *err)
 {
@@ -71,7 +70,7 @@ static int scan_columns(sq_db *d, int (*each)(void *ctx, const pd_creator_window
 }
 
 /* From the posts: creators merged with one GROUP BY, both in id order. */
-static int scan_posts(sq_db *d, int64_t first_day,
+static int scan_posts(sq_db *d, pd_window win,
                       int (*each)(void *ctx, const pd_creator_window *w), void *ctx, pd_error *err)
 {
     sqlite3_stmt *cs = NULL, *ps = NULL;
@@ -82,7 +81,8 @@ static int scan_posts(sq_db *d, int64_t first_day,
         sqlite3_finalize(cs);
         return rc;
     }
-    sqlite3_bind_int64(ps, 1, first_day * DAY_S);
+    sqlite3_bind_int64(ps, 1, win.from.sec);
+    sqlite3_bind_int64(ps, 2, win.to.sec);
     int pr = sqlite3_step(ps); /* the posts cursor: SQLITE_ROW while it has a row */
     pd_creator_window w;
     int r;
@@ -147,7 +147,7 @@ int sq_window_scan(pd_store *ps, uint32_t window_days, int64_t *today,
         if ((int64_t)window_days == held && !stale)
             rc = scan_columns(d, each, ctx, err);
         else
-            rc = scan_posts(d, day - (int64_t)window_days + 1, each, ctx, err);
+            rc = scan_posts(d, pd_online_window(day, window_days), each, ctx, err);
     }
     sq_read_end(d, own);
     ps->ops->release(ps, db);

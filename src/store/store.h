@@ -488,7 +488,8 @@ int pd_db_mcn_creators(pd_db *db, int64_t mcn_id, int (*each)(void *ctx, const p
 
 /* The posts of the MCN's creators (only those certified now, with
  * certified_only) published at or after `from` (seconds since the epoch),
- * later ones included: by creator id, then time. */
+ * later ones included (core/risk.h counts each from its own day): by
+ * creator id, then time. */
 int pd_db_mcn_posts_since(pd_db *db, int64_t mcn_id, int64_t from, int certified_only,
                           int (*each)(void *ctx, const pd_post_rec *p), void *ctx, pd_error *err);
 

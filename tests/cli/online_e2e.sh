@@ -11,8 +11,11 @@
 # the same after the days advance to 2019-06-10 (posts leaving the window)
 # against certify as of 2019-06-11; after red-2019-v1 is activated from
 # 2019-06-12; and in a second database where red-2019-v1 governs from the
-# start. Also the command line: --help, usage errors, a policy id that does
-# not exist, and verdicts asked of a database never advanced.
+# start; and with posts at every second around the midnights that open and
+# close the window and after the evaluation instant, day by day (a post at
+# as_of is out, one at the window's first second is in). Also the command
+# line: --help, usage errors, a policy id that does not exist, and verdicts
+# asked of a database never advanced.
 set -u
 . "$(dirname "$0")/lib.sh"
 pd_test_init online_e2e "$@"
@@ -95,5 +98,47 @@ run export --db "$T/b.db" --verdicts "$T/b_0705.csv" --today 2019-07-05
 expect_rc "export b after the window" 0
 certify_at 2019-07-06 red-2019-v1 "$T/c1_0706.csv"
 expect_same "v1 verdicts on 2019-07-05 = certify as of 2019-07-06" "$T/c1_0706.csv" "$T/b_0705.csv"
+
+# The window's edges (core/window.h): posts at every second from ten before
+# to ten after the midnights that open and close the window on the days
+# judged, and posts after the evaluation instant; the store and the batch
+# engine must agree on each day, and as the days advance one at a time.
+awk -F, 'NR > 1 && $1 > m { m = $1 } END { print m }' "$D/posts.csv" >"$T/maxid"
+python3 - "$D/posts.csv" "$T/edge_posts.csv" "$(cat "$T/maxid")" <<'PY'
+import sys, datetime
+src, out, maxid = sys.argv[1], sys.argv[2], int(sys.argv[3])
+lines = open(src).read().splitlines(True)
+pid, creator = maxid, 0
+extra = []
+def add(t, kind, views):
+    global pid, creator
+    pid += 1
+    creator = creator % 3000 + 1
+    extra.append(f"{pid},{creator},{t.strftime('%Y-%m-%dT%H:%M:%SZ')},{kind},{views},{views // 20},5,5\n")
+for day in ("2019-05-02", "2019-05-03", "2019-05-04", "2019-06-01", "2019-06-02", "2019-06-03"):
+    midnight = datetime.datetime.fromisoformat(day)
+    for s in range(-10, 11):
+        for kind, views in (("organic", 400000), ("sponsored", 3000)):
+            add(midnight + datetime.timedelta(seconds=s), kind, views)
+for h in range(0, 72, 3):  # after the first as_of, until 2019-06-04
+    add(datetime.datetime(2019, 6, 1) + datetime.timedelta(hours=h, seconds=1), "organic", 900000)
+open(out, "w").write("".join(lines) + "".join(extra))
+PY
+[ -s "$T/edge_posts.csv" ] || fail "writing the posts at the window's edges"
+run import --db "$T/e.db" --creators "$D/creators.csv" --posts "$T/edge_posts.csv" --quiet
+expect_rc "import with posts at the edges" 0
+run policy add --db "$T/e.db" red-2019-v2
+run policy activate --db "$T/e.db" 1 --from 2019-05-01
+expect_rc "activate for the edges" 0
+for day in 2019-05-31 2019-06-01 2019-06-02 2019-06-03 2019-06-05; do
+    next=$(date -u -d "$day + 1 day" +%Y-%m-%d)
+    run export --db "$T/e.db" --verdicts "$T/e_$day.csv" --today "$day"
+    expect_rc "export at the edges on $day" 0
+    "$PD" certify --creators "$D/creators.csv" --posts "$T/edge_posts.csv" --as-of "$next" \
+        --policy red-2019-v2 --out "$T/ec_$day.csv" --quiet || fail "certify --as-of $next at the edges"
+    expect_same "edges: verdicts on $day = certify as of $next" "$T/ec_$day.csv" "$T/e_$day.csv"
+done
+# The edge posts change verdicts: the files differ from those without them.
+cmp -s "$T/ec_2019-05-31.csv" "$T/c_0601.csv" && fail "the posts at the edges changed no verdict"
 
 pd_test_finish

@@ -45,6 +45,34 @@ static void test_window_edges(void **state)
     assert_true(pd_online_in_window(at("2019-05-31T00:00:00Z"), today, 1));
     assert_false(pd_online_in_window(at("2019-05-30T23:59:59Z"), today, 1));
     assert_int_equal(pd_online_first_day(today, 30), today - 29);
+    pd_window w = pd_online_window(today, 30);
+    assert_int_equal(w.from.sec, at("2019-05-02T00:00:00Z").sec);
+    assert_int_equal(w.to.sec, at("2019-06-01T00:00:00Z").sec);
+}
+
+/* The one rule (core/window.h) at any as_of, to the nanosecond, and at
+ * every second around both midnights of an online window. */
+static void test_window_rule(void **state)
+{
+    (void)state;
+    pd_instant as_of = at("2019-06-01T08:30:00.5Z");
+    pd_window w = pd_window_ending(as_of, 7);
+    assert_int_equal(pd_instant_cmp(w.from, at("2019-05-25T08:30:00.5Z")), 0);
+    assert_true(pd_window_holds(w, at("2019-05-25T08:30:00.5Z")));
+    assert_false(pd_window_holds(w, at("2019-05-25T08:30:00.499999999Z")));
+    assert_true(pd_window_holds(w, at("2019-06-01T08:30:00.499999999Z")));
+    assert_false(pd_window_holds(w, as_of));
+    assert_false(pd_window_holds(w, at("2019-06-02T00:00:00Z")));
+
+    int64_t today = pd_day_of(at("2019-05-31T12:00:00Z"));
+    pd_instant lo = at("2019-05-02T00:00:00Z"), hi = at("2019-06-01T00:00:00Z");
+    for (int64_t s = -90; s <= 90; s++) {
+        pd_instant a = pd_instant_add(lo, s), b = pd_instant_add(hi, s);
+        assert_int_equal(pd_online_in_window(a, today, 30), s >= 0);
+        assert_int_equal(pd_online_in_window(b, today, 30), s < 0);
+        assert_int_equal(pd_window_holds(pd_window_ending(hi, 30), a), s >= 0);
+        assert_int_equal(pd_window_holds(pd_window_ending(hi, 30), b), s < 0);
+    }
 }
 
 static void test_deltas(void **state)
@@ -179,6 +207,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_days),        cmocka_unit_test(test_window_edges),
+        cmocka_unit_test(test_window_rule),
         cmocka_unit_test(test_deltas),      cmocka_unit_test(test_transitions),
         cmocka_unit_test(test_deltas_equal_batch),
     };

@@ -117,13 +117,20 @@ static void test_posts_leave(void **state)
     assert_int_equal(pd_risk_project(&p, NULL, 0, TODAY, 7, 0, posts, n, &r), 0);
     assert_int_equal(r.cause, PD_RISK_NONE);
 
-    /* a post dated after today counts already, as the store counts it */
+    /* a post dated after today counts from its own day, as the store
+     * counts it: one dated tomorrow replaces the post that leaves then ... */
     n = posts_with_old(posts, 1, TODAY - 29);
     pd_risk_post more[11];
     memcpy(more, posts, sizeof posts);
-    more[10] = (pd_risk_post){.day = TODAY + 2, .sponsored = 0, .views = 1};
+    more[10] = (pd_risk_post){.day = TODAY + 1, .sponsored = 0, .views = 1};
     assert_int_equal(pd_risk_project(&p, NULL, 0, TODAY, 7, 0, more, 11, &r), 0);
     assert_int_equal(r.cause, PD_RISK_NONE);
+    /* ... one dated the day after comes a day too late */
+    more[10].day = TODAY + 2;
+    assert_int_equal(pd_risk_project(&p, NULL, 0, TODAY, 7, 0, more, 11, &r), 0);
+    assert_int_equal(r.cause, PD_RISK_POSTS_LEAVE);
+    assert_int_equal(r.day, TODAY + 1);
+    assert_int_equal(r.win.posts, 9);
 
     /* average views: the one big post leaving drops the average */
     pd_policy v = policy(30, PD_RULE_MIN_AVG_VIEWS, 50000); /* 500 */
@@ -249,7 +256,7 @@ static void test_against_recount(void **state)
             const pd_policy *pol = nchanges && ch.from_day <= day ? &q : &p;
             pd_window_stats w = {0};
             for (size_t i = 0; i < n; i++)
-                if (posts[i].day > day - (int64_t)pol->window_days)
+                if (posts[i].day > day - (int64_t)pol->window_days && posts[i].day <= day)
                     assert_int_equal(pd_stats_add_post(&w, posts[i].sponsored, posts[i].views), 0);
             if (pd_policy_failures(pol, 0, &w))
                 want = day;

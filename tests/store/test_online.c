@@ -3,7 +3,8 @@
  * aggregates kept by pd_db_post_add, pd_db_post_set_metrics and
  * pd_db_creator_put, the status history with its causes and explanations,
  * day steps taking posts out, the recompute after an import, the verdicts
- * file; and a randomized property test that drives posts, metric updates,
+ * file; and a randomized property test that drives posts (some at a
+ * midnight or a second either side, some after today), metric updates,
  * follower changes, new creators, day steps and policy changes in random
  * order and compares every creator, after every operation, with a
  * from-scratch computation through core/policy.h.
@@ -398,34 +399,54 @@ static void test_day_steps(void **state)
         ASSERT_CODE(PD_OK, pd_db_creator_put(f->d, &c, 1, &err));
     }
     /* creator 1: days DAY0-2, DAY0-1, DAY0; creator 2: DAY0-2 twice, and
-     * DAY0 + 2 (later: counts already); creator 3: nothing. */
+     * DAY0 + 2 (later: not counted before its day); creator 3: the last
+     * second of DAY0 (counts) and the next midnight (counts from DAY0 + 1:
+     * a post at the evaluation instant is out, core/window.h). */
     pd_post_rec ps[] = {post(1, 1, DAY0 - 2, 0, 10), post(2, 1, DAY0 - 1, 0, 20),
                         post(3, 1, DAY0, 1, 30),     post(4, 2, DAY0 - 2, 0, 40),
-                        post(5, 2, DAY0 - 2, 1, 50), post(6, 2, DAY0 + 2, 0, 60)};
+                        post(5, 2, DAY0 - 2, 1, 50), post(6, 2, DAY0 + 2, 0, 60),
+                        post(7, 3, DAY0, 0, 70),     post(8, 3, DAY0 + 1, 0, 80)};
+    ps[6].published_at.sec = (DAY0 + 1) * 86400 - 1;
+    ps[7].published_at.sec = (DAY0 + 1) * 86400;
     for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++)
         ASSERT_CODE(PD_OK, pd_db_post_add(f->d, &ps[i], &err));
     assert_int_equal(status(f->d, 1).win.posts, 3);
-    assert_int_equal(status(f->d, 2).win.posts, 3);
+    assert_int_equal(status(f->d, 2).win.posts, 2);
     assert_int_equal(status(f->d, 2).certified, 1);
+    assert_int_equal(status(f->d, 3).win.posts, 1);
+    assert_int_equal(status(f->d, 3).win.views, 70);
+    assert_int_equal(status(f->d, 3).certified, 0);
+    /* new counters for a post not yet in the window change nothing */
+    ASSERT_CODE(PD_OK, pd_db_post_set_metrics(f->d, 8, 90, 1, 1, 1, NULL, &err));
+    assert_int_equal(status(f->d, 3).win.views, 70);
 
     pd_online_report rep;
     advance(f->s, DAY0 + 1, &rep);
     assert_false(rep.recomputed);
-    assert_int_equal(rep.creators_touched, 2); /* only who posted on DAY0 - 2 */
-    pd_creator_status s1 = status(f->d, 1), s2 = status(f->d, 2);
+    /* who posted on DAY0 - 2 (leaving) or at DAY0 + 1's first second (entering) */
+    assert_int_equal(rep.creators_touched, 3);
+    pd_creator_status s1 = status(f->d, 1), s2 = status(f->d, 2), s3 = status(f->d, 3);
     assert_int_equal(s1.win.posts, 2);
     assert_int_equal(s1.win.views, 50);
-    assert_int_equal(s2.win.posts, 1);
+    assert_int_equal(s2.win.posts, 0);
     assert_int_equal(s2.win.sponsored, 0);
-    assert_int_equal(s2.win.views, 60);
+    assert_int_equal(s2.win.views, 0);
     assert_int_equal(s2.certified, 0);
+    assert_int_equal(s3.win.posts, 2);
+    assert_int_equal(s3.win.views, 160);
+    assert_int_equal(s3.certified, 1);
     struct hist h = history(f->d, 2);
     assert_string_equal(h.c[0].cause, "day");
-    assert_string_equal(h.c[0].explanation, "posts 1 < 2");
+    assert_string_equal(h.c[0].explanation, "posts 0 < 2 (no posts in the 3-day window)");
+    h = history(f->d, 3);
+    assert_string_equal(h.c[0].cause, "day");
+    assert_int_equal(h.c[0].certified, 1);
 
     advance(f->s, DAY0 + 2, &rep);
     assert_int_equal(status(f->d, 1).win.posts, 1);
     assert_int_equal(status(f->d, 1).certified, 0);
+    assert_int_equal(status(f->d, 2).win.posts, 1); /* post 6's day has come */
+    assert_int_equal(status(f->d, 2).win.views, 60);
     /* A gap longer than the window: recomputed. */
     advance(f->s, DAY0 + 10, &rep);
     assert_true(rep.recomputed);
@@ -538,7 +559,9 @@ static void check_all(struct pd_store_fx *f, const struct model *m, const char *
         uint64_t eng = 0;
         for (int i = 0; i < m->np; i++) {
             const pd_post_rec *p = &m->p[i];
-            if (p->creator_id != c || pd_day_of(p->published_at) < first)
+            /* from the first day's midnight, up to the next midnight */
+            if (p->creator_id != c || pd_day_of(p->published_at) < first ||
+                p->published_at.sec >= (st.today + 1) * 86400)
                 continue;
             w.posts++;
             w.sponsored += (uint32_t)p->sponsored;
@@ -614,6 +637,8 @@ static void test_property_random(void **state)
             *p = post(m->np + 1, (int64_t)rnd((uint64_t)m->ncreators) + 1,
                       today - 9 + (int64_t)rnd(13), rnd(4) == 0, rnd(1500));
             p->published_at.sec += (int64_t)rnd(80000);
+            if (rnd(4) == 0) /* at a midnight, or a second either side */
+                p->published_at.sec = (today - 9 + (int64_t)rnd(14)) * 86400 - 1 + (int64_t)rnd(3);
             ASSERT_CODE(PD_OK, pd_db_post_add(f->d, p, &err));
             m->np++;
             snprintf(what, sizeof what, "post");

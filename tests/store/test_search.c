@@ -710,9 +710,10 @@ static void test_window_scan(void **state)
                              .sponsored = rnd() % 3 == 0,
                              .views = rnd() % 5000};
             assert_int_equal(pd_db_post_add(f->d, &p, &err), PD_OK);
-            if (day >= TODAY - 29)
+            /* core/window.h: up to the midnight after TODAY, not later */
+            if (day >= TODAY - 29 && day <= TODAY)
                 pd_stats_add_post(&w->w30, p.sponsored, p.views);
-            if (day >= TODAY - 6)
+            if (day >= TODAY - 6 && day <= TODAY)
                 pd_stats_add_post(&w->w7, p.sponsored, p.views);
         }
     }
