@@ -133,10 +133,13 @@ static const char *const os_sql[OS_COUNT] = {
     [OS_CACHE_BIG] = "PRAGMA cache_size = -" STEP_CACHE_KIB,
     [OS_CACHE_RESTORE] = "PRAGMA cache_size = -2000",
     /* Per creator, the posts of a window [?1, ?2) (core/window.h), in
-     * creator order for the merge. */
+     * creator order for the merge. The unary + keeps the upper bound off
+     * posts_by_time: with both bounds the planner takes that index and
+     * sorts 30M rows (107 s instead of 17 at a million creators); the
+     * window is most of the posts, read in order from posts_by_creator_time. */
     [OS_AGG_WINDOW] = "SELECT creator_id, count(*), sum(sponsored), sum(views), "
                       "sum(likes + comments + collects) FROM posts "
-                      "WHERE published_at >= ?1 AND published_at < ?2 "
+                      "WHERE published_at >= ?1 AND +published_at < ?2 "
                       "GROUP BY creator_id ORDER BY creator_id",
     /* Per creator, what a day step moves: the posts of [?1, ?2) that leave
      * the window (posts, sponsored, views, engagements) and those of

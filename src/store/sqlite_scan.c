@@ -27,7 +27,8 @@ static const char creators_sql[] =
     "SELECT id, category, followers, coalesce(mcn_id, 0) FROM creators ORDER BY id";
 static const char window_sql[] =
     "SELECT creator_id, count(*), sum(sponsored), sum(views) FROM posts "
-    "WHERE published_at >= ?1 AND published_at < ?2 GROUP BY creator_id ORDER BY creator_id";
+    "WHERE published_at >= ?1 AND +published_at < ?2 " /* + : as OS_AGG_WINDOW, sqlite_online.c */
+    "GROUP BY creator_id ORDER BY creator_id";
 
 static int prepare(sq_db *d, const char *sql, sqlite3_stmt **st, pd_error *err)
 {
