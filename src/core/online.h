@@ -43,6 +43,13 @@ pd_window pd_online_window(int64_t today, uint32_t window_days);
 /* 1 when a post published at t counts for a creator judged on `today`. */
 int pd_online_in_window(pd_instant t, int64_t today, uint32_t window_days);
 
+/* The same for a post known only by its UTC day (pd_day_of): the window's
+ * first day to today itself, a later day not yet. */
+static inline int pd_online_day_in_window(int64_t day, int64_t today, uint32_t window_days)
+{
+    return day >= pd_online_first_day(today, window_days) && day <= today;
+}
+
 /* How a post changes the aggregates of its window: +1 post (+1 sponsored),
  * + views. Returns -1 (and changes nothing) when a count would overflow. */
 int pd_stats_add_post(pd_window_stats *s, int sponsored, uint64_t views);

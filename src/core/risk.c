@@ -50,15 +50,14 @@ static int policy_of(const pd_risk_change *changes, size_t n, int64_t today, int
 }
 
 /* The window of `day` under a policy of window_days: the posts of its
- * days, the first to `day` itself (core/window.h by whole days: a post
- * dated after `day` is not counted yet). -1 on overflow. */
+ * days (pd_online_day_in_window: one dated after `day` is not counted
+ * yet). -1 on overflow. */
 static int window_of(const pd_risk_post *posts, size_t n, int64_t day, uint32_t window_days,
                      pd_window_stats *w)
 {
-    int64_t first = pd_online_first_day(day, window_days);
     *w = (pd_window_stats){0};
     for (size_t i = 0; i < n; i++)
-        if (posts[i].day >= first && posts[i].day <= day &&
+        if (pd_online_day_in_window(posts[i].day, day, window_days) &&
             pd_stats_add_post(w, posts[i].sponsored, posts[i].views) < 0)
             return -1;
     return 0;

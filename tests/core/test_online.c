@@ -72,6 +72,11 @@ static void test_window_rule(void **state)
         assert_int_equal(pd_online_in_window(b, today, 30), s < 0);
         assert_int_equal(pd_window_holds(pd_window_ending(hi, 30), a), s >= 0);
         assert_int_equal(pd_window_holds(pd_window_ending(hi, 30), b), s < 0);
+        /* the day form agrees with the instant form */
+        assert_int_equal(pd_online_day_in_window(pd_day_of(a), today, 30),
+                         pd_online_in_window(a, today, 30));
+        assert_int_equal(pd_online_day_in_window(pd_day_of(b), today, 30),
+                         pd_online_in_window(b, today, 30));
     }
 }
 
