@@ -3,8 +3,8 @@
 file holding each as a byte array, with its name, its content type and a
 version (the first 10 hex digits of its SHA-256, for cache-busting links),
 as src/http/assets.h declares: the web pages' static files
-(src/http/assets/, the array pd_assets) and the API's descriptions
-(src/http/*.api.json, --array pd_api_docs, read by openapi.c). Run by Meson
+(src/pages/assets/, the array pd_assets) and the API's descriptions
+(src/*/*.api.json, --array pd_api_docs, read by openapi.c). Run by Meson
 at build time; the output is never edited or checked in."""
 import hashlib
 import os

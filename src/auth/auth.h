@@ -17,7 +17,7 @@
 
 #include <sodium.h>
 
-#include "core/error.h"
+#include "util/error.h"
 
 /* PD_OK once libsodium is ready; PD_EINTERNAL (every time) if sodium_init
  * failed. Thread-safe; cheap after the first call. */

@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/error.h"
+#include "util/error.h"
 
 #define PD_DEVICE_COOKIE "pd_device"
 #define PD_DEVICE_KEY_NAME "device-proof" /* its name in the store's server keys */

@@ -18,7 +18,7 @@
 
 #include <stddef.h>
 
-#include "core/error.h"
+#include "util/error.h"
 
 /* The policy: length in bytes (UTF-8), both ends included. */
 #define PD_PASSWORD_MIN 8

@@ -49,7 +49,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/error.h"
+#include "util/error.h"
 
 /* The counts, in the order a refusal names the one to wait for on a tie. */
 typedef enum pd_rl_kind {

@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/error.h"
+#include "util/error.h"
 
 #define PD_TOKEN_BYTES 32      /* random bytes in a token                    */
 #define PD_TOKEN_HASH_BYTES 32 /* bytes of the stored hash (store.h's 32)    */

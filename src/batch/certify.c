@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/num.h"
+#include "util/num.h"
 #include "util/buf.h"
 
 #define BLOCK_ROWS 16384

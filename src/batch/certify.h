@@ -13,7 +13,7 @@
 #include <stdio.h>
 
 #include "batch/dataset.h"
-#include "core/error.h"
+#include "util/error.h"
 #include "core/policy.h"
 
 /* Evaluates p over ds (whose windows must include p->window_days) and

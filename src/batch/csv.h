@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/error.h"
+#include "util/error.h"
 
 #define PD_CSV_MAX_RECORD (64u << 20) /* bytes in one record */
 #define PD_CSV_MAX_FIELDS 4096

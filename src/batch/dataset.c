@@ -25,7 +25,7 @@
 #include "batch/csv.h"
 #include "batch/progress.h"
 #include "batch/rows.h"
-#include "core/num.h"
+#include "util/num.h"
 #include "core/window.h"
 
 #define DEFAULT_MIN_CHUNK (1u << 20)

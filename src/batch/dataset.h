@@ -18,7 +18,7 @@
 #include <stdio.h>
 
 #include "core/creator.h"
-#include "core/error.h"
+#include "util/error.h"
 #include "core/instant.h"
 #include "core/policy.h"
 

@@ -63,7 +63,7 @@
 #include <unistd.h>
 
 #include "batch/progress.h"
-#include "core/num.h"
+#include "util/num.h"
 #include "core/rng.h"
 #include "util/atomic_file.h"
 

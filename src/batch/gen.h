@@ -37,7 +37,7 @@
 
 #include <stdint.h>
 
-#include "core/error.h"
+#include "util/error.h"
 #include "core/instant.h"
 
 typedef enum pd_gen_preset {

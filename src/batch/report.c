@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "core/creator.h"
-#include "core/num.h"
+#include "util/num.h"
 #include "util/svg.h"
 
 #define BIT(r) (1u << (r))

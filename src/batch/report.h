@@ -31,7 +31,7 @@
 #ifndef PD_REPORT_H
 #define PD_REPORT_H
 
-#include "core/error.h"
+#include "util/error.h"
 #include "core/simulate.h"
 #include "util/buf.h"
 

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/num.h"
+#include "util/num.h"
 #include "core/post.h"
 #include "core/text.h"
 

@@ -20,7 +20,7 @@
 #include <stdio.h>
 
 #include "batch/csv.h"
-#include "core/error.h"
+#include "util/error.h"
 #include "core/instant.h"
 
 /* What a column of the header is for. */

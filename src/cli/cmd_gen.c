@@ -12,7 +12,7 @@
 #include "batch/gen.h"
 #include "cli/commands.h"
 #include "cli/common.h"
-#include "core/num.h"
+#include "util/num.h"
 
 static const char usage[] =
     "Usage: partnerd gen --out DIR [options]\n"

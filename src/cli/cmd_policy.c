@@ -9,7 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
-#include "core/num.h"
+#include "util/num.h"
 #include "core/online.h"
 #include "store/store.h"
 

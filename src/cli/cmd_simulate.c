@@ -8,7 +8,7 @@
 #include "batch/report.h"
 #include "cli/commands.h"
 #include "cli/common.h"
-#include "core/num.h"
+#include "util/num.h"
 #include "core/simulate.h"
 #include "util/atomic_file.h"
 #include "util/buf.h"

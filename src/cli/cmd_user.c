@@ -19,7 +19,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "core/instant.h"
-#include "core/num.h"
+#include "util/num.h"
 #include "store/store.h"
 
 static const char usage[] =

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/num.h"
+#include "util/num.h"
 
 int pd_cli_read_file(const char *path, size_t max, char **out, size_t *len, pd_error *err)
 {

@@ -12,7 +12,7 @@
 #include <stddef.h>
 
 #include "batch/dataset.h"
-#include "core/error.h"
+#include "util/error.h"
 #include "core/instant.h"
 #include "core/policy.h"
 #include "store/store.h"

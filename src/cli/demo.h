@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "core/error.h"
+#include "util/error.h"
 #include "store/store.h"
 
 #define PD_DEMO_ROLES 4

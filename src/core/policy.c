@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/num.h"
+#include "util/num.h"
 
 static const struct rule_info {
     const char *key;

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/error.h"
+#include "util/error.h"
 
 typedef enum pd_rule {
     PD_RULE_MIN_FOLLOWERS = 0,        /* followers >= t                          */

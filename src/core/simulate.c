@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/num.h"
+#include "util/num.h"
 
 #define BIT(r) (1u << (r))
 

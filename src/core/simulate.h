@@ -28,7 +28,7 @@
 #include <stdint.h>
 
 #include "core/creator.h"
-#include "core/error.h"
+#include "util/error.h"
 #include "core/policy.h"
 
 #define PD_SIM_MAX_POLICIES 16

@@ -31,7 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/error.h"
+#include "util/error.h"
 
 typedef enum pd_text_kind {
     PD_TEXT_ANY = 0, /* any UTF-8 without NUL (a search text, say)       */

@@ -21,7 +21,7 @@
 
 #include <stddef.h>
 
-#include "core/error.h"
+#include "util/error.h"
 
 typedef struct pd_job pd_job;
 struct pd_job {

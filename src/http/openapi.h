@@ -31,7 +31,7 @@
 
 #include <stddef.h>
 
-#include "core/error.h"
+#include "util/error.h"
 #include "http/assets.h"
 #include "http/router.h"
 

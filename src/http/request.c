@@ -10,7 +10,7 @@
 #include <strings.h>
 
 #include "util/log.h"
-#include "core/num.h"
+#include "util/num.h"
 
 #define ARENA_INLINE 2048
 #define ARENA_CHUNK 4096

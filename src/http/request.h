@@ -31,7 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/error.h"
+#include "util/error.h"
 #include "http/router.h"
 #include "util/buf.h"
 #include "util/jsonw.h"

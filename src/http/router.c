@@ -13,7 +13,7 @@
 
 #include "http/request.h"
 #include "util/jsonw.h"
-#include "core/num.h"
+#include "util/num.h"
 
 typedef struct segment {
     const char *lit; /* literal text (in the pattern), or NULL for a parameter */

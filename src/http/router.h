@@ -39,7 +39,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/error.h"
+#include "util/error.h"
 
 typedef struct pd_req pd_req;
 typedef struct pd_router pd_router;

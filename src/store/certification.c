@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/num.h"
+#include "util/num.h"
 #include "store/backend.h"
 
 /* Callers may pass a NULL pd_error; backends may then still write one. */

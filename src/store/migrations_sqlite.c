@@ -11,7 +11,7 @@
  * lookups and in-order bulk loads fast); times are integer seconds since
  * the epoch (a post's instant adds its nanoseconds); flags are 0/1 integers
  * with a CHECK; text is TEXT; the token hash is a BLOB (BYTEA there). Every
- * constraint is standard SQL. Counts are at most 10^15 (core/num.h), far
+ * constraint is standard SQL. Counts are at most 10^15 (util/num.h), far
  * inside 64 bits.
  *
  * Migration 2 adds online certification (see store.h and

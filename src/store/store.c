@@ -19,7 +19,7 @@
 #include "batch/csv.h"
 #include "batch/progress.h"
 #include "batch/rows.h"
-#include "core/num.h"
+#include "util/num.h"
 #include "core/text.h"
 #include "store/backend.h"
 

@@ -11,7 +11,7 @@
  * also atomic on its own (a failed call changes nothing, even inside a
  * transaction), and outside a transaction it is its own transaction.
  *
- * Errors follow core/error.h: PD_ENOTFOUND when the thing asked for does not
+ * Errors follow util/error.h: PD_ENOTFOUND when the thing asked for does not
  * exist, PD_ECONFLICT for a duplicate (a second user of that name, a post id
  * that exists), PD_EUNAVAILABLE when another writer held the database past
  * busy_ms (the call may be made again), PD_EINPUT for a value the schema
@@ -28,7 +28,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "core/error.h"
+#include "util/error.h"
 #include "core/instant.h"
 #include "core/policy.h"
 #include "core/post.h"

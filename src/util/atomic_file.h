@@ -15,7 +15,7 @@
 
 #include <stdio.h>
 
-#include "core/error.h"
+#include "util/error.h"
 
 typedef struct pd_outfile {
     FILE *fp;

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/num.h"
+#include "util/num.h"
 
 static int fail(pd_jsonw *w, int code, const char *why)
 {

@@ -26,7 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/error.h"
+#include "util/error.h"
 #include "util/buf.h"
 
 #define PD_JSONW_MAX_DEPTH 64

@@ -14,7 +14,7 @@
 
 #include <stddef.h>
 
-#include "core/error.h"
+#include "util/error.h"
 #include "util/buf.h"
 
 /* One line: n points (x[i], y[i]), drawn in the order given. */

@@ -129,7 +129,7 @@ get "app.css" "$URL/static/app.css" -D "$T/headers"
 expect_status "GET /static/app.css" 200
 expect_grep "app.css: type" "$T/headers" "Content-Type: text/css; charset=utf-8"
 expect_grep "app.css: cached for a year" "$T/headers" "Cache-Control: public, max-age=31536000, immutable"
-cmp -s "$T/body" "$here/../../src/http/assets/app.css" && pass || fail "app.css differs from the file"
+cmp -s "$T/body" "$here/../../src/pages/assets/app.css" && pass || fail "app.css differs from the file"
 get "simulator.js" "$URL/static/simulator.js" -D "$T/headers"
 expect_status "GET /static/simulator.js" 200
 expect_grep "simulator.js: type" "$T/headers" "Content-Type: text/javascript; charset=utf-8"

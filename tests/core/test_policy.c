@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "core/num.h"
+#include "util/num.h"
 #include "core/policy.h"
 
 #define BIT(r) (1u << (r))

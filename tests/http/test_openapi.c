@@ -15,13 +15,13 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "http/accounts.h"
-#include "http/api.h"
-#include "http/creators.h"
+#include "api/accounts.h"
+#include "api/api.h"
+#include "api/creators.h"
 #include "http/metrics.h"
 #include "http/openapi.h"
-#include "http/pages.h"
-#include "http/policies.h"
+#include "pages/pages.h"
+#include "api/policies.h"
 #include "http/request.h"
 
 static int handler(pd_req *req, void *ctx, pd_error *err)

@@ -21,7 +21,7 @@
 
 #include <cmocka.h>
 
-#include "core/num.h"
+#include "util/num.h"
 #include "core/online.h"
 #include "store/store.h"
 

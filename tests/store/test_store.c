@@ -21,7 +21,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "core/num.h"
+#include "util/num.h"
 #include "store/store.h"
 
 /* ---- fixture (fixture.h) ------------------------------------------------------- */

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "core/num.h"
+#include "util/num.h"
 
 /* ---- pd_parse_uint ---------------------------------------------------------- */
 

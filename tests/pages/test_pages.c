@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "http/pages.h"
-#include "http/show.h"
+#include "pages/pages.h"
+#include "api/show.h"
 #include "util/buf.h"
 
 /* fn(buffer, in) writes want. */

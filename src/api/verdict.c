@@ -1,7 +1,7 @@
 /* verdict.c - see verdict.h. */
-#include "http/verdict.h"
+#include "api/verdict.h"
 
-#include "core/num.h"
+#include "util/num.h"
 
 void pd_verdict_policy(pd_jsonw *w, const pd_policy_rec *p)
 {

@@ -7,19 +7,19 @@
  * state of the data. The posts come by creator id, as the creators do, so
  * each creator is projected as soon as its posts are in: a roster holds
  * one creator's posts at a time, never the MCN's. */
-#include "http/mcns.h"
+#include "api/mcns.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/num.h"
+#include "util/num.h"
 #include "core/online.h"
-#include "http/accounts.h"
+#include "api/accounts.h"
 #include "http/request.h"
-#include "http/show.h"
-#include "http/verdict.h"
+#include "api/show.h"
+#include "api/verdict.h"
 #include "util/jsonw.h"
 
 #define PENDING_MAX 64 /* activations of the horizon's days looked at */

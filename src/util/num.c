@@ -1,5 +1,5 @@
 /* num.c - see num.h. */
-#include "core/num.h"
+#include "util/num.h"
 
 #include <string.h>
 

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "core/error.h"
+#include "util/error.h"
 
 static void test_set(void **state)
 {

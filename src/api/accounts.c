@@ -1,5 +1,5 @@
 /* accounts.c - see accounts.h. */
-#include "http/accounts.h"
+#include "api/accounts.h"
 
 #include <jansson.h>
 #include <sodium.h>

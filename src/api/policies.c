@@ -1,5 +1,5 @@
 /* policies.c - see policies.h. */
-#include "http/policies.h"
+#include "api/policies.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -9,10 +9,10 @@
 
 #include "batch/report.h"
 #include "core/instant.h"
-#include "core/num.h"
+#include "util/num.h"
 #include "core/online.h"
 #include "core/simulate.h"
-#include "http/accounts.h"
+#include "api/accounts.h"
 #include "http/request.h"
 #include "util/buf.h"
 #include "util/jsonw.h"

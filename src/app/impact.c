@@ -1,5 +1,5 @@
 /* impact.c - see impact.h. */
-#include "http/impact.h"
+#include "app/impact.h"
 
 #include <errno.h>
 #include <pthread.h>

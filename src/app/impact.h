@@ -46,7 +46,7 @@
 #include <stdint.h>
 
 #include "core/creator.h"
-#include "core/error.h"
+#include "util/error.h"
 #include "core/policy.h"
 #include "core/simulate.h"
 #include "store/store.h"

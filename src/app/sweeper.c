@@ -1,5 +1,5 @@
 /* sweeper.c - see sweeper.h. */
-#include "http/sweeper.h"
+#include "app/sweeper.h"
 
 #include <errno.h>
 #include <pthread.h>

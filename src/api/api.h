@@ -13,14 +13,14 @@
 #ifndef PD_HTTP_API_H
 #define PD_HTTP_API_H
 
-#include "core/error.h"
-#include "http/accounts.h"
-#include "http/creators.h"
-#include "http/mcns.h"
+#include "util/error.h"
+#include "api/accounts.h"
+#include "api/creators.h"
+#include "api/mcns.h"
 #include "http/metrics.h"
 #include "http/openapi.h"
-#include "http/pages.h"
-#include "http/policies.h"
+#include "pages/pages.h"
+#include "api/policies.h"
 #include "http/router.h"
 #include "store/store.h"
 

@@ -1,12 +1,12 @@
 /* show.c - see show.h. */
-#include "http/show.h"
+#include "api/show.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/instant.h"
-#include "core/num.h"
+#include "util/num.h"
 #include "core/risk.h"
 
 const char *pd_show_count(uint64_t v, char buf[PD_SHOW_MAX])

@@ -1,7 +1,7 @@
 /* api.c - see api.h. */
-#include "http/api.h"
+#include "api/api.h"
 
-#include "http/sweeper.h"
+#include "app/sweeper.h"
 
 int pd_api_add(pd_api *api, pd_router *r, pd_error *err)
 {

@@ -15,7 +15,7 @@
  *                                                  certified population: the numbers
  *                                                  and JSON of `partnerd simulate`
  *
- * Impact reads the population from the in-memory snapshot of http/impact.h,
+ * Impact reads the population from the in-memory snapshot of app/impact.h,
  * so that moving a threshold costs one pass over the creators in memory.
  *
  * A pd_policies is owned by the caller (cmd_serve) and must outlive the
@@ -24,8 +24,8 @@
 #ifndef PD_HTTP_POLICIES_H
 #define PD_HTTP_POLICIES_H
 
-#include "core/error.h"
-#include "http/impact.h"
+#include "util/error.h"
+#include "app/impact.h"
 #include "http/router.h"
 #include "store/store.h"
 

@@ -20,7 +20,7 @@
 #ifndef PD_HTTP_CREATORS_H
 #define PD_HTTP_CREATORS_H
 
-#include "core/error.h"
+#include "util/error.h"
 #include "http/metrics.h"
 #include "http/pagecache.h"
 #include "http/router.h"

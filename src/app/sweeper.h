@@ -20,7 +20,7 @@
 #ifndef PD_HTTP_SWEEPER_H
 #define PD_HTTP_SWEEPER_H
 
-#include "core/error.h"
+#include "util/error.h"
 #include "http/metrics.h"
 #include "store/store.h"
 

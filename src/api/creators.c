@@ -11,7 +11,7 @@
  * but plain text to us: "<sort letter><key>.<id>" for discovery (the sort
  * letter makes a cursor of another sort an error, not a wrong page) and
  * "<seconds>.<nanoseconds>.<id>" for a creator's posts. */
-#include "http/creators.h"
+#include "api/creators.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -25,12 +25,12 @@
 #include "batch/csv.h"
 #include "batch/rows.h"
 #include "core/instant.h"
-#include "core/num.h"
+#include "util/num.h"
 #include "core/policy.h"
 #include "core/text.h"
-#include "http/accounts.h"
+#include "api/accounts.h"
 #include "http/request.h"
-#include "http/verdict.h"
+#include "api/verdict.h"
 #include "util/jsonw.h"
 
 #define Q_TEXT_MAX 256 /* bytes of the q= search text */

@@ -3,7 +3,7 @@
  * navigation) and the escaping shared. No templates: the pages are few and
  * small, and C code that writes them is as easy to read as a template
  * language would be, with the escaping impossible to forget in one place. */
-#include "http/pages.h"
+#include "pages/pages.h"
 
 #include <inttypes.h>
 #include <limits.h>
@@ -16,9 +16,9 @@
 #include "core/instant.h"
 #include "core/policy.h"
 #include "http/assets.h"
-#include "http/mcns.h"
+#include "api/mcns.h"
 #include "http/request.h"
-#include "http/show.h"
+#include "api/show.h"
 #include "util/log.h"
 #include "util/svg.h"
 

@@ -20,7 +20,7 @@
 #include "auth/password.h"
 #include "auth/ratelimit.h"
 #include "auth/token.h"
-#include "core/error.h"
+#include "util/error.h"
 #include "http/openapi.h"
 #include "http/pagecache.h"
 #include "http/router.h"

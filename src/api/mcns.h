@@ -30,7 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/error.h"
+#include "util/error.h"
 #include "core/risk.h"
 #include "http/router.h"
 #include "store/store.h"

@@ -36,8 +36,8 @@
 #ifndef PD_HTTP_PAGES_H
 #define PD_HTTP_PAGES_H
 
-#include "core/error.h"
-#include "http/accounts.h"
+#include "util/error.h"
+#include "api/accounts.h"
 #include "http/router.h"
 #include "store/store.h"
 #include "util/buf.h"

@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "core/simulate.h"
-#include "http/impact.h"
+#include "app/impact.h"
 
 #define N 1000
 static const char *const cats[] = {"beauty", "food", "tech", "travel", "pets"};
