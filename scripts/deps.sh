@@ -2,14 +2,14 @@
 # Installs what partnerd needs from Debian's packages, skipping what is
 # already there. Run as root on Debian 12. Usage: scripts/deps.sh [build|test]
 #   build: compiler, Meson, the libraries (enough to build and run)
-#   test:  build + what the tests and fuzzers use (cmocka, sqlite3, clang,
+#   test:  build + what the tests and fuzzers use (cmocka, sqlite3, clang, clang-format,
 #          chromium and a CJK font for the browser tests)
 set -euo pipefail
 
 want=${1:-build}
 build_pkgs=(gcc libc6-dev meson ninja-build pkg-config libjansson-dev libsqlite3-dev
             libmicrohttpd-dev libsodium-dev)
-test_pkgs=(libcmocka-dev sqlite3 clang libclang-rt-14-dev python3 curl chromium
+test_pkgs=(libcmocka-dev sqlite3 clang clang-format libclang-rt-14-dev python3 curl chromium
            fonts-wqy-microhei) # a CJK font (5 MB; fonts-noto-cjk is 90): handles in Chinese
 
 pkgs=("${build_pkgs[@]}")
