@@ -186,19 +186,32 @@ int pd_cli_clock(const char *arg, pd_clock *out, pd_error *err)
     return PD_OK;
 }
 
-/* The command's clock: one per process, read from PARTNERD_CLOCK. */
+/* The command's clock: one per process, read from PARTNERD_CLOCK once. */
 static pd_clock cli_clock;
+static int cli_clock_read;
+
+int pd_cli_env_clock(const pd_clock **out, pd_error *err)
+{
+    if (!cli_clock_read) {
+        int rc = pd_cli_clock(NULL, &cli_clock, err);
+        if (rc != PD_OK)
+            return rc;
+        cli_clock_read = 1;
+    }
+    *out = &cli_clock;
+    return PD_OK;
+}
 
 int pd_cli_store_open(const char *path, int create, pd_store **s, const pd_clock **clock,
                       pd_error *err)
 {
+    pd_store_options o = {.create = create, .migrate = 1, .pool_size = 1};
     *s = NULL;
-    int rc = pd_cli_clock(NULL, &cli_clock, err);
+    int rc = pd_cli_env_clock(&o.clock, err);
     if (rc != PD_OK)
         return rc;
     if (clock)
-        *clock = &cli_clock;
-    pd_store_options o = {.create = create, .migrate = 1, .pool_size = 1, .clock = &cli_clock};
+        *clock = o.clock;
     return pd_store_open(path, &o, s, err);
 }
 

@@ -74,6 +74,12 @@ int pd_cli_inputs_finish(const char *cmd, int argc, char **argv, const pd_cli_in
  * where the bad instant came from. */
 int pd_cli_clock(const char *arg, pd_clock *out, pd_error *err);
 
+/* The process's one clock for a command without --clock: PARTNERD_CLOCK's
+ * (read at the first call), else the system's. It lives as long as the
+ * process; give it to pd_store_options.clock and to the use cases.
+ * PD_EUSAGE for a bad PARTNERD_CLOCK. */
+int pd_cli_env_clock(const pd_clock **out, pd_error *err);
+
 /* A store for a command that reads or changes a few rows through the use
  * cases (src/app/): created when `create` and missing, migrated, one
  * connection, on the clock PARTNERD_CLOCK sets (*clock, when not NULL, gets
