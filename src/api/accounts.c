@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "auth/device.h"
 #include "auth/token.h"
@@ -14,9 +13,32 @@
 #include "http/request.h"
 #include "util/jsonw.h"
 
-static int64_t now_s(void)
+/* The token cache (app/accounts.h) over the server's page cache. */
+static int cache_get(void *ctx, const void *owner, uint64_t version,
+                     const uint8_t hash[PD_TOKEN_HASH_BYTES], pd_app_token_check *out)
 {
-    return (int64_t)time(NULL);
+    return pd_pagecache_copy(ctx, owner, version, (const char *)hash, PD_TOKEN_HASH_BYTES, out,
+                             sizeof *out);
+}
+
+static void cache_put(void *ctx, const void *owner, uint64_t version,
+                      const uint8_t hash[PD_TOKEN_HASH_BYTES], const pd_app_token_check *c)
+{
+    pd_pagecache_put(ctx, owner, version, (const char *)hash, PD_TOKEN_HASH_BYTES,
+                     (const char *)c, sizeof *c);
+}
+
+/* The use cases' view of a. */
+static pd_app_accounts app_of(const pd_accounts *a)
+{
+    pd_app_accounts app = {.store = a->store,
+                           .clock = a->clock,
+                           .limiter = a->limiter,
+                           .cost = a->cost,
+                           .token_ttl = a->token_ttl};
+    if (a->tokens)
+        app.cache = (pd_app_token_cache){.get = cache_get, .put = cache_put, .ctx = a->tokens};
+    return app;
 }
 
 const pd_user *pd_req_user(const pd_req *req)
@@ -67,24 +89,16 @@ const char *pd_accounts_session_cookie(pd_req *req)
     return cookie_value(req, PD_SESSION_COOKIE);
 }
 
-/* The read a reads_only route's handler is handed (pd_accounts_read). */
-typedef struct held_read {
-    pd_store *store;
-    pd_db *db;
-    uint64_t version;
-    int open; /* a read transaction is open (else the version was peeked) */
-} held_read;
-
+/* The read a reads_only route's handler is handed (pd_accounts_read):
+ * the one the token was checked in (app/accounts.h, pd_app_read). */
 static void release_read(void *p)
 {
-    held_read *h = p;
-    pd_db_read_end(h->db);
-    pd_store_release(h->store, h->db);
+    pd_app_read_end(p);
 }
 
 int pd_accounts_read(pd_req *req, pd_db **db, uint64_t *version)
 {
-    const held_read *h = pd_req_held(req);
+    const pd_app_read *h = pd_req_held(req);
     if (!h)
         return 0;
     *db = h->db;
@@ -94,60 +108,10 @@ int pd_accounts_read(pd_req *req, pd_db **db, uint64_t *version)
 
 int pd_accounts_read_open(pd_req *req, uint64_t *version, pd_error *err)
 {
-    held_read *h = pd_req_held(req);
+    pd_app_read *h = pd_req_held(req);
     if (!h)
         return pd_error_set(err, PD_EINTERNAL, "no read is held for this request");
-    if (!h->open) {
-        int rc = pd_db_read_begin(h->db, &h->version, err);
-        if (rc)
-            return rc;
-        h->open = 1;
-    }
-    *version = h->version;
-    return PD_OK;
-}
-
-/* A token's user as kept by the token cache. */
-typedef struct token_check {
-    pd_user u;
-    int64_t expires_at;
-} token_check;
-
-/* The user of a token. With a version (not NULL), the answer is looked up
- * in, and kept in, a->tokens: the same token at the same version of the
- * data (no login, logout, disabling or any other write since) has the same
- * user, and is only checked against the clock again. The version may be
- * one only peeked at (*open 0, nothing open): a token not kept under it is
- * read in a read transaction begun here, whose version replaces it.
- * Without a version, the caller has a transaction open or reads in none. */
-static int check_token(pd_accounts *a, pd_db *db, uint64_t *version, int *open,
-                       const uint8_t hash[PD_TOKEN_HASH_BYTES], pd_user *u, pd_error *err)
-{
-    int64_t now = now_s();
-    token_check tc;
-    int cached = version && a->tokens;
-    for (;;) {
-        if (cached && pd_pagecache_copy(a->tokens, db, *version, (const char *)hash,
-                                        PD_TOKEN_HASH_BYTES, &tc, sizeof tc)) {
-            if (tc.expires_at <= now)
-                return pd_error_set(err, PD_ENOTFOUND, "unknown or expired token");
-            *u = tc.u;
-            return PD_OK;
-        }
-        if (!version || *open)
-            break;
-        int rc = pd_db_read_begin(db, version, err);
-        if (rc)
-            return rc;
-        *open = 1;
-    }
-    int rc = pd_db_token_user(db, hash, now, u, &tc.expires_at, err);
-    if (rc == PD_OK && cached) {
-        tc.u = *u;
-        pd_pagecache_put(a->tokens, db, *version, (const char *)hash, PD_TOKEN_HASH_BYTES,
-                         (const char *)&tc, sizeof tc);
-    }
-    return rc;
+    return pd_app_read_open(h, version, err);
 }
 
 /* The user behind the request's bearer token or, without an Authorization
@@ -179,35 +143,17 @@ static int authenticate(pd_req *req, pd_accounts *a, const pd_route *route, pd_e
     if (!u)
         return pd_error_set(err, PD_ENOMEM, "out of memory");
     /* A route that only reads gets the read transaction the token was
-     * checked in: one snapshot, one connection for the whole request. When
-     * nothing has been committed since the connection's last read, its
-     * version is known without one (pd_db_read_peek): a kept token and a
-     * kept page then answer without touching the database at all. */
+     * checked in: one snapshot, one connection for the whole request (a
+     * kept token and a kept page may answer without touching the database
+     * at all: app/accounts.h, pd_app_authenticate). */
     int keep = route->reads_only && pd_req_safe_method(req);
-    held_read *held = keep ? pd_req_alloc(req, sizeof *held) : NULL;
+    pd_app_read *held = keep ? pd_req_alloc(req, sizeof *held) : NULL;
     if (keep && !held)
         return pd_error_set(err, PD_ENOMEM, "out of memory");
-    pd_db *db;
-    if ((rc = pd_store_acquire(a->store, &db, err)))
-        return rc;
-    uint64_t version = 0;
-    int open = 0;
-    if (keep && !pd_db_read_peek(db, &version)) {
-        if ((rc = pd_db_read_begin(db, &version, err)) != PD_OK) {
-            pd_store_release(a->store, db);
-            return rc;
-        }
-        open = 1;
-    }
-    rc = check_token(a, db, keep ? &version : NULL, &open, hash, u, err);
-    if (keep && rc == PD_OK) {
-        *held = (held_read){.store = a->store, .db = db, .version = version, .open = open};
+    pd_app_accounts app = app_of(a);
+    rc = pd_app_authenticate(&app, hash, held, u, err);
+    if (keep && rc == PD_OK)
         pd_req_hold(req, held, release_read);
-    } else {
-        if (keep)
-            pd_db_read_end(db);
-        pd_store_release(a->store, db);
-    }
     if (rc == PD_ENOTFOUND)
         return pd_error_set(err, PD_EAUTH,
                             "this token is not valid (expired, signed out, or the account "
@@ -435,124 +381,38 @@ static int login(pd_req *req, void *ctx, pd_error *err)
     return PD_OK;
 }
 
-/* The identity of the device proof req shows for `name` (the cookie
- * PD_DEVICE_COOKIE), into id: 1 when it shows one that is good, else 0 (no
- * cookie, no key yet, a proof for another account, expired, forged). The
- * key is read with db, acquired here when *db is NULL. */
-static int shown_device(pd_accounts *a, pd_req *req, const char *name, int64_t now, pd_db **db,
-                        uint8_t id[PD_DEVICE_ID_BYTES], pd_error *err)
-{
-    const char *proof = cookie_value(req, PD_DEVICE_COOKIE);
-    if (!proof)
-        return 0;
-    if (!*db && pd_store_acquire(a->store, db, err) != PD_OK)
-        return -1;
-    uint8_t key[PD_DEVICE_KEY_BYTES];
-    int rc = pd_db_server_key(*db, PD_DEVICE_KEY_NAME, NULL, sizeof key, key, err);
-    int good = rc == PD_OK && pd_device_verify(key, name, proof, strlen(proof), now, id);
-    sodium_memzero(key, sizeof key);
-    return rc == PD_OK || rc == PD_ENOTFOUND ? good : -1;
-}
-
-/* A new device proof for `name`, as the cookie PD_DEVICE_COOKIE on req's
- * answer (the key made and stored at the first sign-in ever). */
-static int give_device(pd_db *db, pd_req *req, const char *name, int64_t now, pd_error *err)
-{
-    uint8_t fresh[PD_DEVICE_KEY_BYTES], key[PD_DEVICE_KEY_BYTES];
-    randombytes_buf(fresh, sizeof fresh);
-    int rc = pd_db_server_key(db, PD_DEVICE_KEY_NAME, fresh, sizeof key, key, err);
-    char proof[PD_DEVICE_TEXT_MAX], cookie[PD_DEVICE_TEXT_MAX + 96];
-    if (rc == PD_OK)
-        rc = pd_device_issue(key, name, now, proof, err);
-    if (rc == PD_OK) {
-        snprintf(cookie, sizeof cookie, "%s=%s; HttpOnly; SameSite=Strict; Path=/; Max-Age=%d",
-                 PD_DEVICE_COOKIE, proof, PD_DEVICE_TTL);
-        if (pd_req_header_add(req, "Set-Cookie", cookie) < 0)
-            rc = pd_error_set(err, PD_EINTERNAL, "cannot set the device cookie");
-    }
-    sodium_memzero(fresh, sizeof fresh);
-    sodium_memzero(key, sizeof key);
-    sodium_memzero(proof, sizeof proof);
-    sodium_memzero(cookie, sizeof cookie);
-    return rc;
-}
-
 int pd_accounts_sign_in(pd_accounts *a, pd_req *req, const char *name, const char *password,
                         size_t pwlen, pd_user *out, char text[PD_TOKEN_TEXT_MAX],
                         int64_t *expires_at, pd_error *err)
 {
-    int64_t now = now_s();
-    pd_db *db = NULL;
-    uint8_t device[PD_DEVICE_ID_BYTES];
-    int shown = shown_device(a, req, name, now, &db, device, err);
-    pd_ratelimit_who who = {.account = name,
+    pd_app_accounts app = app_of(a);
+    pd_app_sign_in_req r = {.name = name,
+                            .password = password,
+                            .pwlen = pwlen,
                             .address = pd_req_client(req),
-                            .device = shown == 1 ? device : NULL};
-    int64_t wait = 0;
-    int rc = shown < 0 ? (int)err->code : pd_ratelimit_check(a->limiter, &who, now, &wait, err);
+                            .device = cookie_value(req, PD_DEVICE_COOKIE)};
+    pd_app_session *s = pd_req_alloc(req, sizeof *s);
+    if (!s)
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    int rc = pd_app_sign_in(&app, &r, s, err);
     if (rc == PD_EBUSY)
-        pd_req_set_retry_after(req, wait > 0 ? (unsigned)wait : 1);
-    if (rc == PD_OK && !db)
-        rc = pd_store_acquire(a->store, &db, err);
-    if (rc) {
-        if (db)
-            pd_store_release(a->store, db);
-        return rc;
+        pd_req_set_retry_after(req, (unsigned)s->retry_after);
+    if (rc == PD_OK && s->device[0]) {
+        /* A proof of this sign-in for the client to show next time; a
+         * cookie that cannot be set only makes it a new client then. */
+        char cookie[PD_DEVICE_TEXT_MAX + 96];
+        snprintf(cookie, sizeof cookie, "%s=%s; HttpOnly; SameSite=Strict; Path=/; Max-Age=%d",
+                 PD_DEVICE_COOKIE, s->device, PD_DEVICE_TTL);
+        (void)pd_req_header_add(req, "Set-Cookie", cookie);
+        sodium_memzero(cookie, sizeof cookie);
     }
-
-    pd_user u;
-    char hash[PD_HASH_MAX];
-    rc = pd_db_user_by_name(db, name, &u, hash, err);
-    if (rc == PD_ENOTFOUND) {
-        /* as slow as a real check, so that timing does not tell names */
-        pd_password_verify_absent(password, pwlen, a->cost, err);
-        rc = PD_EAUTH;
-    } else if (rc == PD_OK) {
-        rc = pd_password_verify(hash, password, pwlen, err);
+    if (rc == PD_OK) {
+        *out = s->user;
+        memcpy(text, s->token, PD_TOKEN_TEXT_MAX);
+        *expires_at = s->expires_at;
     }
-    if (rc == PD_EAUTH)
-        rc = pd_error_set(err, PD_EAUTH, "wrong name or password");
-    else if (rc == PD_OK && u.disabled)
-        rc = pd_error_set(err, PD_EAUTH, "this account is disabled: ask an operator");
-    if (rc == PD_OK)
-        pd_ratelimit_success(a->limiter, &who, now);
-    if (rc) {
-        pd_store_release(a->store, db);
-        return rc;
-    }
-
-    pd_token t;
-    uint8_t th[PD_TOKEN_HASH_BYTES];
-    int64_t ttl = a->token_ttl ? a->token_ttl : PD_TOKEN_TTL_DEFAULT;
-    if ((rc = pd_token_new(&t, err))) {
-        pd_store_release(a->store, db);
-        return rc;
-    }
-    pd_token_hash(&t, th);
-    rc = pd_db_begin(db, err);
-    if (rc == PD_OK)
-        rc = pd_db_token_add(db, th, u.id, now + ttl, err);
-    if (rc == PD_OK)
-        rc = pd_db_commit(db, err);
-    else
-        pd_db_rollback(db);
-    /* A proof of this sign-in for the client to show next time (a new one
-     * each time: it is good for PD_DEVICE_TTL from now). Without one (the
-     * database busy storing the first key, say) the sign-in still stands:
-     * the client is only counted as a new one next time. */
-    pd_error ignored;
-    if (rc == PD_OK)
-        give_device(db, req, u.name, now, &ignored);
-    pd_store_release(a->store, db);
-    if (rc) {
-        pd_token_wipe(&t);
-        return rc;
-    }
-    pd_token_format(&t, text);
-    pd_token_wipe(&t);
-    *out = u;
-    *expires_at = now + ttl;
-    return PD_OK;
+    sodium_memzero(s, sizeof *s);
+    return rc;
 }
 
 static int logout(pd_req *req, void *ctx, pd_error *err)
@@ -580,21 +440,8 @@ static int logout(pd_req *req, void *ctx, pd_error *err)
 
 int pd_accounts_sign_out(pd_accounts *a, const pd_token *t, pd_error *err)
 {
-    uint8_t hash[PD_TOKEN_HASH_BYTES];
-    pd_token_hash(t, hash);
-    pd_db *db;
-    int rc = pd_store_acquire(a->store, &db, err);
-    if (rc)
-        return rc;
-    rc = pd_db_begin(db, err);
-    if (rc == PD_OK)
-        rc = pd_db_token_delete(db, hash, err);
-    if (rc == PD_OK)
-        rc = pd_db_commit(db, err);
-    else
-        pd_db_rollback(db);
-    pd_store_release(a->store, db);
-    return rc;
+    pd_app_accounts app = app_of(a);
+    return pd_app_sign_out(&app, t, err);
 }
 
 static int me(pd_req *req, void *ctx, pd_error *err)

@@ -9,6 +9,10 @@
  * request (pd_req_user), and refuses what the route's access class does not
  * allow. The access rules live here and nowhere else.
  *
+ * What they do is the use cases' (app/accounts.h: each owns its
+ * transaction and reads the clock it is given); here the requests are read
+ * and answered.
+ *
  * A pd_accounts is owned by the caller (cmd_serve) and must outlive the
  * server; the routes and the guard only borrow it.
  */
@@ -17,6 +21,7 @@
 
 #include <stdint.h>
 
+#include "app/accounts.h"
 #include "auth/password.h"
 #include "auth/ratelimit.h"
 #include "auth/token.h"
@@ -39,10 +44,10 @@ enum {
     PD_ACCESS_MCN = 7,             /* a manager of the path's {id} MCN, or an operator   */
 };
 
-#define PD_TOKEN_TTL_DEFAULT (7 * 24 * 3600) /* seconds a token works */
-
 typedef struct pd_accounts {
     pd_store *store;
+    const pd_clock *clock; /* what tokens, limits and proofs go by; NULL:
+                              the system clock (util/clock.h)          */
     pd_ratelimit *limiter; /* sign-in attempts (docs/internals/sign-in.md) */
     pd_pwcost cost;        /* for hashing on behalf of missing users  */
     int64_t token_ttl;     /* seconds; 0: PD_TOKEN_TTL_DEFAULT        */

@@ -4,12 +4,14 @@
  * `partnerd user add --role brand --brand ID`; an MCN's manager with
  * `--role mcn --mcn ID`. An import creates the MCNs that creators.csv names
  * (as "MCN <id>"); `mcn add --id` registers one under the content
- * platform's id before its creators arrive.
+ * platform's id before its creators arrive. What each action does is a
+ * use case (app/orgs.h); this file reads the command line and prints.
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "app/orgs.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "core/instant.h"
@@ -27,7 +29,11 @@ static const char brand_usage[] =
     "  --db FILE     the SQLite database\n"
     "  --name NAME   the brand's name: 1 to 63 bytes of UTF-8, no control\n"
     "                characters; unique\n"
-    "  --help        show this help\n";
+    "  --help        show this help\n"
+    "\n"
+    "Environment:\n"
+    "  PARTNERD_CLOCK  an ISO-8601 instant: the clock the creation is recorded\n"
+    "                  by starts there instead of now (as 'serve --clock'); tests\n";
 
 static const char mcn_usage[] =
     "Usage: partnerd mcn add --db FILE --name NAME [--id ID]\n"
@@ -42,7 +48,11 @@ static const char mcn_usage[] =
     "  --name NAME   the MCN's name: 1 to 63 bytes of UTF-8, no control characters\n"
     "  --id ID       the content platform's id for it, as creators.csv gives it\n"
     "                (default: the next free id)\n"
-    "  --help        show this help\n";
+    "  --help        show this help\n"
+    "\n"
+    "Environment:\n"
+    "  PARTNERD_CLOCK  an ISO-8601 instant: the clock the creation is recorded\n"
+    "                  by starts there instead of now (as 'serve --clock'); tests\n";
 
 /* What one of the two commands is. */
 typedef struct org_kind {
@@ -94,19 +104,6 @@ static int parse(const org_kind *k, const char *cmd, int argc, char **argv, org_
     return PD_OK;
 }
 
-struct new_org {
-    const org_kind *k;
-    const char *name;
-    int64_t id; /* asked for (MCNs; 0: the next free one), then given */
-};
-
-static int add_org(pd_db *db, void *ctx, pd_error *err)
-{
-    struct new_org *no = ctx;
-    return no->k->mcn ? pd_db_mcn_add(db, no->id, no->name, &no->id, err)
-                      : pd_db_brand_add(db, no->name, &no->id, err);
-}
-
 static int do_add(const org_kind *k, int argc, char **argv)
 {
     char cmd[16];
@@ -121,10 +118,15 @@ static int do_add(const org_kind *k, int argc, char **argv)
     if (a.id && (rc = pd_cli_parse_id(cmd, "--id", a.id, &id)) != PD_OK)
         return rc;
     pd_error err = {0};
-    struct new_org no = {k, a.name, id};
-    if ((rc = pd_cli_db_change(a.db, 1, add_org, &no, &err)) != PD_OK)
+    pd_store *s = NULL;
+    rc = pd_cli_store_open(a.db, 1, &s, NULL, &err);
+    if (rc == PD_OK)
+        rc = k->mcn ? pd_app_mcn_add(s, id, a.name, &id, &err)
+                    : pd_app_brand_add(s, a.name, &id, &err);
+    pd_store_close(s);
+    if (rc != PD_OK)
         return pd_cli_fail(cmd, &err);
-    printf("%s %lld added: %s\n", k->what, (long long)no.id, a.name);
+    printf("%s %lld added: %s\n", k->what, (long long)id, a.name);
     return PD_OK;
 }
 
@@ -150,13 +152,12 @@ static int do_list(const org_kind *k, int argc, char **argv)
         return pd_cli_usage_error(cmd, "list takes only --db");
     pd_error err = {0};
     pd_store *s = NULL;
-    pd_db *db = NULL;
-    if ((rc = pd_cli_db_open(a.db, 0, &s, &db, &err)) != PD_OK)
+    if ((rc = pd_cli_store_open(a.db, 0, &s, NULL, &err)) != PD_OK)
         return pd_cli_fail(cmd, &err);
     printf("%-8s %-40s %9s  %s\n", "ID", "NAME", k->members, "CREATED");
-    rc = k->mcn ? pd_db_mcn_list(db, print_org, NULL, &err)
-                : pd_db_brand_list(db, print_org, NULL, &err);
-    pd_cli_db_close(s, db);
+    rc = k->mcn ? pd_app_mcn_list(s, print_org, NULL, &err)
+                : pd_app_brand_list(s, print_org, NULL, &err);
+    pd_store_close(s);
     if (rc != PD_OK)
         return pd_cli_fail(cmd, &err);
     return fflush(stdout) == 0 ? PD_OK : PD_EIO;

@@ -81,11 +81,14 @@ static const char usage[] =
     "                        a private network)\n"
     "  --drain SECONDS       on stop, wait this long for requests in flight (default 30)\n"
     "  --log-level LEVEL     debug, info, warn or error (default info)\n"
-    "  --clock INSTANT       run the store's clock from this ISO-8601 instant\n"
-    "                        (2019-05-31T23:59:55Z) instead of now: what the server\n"
-    "                        records and the day online certification is for and\n"
-    "                        sweeps at (each UTC midnight of that clock); for tests\n"
-    "                        and demos\n"
+    "  --clock INSTANT       run the server's one clock from this ISO-8601 instant\n"
+    "                        (2019-05-31T23:59:55Z) instead of now: what it records\n"
+    "                        (created_at), tokens' expiry, sign-in limits' windows,\n"
+    "                        device proofs, and the day online certification is for\n"
+    "                        and sweeps at (each UTC midnight of that clock); for\n"
+    "                        tests and demos. Without it, the environment variable\n"
+    "                        PARTNERD_CLOCK does the same (as for 'user', 'brand'\n"
+    "                        and 'mcn'); --clock wins\n"
     "\n"
     "Limits (what one client may hold; docs/internals/http.md, Limits):\n"
     "  --max-connections N   open connections at most (default 1024; the open-file\n"
@@ -134,7 +137,9 @@ typedef struct serve_options {
     unsigned drain_s;
     int metrics_public; /* --metrics-access public */
     int demo;
-    const char *clock; /* --clock: ISO-8601, or NULL for the system clock */
+    const char *clock;    /* --clock: ISO-8601, or NULL (then PARTNERD_CLOCK) */
+    pd_clock clock_value; /* the one clock: from --clock, PARTNERD_CLOCK or the
+                             system's (cli/common.h, pd_cli_clock)           */
 } serve_options;
 
 /* A number in [min, max] for option name, or a usage error. */
@@ -260,15 +265,7 @@ static int parse_options(int argc, char **argv, serve_options *o)
             break;
         }
         case 'M': o->demo = 1; break;
-        case 'K': {
-            pd_instant t;
-            const char *why = "";
-            if (pd_instant_parse(optarg, strlen(optarg), &t, &why) < 0)
-                return pd_cli_usage_error("serve", "--clock '%s': %s (e.g. 2019-05-31T23:59:55Z)",
-                                          optarg, why);
-            o->clock = optarg;
-            break;
-        }
+        case 'K': o->clock = optarg; break;
         case 'h': fputs(usage, stdout); return -1;
         case ':': return pd_cli_usage_error("serve", "%s needs a value", argv[optind - 1]);
         default: return pd_cli_usage_error("serve", "unknown option '%s'", argv[optind - 1]);
@@ -276,6 +273,9 @@ static int parse_options(int argc, char **argv, serve_options *o)
     }
     if (optind < argc)
         return pd_cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
+    pd_error cerr = {0};
+    if (pd_cli_clock(o->clock, &o->clock_value, &cerr) != PD_OK)
+        return pd_cli_usage_error("serve", "%s", cerr.msg);
     return PD_OK;
 }
 
@@ -420,13 +420,12 @@ int pd_cmd_serve(int argc, char **argv)
      * connection another thread holds. */
     raise_open_files();
     keep_large_blocks_mapped();
+    /* The clock says --clock's instant from here (a demo took its time). */
+    pd_cli_clock(o.clock, &o.clock_value, NULL); /* checked by parse_options */
     pd_store_options so = {.create = 1, .migrate = 1,
-                           .pool_size = pd_server_workers_for(&o.limits) + POOL_SPARE};
-    if (o.clock) {
-        pd_instant t;
-        pd_instant_parse(o.clock, strlen(o.clock), &t, NULL); /* checked by parse_options */
-        so.clock_offset = t.sec - (int64_t)time(NULL);
-    }
+                           .pool_size = pd_server_workers_for(&o.limits) + POOL_SPARE,
+                           .clock = &o.clock_value};
+    accounts.clock = &o.clock_value;
     if ((rc = pd_store_open(o.db_path, &so, &store, &err)) != 0)
         goto out;
     if ((rc = warn_without_accounts(store, o.db_path, &err)) != 0)

@@ -3,7 +3,8 @@
  * that log in to the server. Passwords are read from the terminal with echo
  * off (asked twice), or as one line from standard input; they are hashed
  * with auth/password.h and never printed, logged or passed on the command
- * line.
+ * line. What each action does is a use case (app/accounts.h); this file
+ * reads the command line and the password, and prints.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -12,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "app/accounts.h"
 #include "auth/password.h"
 #include "cli/commands.h"
 #include "cli/common.h"
@@ -46,7 +47,12 @@ static const char usage[] =
     "                       on a terminal the password is asked twice, unechoed)\n"
     "  --password-cost C    interactive (the default) or min (for tests only:\n"
     "                       such a hash is quick to crack)\n"
-    "  --help               show this help\n";
+    "  --help               show this help\n"
+    "\n"
+    "Environment:\n"
+    "  PARTNERD_CLOCK       an ISO-8601 instant (2031-03-04T10:00:00Z): the clock\n"
+    "                       that accounts are created by starts there instead of\n"
+    "                       now, as 'partnerd serve --clock' does; for tests\n";
 
 /* ---- reading a password ---------------------------------------------------- */
 
@@ -228,28 +234,6 @@ static int check_name(const char *cmd, const char *name)
     return PD_OK;
 }
 
-struct new_user {
-    pd_user *u;
-    const char *hash;
-};
-
-static int add_user(pd_db *db, void *ctx, pd_error *err)
-{
-    struct new_user *nu = ctx;
-    return pd_db_user_add(db, nu->u, nu->hash, err);
-}
-
-struct user_switch {
-    const char *name;
-    int disabled;
-};
-
-static int set_disabled(pd_db *db, void *ctx, pd_error *err)
-{
-    struct user_switch *sw = ctx;
-    return pd_db_user_set_disabled(db, sw->name, sw->disabled, err);
-}
-
 static int do_add(int argc, char **argv)
 {
     const char *cmd = "user add";
@@ -290,22 +274,22 @@ static int do_add(int argc, char **argv)
     if (a.cost && pd_pwcost_from_name(a.cost, &cost, &err) != PD_OK)
         return pd_cli_usage_error(cmd, "--password-cost: %s", err.msg);
     snprintf(u.name, sizeof u.name, "%s", a.name);
-    u.created_at = (int64_t)time(NULL);
 
-    /* The password first: nothing is opened or created until we have one. */
+    /* The password first: nothing is opened or created until we have a
+     * good one. */
     char pw[PD_PASSWORD_MAX + 1];
     size_t len = 0;
-    char hash[PD_PASSWORD_HASH_MAX];
+    pd_store *s = NULL;
+    const pd_clock *clock = NULL;
     rc = get_password(a.name, a.password_stdin, pw, sizeof pw, &len, &err);
     if (rc == PD_OK)
-        rc = pd_password_hash(pw, len, cost, hash, &err);
+        rc = pd_password_check_policy(pw, len, &err);
+    if (rc == PD_OK)
+        rc = pd_cli_store_open(a.db, 1, &s, &clock, &err);
+    if (rc == PD_OK)
+        rc = pd_app_user_add(s, clock, &u, pw, len, cost, &err);
     explicit_bzero(pw, sizeof pw);
-    if (rc != PD_OK)
-        return pd_cli_fail(cmd, &err);
-
-    struct new_user nu = {&u, hash};
-    rc = pd_cli_db_change(a.db, 1, add_user, &nu, &err);
-    explicit_bzero(hash, sizeof hash);
+    pd_store_close(s);
     if (rc != PD_OK)
         return pd_cli_fail(cmd, &err);
     printf("user %s added: id %lld, role %s\n", u.name, (long long)u.id, pd_role_name(u.role));
@@ -346,14 +330,13 @@ static int do_list(int argc, char **argv)
         return pd_cli_usage_error(cmd, "list takes only --db");
     pd_error err = {0};
     pd_store *s = NULL;
-    pd_db *db = NULL;
-    rc = pd_cli_db_open(a.db, 0, &s, &db, &err);
+    rc = pd_cli_store_open(a.db, 0, &s, NULL, &err);
     if (rc != PD_OK)
         return pd_cli_fail(cmd, &err);
     printf("%-6s %-24s %-9s %-16s %-9s %s\n", "ID", "NAME", "ROLE", "BELONGS TO", "STATUS",
            "CREATED");
-    rc = pd_db_user_list(db, print_user, NULL, &err);
-    pd_cli_db_close(s, db);
+    rc = pd_app_user_list(s, print_user, NULL, &err);
+    pd_store_close(s);
     if (rc != PD_OK)
         return pd_cli_fail(cmd, &err);
     return fflush(stdout) == 0 ? PD_OK : PD_EIO;
@@ -371,8 +354,11 @@ static int do_set_disabled(int argc, char **argv, int disabled)
     if (a.role || a.brand || a.creator || a.mcn || a.password_stdin || a.cost)
         return pd_cli_usage_error(cmd, "%s takes only --db and --name", cmd + 5);
     pd_error err = {0};
-    struct user_switch sw = {a.name, disabled};
-    rc = pd_cli_db_change(a.db, 0, set_disabled, &sw, &err);
+    pd_store *s = NULL;
+    rc = pd_cli_store_open(a.db, 0, &s, NULL, &err);
+    if (rc == PD_OK)
+        rc = pd_app_user_set_disabled(s, a.name, disabled, &err);
+    pd_store_close(s);
     if (rc != PD_OK)
         return pd_cli_fail(cmd, &err);
     printf("user %s %s\n", a.name, disabled ? "disabled" : "enabled");

@@ -170,11 +170,55 @@ void pd_cli_print_summary(const pd_dataset *ds, size_t window, uint64_t certifie
     fputc('\n', stderr);
 }
 
-int pd_cli_db_open(const char *path, int create, pd_store **s, pd_db **db, pd_error *err)
+int pd_cli_clock(const char *arg, pd_clock *out, pd_error *err)
+{
+    const char *from = arg ? "--clock" : PD_CLI_CLOCK_ENV;
+    const char *v = arg ? arg : getenv(PD_CLI_CLOCK_ENV);
+    *out = pd_clock_system();
+    if (!v || (!arg && !v[0]))
+        return PD_OK;
+    pd_instant t;
+    const char *why = "";
+    if (pd_instant_parse(v, strlen(v), &t, &why) < 0)
+        return pd_error_set(err, PD_EUSAGE, "%s '%.64s': %s (e.g. 2019-05-31T23:59:55Z)", from, v,
+                            why);
+    *out = pd_clock_starting_at(t.sec);
+    return PD_OK;
+}
+
+/* The command's clock: one per process, read from PARTNERD_CLOCK once. */
+static pd_clock cli_clock;
+static int cli_clock_read;
+
+int pd_cli_env_clock(const pd_clock **out, pd_error *err)
+{
+    if (!cli_clock_read) {
+        int rc = pd_cli_clock(NULL, &cli_clock, err);
+        if (rc != PD_OK)
+            return rc;
+        cli_clock_read = 1;
+    }
+    *out = &cli_clock;
+    return PD_OK;
+}
+
+int pd_cli_store_open(const char *path, int create, pd_store **s, const pd_clock **clock,
+                      pd_error *err)
 {
     pd_store_options o = {.create = create, .migrate = 1, .pool_size = 1};
+    *s = NULL;
+    int rc = pd_cli_env_clock(&o.clock, err);
+    if (rc != PD_OK)
+        return rc;
+    if (clock)
+        *clock = o.clock;
+    return pd_store_open(path, &o, s, err);
+}
+
+int pd_cli_db_open(const char *path, int create, pd_store **s, pd_db **db, pd_error *err)
+{
     *db = NULL;
-    int rc = pd_store_open(path, &o, s, err);
+    int rc = pd_cli_store_open(path, create, s, NULL, err);
     if (rc != PD_OK)
         return rc;
     rc = pd_store_acquire(*s, db, err);

@@ -60,9 +60,37 @@ int pd_cli_input_option(const char *cmd, int opt, const char *arg, char **argv,
 int pd_cli_inputs_finish(const char *cmd, int argc, char **argv, const pd_cli_inputs *in,
                          pd_load_options *o);
 
+/* ---- the clock ---------------------------------------------------------------
+ *
+ * Every command that records or decides by time reads one clock
+ * (util/clock.h): the system's, unless `partnerd serve --clock INSTANT` or
+ * the environment variable PD_CLI_CLOCK_ENV (for every command, serve
+ * included; --clock wins) names an ISO-8601 instant to start it from.
+ * Read here and nowhere else. */
+#define PD_CLI_CLOCK_ENV "PARTNERD_CLOCK"
+
+/* The clock from arg (an option's value) or, when arg is NULL, from
+ * PARTNERD_CLOCK; the system clock when neither is set. PD_EUSAGE naming
+ * where the bad instant came from. */
+int pd_cli_clock(const char *arg, pd_clock *out, pd_error *err);
+
+/* The process's one clock for a command without --clock: PARTNERD_CLOCK's
+ * (read at the first call), else the system's. It lives as long as the
+ * process; give it to pd_store_options.clock and to the use cases.
+ * PD_EUSAGE for a bad PARTNERD_CLOCK. */
+int pd_cli_env_clock(const pd_clock **out, pd_error *err);
+
+/* A store for a command that reads or changes a few rows through the use
+ * cases (src/app/): created when `create` and missing, migrated, one
+ * connection, on the clock PARTNERD_CLOCK sets (*clock, when not NULL, gets
+ * it: the process's one, which lives as long as the process).
+ * pd_store_close releases the store. */
+int pd_cli_store_open(const char *path, int create, pd_store **s, const pd_clock **clock,
+                      pd_error *err);
+
 /* A database for a command that reads or changes a few rows: the store
- * (created when `create` and missing, migrated) and its one connection.
- * pd_cli_db_close releases both. */
+ * (created when `create` and missing, migrated, on PARTNERD_CLOCK's clock)
+ * and its one connection. pd_cli_db_close releases both. */
 int pd_cli_db_open(const char *path, int create, pd_store **s, pd_db **db, pd_error *err);
 void pd_cli_db_close(pd_store *s, pd_db *db);
 

@@ -334,7 +334,7 @@ int pd_demo_prepare(const char *db_path, FILE *progress, pd_demo *d, pd_error *e
     pd_gen_options_init(&go);
     go.out_dir = dir;
     go.preset = PD_GEN_PRESET_RED_2019;
-    go.as_of = (pd_instant){.sec = (int64_t)time(NULL), .nsec = 0};
+    go.as_of = (pd_instant){.sec = pd_clock_now(NULL), .nsec = 0}; /* the demo data's "now" */
     pd_gen_summary gs;
     if (progress)
         fprintf(progress, "partnerd demo: generating the red-2019 population ...\n");

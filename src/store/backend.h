@@ -25,7 +25,7 @@ typedef struct pd_store_ops pd_store_ops;
 
 struct pd_store {
     const pd_store_ops *ops;
-    int64_t clock_offset; /* pd_store_options.clock_offset */
+    const pd_clock *clock; /* pd_store_options.clock (borrowed) */
 };
 
 struct pd_db {

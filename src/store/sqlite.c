@@ -176,7 +176,7 @@ static const pd_store_ops sq_ops;
 
 int64_t sq_now_s(const sq_store *s)
 {
-    return (int64_t)time(NULL) + s->base.clock_offset;
+    return pd_clock_now(s->base.clock);
 }
 
 /* Turns a SQLite failure into our convention. */
@@ -619,7 +619,7 @@ int pd_sqlite_open(const char *path, const pd_store_options *o, pd_store **out, 
     s->create = o->create;
     s->pool_size = o->pool_size ? o->pool_size : DEFAULT_POOL;
     s->busy_ms = o->busy_ms ? o->busy_ms : DEFAULT_BUSY_MS;
-    s->base.clock_offset = o->clock_offset;
+    s->base.clock = o->clock;
     s->path = strdup(path);
     s->all = calloc(s->pool_size, sizeof *s->all);
     s->idle = calloc(s->pool_size, sizeof *s->idle);

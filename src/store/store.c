@@ -63,7 +63,7 @@ int pd_store_open(const char *location, const pd_store_options *o, pd_store **ou
 
 int64_t pd_store_now(const pd_store *s)
 {
-    return (int64_t)time(NULL) + s->clock_offset;
+    return pd_clock_now(s->clock);
 }
 
 void pd_store_close(pd_store *s)
@@ -977,7 +977,7 @@ int pd_store_import_ex(pd_store *s, const pd_import_options *o, pd_import_summar
     if (!o->creators_path || !o->posts_path)
         return pd_error_set(err, PD_EUSAGE, "both the creators and the posts file are needed");
     struct import im = {
-        .s = s, .o = o, .diag = o->diag ? o->diag : stderr, .sum = sum, .at = (int64_t)time(NULL)};
+        .s = s, .o = o, .diag = o->diag ? o->diag : stderr, .sum = sum, .at = pd_store_now(s)};
     /* Both headers first: a wrong file is found before the database is. */
     pd_rows_input cin, pin;
     int rc = pd_rows_open(&cin, o->creators_path, PD_ROWS_CREATORS, err);

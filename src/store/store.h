@@ -28,6 +28,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "util/clock.h"
 #include "util/error.h"
 #include "core/instant.h"
 #include "core/policy.h"
@@ -41,12 +42,16 @@ typedef struct pd_store_options {
     int migrate;         /* apply pending migrations on open                   */
     unsigned pool_size;  /* connections kept open; 0: 8                        */
     unsigned busy_ms;    /* how long a writer waits for the lock; 0: 5000      */
-    int64_t clock_offset;/* seconds added to the system clock for every time
-                            the store records or decides by (pd_store_now):
-                            lets a server or a test live on another day     */
+    const pd_clock *clock; /* the clock (util/clock.h) of every time the store
+                            records by itself (pd_store_now); NULL: the
+                            system's. Lets a server or a test live on another
+                            day: give the one the use cases read (borrowed:
+                            it must outlive the store).                    */
 } pd_store_options;
 
-/* The store's clock: the system's plus clock_offset, in seconds. */
+/* Seconds by the clock the store was given (pd_store_options.clock). The
+ * use cases (src/app/) read their own clock and pass the time down; this is
+ * only for what the store records without being told. */
 int64_t pd_store_now(const pd_store *s);
 
 /* Opens the database at `location`: a file path (SQLite; "sqlite:PATH" also
