@@ -4,6 +4,7 @@
  * small, and C code that writes them is as easy to read as a template
  * language would be, with the escaping impossible to forget in one place. */
 #include "pages/pages.h"
+#include "pages/template.h"
 
 #include <inttypes.h>
 #include <limits.h>
@@ -28,70 +29,6 @@
 #define FORM_FIELDS_MAX 16       /* fields of a submitted form we look at */
 
 /* ---- escaping and small writers -------------------------------------------------- */
-
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one. */
-static size_t utf8_len(const unsigned char *s)
-{
-    if (s[0] < 0x80)
-        return 1;
-    size_t n = s[0] >= 0xF0 && s[0] <= 0xF4  ? 4
-               : s[0] >= 0xE0                ? 3
-               : s[0] >= 0xC2 && s[0] < 0xE0 ? 2
-                                             : 0;
-    if (n == 0)
-        return 0;
-    for (size_t i = 1; i < n; i++)
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-    /* overlong 3- and 4-byte forms, surrogates, past U+10FFFF */
-    if ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] > 0x9F) ||
-        (s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] > 0x8F))
-        return 0;
-    return n;
-}
-
-void pd_html_escape(pd_buf *out, const char *s)
-{
-    const unsigned char *p = (const unsigned char *)(s ? s : "");
-    while (*p) {
-        switch (*p) {
-        case '&':
-            pd_buf_puts(out, "&amp;");
-            p++;
-            continue;
-        case '<':
-            pd_buf_puts(out, "&lt;");
-            p++;
-            continue;
-        case '>':
-            pd_buf_puts(out, "&gt;");
-            p++;
-            continue;
-        case '"':
-            pd_buf_puts(out, "&quot;");
-            p++;
-            continue;
-        case '\'':
-            pd_buf_puts(out, "&#39;");
-            p++;
-            continue;
-        default: break;
-        }
-        if (*p < 0x20 || *p == 0x7F) {
-            pd_buf_putc(out, *p == '\n' || *p == '\t' ? (char)*p : ' ');
-            p++;
-            continue;
-        }
-        size_t n = utf8_len(p);
-        if (n == 0) {
-            pd_buf_puts(out, "\xEF\xBF\xBD");
-            p++;
-            continue;
-        }
-        pd_buf_append(out, p, n);
-        p += n;
-    }
-}
 
 static void esc(pd_buf *b, const char *s)
 {
