@@ -2,8 +2,9 @@
  * from the database goes through it, so it must leave no markup, no
  * control characters and no invalid UTF-8 behind; and how the pages show
  * numbers and advice (http/show.h): separators, decimals, plurals, the
- * "what to change" sentences. The pages themselves are tested in a
- * browser (tests/cli/pages_e2e.sh). */
+ * "what to change" sentences; and that every page template compiled in
+ * parses. The pages themselves are tested in a browser
+ * (tests/cli/pages_e2e.sh); the template engine in test_template.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "pages/page.h"
 #include "pages/pages.h"
 #include "api/show.h"
 #include "util/buf.h"
@@ -41,6 +43,16 @@ static void test_markup(void **state)
     expect_escaped("", "");
     expect_escaped(NULL, "");
     expect_escaped("&amp;", "&amp;amp;");
+}
+
+/* Every template compiled in parses (a broken one would stop the server at
+ * start), and loading twice is harmless. */
+static void test_templates_parse(void **state)
+{
+    (void)state;
+    pd_error err = {0};
+    assert_int_equal(pd_pages_templates_load(&err), PD_OK);
+    assert_int_equal(pd_pages_templates_load(&err), PD_OK);
 }
 
 static void test_controls(void **state)
@@ -262,6 +274,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_markup),
+        cmocka_unit_test(test_templates_parse),
         cmocka_unit_test(test_controls),
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_numbers),
