@@ -88,8 +88,7 @@ static size_t num_len(const parser *ps, const char *v)
 static int bad_param(const parser *ps, const char *name, const char *why, const char *value)
 {
     if (ps->d == PD_DQ_FORM)
-        return pd_error_set(ps->err, PD_EINPUT, "%s: %s (got '%.40s')", label_of(name), why,
-                            value);
+        return pd_error_set(ps->err, PD_EINPUT, "%s: %s (got '%.40s')", label_of(name), why, value);
     return pd_error_set(ps->err, PD_EINPUT, "query parameter %s: %s (got '%.40s')", name, why,
                         value);
 }
@@ -135,9 +134,9 @@ static int param_bool(const parser *ps, const char *name, int *out)
     else if (strcmp(v, "false") == 0)
         *out = 0;
     else
-        return bad_param(ps, name, ps->d == PD_DQ_FORM ? "expected 1, true or false"
-                                                       : "expected true or false",
-                         v);
+        return bad_param(
+            ps, name, ps->d == PD_DQ_FORM ? "expected 1, true or false" : "expected true or false",
+            v);
     return PD_OK;
 }
 
@@ -156,8 +155,8 @@ static int check_range(const parser *ps, const char *what, const char *min_name,
                          get(ps, max_name));
     if (max < min)
         return ps->d == PD_DQ_FORM
-                   ? pd_error_set(ps->err, PD_EINPUT,
-                                  "%s: the lower bound is above the upper one.", what)
+                   ? pd_error_set(ps->err, PD_EINPUT, "%s: the lower bound is above the upper one.",
+                                  what)
                    : pd_error_set(ps->err, PD_EINPUT, "query parameter %s: below %s", max_name,
                                   min_name);
     return PD_OK;
@@ -318,8 +317,8 @@ int pd_discovery_parse(const pd_param_source *src, pd_dq_dialect d, unsigned for
     q->engagement_max_bp = (uint32_t)emax;
     if ((rc = check_range(&ps, "Followers", "followers_min", q->followers_min, "followers_max",
                           q->followers_max, g_fmax)) ||
-        (rc = check_range(&ps, "Average views", "avg_views_min", q->avg_views_min,
-                          "avg_views_max", q->avg_views_max, g_amax)) ||
+        (rc = check_range(&ps, "Average views", "avg_views_min", q->avg_views_min, "avg_views_max",
+                          q->avg_views_max, g_amax)) ||
         (rc = check_range(&ps, "Engagement", "engagement_min", emin, "engagement_max", emax,
                           g_emax)))
         return rc;
@@ -332,8 +331,7 @@ int pd_discovery_parse(const pd_param_source *src, pd_dq_dialect d, unsigned for
         while (k < PD_DQ_SORTS && strcmp(sort_names[k], v) != 0)
             k++;
         if (k == PD_DQ_SORTS)
-            return bad_param(&ps, "sort", "expected followers, avg_views, engagement or newest",
-                             v);
+            return bad_param(&ps, "sort", "expected followers, avg_views, engagement or newest", v);
         q->sort = (pd_creator_sort)k;
     }
     if (d == PD_DQ_API) {

@@ -42,12 +42,12 @@ typedef struct pd_param_source {
     const void *ctx;
 } pd_param_source;
 
-#define PD_DQ_TEXT_MAX 256         /* bytes of the q= search text           */
-#define PD_DQ_CURSOR_MAX 48        /* a cursor with its NUL                 */
-#define PD_DQ_KEY_MAX 1024         /* room for any page-cache key           */
-#define PD_DQ_SORTS 4              /* pd_creator_sort values                */
-#define PD_DQ_LIMIT_DEFAULT 20     /* rows when limit= is not given (API)   */
-#define PD_DQ_LIMIT_MAX 100        /* and at most                           */
+#define PD_DQ_TEXT_MAX 256     /* bytes of the q= search text           */
+#define PD_DQ_CURSOR_MAX 48    /* a cursor with its NUL                 */
+#define PD_DQ_KEY_MAX 1024     /* room for any page-cache key           */
+#define PD_DQ_SORTS 4          /* pd_creator_sort values                */
+#define PD_DQ_LIMIT_DEFAULT 20 /* rows when limit= is not given (API)   */
+#define PD_DQ_LIMIT_MAX 100    /* and at most                           */
 
 /* The value of parameter `name` (the first if repeated), or NULL. */
 const char *pd_param_get(const pd_param_source *src, const char *name);

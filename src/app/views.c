@@ -55,7 +55,8 @@ static int collect_follower(void *ctx, int64_t at, uint64_t followers)
     pd_creator_view *v = ctx;
     if (v->nfollowers == 0)
         v->first_count_at = at;
-    if (v->nfollowers == PD_VIEW_FOLLOWER_POINTS) { /* keep the latest: drop every other old point */
+    if (v->nfollowers ==
+        PD_VIEW_FOLLOWER_POINTS) { /* keep the latest: drop every other old point */
         size_t k = 0;
         for (size_t i = 0; i < v->nfollowers; i += 2, k++) {
             v->fx[k] = v->fx[i];

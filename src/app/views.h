@@ -38,7 +38,7 @@ typedef struct pd_creator_view {
     pd_creator_rec creator;
     pd_creator_status status;
     pd_online_state state;
-    int has_mcn;            /* mcn holds the creator's MCN (mcn_id != 0, found) */
+    int has_mcn; /* mcn holds the creator's MCN (mcn_id != 0, found) */
     pd_org_rec mcn;
     /* The follower counts, oldest first, thinned to at most
      * PD_VIEW_FOLLOWER_POINTS: when full, every other old point is dropped
@@ -46,11 +46,11 @@ typedef struct pd_creator_view {
     double *fx, *fy;
     size_t nfollowers;
     int64_t first_count_at;
-    int followers_failed;   /* the series could not be read: not an error */
+    int followers_failed; /* the series could not be read: not an error */
     /* The newest status changes first, at most the history asked. */
     pd_status_change *history;
     size_t nhistory;
-    int history_failed;     /* the history could not be read: not an error */
+    int history_failed; /* the history could not be read: not an error */
 } pd_creator_view;
 
 /* Reads creator id's view into *v (zeroed first). history: how many status

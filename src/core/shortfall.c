@@ -23,7 +23,9 @@ uint64_t pd_rule_shortfall(const pd_policy *p, pd_rule r, uint64_t followers,
     switch (r) {
     case PD_RULE_MIN_FOLLOWERS: return minus(t, followers);
     case PD_RULE_MAX_SPONSORED: return minus(sp, t);
-    case PD_RULE_MIN_AVG_VIEWS: more = minus(need_hundredths(t, posts ? posts : 1), w->views); break;
+    case PD_RULE_MIN_AVG_VIEWS:
+        more = minus(need_hundredths(t, posts ? posts : 1), w->views);
+        break;
     case PD_RULE_MIN_ORGANIC_PER_SPONSORED: more = minus(need_hundredths(t, sp), organic); break;
     case PD_RULE_MIN_SPONSORED: more = minus(t, sp); break;
     case PD_RULE_MIN_POSTS: more = minus(t, posts); break;

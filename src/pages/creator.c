@@ -113,8 +113,7 @@ static void chart_values(pd_tpl_scope *s, const pd_creator_view *v)
     pd_buf_init(&svg, 1 << 22);
     pd_error e = {0};
     if (pd_svg_line(&svg, &ch, &e) != PD_OK || pd_buf_failed(&svg))
-        pd_tpl_set_raw(s, "chart",
-                       "<p class=\"muted\">The follower chart cannot be drawn.</p>\n",
+        pd_tpl_set_raw(s, "chart", "<p class=\"muted\">The follower chart cannot be drawn.</p>\n",
                        strlen("<p class=\"muted\">The follower chart cannot be drawn.</p>\n"));
     else
         pd_tpl_set_raw(s, "chart", svg.data ? svg.data : "", svg.len);
@@ -165,8 +164,8 @@ int pd_page_creator(pd_req *req, void *ctx, pd_error *err)
         history_values(s, v);
     }
     int mine = u->role == PD_ROLE_CREATOR && u->creator_id == id;
-    rc = pd_page(req, 200, v->creator.handle, mine ? "profile" : "", NULL, "creator.html", d,
-                 NULL, err);
+    rc = pd_page(req, 200, v->creator.handle, mine ? "profile" : "", NULL, "creator.html", d, NULL,
+                 err);
     pd_app_creator_view_free(v);
     return rc;
 }

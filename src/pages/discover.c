@@ -23,8 +23,16 @@ static const struct {
 
 /* The form's fields, kept as typed for the form and the paging links. */
 static const char *const form_fields[] = {
-    "q",           "category",       "followers_min",  "followers_max", "avg_views_min",
-    "avg_views_max", "engagement_min", "engagement_max", "mcn",          "sort",
+    "q",
+    "category",
+    "followers_min",
+    "followers_max",
+    "avg_views_min",
+    "avg_views_max",
+    "engagement_min",
+    "engagement_max",
+    "mcn",
+    "sort",
 };
 
 static void query_at(const void *req, size_t i, const char **name, const char **value)
@@ -65,9 +73,16 @@ static void form_qs(pd_req *req, pd_buf *b)
 static void form_values(pd_req *req, pd_tpl_scope *s, const pd_creator_query *q, int parsed)
 {
     static const char *const keys[] = {
-        "f_q",           "f_category",       "f_followers_min",  "f_followers_max",
-        "f_avg_views_min", "f_avg_views_max", "f_engagement_min", "f_engagement_max",
-        "f_mcn",         "f_sort",
+        "f_q",
+        "f_category",
+        "f_followers_min",
+        "f_followers_max",
+        "f_avg_views_min",
+        "f_avg_views_max",
+        "f_engagement_min",
+        "f_engagement_max",
+        "f_mcn",
+        "f_sort",
     };
     for (size_t i = 0; i < sizeof form_fields / sizeof form_fields[0]; i++) {
         const char *v = pd_req_query(req, form_fields[i]);
@@ -134,8 +149,8 @@ int pd_page_discover(pd_req *req, void *ctx, pd_error *err)
     pd_tpl_list(s, "searched");
     if (rc) {
         pd_flash flash = {.kind = "error", .text = e.msg};
-        return pd_page(req, 400, "Discover creators", "discover", &flash, "discover.html", d,
-                       NULL, err);
+        return pd_page(req, 400, "Discover creators", "discover", &flash, "discover.html", d, NULL,
+                       err);
     }
     pd_tpl_scope *r = pd_tpl_add(s, "searched");
     size_t shown = hs.n > PAGE_ROWS ? PAGE_ROWS : hs.n;

@@ -26,8 +26,8 @@ static pd_error load_err;
 static void load_all(void)
 {
     if (pd_page_templates_count > TEMPLATES_MAX) {
-        load_rc = pd_error_set(&load_err, PD_EINTERNAL, "more than %d page templates",
-                               TEMPLATES_MAX);
+        load_rc =
+            pd_error_set(&load_err, PD_EINTERNAL, "more than %d page templates", TEMPLATES_MAX);
         return;
     }
     for (size_t i = 0; i < pd_page_templates_count && load_rc == PD_OK; i++)
@@ -152,9 +152,10 @@ static void frame_values(pd_req *req, pd_tpl_scope *s, const char *title, const 
         nav_link(us, "roster", u->role == PD_ROLE_MCN, u->mcn_id, strcmp(nav, "roster") == 0);
         nav_link(us, "simulator", u->role == PD_ROLE_OPERATOR, 0, strcmp(nav, "simulator") == 0);
         pd_tpl_set(us, "name", u->name);
-        pd_tpl_set(us, "role", u->role == PD_ROLE_BRAND ? "brand staff"
-                               : u->role == PD_ROLE_MCN ? "MCN manager"
-                                                        : pd_role_name(u->role));
+        pd_tpl_set(us, "role",
+                   u->role == PD_ROLE_BRAND ? "brand staff"
+                   : u->role == PD_ROLE_MCN ? "MCN manager"
+                                            : pd_role_name(u->role));
     }
     pd_tpl_list(s, "flash");
     if (flash) {
@@ -192,14 +193,12 @@ static int write_page(pd_req *req, unsigned status, const char *title, const cha
     if (rc == PD_OK)
         rc = pd_tpl_render(foot, d, b, err);
     if (rc == PD_OK && pd_buf_failed(b))
-        rc = pd_error_set(err, PD_ENOMEM, "page %s larger than the answer limit",
-                          pd_req_path(req));
+        rc = pd_error_set(err, PD_ENOMEM, "page %s larger than the answer limit", pd_req_path(req));
     return rc;
 }
 
-int pd_page(pd_req *req, unsigned status, const char *title, const char *nav,
-            const pd_flash *flash, const char *tpl, pd_tpl_data *d, const char *script,
-            pd_error *err)
+int pd_page(pd_req *req, unsigned status, const char *title, const char *nav, const pd_flash *flash,
+            const char *tpl, pd_tpl_data *d, const char *script, pd_error *err)
 {
     if (!d)
         return pd_error_set(err, PD_ENOMEM, "out of memory");

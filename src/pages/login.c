@@ -179,4 +179,3 @@ int pd_page_root(pd_req *req, void *ctx, pd_error *err)
     char home[48];
     return pd_page_redirect(req, pd_page_home(pd_req_user(req), home));
 }
-

@@ -38,9 +38,8 @@ typedef struct pd_flash {
  * with d, and the frame's foot loading script (an asset name, or NULL).
  * Takes d (freed here, also on error; NULL: out of memory). A template
  * that cannot be rendered answers the error page (500) and is logged. */
-int pd_page(pd_req *req, unsigned status, const char *title, const char *nav,
-            const pd_flash *flash, const char *tpl, pd_tpl_data *d, const char *script,
-            pd_error *err);
+int pd_page(pd_req *req, unsigned status, const char *title, const char *nav, const pd_flash *flash,
+            const char *tpl, pd_tpl_data *d, const char *script, pd_error *err);
 
 /* An error as a page: the status for e's code, a title and the message
  * (for a server failure only "try again": the log has the message). */
@@ -67,14 +66,14 @@ void pd_page_set_buf(pd_tpl_scope *s, const char *name, pd_buf *b);
 
 /* ---- the handlers (one file each) -------------------------------------------------------- */
 
-int pd_page_static(pd_req *req, void *ctx, pd_error *err);   /* frame.c     */
-int pd_page_root(pd_req *req, void *ctx, pd_error *err);     /* login.c     */
+int pd_page_static(pd_req *req, void *ctx, pd_error *err); /* frame.c     */
+int pd_page_root(pd_req *req, void *ctx, pd_error *err);   /* login.c     */
 int pd_page_login_form(pd_req *req, void *ctx, pd_error *err);
 int pd_page_login(pd_req *req, void *ctx, pd_error *err);
 int pd_page_logout(pd_req *req, void *ctx, pd_error *err);
-int pd_page_discover(pd_req *req, void *ctx, pd_error *err); /* discover.c  */
-int pd_page_creator(pd_req *req, void *ctx, pd_error *err);  /* creator.c   */
-int pd_page_roster(pd_req *req, void *ctx, pd_error *err);   /* roster.c    */
+int pd_page_discover(pd_req *req, void *ctx, pd_error *err);  /* discover.c  */
+int pd_page_creator(pd_req *req, void *ctx, pd_error *err);   /* creator.c   */
+int pd_page_roster(pd_req *req, void *ctx, pd_error *err);    /* roster.c    */
 int pd_page_simulator(pd_req *req, void *ctx, pd_error *err); /* simulator.c */
 
 #endif

@@ -47,8 +47,9 @@ static void roster_row(pd_tpl_scope *s, const pd_roster *r, const pd_roster_row 
     pd_tpl_set(t, "followers", pd_show_count(row->st.followers, n));
     pd_tpl_set_flag(t, "at_risk", row->standing == PD_STANDING_AT_RISK);
     pd_tpl_set_flag(t, "not_certified", row->standing == PD_STANDING_NOT_CERTIFIED);
-    pd_tpl_set_flag(t, "certified", row->standing != PD_STANDING_AT_RISK &&
-                                        row->standing != PD_STANDING_NOT_CERTIFIED);
+    pd_tpl_set_flag(t, "certified",
+                    row->standing != PD_STANDING_AT_RISK &&
+                        row->standing != PD_STANDING_NOT_CERTIFIED);
     pd_tpl_set_flag(t, "policy_in_force", r->state.policy_id != 0);
     pd_tpl_set_flag(t, "has_changes", 0);
     if (row->standing == PD_STANDING_AT_RISK) {

@@ -48,8 +48,8 @@ static void set_unit(pd_tpl_scope *s, const char *name, uint64_t v, int decimal)
 
 /* One slider: value and bounds in the rule's unit (hundredths for decimal
  * rules), written in the unit people read. */
-static void slider(pd_tpl_scope *s, const char *key, const char *label, uint64_t min,
-                   uint64_t cur, uint64_t max, int decimal)
+static void slider(pd_tpl_scope *s, const char *key, const char *label, uint64_t min, uint64_t cur,
+                   uint64_t max, int decimal)
 {
     uint64_t step = nice_step(max / 200 ? max / 200 : 1);
     if (cur % step != 0)

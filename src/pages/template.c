@@ -11,11 +11,35 @@
 
 /* ---- escaping ------------------------------------------------------------------------ */
 
-void pd_html_escape(pd_buf *out, const char *s)
+/* Bytes written as they are: printable ASCII other than & < > " '. */
+static const unsigned char plain[256] = {
+    [' '] = 1, ['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['('] = 1, [')'] = 1, ['*'] = 1,
+    ['+'] = 1, [','] = 1, ['-'] = 1, ['.'] = 1, ['/'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1,
+    ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, [':'] = 1,
+    [';'] = 1, ['='] = 1, ['?'] = 1, ['@'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1,
+    ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
+    ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1,
+    ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['['] = 1, ['\\'] = 1,
+    [']'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1,
+    ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+    ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1,
+    ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1, ['{'] = 1, ['|'] = 1,
+    ['}'] = 1, ['~'] = 1,
+};
+
+static void escape_n(pd_buf *out, const char *p, size_t n)
 {
-    const char *p = s ? s : "";
-    size_t n = strlen(p), i = 0;
+    size_t i = 0;
     while (i < n) {
+        size_t run = i; /* a run of plain bytes goes out in one append */
+        while (run < n && plain[(unsigned char)p[run]])
+            run++;
+        if (run > i) {
+            pd_buf_append(out, p + i, run - i);
+            i = run;
+            if (i == n)
+                break;
+        }
         unsigned char c = (unsigned char)p[i];
         const char *ent = c == '&'    ? "&amp;"
                           : c == '<'  ? "&lt;"
@@ -42,12 +66,19 @@ void pd_html_escape(pd_buf *out, const char *s)
     }
 }
 
+void pd_html_escape(pd_buf *out, const char *s)
+{
+    if (s)
+        escape_n(out, s, strlen(s));
+}
+
 /* ---- parsing ------------------------------------------------------------------------- */
 
 enum kind { N_TEXT, N_VAR, N_RAW, N_SECTION, N_INVERTED };
 
 typedef struct node {
     enum kind kind;
+    uint32_t hash;   /* others than TEXT: the name's (name_hash) */
     size_t off, len; /* TEXT: the text; others: the name, in src */
     size_t end;      /* sections: the index of the first node after it */
 } node;
@@ -74,6 +105,15 @@ void pd_tpl_free(pd_tpl *t)
     free(t);
 }
 
+/* FNV-1a of a name: lookups compare it before the bytes. */
+static uint32_t name_hash(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
 static int push(pd_tpl *t, enum kind k, size_t off, size_t len)
 {
     if (t->n == t->cap) {
@@ -84,7 +124,11 @@ static int push(pd_tpl *t, enum kind k, size_t off, size_t len)
         t->nodes = nn;
         t->cap = cap;
     }
-    t->nodes[t->n++] = (node){.kind = k, .off = off, .len = len, .end = 0};
+    t->nodes[t->n++] = (node){.kind = k,
+                              .hash = k == N_TEXT ? 0 : name_hash(t->src + off, len),
+                              .off = off,
+                              .len = len,
+                              .end = 0};
     return 0;
 }
 
@@ -148,8 +192,7 @@ static int parse(pd_tpl *t, size_t len, pd_error *err)
             if (o->len != e - b || memcmp(s + o->off, s + b, o->len) != 0)
                 return pd_error_set(err, PD_EINPUT,
                                     "template %s, line %u: {{/%.*s}} closes {{#%.*s}}", t->name,
-                                    line_of(s, at), (int)(e - b), s + b, (int)o->len,
-                                    s + o->off);
+                                    line_of(s, at), (int)(e - b), s + b, (int)o->len, s + o->off);
             o->end = t->n;
             continue;
         }
@@ -202,6 +245,7 @@ enum vkind { V_TEXT, V_RAW, V_FLAG, V_LIST };
 typedef struct entry {
     struct entry *next;
     const char *name;
+    uint32_t hash, nlen; /* name_hash(name), strlen(name) */
     enum vkind kind;
     const char *s; /* TEXT, RAW: s[0..n) and a NUL */
     size_t n;      /* FLAG: 0 or 1; LIST: the items */
@@ -281,7 +325,12 @@ static entry *new_entry(pd_tpl_scope *s, const char *name, enum vkind k)
     entry *e = arena(s->d, sizeof *e);
     if (!e)
         return NULL;
-    *e = (entry){.next = s->entries, .name = name, .kind = k};
+    size_t nlen = strlen(name);
+    *e = (entry){.next = s->entries,
+                 .name = name,
+                 .hash = name_hash(name, nlen),
+                 .nlen = (uint32_t)nlen,
+                 .kind = k};
     s->entries = e;
     return e;
 }
@@ -352,8 +401,10 @@ static entry *own_list(pd_tpl_scope *s, const char *name)
 {
     if (!s)
         return NULL;
+    size_t n = strlen(name);
+    uint32_t h = name_hash(name, n);
     for (entry *e = s->entries; e; e = e->next)
-        if (e->kind == V_LIST && strcmp(e->name, name) == 0)
+        if (e->kind == V_LIST && e->hash == h && e->nlen == n && memcmp(e->name, name, n) == 0)
             return e;
     return new_entry(s, name, V_LIST);
 }
@@ -381,20 +432,21 @@ pd_tpl_scope *pd_tpl_add(pd_tpl_scope *s, const char *name)
 
 /* ---- rendering ---------------------------------------------------------------------- */
 
-static const entry *lookup(const pd_tpl_scope *s, const char *name, size_t len)
+static const entry *lookup(const pd_tpl_scope *s, const char *name, size_t len, uint32_t hash)
 {
     for (; s; s = s->parent)
         for (const entry *e = s->entries; e; e = e->next)
-            if (strncmp(e->name, name, len) == 0 && e->name[len] == '\0')
+            if (e->hash == hash && e->nlen == len && memcmp(e->name, name, len) == 0)
                 return e;
     return NULL;
 }
 
 static int wrong(const pd_tpl *t, const node *nd, const char *why, pd_error *err)
 {
-    const char *open = nd->kind == N_RAW ? "{{{" : nd->kind == N_SECTION ? "{{#"
-                       : nd->kind == N_INVERTED                          ? "{{^"
-                                                                         : "{{";
+    const char *open = nd->kind == N_RAW        ? "{{{"
+                       : nd->kind == N_SECTION  ? "{{#"
+                       : nd->kind == N_INVERTED ? "{{^"
+                                                : "{{";
     const char *close = nd->kind == N_RAW ? "}}}" : "}}";
     return pd_error_set(err, PD_EINPUT, "template %s: %s %s%.*s%s", t->name, why, open,
                         (int)nd->len, t->src + nd->off, close);
@@ -411,7 +463,7 @@ static int render(const pd_tpl *t, size_t from, size_t to, const pd_tpl_scope *s
             pd_buf_append(out, t->src + nd->off, nd->len);
             continue;
         }
-        const entry *e = lookup(s, t->src + nd->off, nd->len);
+        const entry *e = lookup(s, t->src + nd->off, nd->len, nd->hash);
         if (!e)
             return wrong(t, nd, "no value for", err);
         switch (nd->kind) {
@@ -424,7 +476,7 @@ static int render(const pd_tpl *t, size_t from, size_t to, const pd_tpl_scope *s
                                     t->src + nd->off);
             if (e->kind != V_TEXT)
                 return wrong(t, nd, "a list or flag cannot be written as", err);
-            pd_html_escape(out, e->s);
+            escape_n(out, e->s, e->n);
             break;
         case N_RAW:
             if (e->kind != V_RAW)
@@ -462,8 +514,7 @@ static int render(const pd_tpl *t, size_t from, size_t to, const pd_tpl_scope *s
 int pd_tpl_render(const pd_tpl *t, pd_tpl_data *d, pd_buf *out, pd_error *err)
 {
     if (d->failed)
-        return pd_error_set(err, PD_ENOMEM, "template %s: out of memory for its values",
-                            t->name);
+        return pd_error_set(err, PD_ENOMEM, "template %s: out of memory for its values", t->name);
     int rc = render(t, 0, t->n, &d->top, out, err);
     if (rc == PD_OK && pd_buf_failed(out))
         rc = pd_error_set(err, PD_ENOMEM, "template %s: the page is larger than the answer limit",

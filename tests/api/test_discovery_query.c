@@ -183,7 +183,8 @@ static void test_form(void **state)
     assert_int_equal(q.followers_max, 4999);
     /* the form's limit is the page's: limit= is unknown there */
     expect_error("limit=5", PD_DQ_FORM, "query parameter limit: unknown here");
-    expect_error("followers_min=lots", PD_DQ_FORM, "Followers from: not a whole number (got 'lots')");
+    expect_error("followers_min=lots", PD_DQ_FORM,
+                 "Followers from: not a whole number (got 'lots')");
     expect_error("followers_min=10&followers_max=5", PD_DQ_FORM,
                  "Followers: the lower bound is above the upper one.");
     expect_error("engagement_min=9&engagement_max=2", PD_DQ_FORM,
@@ -202,9 +203,8 @@ static void test_form_spaces(void **state)
     (void)state;
     pd_creator_query q;
     pd_error err;
-    assert_int_equal(parse("followers_min=  1000  &followers_max= &q=  travel", PD_DQ_FORM, &q,
-                           &err),
-                     PD_OK);
+    assert_int_equal(
+        parse("followers_min=  1000  &followers_max= &q=  travel", PD_DQ_FORM, &q, &err), PD_OK);
     assert_int_equal(q.followers_min, 1000);
     assert_int_equal(q.followers_max, 0);
     assert_string_equal(q.text, "travel");
@@ -218,8 +218,8 @@ static void test_cursor_round_trip(void **state)
     for (int s = 0; s < PD_DQ_SORTS; s++)
         for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
             pd_discovery_cursor((pd_creator_sort)s, keys[k], 42, cur);
-            snprintf(qs, sizeof qs, "sort=%s&after=%s",
-                     pd_discovery_sort_name((pd_creator_sort)s), cur);
+            snprintf(qs, sizeof qs, "sort=%s&after=%s", pd_discovery_sort_name((pd_creator_sort)s),
+                     cur);
             pd_creator_query q;
             pd_error err;
             assert_int_equal(parse(qs, PD_DQ_API, &q, &err), PD_OK);
@@ -253,9 +253,9 @@ static void test_cache_key(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_api_defaults),  cmocka_unit_test(test_api_fields),
-        cmocka_unit_test(test_api_messages),  cmocka_unit_test(test_form),
-        cmocka_unit_test(test_form_spaces),   cmocka_unit_test(test_cursor_round_trip),
+        cmocka_unit_test(test_api_defaults), cmocka_unit_test(test_api_fields),
+        cmocka_unit_test(test_api_messages), cmocka_unit_test(test_form),
+        cmocka_unit_test(test_form_spaces),  cmocka_unit_test(test_cursor_round_trip),
         cmocka_unit_test(test_cache_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

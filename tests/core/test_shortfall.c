@@ -97,10 +97,12 @@ static void test_large_counts(void **state)
 static void test_property(void **state)
 {
     (void)state;
-    static const uint64_t thresholds[PD_RULE_COUNT] = {
-        [PD_RULE_MIN_FOLLOWERS] = 5000,  [PD_RULE_MIN_AVG_VIEWS] = 123456,
-        [PD_RULE_MIN_ORGANIC_PER_SPONSORED] = 250, [PD_RULE_MIN_SPONSORED] = 3,
-        [PD_RULE_MIN_POSTS] = 7,         [PD_RULE_MAX_SPONSORED] = 2};
+    static const uint64_t thresholds[PD_RULE_COUNT] = {[PD_RULE_MIN_FOLLOWERS] = 5000,
+                                                       [PD_RULE_MIN_AVG_VIEWS] = 123456,
+                                                       [PD_RULE_MIN_ORGANIC_PER_SPONSORED] = 250,
+                                                       [PD_RULE_MIN_SPONSORED] = 3,
+                                                       [PD_RULE_MIN_POSTS] = 7,
+                                                       [PD_RULE_MAX_SPONSORED] = 2};
     for (int r = 0; r < PD_RULE_COUNT; r++) {
         pd_policy p = one_rule((pd_rule)r, thresholds[r]);
         for (uint32_t posts = 0; posts <= 12; posts++)

@@ -206,8 +206,7 @@ static void test_rules_shown(void **state)
     expect_shown(value_of, &p, PD_RULE_MIN_POSTS, 0, none, NULL, "no posts in the 30-day window");
     expect_shown(value_of, &p, PD_RULE_MAX_SPONSORED, 0, none, NULL, "0");
     expect_shown(needed_of, &p, PD_RULE_MIN_AVG_VIEWS, 0, w, NULL, "10,000");
-    expect_shown(needed_of, &p, PD_RULE_MIN_ORGANIC_PER_SPONSORED, 0, w, NULL,
-                 "2.5 per sponsored");
+    expect_shown(needed_of, &p, PD_RULE_MIN_ORGANIC_PER_SPONSORED, 0, w, NULL, "2.5 per sponsored");
     expect_shown(needed_of, &p, PD_RULE_MAX_SPONSORED, 0, w, NULL, "at most 3");
 }
 
@@ -220,8 +219,7 @@ static void test_advice(void **state)
     pd_window_stats none = {0};
     expect_shown(pd_show_advice, &p, PD_RULE_MIN_FOLLOWERS, 4971, w, NULL,
                  "Gain 29 more followers.");
-    expect_shown(pd_show_advice, &p, PD_RULE_MIN_FOLLOWERS, 4999, w, NULL,
-                 "Gain 1 more follower.");
+    expect_shown(pd_show_advice, &p, PD_RULE_MIN_FOLLOWERS, 4999, w, NULL, "Gain 1 more follower.");
     expect_shown(pd_show_advice, &p, PD_RULE_MIN_FOLLOWERS, 4999, w, "2019-06-03",
                  "Gain 1 more follower by 2019-06-03.");
     expect_shown(pd_show_advice, &p, PD_RULE_MIN_AVG_VIEWS, 0, w, NULL,
@@ -273,14 +271,10 @@ static void test_advice(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_markup),
-        cmocka_unit_test(test_templates_parse),
-        cmocka_unit_test(test_controls),
-        cmocka_unit_test(test_utf8),
-        cmocka_unit_test(test_numbers),
-        cmocka_unit_test(test_nouns),
-        cmocka_unit_test(test_digits_in_text),
-        cmocka_unit_test(test_rules_shown),
+        cmocka_unit_test(test_markup),         cmocka_unit_test(test_templates_parse),
+        cmocka_unit_test(test_controls),       cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_numbers),        cmocka_unit_test(test_nouns),
+        cmocka_unit_test(test_digits_in_text), cmocka_unit_test(test_rules_shown),
         cmocka_unit_test(test_advice),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -101,8 +101,7 @@ static void test_sections(void **state)
     pd_tpl_set(s, "word", "w");
     pd_tpl_set(s, "blank", "");
     /* items see their own names and the scopes around them */
-    expect_render("{{#rows}}[{{id}}{{#odd}}o{{/odd}}{{sep}}]{{/rows}}", d, PD_OK,
-                  "[1o,][2,][3o,]");
+    expect_render("{{#rows}}[{{id}}{{#odd}}o{{/odd}}{{sep}}]{{/rows}}", d, PD_OK, "[1o,][2,][3o,]");
     expect_render("{{#empty}}x{{/empty}}{{^empty}}none{{/empty}}", d, PD_OK, "none");
     expect_render("{{^rows}}none{{/rows}}", d, PD_OK, "");
     expect_render("{{#yes}}Y{{/yes}}{{#no}}N{{/no}}{{^no}}n{{/no}}", d, PD_OK, "Yn");
@@ -171,9 +170,12 @@ static void test_too_large(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_escaped_by_default), cmocka_unit_test(test_raw_only_when_trusted),
-        cmocka_unit_test(test_missing_value_named), cmocka_unit_test(test_sections),
-        cmocka_unit_test(test_nesting),           cmocka_unit_test(test_parse_errors),
+        cmocka_unit_test(test_escaped_by_default),
+        cmocka_unit_test(test_raw_only_when_trusted),
+        cmocka_unit_test(test_missing_value_named),
+        cmocka_unit_test(test_sections),
+        cmocka_unit_test(test_nesting),
+        cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_too_large),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
