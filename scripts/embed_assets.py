@@ -4,7 +4,9 @@ file holding each as a byte array, with its name, its content type and a
 version (the first 10 hex digits of its SHA-256, for cache-busting links),
 as src/http/assets.h declares: the web pages' static files
 (src/pages/assets/, the array pd_assets) and the API's descriptions
-(src/*/*.api.json, --array pd_api_docs, read by openapi.c). Run by Meson
+(src/*/*.api.json, --array pd_api_docs, read by openapi.c) and the pages'
+templates (src/pages/templates/*.html, --array pd_page_templates, parsed
+at start by pages/frame.c). Run by Meson
 at build time; the output is never edited or checked in."""
 import hashlib
 import os
@@ -18,6 +20,7 @@ TYPES = {
     ".ico": "image/x-icon",
     ".txt": "text/plain; charset=utf-8",
     ".json": "application/json",
+    ".html": "text/html; charset=utf-8",
 }
 
 

@@ -29,11 +29,11 @@
 #include "core/policy.h"
 #include "core/text.h"
 #include "api/accounts.h"
+#include "api/discovery_query.h"
 #include "http/request.h"
 #include "api/verdict.h"
 #include "util/jsonw.h"
 
-#define Q_TEXT_MAX 256 /* bytes of the q= search text */
 
 /* ---- small helpers ---------------------------------------------------------------------- */
 
@@ -194,121 +194,42 @@ static int load_policy(pd_req *req, pd_db *db, const pd_creator_status *st, pd_p
 }
 
 /* ---- GET /api/creators: discovery ---------------------------------------------------------------
- */
+ *
+ * The query is read by api/discovery_query.h, as the discovery page reads
+ * its form. */
 
-static const char sort_letters[] = "faen"; /* pd_creator_sort order */
-static const char *const sort_names[] = {"followers", "avg_views", "engagement", "newest"};
+_Static_assert(PD_DQ_LIMIT_MAX == PD_CREATORS_PAGE_MAX &&
+                   PD_DQ_LIMIT_DEFAULT == PD_CREATORS_PAGE_DEFAULT,
+               "discovery_query.h and creators.h agree on the page size");
 
+/* A query parameter's error, as discovery_query.c words them (the posts'
+ * cursor below). */
 static int bad_param(pd_error *err, const char *name, const char *why, const char *value)
 {
     return pd_error_set(err, PD_EINPUT, "query parameter %s: %s (got '%.40s')", name, why, value);
 }
 
-/* A count parameter: a whole number 0..PD_COUNT_MAX. *given (if not
- * NULL) tells whether it was there. */
-static int param_count(pd_req *req, const char *name, uint64_t *out, int *given, pd_error *err)
+static void query_at(const void *req, size_t i, const char **name, const char **value)
 {
-    const char *v = pd_req_query(req, name);
-    if (given)
-        *given = v != NULL;
-    if (!v)
-        return PD_OK;
-    const char *why;
-    if (pd_parse_uint(v, strlen(v), PD_COUNT_MAX, out, &why) < 0)
-        return bad_param(err, name, why, v);
-    return PD_OK;
+    pd_req_query_at(req, i, name, value);
 }
 
-/* A decimal parameter with at most two decimals, in hundredths. */
-static int param_hundredths(pd_req *req, const char *name, uint64_t max, uint64_t *out, int *given,
-                            pd_error *err)
+/* The request's query parameters for discovery_query.h. */
+static pd_param_source query_of(const pd_req *req)
 {
-    const char *v = pd_req_query(req, name);
-    if (given)
-        *given = v != NULL;
-    if (!v)
-        return PD_OK;
-    const char *why;
-    if (pd_parse_hundredths(v, strlen(v), max, out, &why) < 0)
-        return bad_param(err, name, why, v);
-    return PD_OK;
+    return (pd_param_source){.n = pd_req_query_count(req), .at = query_at, .ctx = req};
 }
 
-static int param_bool(pd_req *req, const char *name, int *out, pd_error *err)
-{
-    const char *v = pd_req_query(req, name);
-    if (!v)
-        return PD_OK;
-    if (strcmp(v, "true") == 0)
-        *out = 1;
-    else if (strcmp(v, "false") == 0)
-        *out = 0;
-    else
-        return bad_param(err, name, "expected true or false", v);
-    return PD_OK;
-}
-
-/* A range: min and max given as numbers in the same unit. max 0 would
- * mean "no bound" to the store, so a given max must be at least 1, and
- * at least min. */
-static int check_range(const char *min_name, uint64_t min, const char *max_name, uint64_t max,
-                       int max_given, const char *max_text, pd_error *err)
-{
-    if (!max_given)
-        return PD_OK;
-    if (max == 0)
-        return bad_param(err, max_name, "must be above 0 (leave it out for no upper bound)",
-                         max_text);
-    if (max < min)
-        return pd_error_set(err, PD_EINPUT, "query parameter %s: below %s", max_name, min_name);
-    return PD_OK;
-}
-
-/* Refuses query parameters the route does not know (a misspelt filter
- * would silently widen the search) and repeated ones. */
+/* Refuses unknown and repeated query parameters (the other list routes). */
 static int only_params(pd_req *req, const char *const *allowed, pd_error *err)
 {
-    size_t n = pd_req_query_count(req);
-    for (size_t i = 0; i < n; i++) {
-        const char *name, *value;
-        pd_req_query_at(req, i, &name, &value);
-        size_t k = 0;
-        while (allowed[k] && strcmp(allowed[k], name) != 0)
-            k++;
-        if (!allowed[k])
-            return pd_error_set(err, PD_EINPUT, "query parameter %.40s: unknown here", name);
-        for (size_t j = 0; j < i; j++) {
-            const char *other, *ov;
-            pd_req_query_at(req, j, &other, &ov);
-            if (strcmp(other, name) == 0)
-                return pd_error_set(err, PD_EINPUT, "query parameter %.40s: given twice", name);
-        }
-    }
-    return PD_OK;
+    pd_param_source src = query_of(req);
+    return pd_params_only(&src, allowed, err);
 }
 
-/* Parses "<digits>" at *p up to a stop character; advances *p. */
 static int cursor_int(const char **p, char stop, int64_t min, int64_t *out)
 {
-    const char *s = *p;
-    int neg = *s == '-';
-    if (neg)
-        s++;
-    const char *end = s;
-    while (*end >= '0' && *end <= '9')
-        end++;
-    if (end == s || *end != stop)
-        return -1;
-    uint64_t v;
-    const char *why;
-    if (pd_parse_uint(s, (size_t)(end - s), (uint64_t)INT64_MAX, &v, &why) < 0)
-        return -1;
-    int64_t x = neg ? -(int64_t)v : (int64_t)v;
-    if (x < min)
-        return -1;
-    *out = x;
-    *p = stop ? end + 1 : end;
-    return 0;
+    return pd_cursor_int(p, stop, min, out);
 }
 
 struct search_page {
@@ -345,10 +266,8 @@ static int write_page(pd_db *db, const pd_creator_query *q, pd_jsonw *w, pd_erro
     pd_jsonw_arr_end(w);
     pd_jsonw_key(w, "next");
     if (pg.n == q->limit) {
-        char cur[64];
-        snprintf(cur, sizeof cur, "%c%lld.%lld", sort_letters[q->sort], (long long)pg.last_key,
-                 (long long)pg.last_id);
-        pd_jsonw_str(w, cur);
+        char cur[PD_DQ_CURSOR_MAX];
+        pd_jsonw_str(w, pd_discovery_cursor(q->sort, pg.last_key, pg.last_id, cur));
     } else {
         pd_jsonw_null(w);
     }
@@ -356,148 +275,13 @@ static int write_page(pd_db *db, const pd_creator_query *q, pd_jsonw *w, pd_erro
     return PD_OK;
 }
 
-#define QUERY_KEY_MAX 1024 /* category and text are at most a few hundred bytes */
-
-/* Every field of q in one spelling, the key of its page in the page cache:
- * the numbers in a zeroed struct (its padding too), then the category's
- * and the text's bytes, their lengths in the struct. 0 when it does not fit
- * (the page is then not kept). */
-static size_t query_key(const pd_creator_query *q, char *buf, size_t n)
-{
-    struct {
-        uint64_t fol_min, fol_max, av_min, av_max;
-        int64_t mcn, after_key, after_id;
-        uint32_t eng_min, eng_max, limit, cat_len, text_len;
-        uint8_t certified, micro, sort, has_after;
-    } k;
-    memset(&k, 0, sizeof k);
-    const char *cat = q->category ? q->category : "", *text = q->text ? q->text : "";
-    size_t cat_len = strlen(cat), text_len = strlen(text);
-    if (sizeof k + cat_len + text_len > n)
-        return 0;
-    k.fol_min = q->followers_min;
-    k.fol_max = q->followers_max;
-    k.av_min = q->avg_views_min;
-    k.av_max = q->avg_views_max;
-    k.mcn = q->mcn_id;
-    k.after_key = q->after_key;
-    k.after_id = q->after_id;
-    k.eng_min = q->engagement_min_bp;
-    k.eng_max = q->engagement_max_bp;
-    k.limit = q->limit;
-    k.cat_len = (uint32_t)cat_len;
-    k.text_len = (uint32_t)text_len;
-    k.certified = (uint8_t)q->certified_only;
-    k.micro = (uint8_t)q->micro_only;
-    k.sort = (uint8_t)q->sort;
-    k.has_after = (uint8_t)q->has_after;
-    memcpy(buf, &k, sizeof k);
-    memcpy(buf + sizeof k, cat, cat_len);
-    memcpy(buf + sizeof k + cat_len, text, text_len);
-    return sizeof k + cat_len + text_len;
-}
-
 static int list_creators(pd_req *req, void *ctx, pd_error *err)
 {
-    static const char *const params[] = {"category",
-                                         "q",
-                                         "followers_min",
-                                         "followers_max",
-                                         "avg_views_min",
-                                         "avg_views_max",
-                                         "engagement_min",
-                                         "engagement_max",
-                                         "certified",
-                                         "micro",
-                                         "mcn",
-                                         "sort",
-                                         "limit",
-                                         "after",
-                                         NULL};
-    int rc = only_params(req, params, err);
+    pd_param_source src = query_of(req);
+    pd_creator_query q;
+    int rc = pd_discovery_parse(&src, PD_DQ_API, 0, &q, err);
     if (rc)
         return rc;
-    pd_creator_query q;
-    memset(&q, 0, sizeof q);
-    const char *v;
-    if ((v = pd_req_query(req, "category"))) {
-        pd_text_fault f;
-        if (pd_text_check(v, strlen(v), PD_CATEGORY_MAX, PD_TEXT_LABEL, &f) < 0)
-            return bad_param(err, "category", f.why, v);
-        q.category = v;
-    }
-    if ((v = pd_req_query(req, "q"))) {
-        if (!*v)
-            return bad_param(err, "q", "empty (leave it out to match every creator)", v);
-        if (strlen(v) > Q_TEXT_MAX)
-            return bad_param(err, "q", "longer than 256 bytes", v);
-        q.text = v;
-    }
-    int g_fmax, g_amax, g_emax; /* whether each max was given */
-    uint64_t emin = 0, emax = 0;
-    if ((rc = param_count(req, "followers_min", &q.followers_min, NULL, err)) ||
-        (rc = param_count(req, "followers_max", &q.followers_max, &g_fmax, err)) ||
-        (rc = param_hundredths(req, "avg_views_min", PD_DECIMAL_MAX_HUNDREDTHS, &q.avg_views_min,
-                               NULL, err)) ||
-        (rc = param_hundredths(req, "avg_views_max", PD_DECIMAL_MAX_HUNDREDTHS, &q.avg_views_max,
-                               &g_amax, err)) ||
-        (rc = param_hundredths(req, "engagement_min", 1000000, &emin, NULL, err)) ||
-        (rc = param_hundredths(req, "engagement_max", 1000000, &emax, &g_emax, err)))
-        return rc;
-    q.engagement_min_bp = (uint32_t)emin;
-    q.engagement_max_bp = (uint32_t)emax;
-    if ((rc = check_range("followers_min", q.followers_min, "followers_max", q.followers_max,
-                          g_fmax, pd_req_query(req, "followers_max"), err)) ||
-        (rc = check_range("avg_views_min", q.avg_views_min, "avg_views_max", q.avg_views_max,
-                          g_amax, pd_req_query(req, "avg_views_max"), err)) ||
-        (rc = check_range("engagement_min", emin, "engagement_max", emax, g_emax,
-                          pd_req_query(req, "engagement_max"), err)))
-        return rc;
-    int certified = 0, micro = 0;
-    if ((rc = param_bool(req, "certified", &certified, err)) ||
-        (rc = param_bool(req, "micro", &micro, err)))
-        return rc;
-    q.certified_only = certified;
-    q.micro_only = micro;
-    if ((v = pd_req_query(req, "mcn"))) {
-        uint64_t id;
-        const char *why = "expected an MCN id or none";
-        if (strcmp(v, "none") == 0)
-            q.mcn_id = -1;
-        else if (pd_parse_uint(v, strlen(v), (uint64_t)INT64_MAX, &id, &why) == 0 && id >= 1)
-            q.mcn_id = (int64_t)id;
-        else
-            return bad_param(err, "mcn", "expected an MCN id (1 or more) or none", v);
-    }
-    q.sort = PD_SORT_FOLLOWERS;
-    if ((v = pd_req_query(req, "sort"))) {
-        size_t k = 0;
-        while (k < 4 && strcmp(sort_names[k], v) != 0)
-            k++;
-        if (k == 4)
-            return bad_param(err, "sort", "expected followers, avg_views, engagement or newest", v);
-        q.sort = (pd_creator_sort)k;
-    }
-    int64_t limit;
-    if ((rc = pd_req_query_int(req, "limit", 1, PD_CREATORS_PAGE_MAX, PD_CREATORS_PAGE_DEFAULT,
-                               &limit, err)))
-        return rc;
-    q.limit = (unsigned)limit;
-    if ((v = pd_req_query(req, "after"))) {
-        const char *p = v + 1;
-        if (v[0] != sort_letters[q.sort]) {
-            const char *at = *v ? strchr(sort_letters, v[0]) : NULL;
-            return bad_param(err, "after",
-                             at ? "a cursor of another sort (give the same sort as the page "
-                                  "it came from)"
-                                : "not a cursor from a previous page's next",
-                             v);
-        }
-        if (cursor_int(&p, '.', INT64_MIN + 1, &q.after_key) < 0 ||
-            cursor_int(&p, '\0', 1, &q.after_id) < 0)
-            return bad_param(err, "after", "not a cursor from a previous page's next", v);
-        q.has_after = 1;
-    }
 
     /* The read the caller was signed in with (one snapshot for both), or
      * one of our own. */
@@ -511,8 +295,8 @@ static int list_creators(pd_req *req, void *ctx, pd_error *err)
         pd_store_release(cr->store, db);
         return rc;
     }
-    char key[QUERY_KEY_MAX];
-    size_t klen = cr->pages ? query_key(&q, key, sizeof key) : 0;
+    char key[PD_DQ_KEY_MAX];
+    size_t klen = cr->pages ? pd_discovery_key(&q, key, sizeof key) : 0;
     pd_jsonw *w = pd_req_jsonw(req);
     size_t start = w->out->len;
     int hit = klen && pd_pagecache_get(cr->pages, db, version, key, klen, w);

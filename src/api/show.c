@@ -7,7 +7,7 @@
 
 #include "core/instant.h"
 #include "util/num.h"
-#include "core/risk.h"
+#include "core/shortfall.h"
 
 const char *pd_show_count(uint64_t v, char buf[PD_SHOW_MAX])
 {

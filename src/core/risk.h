@@ -4,7 +4,7 @@
  *
  * Two questions an MCN manager and a creator ask of a verdict:
  *
- *  - "What does it take?" (pd_rule_shortfall): for a failed rule, how much
+ *  - "What does it take?" (pd_rule_shortfall, core/shortfall.h): for a failed rule, how much
  *    is missing in the rule's own terms: followers to gain, views to add
  *    over the window's posts, organic or sponsored posts to publish,
  *    sponsored posts that must leave the window.
@@ -28,20 +28,10 @@
 #include <stdint.h>
 
 #include "core/policy.h"
+#include "core/shortfall.h" /* pd_rule_shortfall, once in risk.h */
 
 /* Days ahead a projection may look: a month. */
 #define PD_RISK_HORIZON_MAX 31
-
-/* How much a creator with these followers and window lacks to meet rule r
- * of p, in the rule's terms: followers (min_followers), views in all over
- * the window's posts (min_avg_views), organic posts (min_organic_per_sponsored),
- * sponsored posts (min_sponsored), posts (min_posts), or sponsored posts
- * that must leave the window (max_sponsored). 0 when the rule holds. A rule
- * that needs posts and has none in the window lacks at least one post: its
- * shortfall is then counted as if one post with no views were there (for
- * min_avg_views the views that post needs). */
-uint64_t pd_rule_shortfall(const pd_policy *p, pd_rule r, uint64_t followers,
-                           const pd_window_stats *w);
 
 /* One post as the projection needs it: its UTC day (pd_day_of), its kind
  * and its views. */

@@ -24,8 +24,9 @@
  *   GET  /static/{name}       public: app.css and simulator.js (assets.h)
  *
  * Numbers and failed rules read as show.h writes them. Every page fits a
- * 390 px screen (app.css). Every string from the database is HTML-escaped
- * (pd_html_escape). Pages
+ * 390 px screen (app.css). Markup lives in templates (src/pages/templates/,
+ * pages/template.h) where every value is HTML-escaped unless set as trusted
+ * HTML; one file per page draws one (docs/internals/pages.md). Pages
  * are answered with a Content-Security-Policy that allows only our own
  * stylesheet and script, and are never cached; static files carry a
  * version in their links and are cached for a year.
@@ -40,6 +41,7 @@
 #include "api/accounts.h"
 #include "http/router.h"
 #include "store/store.h"
+#include "pages/template.h" /* pd_html_escape */
 #include "util/buf.h"
 
 typedef struct pd_pages {
@@ -49,10 +51,5 @@ typedef struct pd_pages {
 
 /* Adds the routes above, sharing p. */
 int pd_pages_routes(pd_router *r, pd_pages *p, pd_error *err);
-
-/* Appends s to out escaped for HTML text and attribute values: & < > " '
- * become entities, control characters other than tab and newline become
- * spaces, and bytes that are not valid UTF-8 become U+FFFD. */
-void pd_html_escape(pd_buf *out, const char *s);
 
 #endif

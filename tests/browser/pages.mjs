@@ -89,6 +89,15 @@ try {
   check('certified only shows only certified creators of the category',
         certified.every(r => r.certified === 'Certified' && r.category === category),
         JSON.stringify(certified));
+  // the engagement filter takes the API's names (one parser for both)
+  resp = await page.goto(`${url}/discover?engagement_min=2.5&sort=engagement`);
+  check('the engagement filter answers 200 and is kept in the form',
+        resp.status() === 200 && await page.inputValue('#engagement_min') === '2.5' &&
+        await page.locator('[role=alert]').count() === 0);
+  resp = await page.goto(`${url}/discover?engagement_min=9&engagement_max=2`);
+  check('an inverted range names the filter', resp.status() === 400 &&
+        /Engagement: the lower bound is above the upper one/.test(
+          await page.locator('[role=alert]').textContent()));
   // a bad filter is explained, not a crash
   resp = await page.goto(`${url}/discover?followers_min=lots`);
   check('a bad filter answers 400 with a message', resp.status() === 400 &&

@@ -2,8 +2,9 @@
  * from the database goes through it, so it must leave no markup, no
  * control characters and no invalid UTF-8 behind; and how the pages show
  * numbers and advice (http/show.h): separators, decimals, plurals, the
- * "what to change" sentences. The pages themselves are tested in a
- * browser (tests/cli/pages_e2e.sh). */
+ * "what to change" sentences; and that every page template compiled in
+ * parses. The pages themselves are tested in a browser
+ * (tests/cli/pages_e2e.sh); the template engine in test_template.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "pages/page.h"
 #include "pages/pages.h"
 #include "api/show.h"
 #include "util/buf.h"
@@ -41,6 +43,16 @@ static void test_markup(void **state)
     expect_escaped("", "");
     expect_escaped(NULL, "");
     expect_escaped("&amp;", "&amp;amp;");
+}
+
+/* Every template compiled in parses (a broken one would stop the server at
+ * start), and loading twice is harmless. */
+static void test_templates_parse(void **state)
+{
+    (void)state;
+    pd_error err = {0};
+    assert_int_equal(pd_pages_templates_load(&err), PD_OK);
+    assert_int_equal(pd_pages_templates_load(&err), PD_OK);
 }
 
 static void test_controls(void **state)
@@ -194,8 +206,7 @@ static void test_rules_shown(void **state)
     expect_shown(value_of, &p, PD_RULE_MIN_POSTS, 0, none, NULL, "no posts in the 30-day window");
     expect_shown(value_of, &p, PD_RULE_MAX_SPONSORED, 0, none, NULL, "0");
     expect_shown(needed_of, &p, PD_RULE_MIN_AVG_VIEWS, 0, w, NULL, "10,000");
-    expect_shown(needed_of, &p, PD_RULE_MIN_ORGANIC_PER_SPONSORED, 0, w, NULL,
-                 "2.5 per sponsored");
+    expect_shown(needed_of, &p, PD_RULE_MIN_ORGANIC_PER_SPONSORED, 0, w, NULL, "2.5 per sponsored");
     expect_shown(needed_of, &p, PD_RULE_MAX_SPONSORED, 0, w, NULL, "at most 3");
 }
 
@@ -208,8 +219,7 @@ static void test_advice(void **state)
     pd_window_stats none = {0};
     expect_shown(pd_show_advice, &p, PD_RULE_MIN_FOLLOWERS, 4971, w, NULL,
                  "Gain 29 more followers.");
-    expect_shown(pd_show_advice, &p, PD_RULE_MIN_FOLLOWERS, 4999, w, NULL,
-                 "Gain 1 more follower.");
+    expect_shown(pd_show_advice, &p, PD_RULE_MIN_FOLLOWERS, 4999, w, NULL, "Gain 1 more follower.");
     expect_shown(pd_show_advice, &p, PD_RULE_MIN_FOLLOWERS, 4999, w, "2019-06-03",
                  "Gain 1 more follower by 2019-06-03.");
     expect_shown(pd_show_advice, &p, PD_RULE_MIN_AVG_VIEWS, 0, w, NULL,
@@ -261,13 +271,10 @@ static void test_advice(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_markup),
-        cmocka_unit_test(test_controls),
-        cmocka_unit_test(test_utf8),
-        cmocka_unit_test(test_numbers),
-        cmocka_unit_test(test_nouns),
-        cmocka_unit_test(test_digits_in_text),
-        cmocka_unit_test(test_rules_shown),
+        cmocka_unit_test(test_markup),         cmocka_unit_test(test_templates_parse),
+        cmocka_unit_test(test_controls),       cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_numbers),        cmocka_unit_test(test_nouns),
+        cmocka_unit_test(test_digits_in_text), cmocka_unit_test(test_rules_shown),
         cmocka_unit_test(test_advice),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
