@@ -34,6 +34,7 @@
 #include <sqlite3.h>
 
 #include "core/policy.h"
+#include "app/online.h"
 #include "store/store.h"
 
 static double now_ms(void)
@@ -173,8 +174,8 @@ static void online_prepare(pd_store *s, const char *path)
         die("activating red-2019-v2", &err);
     pd_store_release(s, db);
     pd_online_report rep;
-    if (pd_store_online_advance(s, today, &rep, &err))
-        die("pd_store_online_advance", &err);
+    if (pd_app_online_advance(s, today, &rep, &err))
+        die("pd_app_online_advance", &err);
     pd_online_state os;
     if (pd_store_acquire(s, &db, &err) || pd_db_online_state(db, &os, &err))
         die("reading the online state", &err);

@@ -376,6 +376,7 @@ static int conn_open(sq_store *s, sq_db **out, pd_error *err)
     if (!d)
         return pd_error_set(err, PD_ENOMEM, "out of memory");
     d->base.ops = &sq_ops;
+    d->base.store = &s->base;
     d->s = s;
     d->st = calloc(ST_COUNT, sizeof *d->st);
     if (!d->st) {
@@ -1300,11 +1301,7 @@ static int sq_creator_put(pd_db *pdb, const pd_creator_rec *c, int64_t at, pd_er
     int rc = sq_call_begin(d, err);
     if (rc)
         return rc;
-    int is_new = 0, changed = 0;
-    rc = creator_put_ex(d, c, at, 0, 0, &is_new, &changed, err);
-    /* A new creator is judged at once; other followers, judged again. */
-    if (rc == PD_OK && changed)
-        rc = sq_online_creator_put(d, c->id, is_new, err);
+    rc = creator_put_ex(d, c, at, 0, 0, NULL, NULL, err);
     return sq_call_end(d, rc, err);
 }
 
@@ -1419,11 +1416,10 @@ static int post_insert(sq_db *d, const pd_post_rec *p, pd_error *err)
     return rc;
 }
 
-/* The post and its creator's window, inside the caller's call_begin. */
+/* The post, inside the caller's call_begin. */
 static int post_store(sq_db *d, const pd_post_rec *p, pd_error *err)
 {
-    int rc = post_insert(d, p, err);
-    return rc == PD_OK ? sq_online_post_added(d, p, err) : rc;
+    return post_insert(d, p, err);
 }
 
 static int sq_post_add(pd_db *pdb, const pd_post_rec *p, pd_error *err)
@@ -1508,14 +1504,6 @@ static int sq_post_set_metrics(pd_db *pdb, int64_t id, uint64_t views, uint64_t 
         if (r != SQLITE_DONE)
             rc = sq_fail(d->db, r, err, "updating a post");
         sq_done(st);
-    }
-    if (rc == PD_OK) {
-        pd_post_rec now = old;
-        now.views = views;
-        now.likes = likes;
-        now.comments = comments;
-        now.collects = collects;
-        rc = sq_online_post_changed(d, &old, &now, err); /* its creator's window */
     }
     rc = sq_call_end(d, rc, err);
     if (rc == PD_OK && before)
@@ -2020,6 +2008,10 @@ static const pd_store_ops sq_ops = {
     .online_state = sq_online_state,
     .activation_due = sq_activation_due,
     .online_step = sq_online_step,
+    .online_mark_stale = sq_online_mark_stale,
+    .cert_row_get = sq_cert_row_get,
+    .cert_sums = sq_cert_sums,
+    .cert_row_put = sq_cert_row_put,
     .creator_status = sq_creator_status,
     .status_history = sq_status_history,
     .verdict_scan = sq_verdict_scan,

@@ -119,9 +119,9 @@ void sq_read_post(sqlite3_stmt *st, pd_post_rec *p);
 int sq_creator_posts(pd_db *pdb, int64_t creator_id, const pd_post_rec *after, unsigned limit,
                      int (*each)(void *ctx, const pd_post_rec *p), void *ctx, pd_error *err);
 
-/* online certification (sqlite_online.c): the backend operations, the
- * hooks sqlite.c calls after a change of one creator or post (in the
- * call's transaction or savepoint), and freeing a connection's part. */
+/* online certification (sqlite_online.c, sqlite_step.c): the backend
+ * operations, the statements both files share, and freeing a connection's
+ * part. They store and read; the use cases decide (app/online.h). */
 int sq_policy_add(pd_db *pdb, pd_policy_rec *r, const char *body, int64_t at, pd_error *err);
 int sq_policy_get(pd_db *pdb, int64_t id, pd_policy_rec *r, pd_error *err);
 int sq_policy_list(pd_db *pdb, int (*each)(void *ctx, const pd_policy_rec *r), void *ctx,
@@ -130,9 +130,15 @@ int sq_policy_activate(pd_db *pdb, int64_t policy_id, int64_t from_day, int64_t 
                        int64_t at, pd_activation_rec *out, pd_error *err);
 int sq_activation_list(pd_db *pdb, int (*each)(void *ctx, const pd_activation_rec *a), void *ctx,
                        pd_error *err);
-int sq_online_state(pd_db *pdb, pd_online_state *st, uint32_t *window_days, pd_error *err);
+int sq_online_state(pd_db *pdb, pd_online_state *st, int count, pd_error *err);
+int sq_online_mark_stale(pd_db *pdb, pd_error *err);
 int sq_activation_due(pd_db *pdb, int64_t day, pd_activation_rec *a, pd_error *err);
-int sq_online_step(pd_db *pdb, const pd_online_step *step, pd_online_report *rep, pd_error *err);
+int sq_cert_row_get(pd_db *pdb, int64_t id, pd_cert_row *r, pd_error *err);
+int sq_cert_sums(pd_db *pdb, int64_t creator_id, pd_window w, pd_cert_sums *s, pd_error *err);
+int sq_cert_row_put(pd_db *pdb, const pd_cert_row *was, const pd_cert_row *now,
+                    const pd_cert_note *note, pd_error *err);
+int sq_online_step(pd_db *pdb, const pd_advance_step *step, int64_t at, const pd_cert_walker *w,
+                   int *recomputed, pd_error *err);
 int sq_creator_status(pd_db *pdb, int64_t creator_id, pd_creator_status *st, pd_error *err);
 int sq_status_history(pd_db *pdb, int64_t creator_id, int64_t before_id, unsigned limit,
                       int (*each)(void *ctx, const pd_status_change *c), void *ctx,
@@ -140,13 +146,54 @@ int sq_status_history(pd_db *pdb, int64_t creator_id, int64_t before_id, unsigne
 int sq_verdict_scan(pd_store *ps, pd_online_state *st,
                     int (*each)(void *ctx, const pd_creator_status *c), void *ctx,
                     pd_error *err);
-/* A creator was stored: new (is_new) or with other followers. */
-int sq_online_creator_put(sq_db *d, int64_t creator_id, int is_new, pd_error *err);
-/* A post was added. */
-int sq_online_post_added(sq_db *d, const pd_post_rec *p, pd_error *err);
-/* A post's counts changed from *before to *after. */
-int sq_online_post_changed(sq_db *d, const pd_post_rec *before, const pd_post_rec *after,
-                           pd_error *err);
+
+/* The statements of online certification, prepared once per connection. */
+enum sq_ost {
+    OS_STATE,
+    OS_STATE_SET,
+    OS_STATE_STALE,
+    OS_CERTIFIED,
+    OS_POLICY_NEXT,
+    OS_POLICY_ADD,
+    OS_POLICY_GET,
+    OS_POLICY_LIST,
+    OS_POLICY_EXISTS,
+    OS_ACT_DROP,
+    OS_ACT_ADD,
+    OS_ACT_GET,
+    OS_ACT_LIST,
+    OS_ACT_DUE,
+    OS_ACT_APPLY,
+    OS_ROW_GET,
+    OS_ROW_SET,
+    OS_ROW_SET_WIN,
+    OS_ROWS_ALL,
+    OS_CREATORS_COUNT,
+    OS_POSTS_IN_RANGE,
+    OS_AGG_INDEXES,
+    OS_CACHE_BIG,
+    OS_CACHE_RESTORE,
+    OS_AGG_WINDOW,
+    OS_AGG_SHIFT,
+    OS_HIST_ADD,
+    OS_HIST_LIST,
+    OS_CREATOR_EXISTS,
+    OS_CREATOR_SUMS,
+    OS_COUNT
+};
+sqlite3_stmt *sq_ostmt(sq_db *d, enum sq_ost id, pd_error *err);
+#define OSTMT(var, d, id, err)                                                                     \
+    sqlite3_stmt *var = sq_ostmt((d), (id), (err));                                                \
+    if (!var)                                                                                      \
+    return (err)->code
+/* Runs a statement that returns no row, and resets it. */
+int sq_ostep(sq_db *d, sqlite3_stmt *st, const char *what, pd_error *err);
+/* Reads a creator's certification row (ROW_COLS) from column 0 on. */
+void sq_read_cert_row(sqlite3_stmt *st, pd_cert_row *r);
+/* Writes `r` over `was` and, with a note, its status_history row (no
+ * savepoint: the caller's transaction). */
+int sq_store_cert_row(sq_db *d, const pd_cert_row *was, const pd_cert_row *r,
+                      const pd_cert_note *note, pd_error *err);
 void sq_online_free(sq_db *d);
 
 /* search (sqlite_search.c, sqlite_scan.c): the discovery and population
