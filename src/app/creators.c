@@ -92,8 +92,8 @@ int pd_app_creator_patch(pd_store *s, int64_t id, unsigned fields, const pd_crea
     return finish(s, db, rc, err);
 }
 
-int pd_app_post_publish(pd_store *s, pd_post_rec *p, pd_creator_status *st,
-                        pd_policy_rec *policy, pd_error *err)
+int pd_app_post_publish(pd_store *s, pd_post_rec *p, pd_creator_status *st, pd_policy_rec *policy,
+                        pd_error *err)
 {
     pd_db *db;
     int rc = start(s, &db, err);
@@ -122,8 +122,8 @@ int pd_app_post_publish(pd_store *s, pd_post_rec *p, pd_creator_status *st,
     return finish(s, db, rc, err);
 }
 
-int pd_app_post_metrics(pd_store *s, int64_t id, uint64_t views, uint64_t likes,
-                        uint64_t comments, uint64_t collects, pd_post_rec *after, pd_error *err)
+int pd_app_post_metrics(pd_store *s, int64_t id, uint64_t views, uint64_t likes, uint64_t comments,
+                        uint64_t collects, pd_post_rec *after, pd_error *err)
 {
     pd_db *db;
     int rc = start(s, &db, err);

@@ -48,13 +48,13 @@ int pd_app_creator_patch(pd_store *s, int64_t id, unsigned fields, const pd_crea
  * its counters start at 0. PD_ENOTFOUND for an unknown creator (checked
  * first). *st (not NULL) gets the creator's status after it; *policy (not
  * NULL) the policy in force (policy->id 0: none). */
-int pd_app_post_publish(pd_store *s, pd_post_rec *p, pd_creator_status *st,
-                        pd_policy_rec *policy, pd_error *err);
+int pd_app_post_publish(pd_store *s, pd_post_rec *p, pd_creator_status *st, pd_policy_rec *policy,
+                        pd_error *err);
 
 /* Sets a post's counts (the platform's feed) and moves its creator's
  * aggregates when it is in the window. *after (not NULL) gets the post as
  * stored. PD_ENOTFOUND for no such post. */
-int pd_app_post_metrics(pd_store *s, int64_t id, uint64_t views, uint64_t likes,
-                        uint64_t comments, uint64_t collects, pd_post_rec *after, pd_error *err);
+int pd_app_post_metrics(pd_store *s, int64_t id, uint64_t views, uint64_t likes, uint64_t comments,
+                        uint64_t collects, pd_post_rec *after, pd_error *err);
 
 #endif

@@ -207,9 +207,8 @@ int pd_app_online_advance(pd_store *s, int64_t today, pd_online_report *rep, pd_
             pd_db_rollback(db);
             break;
         }
-        struct walk wk = {.policy = step.policy_id ? &step.policy : NULL,
-                          .at = pd_store_now(s),
-                          .rep = rep};
+        struct walk wk = {
+            .policy = step.policy_id ? &step.policy : NULL, .at = pd_store_now(s), .rep = rep};
         pd_cert_walker w = {.decide = walk_decide, .would_change = walk_would_change, .ctx = &wk};
         int recomputed = 0;
         rc = pd_db_online_step(db, &step, wk.at, &w, &recomputed, err);

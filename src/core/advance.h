@@ -34,11 +34,11 @@
 
 /* Where online certification stands. */
 typedef struct pd_advance_state {
-    int64_t today;      /* the day verdicts are for; 0: never set            */
-    uint32_t window;    /* the window the aggregates hold; 0: none recorded  */
-    int64_t policy_id;  /* in force; 0: none                                 */
-    pd_policy policy;   /* its rules, when policy_id != 0                    */
-    int stale;          /* aggregates must be recomputed                     */
+    int64_t today;     /* the day verdicts are for; 0: never set            */
+    uint32_t window;   /* the window the aggregates hold; 0: none recorded  */
+    int64_t policy_id; /* in force; 0: none                                 */
+    pd_policy policy;  /* its rules, when policy_id != 0                    */
+    int stale;         /* aggregates must be recomputed                     */
 } pd_advance_state;
 
 /* One step: the state goes from (from_today, from_window) to (today,

@@ -59,7 +59,8 @@ int pd_cert_change_post(pd_cert_row *r, uint64_t views0, uint64_t eng0, uint64_t
 {
     pd_cert_row n = *r;
     if (pd_stats_change_views(&n.win, views0, views1) != 0 || n.engagements < eng0 ||
-        n.win.views > INT64_MAX || __builtin_add_overflow(n.engagements - eng0, eng1, &n.engagements) ||
+        n.win.views > INT64_MAX ||
+        __builtin_add_overflow(n.engagements - eng0, eng1, &n.engagements) ||
         n.engagements > INT64_MAX)
         return -1;
     *r = n;
@@ -84,7 +85,8 @@ int pd_cert_apply_move(pd_cert_row *r, const pd_cert_move *m)
     uint64_t posts = (uint64_t)w->posts - o->posts + i->posts;
     uint64_t sponsored = (uint64_t)w->sponsored - o->sponsored + i->sponsored;
     uint64_t views = w->views - o->views, eng = r->engagements - m->out.engagements;
-    if (posts > UINT32_MAX || sponsored > posts || __builtin_add_overflow(views, i->views, &views) ||
+    if (posts > UINT32_MAX || sponsored > posts ||
+        __builtin_add_overflow(views, i->views, &views) ||
         __builtin_add_overflow(eng, m->in.engagements, &eng) || views > INT64_MAX ||
         eng > INT64_MAX)
         return -1;

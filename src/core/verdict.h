@@ -32,8 +32,8 @@
 
 /* What the posts of a window add up to for one creator. */
 typedef struct pd_cert_sums {
-    pd_window_stats win;   /* posts, sponsored, views */
-    uint64_t engagements;  /* likes + comments + collects */
+    pd_window_stats win;  /* posts, sponsored, views */
+    uint64_t engagements; /* likes + comments + collects */
 } pd_cert_sums;
 
 /* A creator's aggregates and verdict, as the store keeps them. */
@@ -42,11 +42,11 @@ typedef struct pd_cert_row {
     uint64_t followers;
     pd_window_stats win;
     uint64_t engagements;
-    uint64_t avg_views;      /* hundredths                               */
-    uint32_t engagement_bp;  /* engagements / views, in 1/10000          */
+    uint64_t avg_views;     /* hundredths                               */
+    uint32_t engagement_bp; /* engagements / views, in 1/10000          */
     int certified;
-    uint32_t failed;         /* rule bits (core/policy.h)                */
-    int64_t since;           /* when the verdict last changed; 0: never judged */
+    uint32_t failed; /* rule bits (core/policy.h)                */
+    int64_t since;   /* when the verdict last changed; 0: never judged */
 } pd_cert_row;
 
 /* Sets r's avg_views, engagement_bp, failed and certified from its

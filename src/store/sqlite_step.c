@@ -53,10 +53,8 @@ static int settle(struct walk *k, const pd_cert_row *was, const pd_cert_move *m,
         return 1;
     if (what == PD_CERT_KEEP)
         return PD_OK;
-    pd_cert_note note = {.at = k->at,
-                         .policy_id = k->step->policy_id,
-                         .cause = k->step->cause,
-                         .explanation = why};
+    pd_cert_note note = {
+        .at = k->at, .policy_id = k->step->policy_id, .cause = k->step->cause, .explanation = why};
     int rc = sq_store_cert_row(k->d, was, &now, what == PD_CERT_RECORD ? &note : NULL, err);
     return rc ? -rc : PD_OK;
 }

@@ -150,10 +150,12 @@ static void test_writes_keep_verdicts(void **state)
     char cause[PD_CAUSE_MAX] = "";
     ASSERT_CODE(PD_OK, pd_db_status_history(f->d, 1, 0, 0, last_cause, cause, &err));
     assert_string_equal(cause, "followers");
-    ASSERT_CODE(PD_ENOTFOUND, pd_app_creator_patch(f->s, 77, PD_PATCH_FOLLOWERS, to, out, &st, &err));
+    ASSERT_CODE(PD_ENOTFOUND,
+                pd_app_creator_patch(f->s, 77, PD_PATCH_FOLLOWERS, to, out, &st, &err));
 
     /* a feed's post in the window, then its metrics: the window follows */
-    pd_post_rec p = {.id = 5, .creator_id = 1, .published_at = {DAY * 86400LL + 60, 0}, .views = 100};
+    pd_post_rec p = {
+        .id = 5, .creator_id = 1, .published_at = {DAY * 86400LL + 60, 0}, .views = 100};
     ASSERT_CODE(PD_OK, pd_db_post_add(f->d, &p, &err));
     ASSERT_CODE(PD_OK, pd_app_online_touch(f->d, 1, "import", &err));
     assert_int_equal(status(f, 1).win.views, 100);

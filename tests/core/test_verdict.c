@@ -19,8 +19,8 @@ static pd_policy policy(void)
     memset(&p, 0, sizeof p);
     memcpy(p.name, "t", 2);
     p.window_days = 30;
-    p.rules = (1u << PD_RULE_MIN_FOLLOWERS) | (1u << PD_RULE_MIN_AVG_VIEWS) |
-              (1u << PD_RULE_MIN_POSTS);
+    p.rules =
+        (1u << PD_RULE_MIN_FOLLOWERS) | (1u << PD_RULE_MIN_AVG_VIEWS) | (1u << PD_RULE_MIN_POSTS);
     p.threshold[PD_RULE_MIN_FOLLOWERS] = 1000;
     p.threshold[PD_RULE_MIN_AVG_VIEWS] = 10000;
     p.threshold[PD_RULE_MIN_POSTS] = 2;
@@ -47,7 +47,7 @@ static void test_judge(void **state)
     assert_int_equal(pd_cert_judge(&p, &r), PD_TRANSITION_GAINED);
     assert_true(r.certified);
     assert_int_equal(r.failed, 0);
-    assert_int_equal(r.avg_views, 15050); /* 150.50 */
+    assert_int_equal(r.avg_views, 15050);   /* 150.50 */
     assert_int_equal(r.engagement_bp, 996); /* 30 * 10000 / 301, rounded down */
     assert_int_equal(pd_cert_judge(&p, &r), PD_TRANSITION_NONE);
     r.followers = 10;
