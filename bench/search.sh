@@ -11,7 +11,7 @@
 #   RUNS=n          runs per query (default 200); each run reads PAGES pages
 #   PAGES=n         pages per run, following the keyset (default 3)
 #   FRESH=1         import again even when bench/results/search-SIZE/store.db exists
-#   ONLINE=1        compute the aggregates with pd_store_online_advance (default: SQL,
+#   ONLINE=1        compute the aggregates with pd_app_online_advance (default: SQL,
 #                   see search_bench.c --prepare)
 #
 # Goal: p99 under 10 ms per page of 20 on large, for typical filtered and

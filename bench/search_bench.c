@@ -11,10 +11,10 @@
  *            them with SQL for the 30-day window ending with the last day
  *            that has posts, and certification under red-2019-v2 with the
  *            policy code of core/, then marks them current: a stand-in for
- *            pd_store_online_advance, so that filters and sorts on
+ *            pd_app_online_advance, so that filters and sorts on
  *            aggregates see realistic values
  * --online   with --prepare: use online certification itself (policy_add,
- *            policy_activate, pd_store_online_advance) instead of SQL
+ *            policy_activate, pd_app_online_advance) instead of SQL
  * --runs     runs per query (default 200); each run reads --pages pages
  *            (default 3) following the keyset, and each page is one sample
  *
@@ -34,6 +34,7 @@
 #include <sqlite3.h>
 
 #include "core/policy.h"
+#include "app/online.h"
 #include "store/store.h"
 
 static double now_ms(void)
@@ -147,7 +148,7 @@ static void prepare(const char *path)
 }
 
 /* --prepare --online: the real thing, online certification: red-2019-v2
- * from the last day with posts, and pd_store_online_advance to it. */
+ * from the last day with posts, and pd_app_online_advance to it. */
 static void online_prepare(pd_store *s, const char *path)
 {
     sqlite3 *raw;
@@ -173,8 +174,8 @@ static void online_prepare(pd_store *s, const char *path)
         die("activating red-2019-v2", &err);
     pd_store_release(s, db);
     pd_online_report rep;
-    if (pd_store_online_advance(s, today, &rep, &err))
-        die("pd_store_online_advance", &err);
+    if (pd_app_online_advance(s, today, &rep, &err))
+        die("pd_app_online_advance", &err);
     pd_online_state os;
     if (pd_store_acquire(s, &db, &err) || pd_db_online_state(db, &os, &err))
         die("reading the online state", &err);

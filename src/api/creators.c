@@ -2,8 +2,9 @@
  *
  * Conventions of this file: a handler takes a connection from the store for
  * the time of its work and gives it back on every path (one `out:` label);
- * a write runs in one transaction (pd_db_begin ... pd_db_commit, rolled
- * back on any error), so that a refused request changes nothing. Records
+ * a write is one use case of app/creators.h (its own transaction, rolled
+ * back on any error), so that a refused request changes nothing; only the
+ * CSV imports still run their transaction here. Records
  * are large (a creator holds a 1 KiB bio), so they live in request memory
  * (pd_req_alloc), never on a server thread's stack.
  *
@@ -30,6 +31,8 @@
 #include "core/text.h"
 #include "api/accounts.h"
 #include "api/discovery_query.h"
+#include "app/creators.h"
+#include "app/online.h"
 #include "http/request.h"
 #include "api/verdict.h"
 #include "util/jsonw.h"
@@ -417,28 +420,10 @@ static int create_creator(pd_req *req, void *ctx, pd_error *err)
         return rc;
     c->followers = (uint64_t)followers;
 
-    pd_db *db;
-    if ((rc = pd_store_acquire(store, &db, err)))
-        return rc;
-    rc = pd_db_begin(db, err);
-    if (rc == PD_OK) {
-        rc = pd_db_creator_get(db, c->id, old, err);
-        if (rc == PD_OK)
-            rc = pd_error_set(err, PD_ECONFLICT,
-                              "creator %lld exists already (change it with "
-                              "PATCH /api/creators/%lld)",
-                              (long long)c->id, (long long)c->id);
-        else if (rc == PD_ENOTFOUND)
-            rc = pd_db_creator_put(db, c, pd_store_now(store), err);
-        if (rc == PD_OK)
-            rc = load_creator(req, db, c->id, &c, &st, err);
-        rc = finish_txn(db, rc, err);
-    }
-    pd_store_release(store, db);
-    if (rc)
+    if ((rc = pd_app_creator_create(store, c, old, st, err)))
         return rc;
     pd_req_status(req, 201);
-    write_profile(pd_req_jsonw(req), c, st);
+    write_profile(pd_req_jsonw(req), old, st);
     return PD_OK;
 }
 
@@ -455,8 +440,8 @@ static int patch_creator(pd_req *req, void *ctx, pd_error *err)
     static const char *const fields[] = {"handle", "category", "bio", "followers", "mcn_id", NULL};
     pd_creator_rec *c = req_zalloc(req, sizeof *c);
     pd_creator_rec *want = req_zalloc(req, sizeof *want);
-    pd_creator_status *st = NULL;
-    if (!c || !want)
+    pd_creator_status *st = req_zalloc(req, sizeof *st);
+    if (!c || !want || !st)
         rc = out_of_memory(err);
     if (rc == PD_OK)
         rc = pd_req_json_only(body, fields, err);
@@ -490,31 +475,11 @@ static int patch_creator(pd_req *req, void *ctx, pd_error *err)
     if (rc)
         return rc;
 
-    pd_db *db;
-    if ((rc = pd_store_acquire(store, &db, err)))
-        return rc;
-    rc = pd_db_begin(db, err);
-    if (rc == PD_OK) {
-        rc = pd_db_creator_get(db, id, c, err);
-        if (rc == PD_OK) {
-            if (has_handle)
-                memcpy(c->handle, want->handle, sizeof c->handle);
-            if (has_category)
-                memcpy(c->category, want->category, sizeof c->category);
-            if (has_bio)
-                memcpy(c->bio, want->bio, sizeof c->bio);
-            if (has_followers)
-                c->followers = (uint64_t)followers;
-            if (has_mcn)
-                c->mcn_id = want->mcn_id;
-            rc = pd_db_creator_put(db, c, pd_store_now(store), err);
-        }
-        if (rc == PD_OK)
-            rc = load_creator(req, db, id, &c, &st, err);
-        rc = finish_txn(db, rc, err);
-    }
-    pd_store_release(store, db);
-    if (rc)
+    want->followers = (uint64_t)followers;
+    unsigned set = (has_handle ? PD_PATCH_HANDLE : 0u) | (has_category ? PD_PATCH_CATEGORY : 0u) |
+                   (has_bio ? PD_PATCH_BIO : 0u) | (has_followers ? PD_PATCH_FOLLOWERS : 0u) |
+                   (has_mcn ? PD_PATCH_MCN : 0u);
+    if ((rc = pd_app_creator_patch(store, id, set, want, c, st, err)))
         return rc;
     write_profile(pd_req_jsonw(req), c, st);
     return PD_OK;
@@ -779,8 +744,7 @@ static int publish_post(pd_req *req, void *ctx, pd_error *err)
     static const char *const fields[] = {"kind", NULL};
     pd_post_rec p;
     memset(&p, 0, sizeof p);
-    p.creator_id = creator_id;
-    p.published_at = (pd_instant){.sec = pd_store_now(store), .nsec = 0};
+    p.creator_id = creator_id; /* the use case dates it by the store's clock */
     const char *kind = NULL;
     if (rc == PD_OK)
         rc = pd_req_json_only(body, fields, err);
@@ -801,27 +765,14 @@ static int publish_post(pd_req *req, void *ctx, pd_error *err)
     if (rc)
         return rc;
 
-    pd_db *db;
-    if ((rc = pd_store_acquire(store, &db, err)))
+    pd_creator_status *st = req_zalloc(req, sizeof *st);
+    pd_policy_rec *pol = req_zalloc(req, sizeof *pol);
+    if (!st || !pol)
+        return out_of_memory(err);
+    if ((rc = pd_app_post_publish(store, &p, st, pol, err)))
         return rc;
-    pd_creator_rec *c = NULL;
-    pd_creator_status *st = NULL;
-    pd_policy_rec *pol = NULL;
-    rc = pd_db_begin(db, err);
-    if (rc == PD_OK) {
-        /* the creator first: an unknown one is a 404, not a bad post */
-        rc = load_creator(req, db, creator_id, &c, &st, err);
-        if (rc == PD_OK)
-            rc = pd_db_post_publish(db, &p, err);
-        if (rc == PD_OK)
-            rc = pd_db_creator_status(db, creator_id, st, err);
-        if (rc == PD_OK)
-            rc = load_policy(req, db, st, &pol, err);
-        rc = finish_txn(db, rc, err);
-    }
-    pd_store_release(store, db);
-    if (rc)
-        return rc;
+    if (!pol->id)
+        pol = NULL;
     pd_req_status(req, 201);
     char where[48];
     snprintf(where, sizeof where, "/api/posts/%lld", (long long)p.id);
@@ -874,19 +825,9 @@ static int put_metrics(pd_req *req, void *ctx, pd_error *err)
     json_decref(body);
     if (rc)
         return rc;
-    pd_db *db;
-    if ((rc = pd_store_acquire(store, &db, err)))
-        return rc;
-    pd_post_rec before, after;
-    rc = pd_db_begin(db, err);
-    if (rc == PD_OK) {
-        rc = pd_db_post_set_metrics(db, id, p.views, p.likes, p.comments, p.collects, &before, err);
-        if (rc == PD_OK)
-            rc = pd_db_post_get(db, id, &after, err);
-        rc = finish_txn(db, rc, err);
-    }
-    pd_store_release(store, db);
-    if (rc)
+    pd_post_rec after;
+    if ((rc = pd_app_post_metrics(store, id, p.views, p.likes, p.comments, p.collects, &after,
+                                  err)))
         return rc;
     write_post(pd_req_jsonw(req), &after);
     return PD_OK;
@@ -1074,6 +1015,8 @@ static int import_creator_row(void *ctx, pd_rows_input *in, const pd_csv_record 
     }
     if (rc == PD_OK)
         rc = pd_db_creator_put(ci->db, c, ci->at, err);
+    if (rc == PD_OK)
+        rc = pd_app_online_touch(ci->db, c->id, "followers", err);
     if (rc)
         rc = pd_error_set(err, (pd_code)rc, "%s:%llu: %s (nothing was stored)", in->path,
                           (unsigned long long)line, err->msg);
@@ -1137,6 +1080,8 @@ static int import_post_row(void *ctx, pd_rows_input *in, const pd_csv_record *re
                      .comments = row.comments,
                      .collects = row.collects};
     int rc = pd_db_post_add(pi->db, &p, err);
+    if (rc == PD_OK)
+        rc = pd_app_online_post_added(pi->db, &p, pd_db_now(pi->db), err);
     if (rc == PD_ECONFLICT) {
         char id[24];
         size_t len = pd_fmt_u64(row.id, id);

@@ -13,6 +13,7 @@
 #include "core/online.h"
 #include "core/simulate.h"
 #include "api/accounts.h"
+#include "app/policies.h"
 #include "http/request.h"
 #include "util/buf.h"
 #include "util/jsonw.h"
@@ -243,18 +244,7 @@ static int add_policy(pd_req *req, void *ctx, pd_error *err)
     if (rc)
         return rc;
     r.created_by = pd_req_user(req)->id;
-    pd_db *db;
-    if ((rc = pd_store_acquire(p->store, &db, err)))
-        return rc;
-    rc = pd_db_begin(db, err);
-    if (rc == PD_OK)
-        rc = pd_db_policy_add(db, &r, pd_store_now(p->store), err);
-    if (rc == PD_OK)
-        rc = pd_db_commit(db, err);
-    else
-        pd_db_rollback(db);
-    pd_store_release(p->store, db);
-    if (rc)
+    if ((rc = pd_app_policy_add(p->store, &r, err)))
         return rc;
     pd_req_status(req, 201);
     write_policy(pd_req_jsonw(req), &r, -1);
@@ -304,47 +294,16 @@ static int activate(pd_req *req, void *ctx, pd_error *err)
     json_decref(body);
     if (rc)
         return rc;
-    pd_policy_rec pol;
-    if ((rc = policy_get(p->store, id, &pol, err)))
+    /* Recorded, and applied at once when its day has come (app/policies.h). */
+    pd_activation_result *res = pd_req_alloc(req, sizeof *res);
+    if (!res)
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    if ((rc = pd_app_policy_activate(p->store, id, from_day, pd_req_user(req)->id, p->impact, res,
+                                     err)))
         return rc;
-
-    pd_activation_rec a = {0};
-    pd_db *db;
-    if ((rc = pd_store_acquire(p->store, &db, err)))
-        return rc;
-    rc = pd_db_begin(db, err);
-    if (rc == PD_OK)
-        rc = pd_db_policy_activate(db, id, from_day, pd_req_user(req)->id,
-                                   pd_store_now(p->store), &a, err);
-    if (rc == PD_OK)
-        rc = pd_db_commit(db, err);
-    else
-        pd_db_rollback(db);
-    pd_store_release(p->store, db);
-    if (rc)
-        return rc;
-
-    /* The day has come: apply it now rather than at the next midnight. */
-    pd_online_state st;
-    if ((rc = online_state(p->store, &st, err)))
-        return rc;
-    int64_t today = pd_day_of((pd_instant){.sec = pd_store_now(p->store), .nsec = 0});
-    if (today < st.today)
-        today = st.today;
-    int applied = from_day <= today;
-    pd_online_report rep = {0};
-    if (applied) {
-        if ((rc = pd_store_online_advance(p->store, today, &rep, err)))
-            return rc;
-        pd_impact_changed(p->impact);
-        /* the activation as it is now (applied_at set) */
-        act_list l = {0};
-        if (activations(p->store, &l, err) == PD_OK)
-            for (size_t i = 0; i < l.n; i++)
-                if (l.a[i].id == a.id)
-                    a = l.a[i];
-        free(l.a);
-    }
+    const pd_activation_rec a = res->activation;
+    int applied = res->applied;
+    const pd_online_report rep = res->report;
     pd_req_status(req, 201);
     pd_jsonw *w = pd_req_jsonw(req);
     pd_jsonw_obj_begin(w);

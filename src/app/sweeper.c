@@ -50,7 +50,7 @@ int pd_sweep_once(pd_store *store, pd_online_report *rep, pd_error *err)
 {
     int64_t day = store_day(store), t0 = mono_ms();
     memset(rep, 0, sizeof *rep);
-    int rc = pd_store_online_advance(store, day, rep, err);
+    int rc = pd_app_online_advance(store, day, rep, err);
     if (rc) {
         PD_LOG(PD_LOG_ERROR, "online sweep failed", PD_LOG_STR("error", err->msg));
         return rc;

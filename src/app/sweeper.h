@@ -1,7 +1,7 @@
 /*
  * sweeper.h - the server's daily sweep of online certification.
  *
- * One thread calls pd_store_online_advance(store, pd_day_of(pd_store_now))
+ * One thread calls pd_app_online_advance(store, pd_day_of(pd_store_now))
  * when it starts (catching up on the days the server was down, and
  * recomputing after an import) and again right after each UTC midnight of
  * the store's clock (pd_store_now, which `partnerd serve --clock` moves).
@@ -21,6 +21,7 @@
 #define PD_HTTP_SWEEPER_H
 
 #include "util/error.h"
+#include "app/online.h"
 #include "http/metrics.h"
 #include "store/store.h"
 

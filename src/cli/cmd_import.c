@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "app/online.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "util/num.h"
@@ -199,7 +200,7 @@ static int export_verdicts(const char *cmd, pd_store *s, const struct args *a, p
     }
     if (today) {
         pd_online_report rep;
-        int rc = pd_store_online_advance(s, today, &rep, err);
+        int rc = pd_app_online_advance(s, today, &rep, err);
         if (rc)
             return rc;
         if (rep.to_day > today) {

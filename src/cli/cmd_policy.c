@@ -11,6 +11,8 @@
 #include "cli/common.h"
 #include "util/num.h"
 #include "core/online.h"
+#include "app/online.h"
+#include "app/policies.h"
 #include "store/store.h"
 
 static const char usage[] =
@@ -27,7 +29,8 @@ static const char usage[] =
     "add       store a preset or a policy file in the database, as the next version\n"
     "          of its name; prints its id (stored versions never change)\n"
     "activate  make the stored policy ID govern online certification from DATE\n"
-    "          (a UTC day) on; it takes effect when the online state reaches DATE.\n"
+    "          (a UTC day) on: at once when DATE is on or before the day online\n"
+    "          certification stands at (see status), else when it reaches DATE.\n"
     "          A later activation for the same day replaces one not yet in effect\n"
     "status    the day the online verdicts are for, the policy in force, how many\n"
     "          creators are certified and the activations still to come; with\n"
@@ -120,12 +123,7 @@ static int cmd_add(const char *cmd, int argc, char **argv)
     pd_store *s;
     if ((rc = open_db(cmd, a.db, &s)) != 0)
         return rc;
-    pd_db *db;
-    rc = pd_store_acquire(s, &db, &err);
-    if (rc == PD_OK) {
-        rc = pd_db_policy_add(db, &r, pd_store_now(s), &err);
-        pd_store_release(s, db);
-    }
+    rc = pd_app_policy_add(s, &r, &err);
     pd_store_close(s);
     if (rc)
         return pd_cli_fail(cmd, &err);
@@ -157,23 +155,23 @@ static int cmd_activate(const char *cmd, int argc, char **argv)
     pd_store *s;
     if ((rc = open_db(cmd, a.db, &s)) != 0)
         return rc;
-    pd_db *db;
-    pd_activation_rec act;
-    pd_policy_rec r;
-    rc = pd_store_acquire(s, &db, &err);
-    if (rc == PD_OK) {
-        rc = pd_db_policy_activate(db, (int64_t)id, from, 0, pd_store_now(s), &act, &err);
-        if (rc == PD_OK)
-            rc = pd_db_policy_get(db, (int64_t)id, &r, &err);
-        pd_store_release(s, db);
-    }
+    /* Recorded, and applied at once when its day has come (app/policies.h). */
+    pd_activation_result res;
+    rc = pd_app_policy_activate(s, (int64_t)id, from, 0, NULL, &res, &err);
     pd_store_close(s);
     if (rc)
         return pd_cli_fail(cmd, &err);
+    const pd_policy_rec *r = &res.policy;
     char d[16];
-    printf("policy %lld (%s version %u) governs from %s; it takes effect when online "
-           "certification reaches that day\n",
-           (long long)id, r.policy.name, r.version, day_text(from, d));
+    if (res.applied)
+        printf("policy %lld (%s version %u) governs from %s; in force now: %llu gained, "
+               "%llu lost\n",
+               (long long)id, r->policy.name, r->version, day_text(from, d),
+               (unsigned long long)res.report.gained, (unsigned long long)res.report.lost);
+    else
+        printf("policy %lld (%s version %u) governs from %s; it takes effect when online "
+               "certification reaches that day\n",
+               (long long)id, r->policy.name, r->version, day_text(from, d));
     return 0;
 }
 
@@ -216,7 +214,7 @@ static int cmd_status(const char *cmd, int argc, char **argv)
         return rc;
     pd_online_report rep = {0};
     if (a.today)
-        rc = pd_store_online_advance(s, today, &rep, &err);
+        rc = pd_app_online_advance(s, today, &rep, &err);
     pd_db *db = NULL;
     if (rc == PD_OK)
         rc = pd_store_acquire(s, &db, &err);

@@ -19,6 +19,8 @@
 
 #include "auth/password.h"
 #include "batch/gen.h"
+#include "app/online.h"
+#include "app/policies.h"
 #include "cli/demo.h"
 #include "core/online.h"
 
@@ -178,11 +180,11 @@ static int add_follower_history(pd_db *db, void *ctx, pd_error *err)
     return rc;
 }
 
-static int add_policy(pd_db *db, const char *preset, int64_t at, int64_t *id, pd_error *err)
+static int add_policy(pd_store *s, const char *preset, int64_t *id, pd_error *err)
 {
     pd_policy_rec r = {0};
     r.policy = *pd_policy_preset(preset);
-    int rc = pd_db_policy_add(db, &r, at, err);
+    int rc = pd_app_policy_add(s, &r, err);
     if (rc == PD_OK)
         *id = r.id;
     return rc;
@@ -235,22 +237,17 @@ typedef struct accounts_job {
     pd_demo *d;
 } accounts_job;
 
-/* Both presets, red-2019-v1 in force from 60 days ago. */
-static int add_policies(pd_db *db, void *ctx, pd_error *err)
+/* Both presets, red-2019-v1 in force from 60 days ago (online
+ * certification is not at any day yet: the next advance applies it). */
+static int add_policies(pd_store *s, accounts_job *j, pd_error *err)
 {
-    accounts_job *j = ctx;
-    int rc = add_policy(db, "red-2019-v1", j->now, &j->v1, err);
+    pd_activation_result res;
+    int rc = add_policy(s, "red-2019-v1", &j->v1, err);
     if (rc == PD_OK)
-        rc = add_policy(db, "red-2019-v2", j->now, &j->v2, err);
+        rc = add_policy(s, "red-2019-v2", &j->v2, err);
     if (rc == PD_OK)
-        rc = pd_db_policy_activate(db, j->v1, j->today - 60, 0, j->now, NULL, err);
+        rc = pd_app_policy_activate(s, j->v1, j->today - 60, 0, NULL, &res, err);
     return rc;
-}
-
-static int activate_v2(pd_db *db, void *ctx, pd_error *err)
-{
-    accounts_job *j = ctx;
-    return pd_db_policy_activate(db, j->v2, j->today, 0, j->now, NULL, err);
 }
 
 /* The brand and one account per role, with what each shows. */
@@ -292,15 +289,17 @@ static int fill_accounts(pd_store *s, uint64_t ncreators, pd_demo *d, pd_error *
                       .ncreators = ncreators,
                       .d = d};
     pd_online_report rep;
+    pd_activation_result res;
     /* red-2019-v1 governed the last two months, until yesterday ... */
-    int rc = in_transaction(s, add_policies, &j, err);
+    int rc = add_policies(s, &j, err);
     if (rc == PD_OK)
-        rc = pd_store_online_advance(s, j.today - 1, &rep, err);
-    /* ... and red-2019-v2 from today: the 2019 change, in every history. */
+        rc = pd_app_online_advance(s, j.today - 1, &rep, err);
+    /* ... and red-2019-v2 from today (pending while online certification
+     * is at yesterday): the 2019 change, in every history. */
     if (rc == PD_OK)
-        rc = in_transaction(s, activate_v2, &j, err);
+        rc = pd_app_policy_activate(s, j.v2, j.today, 0, NULL, &res, err);
     if (rc == PD_OK)
-        rc = pd_store_online_advance(s, j.today, &rep, err);
+        rc = pd_app_online_advance(s, j.today, &rep, err);
     if (rc == PD_OK)
         rc = in_transaction(s, add_accounts, &j, err);
     return rc;

@@ -10,6 +10,11 @@
  * store.c can dispatch without knowing them. The backend's functions may
  * assume checked arguments.
  *
+ * Online certification: the backend stores and reads each creator's
+ * certification row and walks the rows of a step of the days; what a row
+ * becomes is decided by its caller (app/online.h, by core/verdict.h and
+ * core/advance.h), never here.
+ *
  * Bulk import: store.c opens a session (bulk_begin), which is one write
  * transaction on one connection with whatever settings make a load fast;
  * feeds it creators, then posts in batches; and ends it (bulk_end), which
@@ -30,56 +35,11 @@ struct pd_store {
 
 struct pd_db {
     const pd_store_ops *ops;
+    pd_store *store; /* the store it belongs to (pd_db_now) */
 };
 
 /* A bulk import session, defined by the backend. */
 typedef struct pd_bulk pd_bulk;
-
-/* ---- online certification: what certification.c shares with backends ---- */
-
-/* One step of pd_store_online_advance, decided by certification.c and
- * carried out by a backend in one transaction: the state goes from
- * (from_today, from_window) to (today, window_days, policy_id). */
-typedef struct pd_online_step {
-    int64_t from_today;      /* the state's today before the step          */
-    uint32_t from_window;    /* the window the aggregates held before      */
-    int64_t today;           /* after the step                              */
-    uint32_t window_days;    /* after the step                              */
-    int64_t policy_id;       /* in force after the step; 0: none            */
-    pd_policy policy;        /* its rules, when policy_id != 0              */
-    int64_t apply_upto;      /* mark pending activations with from_day <=
-                                this applied; INT64_MIN: none               */
-    int recompute;           /* rebuild every aggregate from the posts      */
-    int judge_all;           /* re-judge everyone (the policy changed)      */
-    const char *cause;       /* of the changes of verdict it records        */
-} pd_online_step;
-
-/* A creator's aggregates and verdict, as the store keeps them. */
-typedef struct pd_cert_row {
-    int64_t id;
-    uint64_t followers;
-    pd_window_stats win;
-    uint64_t engagements;
-    uint64_t avg_views;      /* hundredths     */
-    uint32_t engagement_bp;
-    int certified;
-    uint32_t failed;
-} pd_cert_row;
-
-/* Sets r's avg_views, engagement_bp, failed and certified from its
- * followers and aggregates under p (NULL: no policy in force, nobody
- * certified, no rule failed). Returns the change of verdict. */
-pd_transition pd_cert_judge(const pd_policy *p, pd_cert_row *r);
-
-/* The explanation of r's failed rules (pd_policy_explain) into buf
- * (PD_EXPLAIN_MAX bytes, NUL-terminated, truncated when long). */
-void pd_cert_explain(const pd_policy *p, const pd_cert_row *r, char buf[PD_EXPLAIN_MAX]);
-
-/* 1 when two rows hold the same aggregates and verdict. */
-int pd_cert_row_same(const pd_cert_row *a, const pd_cert_row *b);
-
-/* The window the aggregates hold while no policy is in force. */
-#define PD_ONLINE_DEFAULT_WINDOW 30u
 
 struct pd_store_ops {
     const char *name;
@@ -161,9 +121,10 @@ struct pd_store_ops {
      * the session. The error is the commit's. */
     int (*bulk_end)(pd_bulk *b, int commit, pd_error *err);
 
-    /* online certification (certification.c checks the arguments, decides
-     * the steps and judges; sqlite_online.c stores). Each runs in the
-     * caller's transaction; policy_add and policy_activate are atomic. */
+    /* online certification (online.c checks the arguments; the backend
+     * stores and reads; the use cases of app/online.h decide). Each runs
+     * in the caller's transaction; policy_add, policy_activate and
+     * cert_row_put are atomic. */
     int (*policy_add)(pd_db *db, pd_policy_rec *r, const char *body, int64_t at, pd_error *err);
     int (*policy_get)(pd_db *db, int64_t id, pd_policy_rec *r, pd_error *err);
     int (*policy_list)(pd_db *db, int (*each)(void *ctx, const pd_policy_rec *r), void *ctx,
@@ -172,14 +133,20 @@ struct pd_store_ops {
                            int64_t at, pd_activation_rec *out, pd_error *err);
     int (*activation_list)(pd_db *db, int (*each)(void *ctx, const pd_activation_rec *a),
                            void *ctx, pd_error *err);
-    /* The state, with the window the aggregates hold in *window_days. */
-    int (*online_state)(pd_db *db, pd_online_state *st, uint32_t *window_days, pd_error *err);
+    /* The state (st->window_days: the window the aggregates hold, 0 when
+     * none is recorded, and then stale); certified counted when count. */
+    int (*online_state)(pd_db *db, pd_online_state *st, int count, pd_error *err);
+    int (*online_mark_stale)(pd_db *db, pd_error *err);
     /* The pending activation that governs `day` (largest from_day <= day,
      * then the latest), or PD_ENOTFOUND. */
     int (*activation_due)(pd_db *db, int64_t day, pd_activation_rec *a, pd_error *err);
-    /* Carries out one step of pd_store_online_advance (see pd_online_step). */
-    int (*online_step)(pd_db *db, const pd_online_step *step, pd_online_report *rep,
-                       pd_error *err);
+    int (*cert_row_get)(pd_db *db, int64_t creator_id, pd_cert_row *r, pd_error *err);
+    int (*cert_sums)(pd_db *db, int64_t creator_id, pd_window w, pd_cert_sums *s, pd_error *err);
+    int (*cert_row_put)(pd_db *db, const pd_cert_row *was, const pd_cert_row *now,
+                        const pd_cert_note *note, pd_error *err);
+    /* pd_db_online_step. */
+    int (*online_step)(pd_db *db, const pd_advance_step *step, int64_t at,
+                       const pd_cert_walker *w, int *recomputed, pd_error *err);
     int (*creator_status)(pd_db *db, int64_t creator_id, pd_creator_status *st, pd_error *err);
     int (*status_history)(pd_db *db, int64_t creator_id, int64_t before_id, unsigned limit,
                           int (*each)(void *ctx, const pd_status_change *c), void *ctx,

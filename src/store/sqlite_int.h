@@ -2,9 +2,11 @@
  * sqlite_int.h - what the SQLite backend's files share. Internal to
  * src/store/ (sqlite*.c only).
  *
- * sqlite.c owns the store, its pool of connections and the statements of
- * accounts, creators, posts and bulk import; other sqlite_*.c files add
- * backend functions on the same connections with the helpers below. A
+ * sqlite.c owns the table of operations, the statements of accounts,
+ * creators, posts and bulk import, and bulk import; sqlite_conn.c the
+ * store and its pool of connections; the other sqlite_*.c files add
+ * backend functions by what they store, on the same connections, with the
+ * helpers below. A
  * sq_db is used by one thread at a time (see store.h), so a file may keep
  * per-connection caches in it.
  */
@@ -51,6 +53,130 @@ struct sq_store {
     size_t opening; /* connections being opened outside the lock */
     atomic_uint_fast64_t versions; /* read versions given out (sq_db.version) */
 };
+
+/* ---- the backend's files (sqlite.c says which holds what) ---- */
+
+/* The table of operations (sqlite.c). */
+extern const pd_store_ops sq_ops;
+
+/* The cached statements of sqlite.c, named by enum st. */
+enum st {
+    ST_BEGIN,
+    ST_BEGIN_READ,
+    ST_COMMIT,
+    ST_SNAPSHOT,
+    ST_ROLLBACK,
+    ST_SAVEPOINT,
+    ST_RELEASE,
+    ST_ROLLBACK_TO,
+    ST_VERSION,
+    ST_VERSION_ADD,
+    ST_USER_ADD,
+    ST_USER_BY_NAME,
+    ST_USER_BY_ID,
+    ST_USER_LIST,
+    ST_USER_SET_DISABLED,
+    ST_USER_EXISTS,
+    ST_BRAND_EXISTS,
+    ST_CREATOR_EXISTS,
+    ST_MCN_NAME,
+    ST_TOKEN_ADD,
+    ST_TOKEN_USER,
+    ST_TOKEN_DELETE,
+    ST_TOKEN_PURGE,
+    ST_BRAND_ADD,
+    ST_MCN_ADD,
+    ST_BRAND_LIST,
+    ST_MCN_LIST,
+    ST_MCN_ENSURE,
+    ST_CREATOR_FOLLOWERS,
+    ST_CREATOR_UPSERT,
+    ST_CREATOR_UPSERT_KEEP_BIO,
+    ST_HISTORY_ADD,
+    ST_CREATOR_GET,
+    ST_HISTORY,
+    ST_POST_ADD,
+    ST_POST_GET,
+    ST_POST_LAST_IN,
+    ST_KEY_GET,
+    ST_KEY_ADD,
+    ST_POST_SET,
+    ST_SCAN_CREATORS,
+    ST_SCAN_POSTS,
+    ST_CREATOR_IDS,
+    ST_ANY_CREATOR,
+    ST_ANY_HISTORY,
+    ST_ANY_POST,
+    ST_TABLE_INDEXES,
+    ST_COUNT
+};
+
+/* The statement, prepared on first use and cached in the connection. */
+sqlite3_stmt *sq_stmt(sq_db *d, enum st id, pd_error *err);
+/* Runs a cached statement that returns no row (or whose rows do not matter). */
+int sq_run(sq_db *d, enum st id, pd_error *err, const char *what);
+/* A constant statement not worth caching (pragmas, DDL). */
+int sq_exec(sq_db *d, const char *sql, pd_error *err);
+/* *yes = an EXISTS-style statement's first column, with ?1 = key (unless 0). */
+int sq_exists(sq_db *d, enum st id, int64_t key, int *yes, pd_error *err);
+/* The single text result of a pragma into out (cap bytes). */
+int sq_pragma_text(sq_db *d, const char *sql, char *out, size_t cap, pd_error *err);
+/* Inserts or updates a creator, recording a new follower count; inserts a
+ * post (PD_ECONFLICT for its id, PD_EINPUT for no such creator). Shared by
+ * single writes and bulk import (sqlite.c). */
+int sq_creator_store(sq_db *d, const pd_creator_rec *c, int64_t at, pd_error *err);
+int sq_post_insert(sq_db *d, const pd_post_rec *p, pd_error *err);
+
+/* the pool, migrations, transactions, versions, backup (sqlite_conn.c) */
+int sq_acquire(pd_store *ps, pd_db **out, pd_error *err);
+void sq_release(pd_store *ps, pd_db *pdb);
+void sq_close(pd_store *ps);
+int sq_migrate(pd_store *ps, int *applied, int *version, pd_error *err);
+int sq_backup(pd_store *ps, const char *path, pd_error *err);
+int sq_begin(pd_db *pdb, pd_error *err);
+int sq_commit(pd_db *pdb, pd_error *err);
+void sq_rollback(pd_db *pdb);
+int sq_read_begin_v(pd_db *pdb, uint64_t *version, pd_error *err);
+void sq_read_end_v(pd_db *pdb);
+int sq_read_peek_v(pd_db *pdb, uint64_t *version);
+
+/* accounts and organisations (sqlite_accounts.c) */
+int sq_user_add(pd_db *pdb, pd_user *u, const char *hash, pd_error *err);
+int sq_user_by_name(pd_db *pdb, const char *name, pd_user *u, char hash[PD_HASH_MAX],
+                           pd_error *err);
+int sq_user_by_id(pd_db *pdb, int64_t id, pd_user *u, pd_error *err);
+int sq_user_list(pd_db *pdb, int (*each)(void *ctx, const pd_user *u), void *ctx,
+                        pd_error *err);
+int sq_user_set_disabled(pd_db *pdb, const char *name, int disabled, pd_error *err);
+int sq_token_add(pd_db *pdb, const uint8_t hash[32], int64_t user_id, int64_t expires_at,
+                        pd_error *err);
+int sq_token_user(pd_db *pdb, const uint8_t hash[32], int64_t now, pd_user *u,
+                         int64_t *expires_at, pd_error *err);
+int sq_token_delete(pd_db *pdb, const uint8_t hash[32], pd_error *err);
+int sq_token_purge(pd_db *pdb, int64_t now, int64_t *n, pd_error *err);
+int sq_server_key(pd_db *pdb, const char *name, const uint8_t *fresh, size_t fresh_len,
+                         uint8_t *out, size_t *len, pd_error *err);
+int sq_brand_add(pd_db *pdb, const char *name, int64_t *id, pd_error *err);
+int sq_mcn_add(pd_db *pdb, int64_t id, const char *name, int64_t *out_id, pd_error *err);
+int sq_org_list(pd_db *pdb, int mcns, int (*each)(void *ctx, const pd_org_rec *o),
+                       void *ctx, pd_error *err);
+
+/* creators, posts, export (sqlite_creators.c) */
+int sq_creator_put(pd_db *pdb, const pd_creator_rec *c, int64_t at, pd_error *err);
+int sq_creator_get(pd_db *pdb, int64_t id, pd_creator_rec *c, pd_error *err);
+int sq_followers_history(pd_db *pdb, int64_t creator_id,
+                                int (*each)(void *ctx, int64_t at, uint64_t followers), void *ctx,
+                                pd_error *err);
+int sq_followers_record(pd_db *pdb, int64_t creator_id, int64_t at, uint64_t followers,
+                               pd_error *err);
+int sq_post_add(pd_db *pdb, const pd_post_rec *p, pd_error *err);
+int sq_post_publish(pd_db *pdb, pd_post_rec *p, pd_error *err);
+int sq_post_get(pd_db *pdb, int64_t id, pd_post_rec *p, pd_error *err);
+int sq_post_set_metrics(pd_db *pdb, int64_t id, uint64_t views, uint64_t likes,
+                               uint64_t comments, uint64_t collects, pd_post_rec *before,
+                               pd_error *err);
+int sq_scan(pd_store *ps, int (*creator)(void *ctx, const pd_creator_rec *c),
+                   int (*post)(void *ctx, const pd_post_rec *p), void *ctx, pd_error *err);
 
 /* The store's clock (pd_store_now): seconds since the epoch. */
 int64_t sq_now_s(const sq_store *s);
@@ -119,9 +245,9 @@ void sq_read_post(sqlite3_stmt *st, pd_post_rec *p);
 int sq_creator_posts(pd_db *pdb, int64_t creator_id, const pd_post_rec *after, unsigned limit,
                      int (*each)(void *ctx, const pd_post_rec *p), void *ctx, pd_error *err);
 
-/* online certification (sqlite_online.c): the backend operations, the
- * hooks sqlite.c calls after a change of one creator or post (in the
- * call's transaction or savepoint), and freeing a connection's part. */
+/* online certification (sqlite_online.c, sqlite_step.c): the backend
+ * operations, the statements both files share, and freeing a connection's
+ * part. They store and read; the use cases decide (app/online.h). */
 int sq_policy_add(pd_db *pdb, pd_policy_rec *r, const char *body, int64_t at, pd_error *err);
 int sq_policy_get(pd_db *pdb, int64_t id, pd_policy_rec *r, pd_error *err);
 int sq_policy_list(pd_db *pdb, int (*each)(void *ctx, const pd_policy_rec *r), void *ctx,
@@ -130,9 +256,15 @@ int sq_policy_activate(pd_db *pdb, int64_t policy_id, int64_t from_day, int64_t 
                        int64_t at, pd_activation_rec *out, pd_error *err);
 int sq_activation_list(pd_db *pdb, int (*each)(void *ctx, const pd_activation_rec *a), void *ctx,
                        pd_error *err);
-int sq_online_state(pd_db *pdb, pd_online_state *st, uint32_t *window_days, pd_error *err);
+int sq_online_state(pd_db *pdb, pd_online_state *st, int count, pd_error *err);
+int sq_online_mark_stale(pd_db *pdb, pd_error *err);
 int sq_activation_due(pd_db *pdb, int64_t day, pd_activation_rec *a, pd_error *err);
-int sq_online_step(pd_db *pdb, const pd_online_step *step, pd_online_report *rep, pd_error *err);
+int sq_cert_row_get(pd_db *pdb, int64_t id, pd_cert_row *r, pd_error *err);
+int sq_cert_sums(pd_db *pdb, int64_t creator_id, pd_window w, pd_cert_sums *s, pd_error *err);
+int sq_cert_row_put(pd_db *pdb, const pd_cert_row *was, const pd_cert_row *now,
+                    const pd_cert_note *note, pd_error *err);
+int sq_online_step(pd_db *pdb, const pd_advance_step *step, int64_t at, const pd_cert_walker *w,
+                   int *recomputed, pd_error *err);
 int sq_creator_status(pd_db *pdb, int64_t creator_id, pd_creator_status *st, pd_error *err);
 int sq_status_history(pd_db *pdb, int64_t creator_id, int64_t before_id, unsigned limit,
                       int (*each)(void *ctx, const pd_status_change *c), void *ctx,
@@ -140,13 +272,54 @@ int sq_status_history(pd_db *pdb, int64_t creator_id, int64_t before_id, unsigne
 int sq_verdict_scan(pd_store *ps, pd_online_state *st,
                     int (*each)(void *ctx, const pd_creator_status *c), void *ctx,
                     pd_error *err);
-/* A creator was stored: new (is_new) or with other followers. */
-int sq_online_creator_put(sq_db *d, int64_t creator_id, int is_new, pd_error *err);
-/* A post was added. */
-int sq_online_post_added(sq_db *d, const pd_post_rec *p, pd_error *err);
-/* A post's counts changed from *before to *after. */
-int sq_online_post_changed(sq_db *d, const pd_post_rec *before, const pd_post_rec *after,
-                           pd_error *err);
+
+/* The statements of online certification, prepared once per connection. */
+enum sq_ost {
+    OS_STATE,
+    OS_STATE_SET,
+    OS_STATE_STALE,
+    OS_CERTIFIED,
+    OS_POLICY_NEXT,
+    OS_POLICY_ADD,
+    OS_POLICY_GET,
+    OS_POLICY_LIST,
+    OS_POLICY_EXISTS,
+    OS_ACT_DROP,
+    OS_ACT_ADD,
+    OS_ACT_GET,
+    OS_ACT_LIST,
+    OS_ACT_DUE,
+    OS_ACT_APPLY,
+    OS_ROW_GET,
+    OS_ROW_SET,
+    OS_ROW_SET_WIN,
+    OS_ROWS_ALL,
+    OS_CREATORS_COUNT,
+    OS_POSTS_IN_RANGE,
+    OS_AGG_INDEXES,
+    OS_CACHE_BIG,
+    OS_CACHE_RESTORE,
+    OS_AGG_WINDOW,
+    OS_AGG_SHIFT,
+    OS_HIST_ADD,
+    OS_HIST_LIST,
+    OS_CREATOR_EXISTS,
+    OS_CREATOR_SUMS,
+    OS_COUNT
+};
+sqlite3_stmt *sq_ostmt(sq_db *d, enum sq_ost id, pd_error *err);
+#define OSTMT(var, d, id, err)                                                                     \
+    sqlite3_stmt *var = sq_ostmt((d), (id), (err));                                                \
+    if (!var)                                                                                      \
+    return (err)->code
+/* Runs a statement that returns no row, and resets it. */
+int sq_ostep(sq_db *d, sqlite3_stmt *st, const char *what, pd_error *err);
+/* Reads a creator's certification row (ROW_COLS) from column 0 on. */
+void sq_read_cert_row(sqlite3_stmt *st, pd_cert_row *r);
+/* Writes `r` over `was` and, with a note, its status_history row (no
+ * savepoint: the caller's transaction). */
+int sq_store_cert_row(sq_db *d, const pd_cert_row *was, const pd_cert_row *r,
+                      const pd_cert_note *note, pd_error *err);
 void sq_online_free(sq_db *d);
 
 /* search (sqlite_search.c, sqlite_scan.c): the discovery and population

@@ -1,24 +1,13 @@
-/* sqlite_online.c - the SQLite side of online certification (backend.h's
- * "online certification" operations, and the hooks sqlite.c calls when a
- * creator or a post changes).
+/* sqlite_online.c - the SQLite side of online certification: policies,
+ * activations, the online state, and each creator's certification row
+ * (backend.h's "online certification" operations). The steps of the days
+ * are sqlite_step.c's.
  *
  * The aggregates and verdict of each creator are columns of creators (see
- * migration 2); online_state is one row. A change of one creator or post
- * reads that creator's row, adjusts it by a delta, lets certification.c
- * judge it and writes it back with its change of verdict (status_history),
- * all in the caller's transaction. While the state is stale (after a bulk
- * import) the hooks do nothing: the next pd_store_online_advance rebuilds
- * everything. A delta that does not fit what the row holds (which means
- * the row is out of step with the posts) marks the state stale instead of
- * failing the caller's write.
- *
- * Steps of pd_store_online_advance: a day's sweep sums the posts of the
- * day that left the window per creator (posts_by_time) and takes them out
- * of those creators only; a recompute sums the window's posts per creator
- * and merges them, in id order, with every creator. A step runs with a big
- * page cache; one that writes many rows drops the indexes of creators its
- * writes would rewrite and builds them again before it commits (see
- * sq_online_step).
+ * migration 2); online_state is one row. This file stores and reads them
+ * and decides nothing: which aggregates a row holds and what its verdict
+ * is come from the use cases (app/online.h), by the rules of
+ * core/verdict.h.
  *
  * Each connection keeps its prepared statements and the policy in force
  * (policies never change once stored, so it is cached by id) in a struct
@@ -34,51 +23,10 @@
     "engagement_bp, certified, failed_rules, status_since"
 #define POLICY_COLS "id, name, version, body, created_by, created_at"
 #define ACT_COLS "id, policy_id, from_day, activated_by, created_at, applied_at"
-/* The page cache of a step of pd_store_online_advance (KiB, a pragma's
- * text): 512 MiB at most, taken only as pages are read. */
-#define STEP_CACHE_KIB "524288"
-/* A step that writes more rows than creators / INDEX_REBUILD_DIVISOR drops
- * the indexes of creators it would rewrite and builds them again after its
- * writes: sorting once instead of as many random updates of each index.
- * Measured at a million creators (bench/online.sh large): a recompute
- * (every row written) is about twice as fast so; a day's sweep touching
- * ~40% of the creators costs about the same either way, so the line is
- * drawn at a quarter. */
-#define INDEX_REBUILD_DIVISOR 4
 #define HIST_COLS "id, creator_id, at, certified, policy_id, failed_rules, explanation, cause"
-
-enum ost {
-    OS_STATE,
-    OS_STATE_SET,
-    OS_STATE_STALE,
-    OS_CERTIFIED,
-    OS_POLICY_NEXT,
-    OS_POLICY_ADD,
-    OS_POLICY_GET,
-    OS_POLICY_LIST,
-    OS_POLICY_EXISTS,
-    OS_ACT_DROP,
-    OS_ACT_ADD,
-    OS_ACT_GET,
-    OS_ACT_LIST,
-    OS_ACT_DUE,
-    OS_ACT_APPLY,
-    OS_ROW_GET,
-    OS_ROW_SET,
-    OS_ROW_SET_WIN,
-    OS_ROWS_ALL,
-    OS_CREATORS_COUNT,
-    OS_POSTS_IN_RANGE,
-    OS_AGG_INDEXES,
-    OS_CACHE_BIG,
-    OS_CACHE_RESTORE,
-    OS_AGG_WINDOW,
-    OS_AGG_SHIFT,
-    OS_HIST_ADD,
-    OS_HIST_LIST,
-    OS_CREATOR_EXISTS,
-    OS_COUNT
-};
+/* The page cache of a step (KiB, a pragma's text): 512 MiB at most, taken
+ * only as pages are read. */
+#define STEP_CACHE_KIB "524288"
 
 static const char *const os_sql[OS_COUNT] = {
     [OS_STATE] = "SELECT policy_id, window_days, today, stale FROM online_state WHERE id = 1",
@@ -159,28 +107,16 @@ static const char *const os_sql[OS_COUNT] = {
     [OS_HIST_LIST] = "SELECT " HIST_COLS " FROM status_history WHERE creator_id = ?1 "
                      "AND (?2 <= 0 OR id < ?2) ORDER BY id DESC LIMIT ?3",
     [OS_CREATOR_EXISTS] = "SELECT 1 FROM creators WHERE id = ?1",
+    /* One creator's posts of a window [?2, ?3), from posts_by_creator_time. */
+    [OS_CREATOR_SUMS] = "SELECT count(*), coalesce(sum(sponsored), 0), coalesce(sum(views), 0), "
+                        "coalesce(sum(likes + comments + collects), 0) FROM posts "
+                        "WHERE creator_id = ?1 AND published_at >= ?2 AND published_at < ?3",
 };
 
 struct sq_online {
     sqlite3_stmt *st[OS_COUNT];
     int64_t policy_id; /* the cached policy; 0: none cached */
     pd_policy_rec policy;
-};
-
-/* A creator's row as stored: the judged part and when its verdict last
- * changed. */
-struct row {
-    pd_cert_row r;
-    int64_t since;
-};
-
-/* The state as the hooks and steps need it. */
-struct state {
-    int64_t policy_id;
-    const pd_policy *policy; /* NULL: none in force */
-    uint32_t window;
-    int64_t today;
-    int stale;
 };
 
 void sq_online_free(sq_db *d)
@@ -194,7 +130,7 @@ void sq_online_free(sq_db *d)
 }
 
 /* The cached statement, prepared on first use. */
-static sqlite3_stmt *ostmt(sq_db *d, enum ost id, pd_error *err)
+sqlite3_stmt *sq_ostmt(sq_db *d, enum sq_ost id, pd_error *err)
 {
     if (!d->online && !(d->online = calloc(1, sizeof *d->online))) {
         pd_error_set(err, PD_ENOMEM, "out of memory");
@@ -211,13 +147,8 @@ static sqlite3_stmt *ostmt(sq_db *d, enum ost id, pd_error *err)
     return *slot;
 }
 
-#define OSTMT(var, d, id, err)                                                                     \
-    sqlite3_stmt *var = ostmt((d), (id), (err));                                                   \
-    if (!var)                                                                                      \
-    return (err)->code
-
 /* Runs a statement that returns no row. */
-static int ostep(sq_db *d, sqlite3_stmt *st, const char *what, pd_error *err)
+int sq_ostep(sq_db *d, sqlite3_stmt *st, const char *what, pd_error *err)
 {
     int r = sqlite3_step(st);
     int rc = r == SQLITE_DONE || r == SQLITE_ROW ? PD_OK : sq_fail(d->db, r, err, what);
@@ -249,7 +180,7 @@ int sq_policy_add(pd_db *pdb, pd_policy_rec *r, const char *body, int64_t at, pd
     if (rc)
         return rc;
     uint32_t version = 0;
-    sqlite3_stmt *st = ostmt(d, OS_POLICY_NEXT, err);
+    sqlite3_stmt *st = sq_ostmt(d, OS_POLICY_NEXT, err);
     if (!st)
         return sq_call_end(d, err->code, err);
     sq_bind_text(st, 1, r->policy.name);
@@ -257,7 +188,7 @@ int sq_policy_add(pd_db *pdb, pd_policy_rec *r, const char *body, int64_t at, pd
     if (rc == PD_OK)
         version = (uint32_t)sqlite3_column_int64(st, 0);
     sq_done(st);
-    if (rc == PD_OK && !(st = ostmt(d, OS_POLICY_ADD, err)))
+    if (rc == PD_OK && !(st = sq_ostmt(d, OS_POLICY_ADD, err)))
         rc = err->code;
     if (rc == PD_OK) {
         sq_bind_text(st, 1, r->policy.name);
@@ -335,7 +266,7 @@ int sq_policy_activate(pd_db *pdb, int64_t policy_id, int64_t from_day, int64_t 
     int rc = sq_call_begin(d, err);
     if (rc)
         return rc;
-    sqlite3_stmt *st = ostmt(d, OS_POLICY_EXISTS, err);
+    sqlite3_stmt *st = sq_ostmt(d, OS_POLICY_EXISTS, err);
     if (!st)
         return sq_call_end(d, err->code, err);
     sqlite3_bind_int64(st, 1, policy_id);
@@ -344,13 +275,13 @@ int sq_policy_activate(pd_db *pdb, int64_t policy_id, int64_t from_day, int64_t 
     if (rc == PD_ENOTFOUND)
         rc = pd_error_set(err, PD_ENOTFOUND, "no policy with id %lld", (long long)policy_id);
     /* A later decision for the same day replaces one not yet in effect. */
-    if (rc == PD_OK && (st = ostmt(d, OS_ACT_DROP, err)) == NULL)
+    if (rc == PD_OK && (st = sq_ostmt(d, OS_ACT_DROP, err)) == NULL)
         rc = err->code;
     if (rc == PD_OK) {
         sqlite3_bind_int64(st, 1, from_day);
-        rc = ostep(d, st, "replacing an activation", err);
+        rc = sq_ostep(d, st, "replacing an activation", err);
     }
-    if (rc == PD_OK && (st = ostmt(d, OS_ACT_ADD, err)) == NULL)
+    if (rc == PD_OK && (st = sq_ostmt(d, OS_ACT_ADD, err)) == NULL)
         rc = err->code;
     if (rc == PD_OK) {
         sqlite3_bind_int64(st, 1, policy_id);
@@ -407,113 +338,106 @@ int sq_activation_due(pd_db *pdb, int64_t day, pd_activation_rec *a, pd_error *e
 
 /* ---- the state ---------------------------------------------------------------------------- */
 
-static int load_state(sq_db *d, struct state *s, pd_error *err)
+int sq_online_state(pd_db *pdb, pd_online_state *out, int count, pd_error *err)
 {
-    memset(s, 0, sizeof *s);
+    sq_db *d = (sq_db *)pdb;
+    memset(out, 0, sizeof *out);
     OSTMT(st, d, OS_STATE, err);
     int rc = sq_step_one(d, st, "reading the online state", err);
     if (rc == PD_OK) {
-        s->policy_id = sqlite3_column_int64(st, 0);
-        s->window = (uint32_t)sqlite3_column_int64(st, 1);
-        s->today = sqlite3_column_int64(st, 2);
-        s->stale = sqlite3_column_int(st, 3);
+        out->policy_id = sqlite3_column_int64(st, 0);
+        out->window_days = (uint32_t)sqlite3_column_int64(st, 1);
+        out->today = sqlite3_column_int64(st, 2);
+        out->stale = sqlite3_column_int(st, 3);
     } else if (rc == PD_ENOTFOUND) {
         rc = pd_error_set(err, PD_EINTERNAL, "the online state row is missing");
     }
     sq_done(st);
-    s->policy = NULL;
-    if (rc == PD_OK && s->policy_id) {
+    if (rc == PD_OK && out->policy_id) {
         pd_policy_rec r;
-        if ((rc = sq_policy_get(&d->base, s->policy_id, &r, err)) == PD_OK)
-            s->policy = &d->online->policy.policy;
+        if ((rc = sq_policy_get(pdb, out->policy_id, &r, err)) == PD_OK) {
+            out->policy = r.policy;
+            out->version = r.version;
+        }
     }
-    if (rc == PD_OK && s->window == 0)
-        s->stale = 1; /* nothing recorded: nothing to trust */
+    if (rc == PD_OK && out->window_days == 0)
+        out->stale = 1; /* nothing recorded: nothing to trust */
+    if (rc != PD_OK || !count)
+        return rc;
+    OSTMT(cs, d, OS_CERTIFIED, err);
+    rc = sq_step_one(d, cs, "counting certified creators", err);
+    if (rc == PD_OK)
+        out->certified = (uint64_t)sqlite3_column_int64(cs, 0);
+    sq_done(cs);
     return rc;
 }
 
-int sq_online_state(pd_db *pdb, pd_online_state *out, uint32_t *window_days, pd_error *err)
+int sq_online_mark_stale(pd_db *pdb, pd_error *err)
 {
     sq_db *d = (sq_db *)pdb;
-    struct state s;
-    int rc = load_state(d, &s, err);
-    if (rc)
-        return rc;
-    memset(out, 0, sizeof *out);
-    out->policy_id = s.policy_id;
-    if (s.policy_id) {
-        out->policy = d->online->policy.policy;
-        out->version = d->online->policy.version;
-    }
-    out->today = s.today;
-    out->stale = s.stale;
-    *window_days = s.window;
-    OSTMT(st, d, OS_CERTIFIED, err);
-    rc = sq_step_one(d, st, "counting certified creators", err);
-    if (rc == PD_OK)
-        out->certified = (uint64_t)sqlite3_column_int64(st, 0);
-    sq_done(st);
-    return rc;
-}
-
-static int mark_stale(sq_db *d, pd_error *err)
-{
     OSTMT(st, d, OS_STATE_STALE, err);
-    return ostep(d, st, "marking the aggregates stale", err);
+    return sq_ostep(d, st, "marking the aggregates stale", err);
 }
 
 /* ---- rows ------------------------------------------------------------------------------------ */
 
-static void read_row(sqlite3_stmt *st, struct row *w)
+void sq_read_cert_row(sqlite3_stmt *st, pd_cert_row *r)
 {
-    memset(w, 0, sizeof *w);
-    w->r.id = sqlite3_column_int64(st, 0);
-    w->r.followers = (uint64_t)sqlite3_column_int64(st, 1);
-    w->r.win.posts = (uint32_t)sqlite3_column_int64(st, 2);
-    w->r.win.sponsored = (uint32_t)sqlite3_column_int64(st, 3);
-    w->r.win.views = (uint64_t)sqlite3_column_int64(st, 4);
-    w->r.engagements = (uint64_t)sqlite3_column_int64(st, 5);
-    w->r.avg_views = (uint64_t)sqlite3_column_int64(st, 6);
-    w->r.engagement_bp = (uint32_t)sqlite3_column_int64(st, 7);
-    w->r.certified = sqlite3_column_int(st, 8);
-    w->r.failed = (uint32_t)sqlite3_column_int64(st, 9);
-    w->since = sqlite3_column_int64(st, 10);
+    memset(r, 0, sizeof *r);
+    r->id = sqlite3_column_int64(st, 0);
+    r->followers = (uint64_t)sqlite3_column_int64(st, 1);
+    r->win.posts = (uint32_t)sqlite3_column_int64(st, 2);
+    r->win.sponsored = (uint32_t)sqlite3_column_int64(st, 3);
+    r->win.views = (uint64_t)sqlite3_column_int64(st, 4);
+    r->engagements = (uint64_t)sqlite3_column_int64(st, 5);
+    r->avg_views = (uint64_t)sqlite3_column_int64(st, 6);
+    r->engagement_bp = (uint32_t)sqlite3_column_int64(st, 7);
+    r->certified = sqlite3_column_int(st, 8);
+    r->failed = (uint32_t)sqlite3_column_int64(st, 9);
+    r->since = sqlite3_column_int64(st, 10);
 }
 
-static int get_row(sq_db *d, int64_t id, struct row *w, pd_error *err)
+int sq_cert_row_get(pd_db *pdb, int64_t id, pd_cert_row *r, pd_error *err)
 {
+    sq_db *d = (sq_db *)pdb;
     OSTMT(st, d, OS_ROW_GET, err);
     sqlite3_bind_int64(st, 1, id);
     int rc = sq_step_one(d, st, "reading a creator", err);
     if (rc == PD_OK)
-        read_row(st, w);
+        sq_read_cert_row(st, r);
     else if (rc == PD_ENOTFOUND)
         pd_error_set(err, PD_ENOTFOUND, "no creator with id %lld", (long long)id);
     sq_done(st);
     return rc;
 }
 
-/* Judges `now` (aggregates set, verdict as it was) under the state's policy
- * and stores it when anything differs from `was` (or its verdict was never
- * dated), with a change of verdict in the history. */
-static int settle(sq_db *d, const struct state *s, const struct row *was, struct row *now,
-                  const char *cause, pd_online_report *rep, pd_error *err)
+int sq_cert_sums(pd_db *pdb, int64_t creator_id, pd_window w, pd_cert_sums *s, pd_error *err)
 {
-    pd_transition t = pd_cert_judge(s->policy, &now->r);
-    int64_t at = sq_now_s(d->s);
-    if (t != PD_TRANSITION_NONE || now->since == 0)
-        now->since = at;
-    if (pd_cert_row_same(&was->r, &now->r) && was->since == now->since)
-        return PD_OK;
-    if (rep && (was->r.win.posts != now->r.win.posts || was->r.win.views != now->r.win.views ||
-                was->r.win.sponsored != now->r.win.sponsored ||
-                was->r.engagements != now->r.engagements))
-        rep->creators_touched++;
-    int indexed_same = was->r.avg_views == now->r.avg_views &&
-                       was->r.engagement_bp == now->r.engagement_bp &&
-                       was->r.certified == now->r.certified;
+    sq_db *d = (sq_db *)pdb;
+    OSTMT(st, d, OS_CREATOR_SUMS, err);
+    sqlite3_bind_int64(st, 1, creator_id);
+    sqlite3_bind_int64(st, 2, w.from.sec);
+    sqlite3_bind_int64(st, 3, w.to.sec);
+    int rc = sq_step_one(d, st, "summing a creator's posts", err);
+    memset(s, 0, sizeof *s);
+    if (rc == PD_OK) {
+        s->win.posts = (uint32_t)sqlite3_column_int64(st, 0);
+        s->win.sponsored = (uint32_t)sqlite3_column_int64(st, 1);
+        s->win.views = (uint64_t)sqlite3_column_int64(st, 2);
+        s->engagements = (uint64_t)sqlite3_column_int64(st, 3);
+    }
+    sq_done(st);
+    return rc;
+}
+
+int sq_store_cert_row(sq_db *d, const pd_cert_row *was, const pd_cert_row *r,
+                      const pd_cert_note *note, pd_error *err)
+{
+    /* A row whose indexed columns stay as they were is written without
+     * them, so that no index of creators is rewritten. */
+    int indexed_same = was->avg_views == r->avg_views && was->engagement_bp == r->engagement_bp &&
+                       was->certified == r->certified;
     OSTMT(st, d, indexed_same ? OS_ROW_SET_WIN : OS_ROW_SET, err);
-    const pd_cert_row *r = &now->r;
     sqlite3_bind_int64(st, 1, r->id);
     sqlite3_bind_int64(st, 2, r->win.posts);
     sqlite3_bind_int64(st, 3, r->win.sponsored);
@@ -523,431 +447,55 @@ static int settle(sq_db *d, const struct state *s, const struct row *was, struct
     sqlite3_bind_int64(st, 7, r->engagement_bp);
     sqlite3_bind_int(st, 8, r->certified);
     sqlite3_bind_int64(st, 9, r->failed);
-    sqlite3_bind_int64(st, 10, now->since);
-    int rc = ostep(d, st, "storing a creator's verdict", err);
-    if (rc != PD_OK || t == PD_TRANSITION_NONE)
+    sqlite3_bind_int64(st, 10, r->since);
+    int rc = sq_ostep(d, st, "storing a creator's verdict", err);
+    if (rc != PD_OK || !note)
         return rc;
-    if (rep)
-        *(t == PD_TRANSITION_GAINED ? &rep->gained : &rep->lost) += 1;
-    char why[PD_EXPLAIN_MAX];
-    pd_cert_explain(s->policy, r, why);
-    sqlite3_stmt *h = ostmt(d, OS_HIST_ADD, err);
-    if (!h)
-        return err->code;
+    OSTMT(h, d, OS_HIST_ADD, err);
     sqlite3_bind_int64(h, 1, r->id);
-    sqlite3_bind_int64(h, 2, at);
+    sqlite3_bind_int64(h, 2, note->at);
     sqlite3_bind_int(h, 3, r->certified);
-    sq_bind_link(h, 4, s->policy_id);
+    sq_bind_link(h, 4, note->policy_id);
     sqlite3_bind_int64(h, 5, r->failed);
-    sq_bind_text(h, 6, why);
-    sq_bind_text(h, 7, cause);
-    return ostep(d, h, "recording a change of verdict", err);
+    sq_bind_text(h, 6, note->explanation ? note->explanation : "");
+    sq_bind_text(h, 7, note->cause);
+    return sq_ostep(d, h, "recording a change of verdict", err);
 }
 
-/* ---- hooks: one creator or post changed ------------------------------------------------------ */
-
-int sq_online_creator_put(sq_db *d, int64_t creator_id, int is_new, pd_error *err)
-{
-    struct state s;
-    int rc = load_state(d, &s, err);
-    if (rc || s.stale)
-        return rc;
-    struct row was, now;
-    if ((rc = get_row(d, creator_id, &was, err)) != PD_OK)
-        return rc;
-    now = was;
-    if (is_new)
-        now.since = 0; /* judged for the first time: dated now */
-    return settle(d, &s, &was, &now, "followers", NULL, err);
-}
-
-/* The window the aggregates hold: the one ending with s->today. */
-static pd_window window_of(const struct state *s)
-{
-    return pd_online_window(s->today, s->window);
-}
-
-int sq_online_post_added(sq_db *d, const pd_post_rec *p, pd_error *err)
-{
-    struct state s;
-    int rc = load_state(d, &s, err);
-    if (rc || s.stale || !pd_window_holds(window_of(&s), p->published_at))
-        return rc;
-    struct row was, now;
-    if ((rc = get_row(d, p->creator_id, &was, err)) != PD_OK)
-        return rc;
-    now = was;
-    uint64_t eng = p->likes + p->comments + p->collects; /* each <= 10^15 */
-    if (pd_stats_add_post(&now.r.win, p->sponsored, p->views) != 0 ||
-        __builtin_add_overflow(now.r.engagements, eng, &now.r.engagements) ||
-        now.r.engagements > INT64_MAX || now.r.win.views > INT64_MAX)
-        return mark_stale(d, err);
-    return settle(d, &s, &was, &now, "post", NULL, err);
-}
-
-int sq_online_post_changed(sq_db *d, const pd_post_rec *before, const pd_post_rec *after,
-                           pd_error *err)
-{
-    struct state s;
-    int rc = load_state(d, &s, err);
-    if (rc || s.stale || !pd_window_holds(window_of(&s), before->published_at))
-        return rc;
-    struct row was, now;
-    if ((rc = get_row(d, before->creator_id, &was, err)) != PD_OK)
-        return rc;
-    now = was;
-    uint64_t e0 = before->likes + before->comments + before->collects;
-    uint64_t e1 = after->likes + after->comments + after->collects;
-    if (pd_stats_change_views(&now.r.win, before->views, after->views) != 0 ||
-        now.r.engagements < e0 || now.r.win.views > INT64_MAX ||
-        (now.r.engagements = now.r.engagements - e0 + e1) > INT64_MAX)
-        return mark_stale(d, err);
-    return settle(d, &s, &was, &now, "metrics", NULL, err);
-}
-
-/* ---- steps of pd_store_online_advance ---------------------------------------------------- */
-
-/* Everyone: with fresh aggregates from the posts of the window (rebuild),
- * or with the aggregates they hold (judge only). */
-static int sweep_all(sq_db *d, const struct state *s, int rebuild, const char *cause,
-                     pd_online_report *rep, pd_error *err)
-{
-    sqlite3_stmt *rows = ostmt(d, OS_ROWS_ALL, err);
-    sqlite3_stmt *agg = rebuild ? ostmt(d, OS_AGG_WINDOW, err) : NULL;
-    if (!rows || (rebuild && !agg))
-        return err->code;
-    int ra = SQLITE_DONE, rr = SQLITE_DONE, rc = PD_OK;
-    if (agg) {
-        pd_window w = window_of(s);
-        sqlite3_bind_int64(agg, 1, w.from.sec);
-        sqlite3_bind_int64(agg, 2, w.to.sec);
-        ra = sqlite3_step(agg);
-    }
-    while (rc == PD_OK && (rr = sqlite3_step(rows)) == SQLITE_ROW) {
-        struct row was, now;
-        read_row(rows, &was);
-        now = was;
-        if (rebuild) {
-            /* Posts always have a creator: the merge only skips ahead. */
-            while (ra == SQLITE_ROW && sqlite3_column_int64(agg, 0) < was.r.id)
-                ra = sqlite3_step(agg);
-            memset(&now.r.win, 0, sizeof now.r.win);
-            now.r.engagements = 0;
-            if (ra == SQLITE_ROW && sqlite3_column_int64(agg, 0) == was.r.id) {
-                now.r.win.posts = (uint32_t)sqlite3_column_int64(agg, 1);
-                now.r.win.sponsored = (uint32_t)sqlite3_column_int64(agg, 2);
-                now.r.win.views = (uint64_t)sqlite3_column_int64(agg, 3);
-                now.r.engagements = (uint64_t)sqlite3_column_int64(agg, 4);
-                ra = sqlite3_step(agg);
-            }
-            if (ra != SQLITE_ROW && ra != SQLITE_DONE) {
-                rc = sq_fail(d->db, ra, err, "summing the posts of the window");
-                break;
-            }
-        }
-        rc = settle(d, s, &was, &now, cause, rep, err);
-    }
-    if (rc == PD_OK && rr != SQLITE_DONE)
-        rc = sq_fail(d->db, rr, err, "reading creators");
-    sq_done(rows);
-    if (agg)
-        sq_done(agg);
-    return rc;
-}
-
-/* The indexes of creators dropped for a step's writes: their names and
- * definitions, to build them again before the step commits. */
-struct dropped {
-    size_t n;
-    char **sql;
-};
-
-static void dropped_free(struct dropped *x)
-{
-    for (size_t i = 0; i < x->n; i++)
-        free(x->sql[i]);
-    free(x->sql);
-    x->n = 0;
-    x->sql = NULL;
-}
-
-/* Runs one statement of the schema's own text (no value from outside). */
-static int run_ddl(sq_db *d, const char *sql, const char *what, pd_error *err)
-{
-    sqlite3_stmt *st = NULL;
-    int r = sqlite3_prepare_v2(d->db, sql, -1, &st, NULL);
-    if (r == SQLITE_OK) {
-        r = sqlite3_step(st);
-        r = r == SQLITE_DONE || r == SQLITE_ROW ? SQLITE_OK : r;
-    }
-    int rc = r == SQLITE_OK ? PD_OK : sq_fail(d->db, r, err, what);
-    sqlite3_finalize(st);
-    return rc;
-}
-
-/* Drops the indexes of creators that the step's writes would rewrite,
- * keeping their definitions in *x (in the step's transaction: a rollback
- * brings them back). No statement may be reading creators. */
-static int drop_indexes(sq_db *d, struct dropped *x, pd_error *err)
-{
-    OSTMT(st, d, OS_AGG_INDEXES, err);
-    int s, rc = PD_OK;
-    char **names = NULL;
-    size_t cap = 0;
-    while (rc == PD_OK && (s = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *name = (const char *)sqlite3_column_text(st, 0);
-        const char *sql = (const char *)sqlite3_column_text(st, 1);
-        if (x->n == cap) {
-            size_t ncap = cap ? 2 * cap : 8;
-            char **a = realloc(x->sql, ncap * sizeof *a);
-            char **b = a ? realloc(names, ncap * sizeof *b) : NULL;
-            if (a)
-                x->sql = a;
-            if (b)
-                names = b;
-            if (!a || !b) {
-                rc = pd_error_set(err, PD_ENOMEM, "out of memory");
-                break;
-            }
-            cap = ncap;
-        }
-        names[x->n] = name ? strdup(name) : NULL;
-        x->sql[x->n] = sql ? strdup(sql) : NULL;
-        x->n++;
-        if (!names[x->n - 1] || !x->sql[x->n - 1])
-            rc = pd_error_set(err, PD_ENOMEM, "out of memory");
-    }
-    if (rc == PD_OK && s != SQLITE_DONE)
-        rc = sq_fail(d->db, s, err, "listing the indexes of creators");
-    sq_done(st);
-    for (size_t i = 0; i < x->n && rc == PD_OK; i++) {
-        /* DROP INDEX "name", the name quoted as an identifier. */
-        size_t len = strlen(names[i]), o = 0;
-        char *ddl = malloc(2 * len + 16);
-        if (!ddl) {
-            rc = pd_error_set(err, PD_ENOMEM, "out of memory");
-            break;
-        }
-        memcpy(ddl, "DROP INDEX \"", 12);
-        o = 12;
-        for (size_t k = 0; k < len; k++) {
-            if (names[i][k] == '"')
-                ddl[o++] = '"';
-            ddl[o++] = names[i][k];
-        }
-        ddl[o++] = '"';
-        ddl[o] = '\0';
-        rc = run_ddl(d, ddl, "dropping an index of creators", err);
-        free(ddl);
-    }
-    for (size_t i = 0; i < x->n; i++)
-        free(names[i]);
-    free(names);
-    if (rc != PD_OK)
-        dropped_free(x);
-    return rc;
-}
-
-/* Builds the indexes of *x again and forgets them. */
-static int rebuild_indexes(sq_db *d, struct dropped *x, pd_error *err)
-{
-    int rc = PD_OK;
-    for (size_t i = 0; i < x->n && rc == PD_OK; i++)
-        rc = run_ddl(d, x->sql[i], "building an index of creators", err);
-    dropped_free(x);
-    return rc;
-}
-
-/* A count from a statement whose ?1, ?2 are a and b (when it has them). */
-static int count_of(sq_db *d, enum ost id, int64_t a, int64_t b, int64_t *n, pd_error *err)
-{
-    OSTMT(st, d, id, err);
-    if (sqlite3_bind_parameter_count(st) >= 2) {
-        sqlite3_bind_int64(st, 1, a);
-        sqlite3_bind_int64(st, 2, b);
-    }
-    int rc = sq_step_one(d, st, "counting", err);
-    *n = rc == PD_OK ? sqlite3_column_int64(st, 0) : 0;
-    sq_done(st);
-    return rc;
-}
-
-/* How many creators would change verdict if judged again under s's
- * policy on the aggregates they hold (a read-only pass). */
-static int count_transitions(sq_db *d, const struct state *s, int64_t *n, pd_error *err)
-{
-    OSTMT(rows, d, OS_ROWS_ALL, err);
-    int r;
-    *n = 0;
-    while ((r = sqlite3_step(rows)) == SQLITE_ROW) {
-        struct row w;
-        read_row(rows, &w);
-        if (pd_cert_judge(s->policy, &w.r) != PD_TRANSITION_NONE)
-            ++*n;
-    }
-    int rc = r == SQLITE_DONE ? PD_OK : sq_fail(d->db, r, err, "reading creators");
-    sq_done(rows);
-    return rc;
-}
-
-/* Moves the aggregates from window `was` to the later window `now` of the
- * same length: the posts of [was.from, now.from) leave, those of
- * [was.to, now.to) enter (published after the old evaluation instant, so
- * not counted until this step). Each creator touched is judged once.
- * *out_of_step is set when a row does not hold what leaves, or would
- * overflow with what enters (the caller then rebuilds everything). */
-static int shift_window(sq_db *d, const struct state *s, pd_window was_w, pd_window now_w,
-                        const char *cause, pd_online_report *rep, int *out_of_step,
-                        pd_error *err)
-{
-    OSTMT(agg, d, OS_AGG_SHIFT, err);
-    sqlite3_bind_int64(agg, 1, was_w.from.sec);
-    sqlite3_bind_int64(agg, 2, now_w.from.sec);
-    sqlite3_bind_int64(agg, 3, was_w.to.sec);
-    sqlite3_bind_int64(agg, 4, now_w.to.sec);
-    int ra = SQLITE_DONE, rc = PD_OK;
-    while (rc == PD_OK && (ra = sqlite3_step(agg)) == SQLITE_ROW) {
-        struct row was, now;
-        if ((rc = get_row(d, sqlite3_column_int64(agg, 0), &was, err)) != PD_OK)
-            break;
-        now = was;
-        uint64_t v[8]; /* out: posts, sponsored, views, eng; in: the same */
-        for (int k = 0; k < 8; k++)
-            v[k] = (uint64_t)sqlite3_column_int64(agg, k + 1);
-        pd_window_stats *w = &now.r.win;
-        if (w->posts < v[0] || w->sponsored < v[1] || w->posts - v[0] < w->sponsored - v[1] ||
-            w->views < v[2] || now.r.engagements < v[3]) {
-            *out_of_step = 1;
-            break;
-        }
-        uint64_t posts = w->posts - v[0] + v[4];
-        uint64_t views = w->views - v[2], eng = now.r.engagements - v[3];
-        if (posts > UINT32_MAX || __builtin_add_overflow(views, v[6], &views) ||
-            __builtin_add_overflow(eng, v[7], &eng) || views > INT64_MAX || eng > INT64_MAX) {
-            *out_of_step = 1;
-            break;
-        }
-        w->posts = (uint32_t)posts;
-        w->sponsored = (uint32_t)(w->sponsored - v[1] + v[5]);
-        w->views = views;
-        now.r.engagements = eng;
-        rc = settle(d, s, &was, &now, cause, rep, err);
-    }
-    if (rc == PD_OK && !*out_of_step && ra != SQLITE_DONE)
-        rc = sq_fail(d->db, ra, err, "summing the posts that leave and enter the window");
-    sq_done(agg);
-    return rc;
-}
-
-int sq_online_step(pd_db *pdb, const pd_online_step *step, pd_online_report *rep, pd_error *err)
+int sq_cert_row_put(pd_db *pdb, const pd_cert_row *was, const pd_cert_row *now,
+                    const pd_cert_note *note, pd_error *err)
 {
     sq_db *d = (sq_db *)pdb;
-    int rc = PD_OK;
-    if (step->apply_upto != INT64_MIN) {
-        OSTMT(st, d, OS_ACT_APPLY, err);
-        sqlite3_bind_int64(st, 1, step->apply_upto);
-        sqlite3_bind_int64(st, 2, sq_now_s(d->s));
-        if ((rc = ostep(d, st, "applying activations", err)) != PD_OK)
-            return rc;
-    }
-    struct state s = {.policy_id = step->policy_id,
-                      .policy = step->policy_id ? &step->policy : NULL,
-                      .window = step->window_days,
-                      .today = step->today};
-    /* Without a recompute the window keeps its length and moves ahead. */
-    pd_window was_w = pd_online_window(step->from_today, step->from_window);
-    pd_window now_w = pd_online_window(step->today, step->window_days);
-    /* Many writes: a big page cache, and the indexes they would rewrite
-     * dropped and built again at the end (all in this transaction). */
-    struct dropped x = {0};
-    int64_t creators = 0, many = 0;
-    sqlite3_stmt *cache = ostmt(d, OS_CACHE_BIG, err);
-    if (!cache)
-        return err->code;
-    if ((rc = ostep(d, cache, "setting the page cache", err)) != PD_OK ||
-        (rc = count_of(d, OS_CREATORS_COUNT, 0, 0, &creators, err)) != PD_OK)
-        goto restore;
-    if (step->recompute) {
-        many = 1;
-    } else if (step->today > step->from_today) {
-        /* The posts of the days that leave and enter: at least one per
-         * creator touched. */
-        int64_t out = 0, in = 0;
-        rc = count_of(d, OS_POSTS_IN_RANGE, was_w.from.sec, now_w.from.sec, &out, err);
-        if (rc == PD_OK)
-            rc = count_of(d, OS_POSTS_IN_RANGE, was_w.to.sec, now_w.to.sec, &in, err);
-        many = out + in > creators / INDEX_REBUILD_DIVISOR;
-    }
-    if (rc == PD_OK && !many && step->judge_all) {
-        int64_t changes = 0;
-        rc = count_transitions(d, &s, &changes, err);
-        many = changes > creators / INDEX_REBUILD_DIVISOR;
-    }
-    if (rc == PD_OK && many)
-        rc = drop_indexes(d, &x, err);
-    if (rc != PD_OK)
-        goto restore;
-    if (step->recompute) {
-        rc = sweep_all(d, &s, 1, step->cause, rep, err);
-    } else {
-        int out_of_step = 0;
-        if (step->today > step->from_today)
-            rc = shift_window(d, &s, was_w, now_w, step->cause, rep, &out_of_step, err);
-        if (rc == PD_OK && out_of_step && !x.n)
-            rc = drop_indexes(d, &x, err);
-        if (rc == PD_OK && (out_of_step || step->judge_all))
-            rc = sweep_all(d, &s, out_of_step, step->cause, rep, err);
-        if (out_of_step)
-            rep->recomputed = 1;
-    }
-    if (rc == PD_OK && x.n)
-        rc = rebuild_indexes(d, &x, err);
-restore:
-    dropped_free(&x);
-    {
-        /* Back to the connection's setting, whatever happened. */
-        pd_error ignored;
-        sqlite3_stmt *c = ostmt(d, OS_CACHE_RESTORE, &ignored);
-        if (c)
-            ostep(d, c, "restoring the page cache", &ignored);
-    }
-    if (rc == PD_OK) {
-        OSTMT(st, d, OS_STATE_SET, err);
-        sq_bind_link(st, 1, step->policy_id);
-        sqlite3_bind_int64(st, 2, step->window_days);
-        sqlite3_bind_int64(st, 3, step->today);
-        rc = ostep(d, st, "storing the online state", err);
-    }
-    return rc;
+    int rc = sq_call_begin(d, err);
+    return rc ? rc : sq_call_end(d, sq_store_cert_row(d, was, now, note, err), err);
 }
 
 /* ---- reading verdicts --------------------------------------------------------------------- */
 
-static void status_from_row(const struct row *w, int64_t policy_id, pd_creator_status *c)
+static void status_from_row(const pd_cert_row *r, int64_t policy_id, pd_creator_status *c)
 {
     memset(c, 0, sizeof *c);
-    c->creator_id = w->r.id;
+    c->creator_id = r->id;
     c->policy_id = policy_id;
-    c->certified = w->r.certified;
-    c->failed = w->r.failed;
-    c->followers = w->r.followers;
-    c->win = w->r.win;
-    c->engagements = w->r.engagements;
-    c->avg_views = w->r.avg_views;
-    c->engagement_bp = w->r.engagement_bp;
-    c->since = w->since;
+    c->certified = r->certified;
+    c->failed = r->failed;
+    c->followers = r->followers;
+    c->win = r->win;
+    c->engagements = r->engagements;
+    c->avg_views = r->avg_views;
+    c->engagement_bp = r->engagement_bp;
+    c->since = r->since;
 }
 
 int sq_creator_status(pd_db *pdb, int64_t creator_id, pd_creator_status *c, pd_error *err)
 {
-    sq_db *d = (sq_db *)pdb;
-    struct state s;
-    struct row w;
-    int rc = load_state(d, &s, err);
+    pd_online_state s;
+    pd_cert_row r;
+    int rc = sq_online_state(pdb, &s, 0, err);
     if (rc == PD_OK)
-        rc = get_row(d, creator_id, &w, err);
+        rc = sq_cert_row_get(pdb, creator_id, &r, err);
     if (rc == PD_OK)
-        status_from_row(&w, s.policy_id, c);
+        status_from_row(&r, s.policy_id, c);
     return rc;
 }
 
@@ -1001,16 +549,15 @@ int sq_verdict_scan(pd_store *ps, pd_online_state *out,
     /* A read transaction: the state and every row from one snapshot. */
     int own, r;
     rc = sq_read_begin(d, &own, err);
-    uint32_t window = 0;
     if (rc == PD_OK)
-        rc = sq_online_state(db, out, &window, err);
-    sqlite3_stmt *st = rc == PD_OK && !out->stale && out->today ? ostmt(d, OS_ROWS_ALL, err)
+        rc = sq_online_state(db, out, 1, err);
+    sqlite3_stmt *st = rc == PD_OK && !out->stale && out->today ? sq_ostmt(d, OS_ROWS_ALL, err)
                                                                 : NULL;
     if (st) {
-        struct row w;
+        pd_cert_row w;
         pd_creator_status c;
         while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-            read_row(st, &w);
+            sq_read_cert_row(st, &w);
             status_from_row(&w, out->policy_id, &c);
             if ((rc = each(ctx, &c)) != 0)
                 break;
@@ -1025,3 +572,4 @@ int sq_verdict_scan(pd_store *ps, pd_online_state *out,
     ps->ops->release(ps, db);
     return rc;
 }
+

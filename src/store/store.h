@@ -30,9 +30,11 @@
 
 #include "util/clock.h"
 #include "util/error.h"
+#include "core/advance.h"
 #include "core/instant.h"
 #include "core/policy.h"
 #include "core/post.h"
+#include "core/verdict.h"
 
 typedef struct pd_store pd_store;
 typedef struct pd_db pd_db;
@@ -53,6 +55,8 @@ typedef struct pd_store_options {
  * use cases (src/app/) read their own clock and pass the time down; this is
  * only for what the store records without being told. */
 int64_t pd_store_now(const pd_store *s);
+/* The clock of the store a connection belongs to (pd_store_now). */
+int64_t pd_db_now(const pd_db *db);
 
 /* Opens the database at `location`: a file path (SQLite; "sqlite:PATH" also
  * works). Later: "postgresql://..." URLs. */
@@ -210,7 +214,8 @@ typedef struct pd_creator_rec {
 
 /* Inserts the creator, or updates every field of an existing one. When the
  * follower count is new or changed, a row (creator, at, followers) goes into
- * the follower history. c->created_at and c->updated_at are not read: the
+ * the follower history. Nothing else: the creator's verdict is the use
+ * case's to keep (app/online.h). c->created_at and c->updated_at are not read: the
  * store sets both to `at` for a new creator, and updated_at for an existing
  * one. PD_EINPUT when mcn_id names no MCN or a field does not fit. */
 int pd_db_creator_put(pd_db *db, const pd_creator_rec *c, int64_t at, pd_error *err);
@@ -237,7 +242,9 @@ typedef struct pd_post_rec {
 } pd_post_rec;
 
 /* A post of the platform's feed, under its own id. PD_ECONFLICT when the id
- * exists, PD_EINPUT when the creator does not. */
+ * exists, PD_EINPUT when the creator does not. The post only: its creator's
+ * aggregates and verdict are the use case's to keep (app/online.h), as for
+ * pd_db_post_publish and pd_db_post_set_metrics. */
 int pd_db_post_add(pd_db *db, const pd_post_rec *p, pd_error *err);
 /* A post published through the platform: stored like pd_db_post_add, under
  * the next id of the published range (core/post.h: the one above the
@@ -306,16 +313,15 @@ int pd_store_export(pd_store *s, FILE *creators, FILE *posts, pd_error *err);
  *
  * The online state is the policy in force and `today`, the day the verdicts
  * are for: a creator is judged as of the next midnight (core/online.h), on
- * the posts of the window_days days ending with today (posts dated later
- * count too: they are in the window when their day comes). Each creator's
- * window aggregates and verdict are kept current by the calls that change
- * them: pd_db_post_add, pd_db_post_set_metrics and pd_db_creator_put (when
- * followers change) update that one creator, in the caller's transaction,
- * and record a change of verdict in the status history. Days passing are
- * handled by pd_store_online_advance (the server calls it at each UTC
- * midnight and at start; why a sweep and not lazily at read:
- * docs/internals/online-certification.md). After a bulk import the
- * aggregates are marked stale, and pd_store_online_advance recomputes them.
+ * the posts of the window_days days ending with today. Each creator has a
+ * certification row (core/verdict.h: window aggregates and verdict). The
+ * store keeps and reads these; it decides nothing: the use cases of
+ * app/online.h read a row, apply the rules of core/verdict.h and write it
+ * back (with its change of verdict, in the status history), and walk the
+ * rows of a step of the days (core/advance.h) with pd_db_online_step.
+ * After a bulk import the state is marked stale and the next advance
+ * recomputes every row. Why a daily sweep and not lazily at read:
+ * docs/internals/online-certification.md.
  */
 
 typedef struct pd_policy_rec {
@@ -344,44 +350,85 @@ typedef struct pd_activation_rec {
 } pd_activation_rec;
 
 /* Records that policy_id governs from from_day on. It takes effect at the
- * next pd_store_online_advance that reaches from_day (at once when from_day
- * <= today: the caller then calls pd_store_online_advance). A later
- * activation for the same day replaces an earlier one that has not taken
- * effect. */
+ * step of the days that reaches from_day (app/online.h; pd_app_policy_activate
+ * applies it at once when its day has come). A later activation for the
+ * same day replaces an earlier one that has not taken effect. */
 int pd_db_policy_activate(pd_db *db, int64_t policy_id, int64_t from_day, int64_t by_user,
                           int64_t at, pd_activation_rec *out, pd_error *err);
 /* Every activation, newest first. */
 int pd_db_activation_list(pd_db *db, int (*each)(void *ctx, const pd_activation_rec *a), void *ctx,
                           pd_error *err);
 
+/* The pending activation that governs `day` (the largest from_day <= day,
+ * then the latest recorded), or PD_ENOTFOUND. */
+int pd_db_activation_due(pd_db *db, int64_t day, pd_activation_rec *a, pd_error *err);
+
 typedef struct pd_online_state {
     int64_t policy_id; /* in force; 0: none (nobody is certified) */
     pd_policy policy;  /* its rules, when policy_id != 0           */
     uint32_t version;
-    int64_t today;     /* the day verdicts are for                 */
+    int64_t today;     /* the day verdicts are for; 0: never set   */
+    uint32_t window_days; /* the window the aggregates hold; 0: none
+                             recorded (then stale)                 */
     int stale;         /* aggregates must be recomputed            */
     uint64_t certified;/* creators certified now                   */
 } pd_online_state;
 
 int pd_db_online_state(pd_db *db, pd_online_state *st, pd_error *err);
+/* The same without counting the certified (certified = 0): what a write's
+ * use case reads, cheap at a million creators. */
+int pd_db_online_read(pd_db *db, pd_online_state *st, pd_error *err);
+/* Marks every row's aggregates stale: the next advance recomputes them. */
+int pd_db_online_mark_stale(pd_db *db, pd_error *err);
 
-typedef struct pd_online_report {
-    int64_t from_day, to_day;  /* the state's today before and after         */
-    int policy_changed;        /* an activation took effect                   */
-    int recomputed;            /* aggregates were rebuilt from the posts      */
-    uint64_t creators_touched; /* creators whose aggregates changed           */
-    uint64_t gained, lost;     /* changes of verdict                          */
-} pd_online_report;
+/* A creator's certification row; PD_ENOTFOUND for no such creator. */
+int pd_db_cert_row_get(pd_db *db, int64_t creator_id, pd_cert_row *r, pd_error *err);
+/* What one creator's posts published in window w add up to. */
+int pd_db_cert_sums(pd_db *db, int64_t creator_id, pd_window w, pd_cert_sums *s, pd_error *err);
 
-/* Brings online certification to `today` (from pd_store_now in the
- * server): recomputes stale aggregates, then for each day from the state's
- * today + 1 to `today` applies the activations due and takes out the posts
- * that left the window (recomputing instead when that is cheaper or the
- * policy's window changed), re-judges the creators touched and records
- * each change of verdict with cause "day", "policy" or "import". Each step
- * is its own transaction, so a crash leaves a consistent, resumable state.
- * A `today` earlier than the state's is not an error: nothing changes. */
-int pd_store_online_advance(pd_store *s, int64_t today, pd_online_report *rep, pd_error *err);
+/* A change of verdict to record in the status history. */
+typedef struct pd_cert_note {
+    int64_t at;              /* when                                  */
+    int64_t policy_id;       /* in force; 0: none                     */
+    const char *cause;       /* "post", "metrics", "followers", ...   */
+    const char *explanation; /* the failed rules, worded (core/verdict.h) */
+} pd_cert_note;
+
+/* Stores `now` as the row of creator now->id, which held `was` (as read by
+ * pd_db_cert_row_get; the store writes only what differs), and with a note
+ * (not NULL) a status_history row (creator, note->at, now's verdict and
+ * failed rules, the note's policy, explanation and cause). Atomic. */
+int pd_db_cert_row_put(pd_db *db, const pd_cert_row *was, const pd_cert_row *now,
+                       const pd_cert_note *note, pd_error *err);
+
+/* What the walk of a step asks its caller. */
+#define PD_CERT_OUT_OF_STEP (-1)
+typedef struct pd_cert_walker {
+    /* One creator the step touches: `was` as stored, `m` what the step's
+     * posts do to it. Fills *now (a copy of was on entry) and, for
+     * PD_CERT_RECORD, why (the explanation; empty on entry); returns a
+     * pd_cert_write, or PD_CERT_OUT_OF_STEP when m does not fit the row
+     * (the walk then stops and rebuilds every row from the posts, asking
+     * again with PD_CERT_MOVE_SET). */
+    int (*decide)(void *ctx, const pd_cert_row *was, const pd_cert_move *m, pd_cert_row *now,
+                  char why[PD_CERT_EXPLAIN_MAX]);
+    /* For a step that re-judges everyone (judge_all): 1 when re-judging
+     * `was` as it is would change its verdict. Read-only: it lets the
+     * store prepare for many writes. */
+    int (*would_change)(void *ctx, const pd_cert_row *was);
+    void *ctx;
+} pd_cert_walker;
+
+/* Carries out one step of the days (core/advance.h), in the caller's
+ * transaction: marks the activations it applies (applied_at = at), walks
+ * the rows the step moves (a recompute: every creator with the sums of
+ * the new window; a day: the creators with posts on the days that leave
+ * and enter the window, with those sums; judge_all: every creator as it
+ * is) asking w for each and writing what it decides (history rows dated
+ * `at`, with the step's policy and cause), and stores the new state.
+ * *recomputed is set when every row was rebuilt. */
+int pd_db_online_step(pd_db *db, const pd_advance_step *step, int64_t at,
+                      const pd_cert_walker *w, int *recomputed, pd_error *err);
 
 /* A creator's current verdict and what it rests on. */
 typedef struct pd_creator_status {
@@ -399,7 +446,7 @@ typedef struct pd_creator_status {
 
 int pd_db_creator_status(pd_db *db, int64_t creator_id, pd_creator_status *st, pd_error *err);
 
-#define PD_EXPLAIN_MAX 512
+#define PD_EXPLAIN_MAX PD_CERT_EXPLAIN_MAX
 #define PD_CAUSE_MAX 16
 
 typedef struct pd_status_change {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # policies_e2e.sh - policies, activation, online certification and policy
-# impact against a real `partnerd serve`: every route's success and
+# impact against a real `partnerd serve`, and activation from the command
+# line behaving as over HTTP: every route's success and
 # failures (bad policy JSON names the field, unknown id 404, wrong role 403,
 # no token 401), an activation changing /api/certification, /metrics and
 # creators' verdicts (checked against `partnerd certify`), impact equal to
@@ -249,5 +250,26 @@ expect_line "online day gauge" "$T/body" "partnerd_online_day 18048"
 kill -TERM "$server_pid"
 wait "$server_pid"
 [ $? -eq 0 ] && pass || fail "serve did not stop cleanly"
+
+# ---- activation from the command line: the same as over HTTP ---------------------------
+# Online certification stands at 2019-06-01 with v1 in force: activating v2
+# from that day applies at once (app/policies.h), as POST .../activate does.
+run policy activate --db "$db" "$id_v2" --from 2019-06-01
+expect_rc "CLI activate v2 from today" 0 && expect_grep "CLI activate: in force now" "$T/stdout" "in force now"
+run policy status --db "$db"
+expect_rc "status after the CLI activation" 0 &&
+    expect_grep "CLI activation: v2 in force at once" "$T/stdout" "policy:         $id_v2 (red-2019-v2 version 1" &&
+    expect_grep "CLI activation: still today" "$T/stdout" "today:          2019-06-01" &&
+    expect_grep "CLI activation: the later one still pending" "$T/stdout" "from 2019-07-01"
+run export --db "$db" --verdicts "$T/cli_v2.csv"
+expect_rc "export after the CLI activation" 0
+run certify --creators "$D/creators.csv" --posts "$D/posts.csv" --policy red-2019-v2 --as-of 2019-06-02 --out "$T/certify_v2_next.csv" --quiet
+expect_rc "certify v2, next day" 0
+expect_same "CLI activation: verdicts = certify v2" "$T/certify_v2_next.csv" "$T/cli_v2.csv"
+# a later day waits for the day's step, from the command line as over HTTP
+run policy activate --db "$db" "$id_v1" --from 2019-06-05
+expect_rc "CLI activate v1 later" 0 && expect_grep "CLI activate later: pending" "$T/stdout" "takes effect when online certification reaches that day"
+run policy status --db "$db"
+expect_grep "CLI activate later: v2 still in force" "$T/stdout" "policy:         $id_v2 (red-2019-v2"
 
 pd_test_finish

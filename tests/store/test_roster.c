@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "core/online.h"
+#include "app/online.h"
 #include "store/store.h"
 
 #include "fixture.h"
@@ -39,6 +40,8 @@ static void post(struct pd_store_fx *f, int64_t id, int64_t creator_id, int64_t 
                      .sponsored = sponsored,
                      .views = (uint64_t)id * 10};
     ASSERT_CODE(PD_OK, pd_db_post_add(f->d, &p, &err));
+    /* what the publishing use case does after it (app/online.h) */
+    ASSERT_CODE(PD_OK, pd_app_online_post_added(f->d, &p, 1000, &err));
 }
 
 /* MCN 7: creators 1 (5,000 followers), 2 (500), 5 (9,000); MCN 8: creator
@@ -61,7 +64,7 @@ static int setup(void **state)
     ASSERT_CODE(PD_OK, pd_db_policy_add(f->d, &r, 1000, &err));
     ASSERT_CODE(PD_OK, pd_db_policy_activate(f->d, r.id, DAY, 0, 1000, NULL, &err));
     pd_online_report rep;
-    ASSERT_CODE(PD_OK, pd_store_online_advance(f->s, DAY, &rep, &err));
+    ASSERT_CODE(PD_OK, pd_app_online_advance(f->s, DAY, &rep, &err));
     /* posts: before, at and after the instant asked for */
     post(f, 10, 1, T0 - 5 * 86400, 0);
     post(f, 11, 1, T0 - 2 * 86400, 1);

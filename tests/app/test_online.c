@@ -1,7 +1,8 @@
-/* test_online.c - online certification in the store (store.h, "policies and
- * online certification"): stored policy versions, activations, the window
- * aggregates kept by pd_db_post_add, pd_db_post_set_metrics and
- * pd_db_creator_put, the status history with its causes and explanations,
+/* test_online.c - online certification through its use cases (app/online.h)
+ * over the store (store.h, "policies and online certification"): stored
+ * policy versions, activations, the window aggregates kept after each
+ * store write by pd_app_online_post_added, pd_app_online_post_changed and
+ * pd_app_online_touch, the status history with its causes and explanations,
  * day steps taking posts out, the recompute after an import, the verdicts
  * file; and a randomized property test that drives posts (some at a
  * midnight or a second either side, some after today), metric updates,
@@ -23,9 +24,53 @@
 
 #include "util/num.h"
 #include "core/online.h"
+#include "app/online.h"
 #include "store/store.h"
 
-#include "fixture.h"
+#include "../store/fixture.h"
+
+/* ---- the writes, as the use cases make them ------------------------------------
+ *
+ * Each store write followed by what the use cases of app/creators.h do to
+ * keep the creator's verdict current (app/online.h), in the caller's
+ * transaction (or, outside one, right after the write). */
+
+static int post_add(pd_db *d, const pd_post_rec *p, pd_error *err)
+{
+    int rc = pd_db_post_add(d, p, err);
+    return rc ? rc : pd_app_online_post_added(d, p, pd_db_now(d), err);
+}
+
+static int set_metrics(pd_db *d, int64_t id, uint64_t views, uint64_t likes, uint64_t comments,
+                       uint64_t collects, pd_post_rec *before, pd_error *err)
+{
+    pd_post_rec was, now;
+    int rc = pd_db_post_set_metrics(d, id, views, likes, comments, collects, &was, err);
+    if (rc)
+        return rc;
+    if (before)
+        *before = was;
+    now = was;
+    now.views = views;
+    now.likes = likes;
+    now.comments = comments;
+    now.collects = collects;
+    return pd_app_online_post_changed(d, &was, &now, pd_db_now(d), err);
+}
+
+static int creator_put(pd_db *d, const pd_creator_rec *c, int64_t at, pd_error *err)
+{
+    pd_creator_rec *old = malloc(sizeof *old);
+    if (!old)
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    pd_error ignored;
+    int had = pd_db_creator_get(d, c->id, old, &ignored) == PD_OK;
+    int rc = pd_db_creator_put(d, c, at, err);
+    if (rc == PD_OK && (!had || old->followers != c->followers))
+        rc = pd_app_online_touch(d, c->id, "followers", err);
+    free(old);
+    return rc;
+}
 
 /* ---- fixture ------------------------------------------------------------------- */
 
@@ -82,7 +127,7 @@ static void advance(pd_store *s, int64_t day, pd_online_report *rep)
 {
     pd_error err = {0};
     pd_online_report local;
-    ASSERT_CODE(PD_OK, pd_store_online_advance(s, day, rep ? rep : &local, &err));
+    ASSERT_CODE(PD_OK, pd_app_online_advance(s, day, rep ? rep : &local, &err));
 }
 
 static pd_creator_status status(pd_db *d, int64_t id)
@@ -208,9 +253,9 @@ static void test_activation(void **state)
     ASSERT_CODE(PD_EINPUT, pd_db_policy_activate(f->d, v1.id, DAY0, 5, 1, NULL, &err));
 
     pd_creator_rec none = {0};
-    ASSERT_CODE(PD_EINPUT, pd_db_creator_put(f->d, &none, 1, &err));
+    ASSERT_CODE(PD_EINPUT, creator_put(f->d, &none, 1, &err));
     pd_creator_rec c = creator(1, 2000);
-    ASSERT_CODE(PD_OK, pd_db_creator_put(f->d, &c, 1, &err));
+    ASSERT_CODE(PD_OK, creator_put(f->d, &c, 1, &err));
 
     /* v2 from DAY0 + 2, replaced for that day by v1 before it takes effect;
      * v2 from DAY0 + 5. */
@@ -291,7 +336,7 @@ static void test_aggregates_and_history(void **state)
     advance(f->s, DAY0, NULL);
 
     pd_creator_rec c = creator(1, 6000);
-    ASSERT_CODE(PD_OK, pd_db_creator_put(f->d, &c, 5, &err));
+    ASSERT_CODE(PD_OK, creator_put(f->d, &c, 5, &err));
     pd_creator_status st = status(f->d, 1);
     assert_int_equal(st.policy_id, v2);
     assert_int_equal(st.certified, 0);
@@ -302,11 +347,11 @@ static void test_aggregates_and_history(void **state)
     int64_t id = 1;
     for (int i = 0; i < 20; i++) {
         pd_post_rec p = post(id++, 1, DAY0 - (i % 25), i < 4, 12000);
-        ASSERT_CODE(PD_OK, pd_db_post_add(f->d, &p, &err));
+        ASSERT_CODE(PD_OK, post_add(f->d, &p, &err));
     }
     /* Outside the window: does not count. */
     pd_post_rec old = post(id++, 1, DAY0 - 30, 0, 5);
-    ASSERT_CODE(PD_OK, pd_db_post_add(f->d, &old, &err));
+    ASSERT_CODE(PD_OK, post_add(f->d, &old, &err));
     st = status(f->d, 1);
     assert_int_equal(st.win.posts, 20);
     assert_int_equal(st.win.sponsored, 4);
@@ -325,14 +370,14 @@ static void test_aggregates_and_history(void **state)
 
     /* Metrics: one post falls to 0 views; the average 11400 still passes. */
     pd_post_rec before;
-    ASSERT_CODE(PD_OK, pd_db_post_set_metrics(f->d, 5, 0, 0, 0, 0, &before, &err));
+    ASSERT_CODE(PD_OK, set_metrics(f->d, 5, 0, 0, 0, 0, &before, &err));
     assert_int_equal(before.views, 12000);
     st = status(f->d, 1);
     assert_int_equal(st.win.views, 228000);
     assert_int_equal(st.certified, 1);
     /* Three more: 9000 average, lost. */
     for (int64_t p = 6; p <= 8; p++)
-        ASSERT_CODE(PD_OK, pd_db_post_set_metrics(f->d, p, 0, 0, 0, 0, NULL, &err));
+        ASSERT_CODE(PD_OK, set_metrics(f->d, p, 0, 0, 0, 0, NULL, &err));
     st = status(f->d, 1);
     assert_int_equal(st.win.views, 192000);
     assert_int_equal(st.avg_views, 960000);
@@ -343,13 +388,13 @@ static void test_aggregates_and_history(void **state)
     assert_string_equal(h.c[0].cause, "metrics");
     assert_string_equal(h.c[0].explanation, "avg_views 9600.00 < 10000");
     /* The post outside the window changes nothing. */
-    ASSERT_CODE(PD_OK, pd_db_post_set_metrics(f->d, old.id, 999999, 0, 0, 0, NULL, &err));
+    ASSERT_CODE(PD_OK, set_metrics(f->d, old.id, 999999, 0, 0, 0, NULL, &err));
     assert_int_equal(status(f->d, 1).win.views, 192000);
     /* Back up, then followers fall. */
-    ASSERT_CODE(PD_OK, pd_db_post_set_metrics(f->d, 6, 80000, 0, 0, 0, NULL, &err));
+    ASSERT_CODE(PD_OK, set_metrics(f->d, 6, 80000, 0, 0, 0, NULL, &err));
     assert_int_equal(status(f->d, 1).certified, 1);
     c.followers = 4000;
-    ASSERT_CODE(PD_OK, pd_db_creator_put(f->d, &c, 6, &err));
+    ASSERT_CODE(PD_OK, creator_put(f->d, &c, 6, &err));
     st = status(f->d, 1);
     assert_int_equal(st.certified, 0);
     assert_int_equal(st.followers, 4000);
@@ -369,16 +414,16 @@ static void test_aggregates_and_history(void **state)
 
     /* A new creator is judged at once; a failed call changes nothing. */
     pd_creator_rec big = creator(2, 100);
-    ASSERT_CODE(PD_OK, pd_db_creator_put(f->d, &big, 7, &err));
+    ASSERT_CODE(PD_OK, creator_put(f->d, &big, 7, &err));
     assert_int_equal(history(f->d, 2).n, 0);
     pd_post_rec dup = post(1, 2, DAY0, 0, 50000);
-    ASSERT_CODE(PD_ECONFLICT, pd_db_post_add(f->d, &dup, &err));
+    ASSERT_CODE(PD_ECONFLICT, post_add(f->d, &dup, &err));
     assert_int_equal(status(f->d, 2).win.posts, 0);
 
     /* In the caller's transaction: rolled back with it. */
     ASSERT_CODE(PD_OK, pd_db_begin(f->d, &err));
     pd_post_rec p = post(100, 2, DAY0, 0, 50000);
-    ASSERT_CODE(PD_OK, pd_db_post_add(f->d, &p, &err));
+    ASSERT_CODE(PD_OK, post_add(f->d, &p, &err));
     assert_int_equal(status(f->d, 2).win.posts, 1);
     pd_db_rollback(f->d);
     assert_int_equal(status(f->d, 2).win.posts, 0);
@@ -396,7 +441,7 @@ static void test_day_steps(void **state)
     advance(f->s, DAY0, NULL);
     for (int64_t i = 1; i <= 3; i++) {
         pd_creator_rec c = creator(i, 5000);
-        ASSERT_CODE(PD_OK, pd_db_creator_put(f->d, &c, 1, &err));
+        ASSERT_CODE(PD_OK, creator_put(f->d, &c, 1, &err));
     }
     /* creator 1: days DAY0-2, DAY0-1, DAY0; creator 2: DAY0-2 twice, and
      * DAY0 + 2 (later: not counted before its day); creator 3: the last
@@ -409,7 +454,7 @@ static void test_day_steps(void **state)
     ps[6].published_at.sec = (DAY0 + 1) * 86400 - 1;
     ps[7].published_at.sec = (DAY0 + 1) * 86400;
     for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++)
-        ASSERT_CODE(PD_OK, pd_db_post_add(f->d, &ps[i], &err));
+        ASSERT_CODE(PD_OK, post_add(f->d, &ps[i], &err));
     assert_int_equal(status(f->d, 1).win.posts, 3);
     assert_int_equal(status(f->d, 2).win.posts, 2);
     assert_int_equal(status(f->d, 2).certified, 1);
@@ -417,7 +462,7 @@ static void test_day_steps(void **state)
     assert_int_equal(status(f->d, 3).win.views, 70);
     assert_int_equal(status(f->d, 3).certified, 0);
     /* new counters for a post not yet in the window change nothing */
-    ASSERT_CODE(PD_OK, pd_db_post_set_metrics(f->d, 8, 90, 1, 1, 1, NULL, &err));
+    ASSERT_CODE(PD_OK, set_metrics(f->d, 8, 90, 1, 1, 1, NULL, &err));
     assert_int_equal(status(f->d, 3).win.views, 70);
 
     pd_online_report rep;
@@ -624,7 +669,7 @@ static void test_property_random(void **state)
     for (int c = 1; c <= 20; c++) {
         m->followers[c] = rnd(1000);
         pd_creator_rec r = creator(c, m->followers[c]);
-        ASSERT_CODE(PD_OK, pd_db_creator_put(f->d, &r, 1, &err));
+        ASSERT_CODE(PD_OK, creator_put(f->d, &r, 1, &err));
     }
     m->ncreators = 20;
     advance(f->s, today, NULL); /* no policy yet: a 30-day window */
@@ -639,14 +684,14 @@ static void test_property_random(void **state)
             p->published_at.sec += (int64_t)rnd(80000);
             if (rnd(4) == 0) /* at a midnight, or a second either side */
                 p->published_at.sec = (today - 9 + (int64_t)rnd(14)) * 86400 - 1 + (int64_t)rnd(3);
-            ASSERT_CODE(PD_OK, pd_db_post_add(f->d, p, &err));
+            ASSERT_CODE(PD_OK, post_add(f->d, p, &err));
             m->np++;
             snprintf(what, sizeof what, "post");
         } else if (k < 75 && m->np) {
             pd_post_rec *p = &m->p[rnd((uint64_t)m->np)];
             p->views = rnd(2000);
             p->likes = rnd(50);
-            ASSERT_CODE(PD_OK, pd_db_post_set_metrics(f->d, p->id, p->views, p->likes,
+            ASSERT_CODE(PD_OK, set_metrics(f->d, p->id, p->views, p->likes,
                                                       p->comments, p->collects, NULL, &err));
             snprintf(what, sizeof what, "metrics");
         } else if (k < 83) {
@@ -655,7 +700,7 @@ static void test_property_random(void **state)
                 c = ++m->ncreators;
             m->followers[c] = rnd(1000);
             pd_creator_rec r = creator(c, m->followers[c]);
-            ASSERT_CODE(PD_OK, pd_db_creator_put(f->d, &r, 1, &err));
+            ASSERT_CODE(PD_OK, creator_put(f->d, &r, 1, &err));
             snprintf(what, sizeof what, "creator");
         } else if (k < 86) {
             /* A policy from a day soon, sometimes today. */
