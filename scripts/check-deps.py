@@ -39,8 +39,9 @@ ALLOWED = {
     "http": {"util"},
     "app": {"util", "core", "batch", "auth", "store"},
     "api": {"util", "core", "auth", "store", "app", "http"},
+    "site": {"util", "core", "auth", "store", "app", "http", "api", "pages"},
     "pages": {"util", "core", "auth", "store", "app", "http", "api"},
-    "cli": {"util", "core", "batch", "auth", "store", "app", "http", "api", "pages"},
+    "cli": {"util", "core", "batch", "auth", "store", "app", "http", "api", "pages", "site"},
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"/]+)/([^"]+)"')

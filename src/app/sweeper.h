@@ -11,18 +11,14 @@
  * pd_sweeper_stop returns at once unless a sweep is running (then when it
  * ends: each step of a sweep is its own transaction).
  *
- * Also here: the gauge partnerd_certified_creators for /metrics, read from
- * the online state (pd_db_online_state) when /metrics is scraped.
- *
  * Memory: a pd_sweeper is owned by its creator (cmd_serve) and borrows the
  * store, which must outlive it.
  */
-#ifndef PD_HTTP_SWEEPER_H
-#define PD_HTTP_SWEEPER_H
+#ifndef PD_APP_SWEEPER_H
+#define PD_APP_SWEEPER_H
 
 #include "util/error.h"
 #include "app/online.h"
-#include "http/metrics.h"
 #include "store/store.h"
 
 typedef struct pd_sweeper pd_sweeper;
@@ -40,9 +36,5 @@ void pd_sweeper_stop(pd_sweeper *sw);
 
 /* One sweep now, on this thread, logged as the thread logs it. */
 int pd_sweep_once(pd_store *store, pd_online_report *rep, pd_error *err);
-
-/* Adds partnerd_certified_creators (and partnerd_online_day, the online
- * state's today in days since 1970-01-01) to m, read from store. */
-int pd_sweeper_gauges(pd_metrics *m, pd_store *store, pd_error *err);
 
 #endif

@@ -21,7 +21,7 @@
 #include "util/num.h"
 #include "auth/ratelimit.h"
 #include "api/accounts.h"
-#include "api/api.h"
+#include "site/site.h"
 #include "api/creators.h"
 #include "app/impact.h"
 #include "http/metrics.h"
@@ -403,7 +403,7 @@ int pd_cmd_serve(int argc, char **argv)
     pd_accounts accounts = {.cost = PD_PWCOST_INTERACTIVE};
     pd_policies policies = {0};
     pd_creators creators = {0};
-    pd_api api = {0}; /* every route's context: lives as long as the router */
+    pd_site api = {0}; /* every route's context: lives as long as the router */
     pd_impact *impact = NULL;
     pd_sweeper *sweeper = NULL;
     pd_router *router = pd_router_new();
@@ -441,14 +441,14 @@ int pd_cmd_serve(int argc, char **argv)
         rc = pd_error_set(&err, PD_ENOMEM, "out of memory");
         goto out;
     }
-    api = (pd_api){.store = store,
+    api = (pd_site){.store = store,
                    .accounts = &accounts,
                    .creators = &creators,
                    .policies = &policies,
                    .metrics = metrics,
                    .metrics_access = o.metrics_public ? PD_ACCESS_PUBLIC : PD_ACCESS_OPERATOR,
                    .version = PD_VERSION};
-    if ((rc = pd_api_add(&api, router, &err)) != 0)
+    if ((rc = pd_site_add(&api, router, &err)) != 0)
         goto out;
 
     /* Block the stop signals before any thread exists, so that every
@@ -509,7 +509,7 @@ out:
     pd_sweeper_stop(sweeper);
     pd_impact_free(impact);
     pd_router_free(router);
-    pd_api_free(&api);
+    pd_site_free(&api);
     pd_metrics_free(metrics);
     pd_ratelimit_free(accounts.limiter);
     pd_pagecache_free(creators.pages);

@@ -16,7 +16,7 @@
 #include <jansson.h>
 
 #include "api/accounts.h"
-#include "api/api.h"
+#include "site/site.h"
 #include "api/creators.h"
 #include "http/metrics.h"
 #include "http/openapi.h"
@@ -375,7 +375,7 @@ static void test_security_schemes(void **state)
 
 /* ---- the real routes and descriptions -------------------------------------------------------- */
 
-/* Every module's routes, as `partnerd serve` adds them (pd_api_add), with
+/* Every module's routes, as `partnerd serve` adds them (pd_site_add), with
  * the real descriptions. */
 static void test_the_api(void **state)
 {
@@ -385,13 +385,13 @@ static void test_the_api(void **state)
     static pd_accounts accounts;
     static pd_creators creators;
     static pd_policies policies;
-    static pd_api api;
+    static pd_site api;
     pd_metrics *metrics = pd_metrics_new();
     assert_non_null(metrics);
-    api = (pd_api){.accounts = &accounts, .creators = &creators, .policies = &policies,
+    api = (pd_site){.accounts = &accounts, .creators = &creators, .policies = &policies,
                    .metrics = metrics, .metrics_access = PD_ACCESS_OPERATOR,
                    .version = "test"};
-    if (pd_api_add(&api, r, &err) != PD_OK)
+    if (pd_site_add(&api, r, &err) != PD_OK)
         fail_msg("%s", err.msg);
     const pd_openapi_ctx ctx = api.openapi; /* read only: freed through api */
     json_t *doc = json_loadb(ctx.doc, ctx.len, 0, NULL);
@@ -424,7 +424,7 @@ static void test_the_api(void **state)
     assert_null(at(doc, "paths|/discover|get|responses|401"));
     assert_null(at(doc, "paths|/healthz|get|responses|401"));
     json_decref(doc);
-    pd_api_free(&api);
+    pd_site_free(&api);
     pd_router_free(r);
     pd_metrics_free(metrics);
 }
