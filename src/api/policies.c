@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "batch/report.h"
+#include "app/impact_report.h"
 #include "core/instant.h"
 #include "util/num.h"
 #include "core/online.h"
@@ -604,48 +604,8 @@ static int impact(pd_req *req, void *ctx, pd_error *err)
     int rc = parse_impact(p, req, pols, &npols, &sweep, &has_sweep, &top_mcns, err);
     if (rc)
         return rc;
-    uint32_t windows[PD_IMPACT_MAX_WINDOWS];
-    size_t nwin = 0;
-    for (size_t i = 0; i < npols; i++) {
-        size_t k = 0;
-        while (k < nwin && windows[k] != pols[i].window_days)
-            k++;
-        if (k == nwin) {
-            if (nwin == PD_IMPACT_MAX_WINDOWS)
-                return pd_error_set(err, PD_EINPUT,
-                                    "the policies use more than %d different window_days",
-                                    PD_IMPACT_MAX_WINDOWS);
-            windows[nwin++] = pols[i].window_days;
-        }
-    }
-    pd_impact_snap *snap;
-    if ((rc = pd_impact_acquire(p->impact, windows, nwin, &snap, err)))
-        return rc;
-    const pd_window_stats *stats[PD_SIM_MAX_POLICIES];
-    for (size_t i = 0; i < npols; i++)
-        stats[i] = pd_impact_stats(snap, pols[i].window_days);
-    pd_sim_input in = {.creators = snap->creators,
-                       .n = snap->n,
-                       .ncategories = snap->ncategories,
-                       .policies = pols,
-                       .npolicies = npols,
-                       .stats = stats,
-                       .sweep = has_sweep ? &sweep : NULL,
-                       .mcns = &snap->mcns,
-                       .mcn_top = top_mcns};
-    pd_sim_result sim;
-    rc = pd_sim_run(&in, &sim, err);
-    if (rc == PD_OK) {
-        char as_of[PD_INSTANT_FMT_MAX];
-        pd_instant_format(pd_online_as_of(snap->today), as_of);
-        pd_report rep = {&sim, snap->categories, as_of, pd_impact_mcn_name, snap};
-        rc = pd_report_json(&rep, pd_req_out(req), err);
-        pd_sim_result_free(&sim);
-    }
-    pd_impact_release(p->impact, snap);
-    if (rc == PD_EUSAGE) /* a sweep pd_sim_run refused */
-        rc = PD_EINPUT;
-    return rc;
+    return pd_impact_report(p->impact, pols, npols, has_sweep ? &sweep : NULL, top_mcns,
+                            pd_req_out(req), err);
 }
 
 static const pd_route policy_routes[] = {
