@@ -148,7 +148,7 @@ static num_text percent(uint64_t num, uint64_t den)
 {
     num_text t;
     if (den == 0) {
-        strcpy(t.s, "-");
+        snprintf(t.s, sizeof t.s, "-");
         return t;
     }
     uint64_t permille = (uint64_t)(((unsigned __int128)num * 1000 + den / 2) / den);
