@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "util/log.h"
+#include "util/mono.h"
 
 #define BUILD_TRIES 3 /* scans restarted when the day changes in the middle */
 
@@ -40,13 +41,6 @@ struct pd_impact {
     atomic_uint_fast64_t generation;
     atomic_uint_fast64_t builds;
 };
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void snap_free(snap *s)
 {
@@ -283,7 +277,7 @@ static void publish(pd_impact *imp, snap *s, int keep)
     for (size_t w = 0; w < s->pub.nwindows; w++)
         s->pub.stats[w] = s->stats[w];
     s->pub.serial = ++imp->serial;
-    s->built_ms = mono_ms();
+    s->built_ms = pd_mono_ms();
     s->refs = keep ? 2 : 1;
     pthread_mutex_lock(&imp->mu);
     snap *old = imp->cur;
@@ -588,7 +582,7 @@ int pd_impact_refresh(pd_impact *imp, int force, int *rebuilt, pd_error *err)
     if (cur) {
         n = cur->pub.nwindows;
         memcpy(windows, cur->pub.window_days, n * sizeof windows[0]);
-        age = mono_ms() - cur->built_ms;
+        age = pd_mono_ms() - cur->built_ms;
         gen = cur->generation;
         fp = cur->fp;
         has_fp = cur->has_fp;
@@ -642,14 +636,14 @@ static void *refresher(void *arg)
         pthread_mutex_unlock(&imp->mu);
         pd_error err = {0};
         int rebuilt = 0;
-        int64_t t0 = mono_ms();
+        int64_t t0 = pd_mono_ms();
         if (pd_impact_refresh(imp, 0, &rebuilt, &err))
             PD_LOG(PD_LOG_WARN, "policy impact: refreshing the population failed",
                    PD_LOG_STR("error", err.msg));
         else if (rebuilt)
             PD_LOG(PD_LOG_DEBUG, "policy impact: population refreshed",
                    PD_LOG_UINT("builds", pd_impact_builds(imp)),
-                   PD_LOG_INT("ms", mono_ms() - t0));
+                   PD_LOG_INT("ms", pd_mono_ms() - t0));
         pthread_mutex_lock(&imp->mu);
     }
     pthread_mutex_unlock(&imp->mu);

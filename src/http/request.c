@@ -9,8 +9,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/json_type.h"
 #include "util/log.h"
 #include "util/num.h"
+#include "util/utf8.h"
 
 #define ARENA_INLINE 2048
 #define ARENA_CHUNK 4096
@@ -528,21 +530,6 @@ static int json_depth_over(const char *s, size_t len, int limit)
     return 0;
 }
 
-static const char *json_type_name(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER: return "a whole number";
-    case JSON_REAL: return "a decimal number";
-    case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    case JSON_NULL: return "null";
-    }
-    return "something else";
-}
-
 int pd_req_json_body(pd_req *req, json_t **out, pd_error *err)
 {
     *out = NULL;
@@ -566,7 +553,7 @@ int pd_req_json_body(pd_req *req, json_t **out, pd_error *err)
         return pd_error_set(err, PD_EINPUT, "body: invalid JSON at line %d, column %d: %s", je.line,
                             je.column, je.text);
     if (!json_is_object(v)) {
-        const char *what = json_type_name(v);
+        const char *what = pd_json_type_name(v);
         json_decref(v);
         return pd_error_set(err, PD_EINPUT, "body: expected a JSON object, got %s", what);
     }
@@ -595,7 +582,7 @@ static int int_value(const json_t *v, const char *field, int64_t min, int64_t ma
     if (!json_is_integer(v))
         return pd_error_set(err, PD_EINPUT,
                             "field '%s': expected a whole number from %lld to %lld, got %s", field,
-                            (long long)min, (long long)max, json_type_name(v));
+                            (long long)min, (long long)max, pd_json_type_name(v));
     json_int_t x = json_integer_value(v);
     if (x < min || x > max)
         return pd_error_set(err, PD_EINPUT,
@@ -610,7 +597,7 @@ static int str_value(const json_t *v, const char *field, size_t min_len, size_t 
 {
     if (!json_is_string(v))
         return pd_error_set(err, PD_EINPUT, "field '%s': expected a string, got %s", field,
-                            json_type_name(v));
+                            pd_json_type_name(v));
     size_t n = json_string_length(v);
     if (n < min_len || n > max_len) {
         if (min_len == 1 && n == 0)
@@ -627,7 +614,7 @@ static int bool_value(const json_t *v, const char *field, int *out, pd_error *er
 {
     if (!json_is_boolean(v))
         return pd_error_set(err, PD_EINPUT, "field '%s': expected true or false, got %s", field,
-                            json_type_name(v));
+                            pd_json_type_name(v));
     *out = json_is_true(v);
     return PD_OK;
 }
@@ -705,7 +692,7 @@ int pd_req_json_opt_bool(const json_t *obj, const char *field, int def, int *out
 int pd_req_json_only(const json_t *obj, const char *const *allowed, pd_error *err)
 {
     if (!json_is_object(obj))
-        return pd_error_set(err, PD_EINPUT, "expected an object, got %s", json_type_name(obj));
+        return pd_error_set(err, PD_EINPUT, "expected an object, got %s", pd_json_type_name(obj));
     const char *key;
     json_t *v;
     json_object_foreach((json_t *)obj, key, v)

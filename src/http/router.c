@@ -14,6 +14,7 @@
 #include "http/request.h"
 #include "util/jsonw.h"
 #include "util/num.h"
+#include "util/utf8.h"
 
 typedef struct segment {
     const char *lit; /* literal text (in the pattern), or NULL for a parameter */

@@ -53,6 +53,7 @@
 #include "http/peers.h"
 #include "http/request.h"
 #include "util/log.h"
+#include "util/mono.h"
 
 /* Bytes of a too large chunked body read and thrown away before the
  * connection is closed without an answer. */
@@ -309,13 +310,6 @@ static uint64_t micros_since(const struct timespec *t0)
 static int64_t ms_of(const struct timespec *t)
 {
     return (int64_t)t->tv_sec * 1000 + t->tv_nsec / 1000000;
-}
-
-static int64_t now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return ms_of(&t);
 }
 
 static void conn_unlink(worker *w, conn *k)
@@ -587,7 +581,7 @@ static enum MHD_Result begin_request(pd_server *s, struct MHD_Connection *c, htt
     }
     if (h->k) {
         h->k->ph = PH_BODY;
-        h->k->since_ms = now_ms();
+        h->k->since_ms = pd_mono_ms();
         h->k->received = 0;
     }
     return MHD_YES;
@@ -781,7 +775,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
         if (k) {
             w->adding_started = 1;
             k->ph = PH_HEAD;
-            k->since_ms = now_ms();
+            k->since_ms = pd_mono_ms();
             conn_append(w, k);
         }
         return;
@@ -1007,7 +1001,7 @@ static void *accept_loop(void *arg)
         }
         refuse_connection(s, fd);
         /* One line a second at most, however many are refused. */
-        int64_t now = now_ms();
+        int64_t now = pd_mono_ms();
         if (now - refused_log_ms >= 1000) {
             uint64_t total = atomic_load(&s->refused_per_address);
             char addr[INET6_ADDRSTRLEN] = "?";
@@ -1125,7 +1119,7 @@ static void *worker_loop(void *arg)
             take_handed(w, &spare, &spare_cap);
         woken = 0;
         MHD_run(w->mhd);
-        int64_t now = now_ms();
+        int64_t now = pd_mono_ms();
         if (now >= w->next_sweep_ms) {
             sweep(w, now);
             w->next_sweep_ms = now + SWEEP_MS;

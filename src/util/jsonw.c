@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "util/num.h"
+#include "util/utf8.h"
 
 static int fail(pd_jsonw *w, int code, const char *why)
 {
@@ -112,57 +113,6 @@ int pd_jsonw_arr_end(pd_jsonw *w)
     return close_container(w, '[', ']');
 }
 
-/* Length of the valid UTF-8 sequence at s[0..n), n > 0 and s[0] >= 0x80, or
- * 0 when it is not valid (RFC 3629, table 3-7 of Unicode). */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    unsigned char lo = 0x80, hi = 0xBF;
-    size_t len;
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        if (c == 0xE0)
-            lo = 0xA0; /* no overlong forms */
-        else if (c == 0xED)
-            hi = 0x9F; /* no surrogates */
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        if (c == 0xF0)
-            lo = 0x90; /* no overlong forms */
-        else if (c == 0xF4)
-            hi = 0x8F; /* nothing above U+10FFFF */
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    if (s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++)
-        if (s[i] < 0x80 || s[i] > 0xBF)
-            return 0;
-    return len;
-}
-
-int pd_utf8_valid(const char *str, size_t len)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    size_t i = 0;
-    while (i < len) {
-        if (s[i] < 0x80) {
-            i++;
-            continue;
-        }
-        size_t n = utf8_seq(s + i, len - i);
-        if (n == 0)
-            return 0;
-        i += n;
-    }
-    return 1;
-}
-
 /* Bytes that may be copied as they are: printable ASCII but the quote and
  * the backslash (and < > & when writing for HTML). A table per mode, built
  * by the compiler, since every byte of every string goes through it. */
@@ -228,7 +178,7 @@ int pd_json_escape(pd_buf *out, const char *str, size_t len, unsigned flags)
             i++;
             continue;
         }
-        size_t n = utf8_seq(s + i, len - i);
+        size_t n = pd_utf8_seq(s + i, len - i);
         if (n == 0) {
             if (!(flags & PD_JSONW_LOSSY))
                 return -2;

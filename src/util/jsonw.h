@@ -8,8 +8,8 @@
  * their beginnings, one value at the top, at most PD_JSONW_MAX_DEPTH levels.
  *
  * Strings are escaped fully (quote, backslash, every control character) and
- * validated as UTF-8 (no overlong forms, no surrogates, nothing above
- * U+10FFFF). An invalid string is an error, unless the writer was made with
+ * validated as UTF-8 by util/utf8.h (no overlong forms, no surrogates,
+ * nothing above U+10FFFF). An invalid string is an error, unless the writer was made with
  * PD_JSONW_LOSSY, which writes U+FFFD for each bad sequence instead (for
  * logs, where a client's bytes must never stop a line from being written).
  *
@@ -103,8 +103,5 @@ static inline int pd_jsonw_failed(const pd_jsonw *w)
  * (without PD_JSONW_LOSSY; out may then hold part of it), -1 when the buffer
  * fails. For callers that build JSON text around their own framing. */
 int pd_json_escape(pd_buf *out, const char *s, size_t len, unsigned flags);
-
-/* Nonzero when s[0..len) is valid UTF-8 by the rules above (NULs allowed). */
-int pd_utf8_valid(const char *s, size_t len);
 
 #endif

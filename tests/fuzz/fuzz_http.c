@@ -28,6 +28,7 @@
 #include "http/router.h"
 #include "util/jsonw.h"
 #include "util/log.h"
+#include "util/utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "util/jsonw.h"
+#include "util/utf8.h"
 
 typedef struct fixture {
     pd_buf b;
