@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/hashtab.h"
 #include "util/log.h"
 #include "util/mono.h"
 
@@ -108,51 +109,29 @@ typedef struct first_scan {
     snap *s;
     size_t cap;              /* of s->creators and s->stats[0]          */
     size_t catcap;           /* of s->categories                        */
-    uint32_t *table;         /* index + 1 of a category; 0: empty       */
-    size_t tcap;             /* power of two                            */
+    pd_hashtab table;        /* category name -> index (util/hashtab.h) */
+    const char *name;        /* the name category_index looks for       */
     pd_error *err;
 } first_scan;
 
-static uint64_t hash_str(const char *s)
+static int category_same(const void *ctx, uint32_t ref)
 {
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
-static int table_grow(first_scan *f)
-{
-    size_t ncap = f->tcap ? f->tcap * 2 : 64;
-    uint32_t *t = calloc(ncap, sizeof *t);
-    if (!t)
-        return -1;
-    for (size_t i = 0; i < f->s->pub.ncategories; i++) {
-        size_t h = (size_t)hash_str(f->s->categories[i]) & (ncap - 1);
-        while (t[h])
-            h = (h + 1) & (ncap - 1);
-        t[h] = (uint32_t)i + 1;
-    }
-    free(f->table);
-    f->table = t;
-    f->tcap = ncap;
-    return 0;
+    const first_scan *f = ctx;
+    return strcmp(f->s->categories[ref], f->name) == 0;
 }
 
 /* The index of category name, added when new; -1 when out of memory. */
 static int64_t category_index(first_scan *f, const char *name)
 {
     snap *s = f->s;
-    if ((s->pub.ncategories + 1) * 2 > f->tcap && table_grow(f) < 0)
+    if (pd_hashtab_reserve(&f->table, s->pub.ncategories + 1) < 0)
         return -1;
-    size_t h = (size_t)hash_str(name) & (f->tcap - 1);
-    while (f->table[h]) {
-        uint32_t i = f->table[h] - 1;
-        if (strcmp(s->categories[i], name) == 0)
-            return i;
-        h = (h + 1) & (f->tcap - 1);
-    }
-    if (s->pub.ncategories == UINT32_MAX - 1)
+    uint64_t h = pd_hash_bytes(name, strlen(name));
+    f->name = name;
+    size_t i = pd_hashtab_find(&f->table, h, category_same, f);
+    if (pd_hashtab_used(&f->table, i))
+        return pd_hashtab_ref(&f->table, i);
+    if (s->pub.ncategories >= PD_HASHTAB_REF_MAX)
         return -1;
     if (s->pub.ncategories == f->catcap) {
         size_t ncap = f->catcap ? f->catcap * 2 : 16;
@@ -165,10 +144,10 @@ static int64_t category_index(first_scan *f, const char *name)
     char *copy = strdup(name);
     if (!copy)
         return -1;
-    size_t i = s->pub.ncategories++;
-    s->categories[i] = copy;
-    f->table[h] = (uint32_t)i + 1;
-    return (int64_t)i;
+    size_t k = s->pub.ncategories++;
+    s->categories[k] = copy;
+    pd_hashtab_fill(&f->table, i, h, (uint32_t)k);
+    return (int64_t)k;
 }
 
 static int first_each(void *ctx, const pd_creator_window *w)
@@ -303,7 +282,7 @@ static int build(pd_impact *imp, const uint32_t *windows, size_t n, snap **out, 
         first_scan f = {.s = s, .err = err};
         int64_t today = 0, t2 = 0;
         rc = imp->src.scan(imp->src.ctx, windows[0], &today, first_each, &f, err);
-        free(f.table);
+        pd_hashtab_free(&f.table);
         if (rc == PD_OK) {
             s->pub.window_days[0] = windows[0];
             s->pub.nwindows = 1;
