@@ -32,8 +32,25 @@ void pd_jsonw_init(pd_jsonw *w, pd_buf *out, unsigned flags)
     w->flags = flags;
 }
 
+/* With PD_JSONW_INDENT: a line break and the indentation of the current
+ * depth, before a member or a container's end. */
+static int newline(pd_jsonw *w)
+{
+    static const char spaces[] = "                                ";
+    if (pd_buf_putc(w->out, '\n') < 0)
+        return buf_check(w);
+    for (size_t n = 2 * (size_t)w->depth; n > 0;) {
+        size_t k = n < sizeof spaces - 1 ? n : sizeof spaces - 1;
+        if (pd_buf_append(w->out, spaces, k) < 0)
+            return buf_check(w);
+        n -= k;
+    }
+    return 0;
+}
+
 /* Before any value: checks that a value may come here and writes the comma
- * that separates it from the previous array element. */
+ * that separates it from the previous array element (and, indenting, the
+ * line break). */
 static int before_value(pd_jsonw *w)
 {
     if (w->failed)
@@ -51,6 +68,8 @@ static int before_value(pd_jsonw *w)
     }
     if (w->need_comma && pd_buf_putc(w->out, ',') < 0)
         return buf_check(w);
+    if (w->flags & PD_JSONW_INDENT)
+        return newline(w);
     return 0;
 }
 
@@ -86,9 +105,11 @@ static int close_container(pd_jsonw *w, char open, char close)
                                  : "an array end without its beginning");
     if (w->want_value)
         return fail(w, PD_EINTERNAL, "an object ends after a key, without its value");
+    w->depth--;
+    if ((w->flags & PD_JSONW_INDENT) && w->need_comma && newline(w) < 0)
+        return -1;
     if (pd_buf_putc(w->out, close) < 0)
         return buf_check(w);
-    w->depth--;
     after_value(w);
     return 0;
 }
@@ -143,7 +164,7 @@ static size_t plain_run(const unsigned char *s, size_t len, unsigned flags)
 
 int pd_json_escape(pd_buf *out, const char *str, size_t len, unsigned flags)
 {
-    static const char hex[] = "0123456789abcdef";
+    const char *hex = (flags & PD_JSONW_INDENT) ? "0123456789ABCDEF" : "0123456789abcdef";
     const unsigned char *s = (const unsigned char *)str;
     size_t i = 0;
     while (i < len) {
@@ -228,7 +249,8 @@ int pd_jsonw_keyn(pd_jsonw *w, const char *key, size_t len)
     if (w->want_value)
         return fail(w, PD_EINTERNAL, "two keys in a row");
     /* The common case, a plain key: ,"key": in one append. */
-    if (len <= 60 && plain_run((const unsigned char *)key, len, w->flags) == len) {
+    if (len <= 60 && !(w->flags & PD_JSONW_INDENT) &&
+        plain_run((const unsigned char *)key, len, w->flags) == len) {
         char tmp[64];
         size_t n = 0;
         if (w->need_comma)
@@ -243,9 +265,11 @@ int pd_jsonw_keyn(pd_jsonw *w, const char *key, size_t len)
     } else {
         if (w->need_comma && pd_buf_putc(w->out, ',') < 0)
             return buf_check(w);
+        if ((w->flags & PD_JSONW_INDENT) && newline(w) < 0)
+            return -1;
         if (write_string(w, key, len) < 0)
             return -1;
-        if (pd_buf_putc(w->out, ':') < 0)
+        if (pd_buf_puts(w->out, (w->flags & PD_JSONW_INDENT) ? ": " : ":") < 0)
             return buf_check(w);
     }
     w->want_value = 1;

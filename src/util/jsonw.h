@@ -34,6 +34,10 @@
 enum {
     PD_JSONW_LOSSY = 1,     /* replace invalid UTF-8 with U+FFFD instead of failing */
     PD_JSONW_HTML_SAFE = 2, /* also escape < > & U+2028 U+2029 (JSON inside <script>) */
+    PD_JSONW_INDENT = 4,    /* one member per line, two spaces a level, "key": value,
+                             * empty containers as {} and [], \u001F in capitals: as
+                             * jansson's JSON_INDENT(2) writes it (files people read,
+                             * e.g. batch/report.h) */
 };
 
 typedef struct pd_jsonw {
