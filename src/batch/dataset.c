@@ -111,12 +111,13 @@ struct index {
     pd_hashtab tab;    /* otherwise id -> position (util/hashtab.h) */
 };
 
+_Static_assert(PD_HASHTAB_NONE == NONE, "index_find answers NONE for an unknown id");
+
 static inline uint32_t index_find(const struct index *ix, uint64_t id)
 {
     if (ix->direct)
         return id < ix->direct_n ? ix->direct[id] : NONE;
-    uint32_t k;
-    return pd_hashtab_get_id(&ix->tab, (int64_t)id, &k) ? k : NONE;
+    return pd_hashtab_get_id(&ix->tab, (int64_t)id);
 }
 
 static int index_build(struct index *ix, const pd_creator *c, size_t n)

@@ -3,7 +3,7 @@
 
 #include <stdlib.h>
 
-int pd_hashtab_reserve(pd_hashtab *t, size_t n)
+int pd_hashtab_grow(pd_hashtab *t, size_t n)
 {
     if (n > PD_HASHTAB_REF_MAX)
         return -1;

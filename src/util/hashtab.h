@@ -72,13 +72,23 @@ typedef struct pd_hashtab {
     size_t n;       /* slots in use */
 } pd_hashtab;
 
-/* The largest ref a table holds. */
+/* The largest ref a table holds, and the answer "no such key". */
 #define PD_HASHTAB_REF_MAX (UINT32_MAX - 1)
+#define PD_HASHTAB_NONE UINT32_MAX
+
+/* The slow part of pd_hashtab_reserve: allocates a larger array and moves
+ * the slots into it. */
+int pd_hashtab_grow(pd_hashtab *t, size_t n);
 
 /* Makes room for n entries in all (the table at most half full), growing
  * when needed. 0, or -1 when out of memory or n is too large (the table is
- * then unchanged). */
-int pd_hashtab_reserve(pd_hashtab *t, size_t n);
+ * then unchanged). Inline: callers ask before each insertion. */
+static inline int pd_hashtab_reserve(pd_hashtab *t, size_t n)
+{
+    if (t->slot && n <= (t->mask + 1) / 2)
+        return 0;
+    return pd_hashtab_grow(t, n);
+}
 
 /* Frees the slots; t is an empty table again. */
 void pd_hashtab_free(pd_hashtab *t);
@@ -124,21 +134,19 @@ void pd_hashtab_remove_at(pd_hashtab *t, size_t i);
 
 /* ---- whole-number keys ---------------------------------------------------- */
 
-/* The ref kept for id into *ref: 1, or 0 when there is none. */
-static inline int pd_hashtab_get_id(const pd_hashtab *t, int64_t id, uint32_t *ref)
+/* The ref kept for id, or PD_HASHTAB_NONE. The table must have slots
+ * (reserve first, even for none). The hot path of certify (a lookup per
+ * post): the hash is compared first, the slot read once, nothing else. */
+static inline uint32_t pd_hashtab_get_id(const pd_hashtab *t, int64_t id)
 {
-    if (!t->slot)
-        return 0;
     uint64_t h = pd_hash_id(id);
     size_t i = (size_t)h & t->mask;
     for (;;) {
         const pd_hslot *s = &t->slot[i];
+        if (s->hash == h && s->ref1)
+            return s->ref1 - 1;
         if (!s->ref1)
-            return 0;
-        if (s->hash == h) {
-            *ref = s->ref1 - 1;
-            return 1;
-        }
+            return PD_HASHTAB_NONE;
         i = (i + 1) & t->mask;
     }
 }
