@@ -62,8 +62,7 @@ int pd_report_mcn_label(const pd_report *r, const pd_sim_mcn_group *m, char *buf
     case PD_SIM_MCN_OTHERS:
         return snprintf(buf, cap, "%llu other %s", (unsigned long long)m->mcns,
                         m->mcns == 1 ? "MCN" : "MCNs");
-    case PD_SIM_MCN_NONE:
-        break;
+    case PD_SIM_MCN_NONE: break;
     }
     return snprintf(buf, cap, "independent");
 }
@@ -73,20 +72,15 @@ static label group_label(const pd_report *r, pd_sim_dim d, size_t g)
 {
     label l = {""};
     switch (d) {
-    case PD_SIM_BY_CATEGORY:
-        snprintf(l.s, sizeof l.s, "%s", category_label(r, g));
-        break;
+    case PD_SIM_BY_CATEGORY: snprintf(l.s, sizeof l.s, "%s", category_label(r, g)); break;
     case PD_SIM_BY_TIER:
         snprintf(l.s, sizeof l.s, "%s", pd_follower_tier_label((unsigned)g));
         break;
     case PD_SIM_BY_MCN:
         snprintf(l.s, sizeof l.s, "%s", g == PD_SIM_MCN_MEMBER ? "mcn" : "independent");
         break;
-    case PD_SIM_BY_MCN_ID:
-        pd_report_mcn_label(r, &r->sim->mcn_groups[g], l.s, sizeof l.s);
-        break;
-    case PD_SIM_DIM_COUNT:
-        break;
+    case PD_SIM_BY_MCN_ID: pd_report_mcn_label(r, &r->sim->mcn_groups[g], l.s, sizeof l.s); break;
+    case PD_SIM_DIM_COUNT: break;
     }
     return l;
 }
@@ -211,7 +205,10 @@ static void t_cell(table *t, const char *s)
     pd_buf_append(&t->text, "", 1); /* the cell's terminating NUL */
 }
 
-static void t_num(table *t, uint64_t v) { t_cell(t, thou(v).s); }
+static void t_num(table *t, uint64_t v)
+{
+    t_cell(t, thou(v).s);
+}
 
 /* Display width: code points (wide scripts will be off; good enough). */
 static size_t width_of(const char *s)
@@ -509,8 +506,7 @@ int pd_report_csv(const pd_report *r, pd_buf *out, pd_error *err)
     size_t np = s->npolicies;
     pd_buf_puts(out, "section,group,threshold,policy,creators,certified,kept,lost,gained,never\n");
     for (size_t p = 0; p < np; p++)
-        csv_row(out, "overall", "all", "", s->policies[p].name, s->creators, &s->overall[p],
-                p > 0);
+        csv_row(out, "overall", "all", "", s->policies[p].name, s->creators, &s->overall[p], p > 0);
     for (int d = 0; d < PD_SIM_DIM_COUNT; d++) {
         size_t *order = group_order(r, (pd_sim_dim)d);
         if (!order)
@@ -749,8 +745,8 @@ static int sweep_chart(const pd_report *r, pd_buf *out, pd_error *err)
     uint64_t base = pd_sim_baseline(&s->overall[0]);
     snprintf(title, sizeof title, "Sweep of %s in %s", key, last->name);
     snprintf(subtitle, sizeof subtitle, "%s creators%s%s; %s certifies %s today",
-             thou(s->creators).s, r->as_of ? " as of " : "", r->as_of ? r->as_of : "",
-             first->name, thou(base).s);
+             thou(s->creators).s, r->as_of ? " as of " : "", r->as_of ? r->as_of : "", first->name,
+             thou(base).s);
     snprintf(name0, sizeof name0, "certified under %s with this %s", last->name, key);
     snprintf(name1, sizeof name1, "of them, also certified under %s today", first->name);
     snprintf(xt, sizeof xt, "%s threshold", key);

@@ -197,7 +197,8 @@ int pd_policy_parse_json(const char *text, size_t len, pd_policy *out, pd_error 
     json_t *v;
 
     if (!json_is_object(root)) {
-        rc = pd_error_set(err, PD_EINPUT, "expected a JSON object, got %s", pd_json_type_name(root));
+        rc =
+            pd_error_set(err, PD_EINPUT, "expected a JSON object, got %s", pd_json_type_name(root));
         goto out;
     }
     json_object_foreach(root, key, v)

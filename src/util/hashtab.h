@@ -69,7 +69,7 @@ typedef struct pd_hslot {
 typedef struct pd_hashtab {
     pd_hslot *slot; /* mask + 1 slots, or NULL before the first reserve */
     size_t mask;
-    size_t n;       /* slots in use */
+    size_t n; /* slots in use */
 } pd_hashtab;
 
 /* The largest ref a table holds, and the answer "no such key". */

@@ -730,9 +730,11 @@ static void test_skip_bad_lines(void **state)
     tmp_make(&t, bad_creators_csv, bad_posts_csv);
     char want_diag[4096] = "";
     for (size_t i = 0; i < sizeof bad_creator_reports / sizeof *bad_creator_reports; i++)
-        snprintf(want_diag + strlen(want_diag), sizeof want_diag - strlen(want_diag), "%s", bad_creator_reports[i]);
+        snprintf(want_diag + strlen(want_diag), sizeof want_diag - strlen(want_diag), "%s",
+                 bad_creator_reports[i]);
     for (size_t i = 0; i < sizeof bad_post_reports / sizeof *bad_post_reports; i++)
-        snprintf(want_diag + strlen(want_diag), sizeof want_diag - strlen(want_diag), "%s", bad_post_reports[i]);
+        snprintf(want_diag + strlen(want_diag), sizeof want_diag - strlen(want_diag), "%s",
+                 bad_post_reports[i]);
     static const unsigned threads[] = {1, 2, 3, 4, 7};
     for (size_t k = 0; k < sizeof threads / sizeof threads[0]; k++) {
         FILE *diag = tmpfile();

@@ -797,7 +797,8 @@ static void test_to_json_round_trip(void **state)
     pd_policy p;
     memset(&p, 0, sizeof p);
     snprintf(p.name, sizeof p.name, "%s", "every_rule.v1");
-    snprintf(p.description, sizeof p.description, "%s", "Quotes \"here\", a back\\slash, a\ttab, a\nnewline, caf\xc3\xa9.");
+    snprintf(p.description, sizeof p.description, "%s",
+             "Quotes \"here\", a back\\slash, a\ttab, a\nnewline, caf\xc3\xa9.");
     p.window_days = 90;
     p.rules = ALL_RULES;
     p.threshold[PD_RULE_MIN_FOLLOWERS] = 12345;

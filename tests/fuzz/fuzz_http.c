@@ -24,6 +24,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "http/dispatch.h"
 #include "http/request.h"
 #include "http/router.h"
 #include "util/jsonw.h"

@@ -22,6 +22,7 @@
 #include "http/openapi.h"
 #include "pages/pages.h"
 #include "api/policies.h"
+#include "http/dispatch.h"
 #include "http/request.h"
 
 static int handler(pd_req *req, void *ctx, pd_error *err)
@@ -152,7 +153,8 @@ static json_t *at(json_t *v, const char *path)
     snprintf(buf, sizeof buf, "%s", path);
     char *save = NULL;
     for (char *k = strtok_r(buf, "|", &save); k && v; k = strtok_r(NULL, "|", &save))
-        v = json_is_array(v) ? json_array_get(v, (size_t)strtoul(k, NULL, 10)) : json_object_get(v, k);
+        v = json_is_array(v) ? json_array_get(v, (size_t)strtoul(k, NULL, 10))
+                             : json_object_get(v, k);
     return v;
 }
 

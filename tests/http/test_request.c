@@ -291,7 +291,8 @@ static void test_json_body(void **state)
     char deep[256] = "";
     for (int i = 0; i < PD_REQ_JSON_DEPTH - 1; i++)
         snprintf(deep + strlen(deep), sizeof deep - strlen(deep), "{\"a\":");
-    snprintf(deep + strlen(deep), sizeof deep - strlen(deep), "%s", "{\"s\":\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\\"{{{{\"}");
+    snprintf(deep + strlen(deep), sizeof deep - strlen(deep), "%s",
+             "{\"s\":\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\\"{{{{\"}");
     for (int i = 0; i < PD_REQ_JSON_DEPTH - 1; i++)
         snprintf(deep + strlen(deep), sizeof deep - strlen(deep), "}");
     assert_int_equal(parse_body(deep, NULL, &v, &err), PD_OK);

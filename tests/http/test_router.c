@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "http/dispatch.h"
 #include "http/request.h"
 #include "http/router.h"
 #include "util/log.h"

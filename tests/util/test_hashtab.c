@@ -134,7 +134,7 @@ static void test_bytes(void **state)
     (void)state;
     pd_hashtab t = {0};
     struct words ws = {.n = 0};
-    static const char *const in[] = {"beauty", "food", "", "travel", "food", "Food",
+    static const char *const in[] = {"beauty", "food",        "", "travel", "food", "Food",
                                      "beauty", "caf\xc3\xa9", "", "cafe"};
     static const long want[] = {0, 1, 2, 3, 1, 4, 0, 5, 2, 6};
     for (size_t i = 0; i < sizeof in / sizeof *in; i++)
@@ -237,12 +237,9 @@ static void test_hashes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_empty),
-        cmocka_unit_test(test_ids),
-        cmocka_unit_test(test_many_ids),
-        cmocka_unit_test(test_bytes),
-        cmocka_unit_test(test_remove),
-        cmocka_unit_test(test_hashes),
+        cmocka_unit_test(test_empty),    cmocka_unit_test(test_ids),
+        cmocka_unit_test(test_many_ids), cmocka_unit_test(test_bytes),
+        cmocka_unit_test(test_remove),   cmocka_unit_test(test_hashes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -30,9 +30,10 @@ static void test_json_type_name(void **state)
     static const struct {
         const char *json, *name;
     } cases[] = {
-        {"{}", "an object"},       {"[]", "an array"},         {"\"s\"", "a string"},
-        {"12", "a whole number"}, {"1.5", "a decimal number"}, {"true", "a boolean"},
-        {"false", "a boolean"},   {"null", "null"},
+        {"{}", "an object"},         {"[]", "an array"},
+        {"\"s\"", "a string"},       {"12", "a whole number"},
+        {"1.5", "a decimal number"}, {"true", "a boolean"},
+        {"false", "a boolean"},      {"null", "null"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         json_t *v = json_loads(cases[i].json, JSON_DECODE_ANY, NULL);

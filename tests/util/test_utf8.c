@@ -174,16 +174,16 @@ static void test_boundaries(void **state)
 {
     (void)state;
     static const struct want w[] = {
-        {"\x7F", 1, 0x7F},                  /* last of one byte */
-        {"\xC2\x80", 2, 0x80},              /* first of two */
-        {"\xDF\xBF", 2, 0x7FF},             /* last of two */
-        {"\xE0\xA0\x80", 3, 0x800},         /* first of three */
-        {"\xED\x9F\xBF", 3, 0xD7FF},        /* just below the surrogates */
-        {"\xEE\x80\x80", 3, 0xE000},        /* just above them */
-        {"\xEF\xBF\xBD", 3, 0xFFFD},        /* the replacement character */
-        {"\xEF\xBF\xBF", 3, 0xFFFF},        /* last of three (a non-character, still UTF-8) */
-        {"\xF0\x90\x80\x80", 4, 0x10000},   /* first of four */
-        {"\xF4\x8F\xBF\xBF", 4, 0x10FFFF},  /* the last code point */
+        {"\x7F", 1, 0x7F},                 /* last of one byte */
+        {"\xC2\x80", 2, 0x80},             /* first of two */
+        {"\xDF\xBF", 2, 0x7FF},            /* last of two */
+        {"\xE0\xA0\x80", 3, 0x800},        /* first of three */
+        {"\xED\x9F\xBF", 3, 0xD7FF},       /* just below the surrogates */
+        {"\xEE\x80\x80", 3, 0xE000},       /* just above them */
+        {"\xEF\xBF\xBD", 3, 0xFFFD},       /* the replacement character */
+        {"\xEF\xBF\xBF", 3, 0xFFFF},       /* last of three (a non-character, still UTF-8) */
+        {"\xF0\x90\x80\x80", 4, 0x10000},  /* first of four */
+        {"\xF4\x8F\xBF\xBF", 4, 0x10FFFF}, /* the last code point */
         {"\xF3\xBF\xBF\xBF", 4, 0xFFFFF},
     };
     check_cases(w, sizeof w / sizeof *w);
@@ -271,7 +271,9 @@ static void test_valid(void **state)
     assert_true(pd_utf8_valid("a\0b", 3));
     assert_true(pd_utf8_valid("caf\xc3\xa9 \xf0\x9f\x8c\xb8 \xe2\x82\xac", 14));
     /* a bad byte anywhere, first, middle or last */
-    assert_false(pd_utf8_valid("\x80" "abc", 4));
+    assert_false(pd_utf8_valid("\x80"
+                               "abc",
+                               4));
     assert_false(pd_utf8_valid("ab\xc0\xafz", 5));
     assert_false(pd_utf8_valid("abc\xe2\x82", 5));
     assert_false(pd_utf8_valid("abc\xed\xa0\x80", 6));
@@ -283,14 +285,10 @@ static void test_valid(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_every_code_point),
-        cmocka_unit_test(test_exhaustive_short),
-        cmocka_unit_test(test_four_bytes),
-        cmocka_unit_test(test_boundaries),
-        cmocka_unit_test(test_refused),
-        cmocka_unit_test(test_limit_is_n),
-        cmocka_unit_test(test_next_walks),
-        cmocka_unit_test(test_valid),
+        cmocka_unit_test(test_every_code_point), cmocka_unit_test(test_exhaustive_short),
+        cmocka_unit_test(test_four_bytes),       cmocka_unit_test(test_boundaries),
+        cmocka_unit_test(test_refused),          cmocka_unit_test(test_limit_is_n),
+        cmocka_unit_test(test_next_walks),       cmocka_unit_test(test_valid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
