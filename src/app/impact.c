@@ -649,12 +649,9 @@ static int store_fingerprint(void *ctx, uint64_t *out, pd_error *err)
     pd_store_release(ctx, db);
     if (rc)
         return rc;
-    uint64_t h = 1469598103934665603ull;
     uint64_t parts[5] = {(uint64_t)st.today, (uint64_t)st.policy_id, st.version,
                          (uint64_t)st.stale, st.certified};
-    for (size_t i = 0; i < 5; i++)
-        h = (h ^ parts[i]) * 1099511628211ull;
-    *out = h;
+    *out = pd_hash_bytes(parts, sizeof parts);
     return PD_OK;
 }
 
