@@ -315,24 +315,25 @@ int pd_jsonw_uint(pd_jsonw *w, uint64_t v)
     return write_token(w, tmp, n);
 }
 
+/* A signed number: '-' when v < 0, then fmt of its magnitude (num.h). */
+static int write_signed(pd_jsonw *w, int64_t v, size_t (*fmt)(uint64_t, char *))
+{
+    char tmp[32];
+    size_t n = 0;
+    if (v < 0)
+        tmp[n++] = '-';
+    n += fmt(v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, tmp + n);
+    return write_token(w, tmp, n);
+}
+
 int pd_jsonw_int(pd_jsonw *w, int64_t v)
 {
-    char tmp[24];
-    if (v >= 0)
-        return write_token(w, tmp, pd_fmt_u64((uint64_t)v, tmp));
-    tmp[0] = '-';
-    size_t n = pd_fmt_u64((uint64_t)0 - (uint64_t)v, tmp + 1);
-    return write_token(w, tmp, n + 1);
+    return write_signed(w, v, pd_fmt_u64);
 }
 
 int pd_jsonw_hundredths(pd_jsonw *w, int64_t v)
 {
-    char tmp[32];
-    if (v >= 0)
-        return write_token(w, tmp, pd_fmt_hundredths((uint64_t)v, tmp));
-    tmp[0] = '-';
-    size_t n = pd_fmt_hundredths((uint64_t)0 - (uint64_t)v, tmp + 1);
-    return write_token(w, tmp, n + 1);
+    return write_signed(w, v, pd_fmt_hundredths);
 }
 
 int pd_jsonw_double(pd_jsonw *w, double v)
