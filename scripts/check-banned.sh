@@ -15,8 +15,9 @@
 # allocation with a ceiling.
 #
 # Comments and string literals are skipped, so a comment may name a banned
-# function; a member or a function of ours whose name only ends like one
-# (pd_strcpy, s.rand) is not a call to it.
+# function; so are node_modules and hidden directories (not our code). A
+# member or a function of ours whose name only ends like one (pd_strcpy,
+# s.rand) is not a call to it.
 #   usage: scripts/check-banned.sh [DIR...]   (default: src tests)
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
@@ -62,7 +63,9 @@ def blank_comments_and_strings(text):
 
 found = 0
 for top in sys.argv[1:]:
-    for root, _, files in sorted(os.walk(top)):
+    for root, dirs, files in os.walk(top):
+        # installed third-party code (tests/node/node_modules) is not ours
+        dirs[:] = sorted(d for d in dirs if d != "node_modules" and not d.startswith("."))
         for name in sorted(files):
             if not name.endswith((".c", ".h")):
                 continue
