@@ -265,18 +265,6 @@ static int get_policy(pd_req *req, void *ctx, pd_error *err)
     return PD_OK;
 }
 
-/* "YYYY-MM-DD" into days since 1970-01-01. */
-static int parse_day(const char *field, const char *s, int64_t *day, pd_error *err)
-{
-    pd_instant t;
-    const char *why = NULL;
-    if (strlen(s) != 10 || pd_instant_parse(s, 10, &t, &why) < 0)
-        return pd_error_set(err, PD_EINPUT, "%s: expected a date YYYY-MM-DD, got '%.40s'%s%s",
-                            field, s, why ? ": " : "", why ? why : "");
-    *day = pd_day_of(t);
-    return PD_OK;
-}
-
 static int activate(pd_req *req, void *ctx, pd_error *err)
 {
     pd_policies *p = ctx;
@@ -290,7 +278,7 @@ static int activate(pd_req *req, void *ctx, pd_error *err)
     int64_t from_day = 0;
     if ((rc = pd_req_json_only(body, fields, err)) == PD_OK &&
         (rc = pd_req_json_str(body, "from", 1, 64, &from, err)) == PD_OK)
-        rc = parse_day("from", from, &from_day, err);
+        rc = pd_day_parse("from", from, &from_day, err);
     json_decref(body);
     if (rc)
         return rc;

@@ -8,7 +8,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/hashtab.h"
 #include "util/log.h"
+#include "util/mono.h"
 
 #define BUILD_TRIES 3 /* scans restarted when the day changes in the middle */
 
@@ -40,13 +42,6 @@ struct pd_impact {
     atomic_uint_fast64_t generation;
     atomic_uint_fast64_t builds;
 };
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void snap_free(snap *s)
 {
@@ -114,51 +109,29 @@ typedef struct first_scan {
     snap *s;
     size_t cap;              /* of s->creators and s->stats[0]          */
     size_t catcap;           /* of s->categories                        */
-    uint32_t *table;         /* index + 1 of a category; 0: empty       */
-    size_t tcap;             /* power of two                            */
+    pd_hashtab table;        /* category name -> index (util/hashtab.h) */
+    const char *name;        /* the name category_index looks for       */
     pd_error *err;
 } first_scan;
 
-static uint64_t hash_str(const char *s)
+static int category_same(const void *ctx, uint32_t ref)
 {
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
-static int table_grow(first_scan *f)
-{
-    size_t ncap = f->tcap ? f->tcap * 2 : 64;
-    uint32_t *t = calloc(ncap, sizeof *t);
-    if (!t)
-        return -1;
-    for (size_t i = 0; i < f->s->pub.ncategories; i++) {
-        size_t h = (size_t)hash_str(f->s->categories[i]) & (ncap - 1);
-        while (t[h])
-            h = (h + 1) & (ncap - 1);
-        t[h] = (uint32_t)i + 1;
-    }
-    free(f->table);
-    f->table = t;
-    f->tcap = ncap;
-    return 0;
+    const first_scan *f = ctx;
+    return strcmp(f->s->categories[ref], f->name) == 0;
 }
 
 /* The index of category name, added when new; -1 when out of memory. */
 static int64_t category_index(first_scan *f, const char *name)
 {
     snap *s = f->s;
-    if ((s->pub.ncategories + 1) * 2 > f->tcap && table_grow(f) < 0)
+    if (pd_hashtab_reserve(&f->table, s->pub.ncategories + 1) < 0)
         return -1;
-    size_t h = (size_t)hash_str(name) & (f->tcap - 1);
-    while (f->table[h]) {
-        uint32_t i = f->table[h] - 1;
-        if (strcmp(s->categories[i], name) == 0)
-            return i;
-        h = (h + 1) & (f->tcap - 1);
-    }
-    if (s->pub.ncategories == UINT32_MAX - 1)
+    uint64_t h = pd_hash_bytes(name, strlen(name));
+    f->name = name;
+    size_t i = pd_hashtab_find(&f->table, h, category_same, f);
+    if (pd_hashtab_used(&f->table, i))
+        return pd_hashtab_ref(&f->table, i);
+    if (s->pub.ncategories >= PD_HASHTAB_REF_MAX)
         return -1;
     if (s->pub.ncategories == f->catcap) {
         size_t ncap = f->catcap ? f->catcap * 2 : 16;
@@ -171,10 +144,10 @@ static int64_t category_index(first_scan *f, const char *name)
     char *copy = strdup(name);
     if (!copy)
         return -1;
-    size_t i = s->pub.ncategories++;
-    s->categories[i] = copy;
-    f->table[h] = (uint32_t)i + 1;
-    return (int64_t)i;
+    size_t k = s->pub.ncategories++;
+    s->categories[k] = copy;
+    pd_hashtab_fill(&f->table, i, h, (uint32_t)k);
+    return (int64_t)k;
 }
 
 static int first_each(void *ctx, const pd_creator_window *w)
@@ -283,7 +256,7 @@ static void publish(pd_impact *imp, snap *s, int keep)
     for (size_t w = 0; w < s->pub.nwindows; w++)
         s->pub.stats[w] = s->stats[w];
     s->pub.serial = ++imp->serial;
-    s->built_ms = mono_ms();
+    s->built_ms = pd_mono_ms();
     s->refs = keep ? 2 : 1;
     pthread_mutex_lock(&imp->mu);
     snap *old = imp->cur;
@@ -309,7 +282,7 @@ static int build(pd_impact *imp, const uint32_t *windows, size_t n, snap **out, 
         first_scan f = {.s = s, .err = err};
         int64_t today = 0, t2 = 0;
         rc = imp->src.scan(imp->src.ctx, windows[0], &today, first_each, &f, err);
-        free(f.table);
+        pd_hashtab_free(&f.table);
         if (rc == PD_OK) {
             s->pub.window_days[0] = windows[0];
             s->pub.nwindows = 1;
@@ -588,7 +561,7 @@ int pd_impact_refresh(pd_impact *imp, int force, int *rebuilt, pd_error *err)
     if (cur) {
         n = cur->pub.nwindows;
         memcpy(windows, cur->pub.window_days, n * sizeof windows[0]);
-        age = mono_ms() - cur->built_ms;
+        age = pd_mono_ms() - cur->built_ms;
         gen = cur->generation;
         fp = cur->fp;
         has_fp = cur->has_fp;
@@ -642,14 +615,14 @@ static void *refresher(void *arg)
         pthread_mutex_unlock(&imp->mu);
         pd_error err = {0};
         int rebuilt = 0;
-        int64_t t0 = mono_ms();
+        int64_t t0 = pd_mono_ms();
         if (pd_impact_refresh(imp, 0, &rebuilt, &err))
             PD_LOG(PD_LOG_WARN, "policy impact: refreshing the population failed",
                    PD_LOG_STR("error", err.msg));
         else if (rebuilt)
             PD_LOG(PD_LOG_DEBUG, "policy impact: population refreshed",
                    PD_LOG_UINT("builds", pd_impact_builds(imp)),
-                   PD_LOG_INT("ms", mono_ms() - t0));
+                   PD_LOG_INT("ms", pd_mono_ms() - t0));
         pthread_mutex_lock(&imp->mu);
     }
     pthread_mutex_unlock(&imp->mu);
@@ -676,12 +649,9 @@ static int store_fingerprint(void *ctx, uint64_t *out, pd_error *err)
     pd_store_release(ctx, db);
     if (rc)
         return rc;
-    uint64_t h = 1469598103934665603ull;
     uint64_t parts[5] = {(uint64_t)st.today, (uint64_t)st.policy_id, st.version,
                          (uint64_t)st.stale, st.certified};
-    for (size_t i = 0; i < 5; i++)
-        h = (h ^ parts[i]) * 1099511628211ull;
-    *out = h;
+    *out = pd_hash_bytes(parts, sizeof parts);
     return PD_OK;
 }
 

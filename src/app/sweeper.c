@@ -11,6 +11,7 @@
 #include "core/instant.h"
 #include "core/online.h"
 #include "util/log.h"
+#include "util/mono.h"
 
 #define RETRY_MS 10000     /* after a failed sweep                              */
 #define MAX_WAIT_MS 60000  /* look at the clock at least this often (it may jump) */
@@ -24,13 +25,6 @@ struct pd_sweeper {
     int stop;
     pthread_t thread;
 };
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* "2019-05-31" for a day since 1970-01-01 into buf (16 bytes). */
 static void format_day(int64_t day, char *buf, size_t cap)
@@ -48,7 +42,7 @@ static int64_t store_day(pd_store *s)
 
 int pd_sweep_once(pd_store *store, pd_online_report *rep, pd_error *err)
 {
-    int64_t day = store_day(store), t0 = mono_ms();
+    int64_t day = store_day(store), t0 = pd_mono_ms();
     memset(rep, 0, sizeof *rep);
     int rc = pd_app_online_advance(store, day, rep, err);
     if (rc) {
@@ -62,7 +56,7 @@ int pd_sweep_once(pd_store *store, pd_online_report *rep, pd_error *err)
            PD_LOG_BOOL("policy_changed", rep->policy_changed),
            PD_LOG_BOOL("recomputed", rep->recomputed),
            PD_LOG_UINT("creators_touched", rep->creators_touched), PD_LOG_UINT("gained", rep->gained),
-           PD_LOG_UINT("lost", rep->lost), PD_LOG_INT("ms", mono_ms() - t0));
+           PD_LOG_UINT("lost", rep->lost), PD_LOG_INT("ms", pd_mono_ms() - t0));
     return PD_OK;
 }
 

@@ -9,6 +9,7 @@
 #include <sodium.h>
 
 #include "auth/auth.h"
+#include "util/utf8.h"
 
 _Static_assert(PD_PASSWORD_HASH_MAX == crypto_pwhash_STRBYTES,
                "a hash string must fit what crypto_pwhash_str writes");
@@ -82,39 +83,6 @@ static int valid_cost(pd_pwcost cost)
 
 /* ---- policy ------------------------------------------------------------- */
 
-/* Decodes one UTF-8 sequence at s[0..n), strictly: no overlong forms, no
- * surrogates, nothing above U+10FFFF. Returns its length (1..4) and the code
- * point in *cp, or 0 when the bytes are not valid UTF-8. */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-    unsigned char c = s[0];
-    size_t len;
-    uint32_t v, min;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-        len = 2, v = c & 0x1F, min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3, v = c & 0x0F, min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4, v = c & 0x07, min = 0x10000;
-    } else {
-        return 0; /* a continuation byte, C0/C1 (always overlong), or F5..FF */
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        v = (v << 6) | (s[i] & 0x3F);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-        return 0;
-    *cp = v;
-    return len;
-}
-
 /* Unicode's White_Space characters, and the zero-width ones that show as
  * nothing either: a password made only of these looks empty. */
 static int blank(uint32_t cp)
@@ -140,7 +108,7 @@ int pd_password_check_policy(const char *pw, size_t len, pd_error *err)
     int visible = 0;
     for (size_t i = 0; i < len;) {
         uint32_t cp;
-        size_t n = utf8_decode(s + i, len - i, &cp);
+        size_t n = pd_utf8_decode(s + i, len - i, &cp);
         if (n == 0)
             return pd_error_set(err, PD_EINPUT,
                                 "password is not valid UTF-8 (at byte %zu): type it again "

@@ -25,6 +25,7 @@
 #include "batch/csv.h"
 #include "batch/progress.h"
 #include "batch/rows.h"
+#include "util/hashtab.h"
 #include "util/num.h"
 #include "core/window.h"
 
@@ -47,52 +48,41 @@ struct bad {
 struct strtab {
     char **names;   /* by index */
     size_t n, cap;
-    uint32_t *slot; /* hash slots holding index + 1, 0 when empty */
-    size_t nslots;
+    pd_hashtab tab; /* name -> index (util/hashtab.h) */
 };
-
-static uint64_t hash_bytes(const char *p, size_t n)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
-    return h;
-}
 
 static void strtab_free(struct strtab *t)
 {
     for (size_t i = 0; i < t->n; i++)
         free(t->names[i]);
     free(t->names);
-    free(t->slot);
+    pd_hashtab_free(&t->tab);
     memset(t, 0, sizeof *t);
+}
+
+struct strkey {
+    const struct strtab *t;
+    const char *name;
+    size_t len;
+};
+
+static int strtab_same(const void *ctx, uint32_t ref)
+{
+    const struct strkey *k = ctx;
+    const char *s = k->t->names[ref];
+    return strlen(s) == k->len && memcmp(s, k->name, k->len) == 0;
 }
 
 /* Index of name[0..len), added when new; -1 when full or out of memory. */
 static long strtab_intern(struct strtab *t, const char *name, size_t len)
 {
-    if (t->n * 2 >= t->nslots) {
-        size_t ns = t->nslots ? t->nslots * 2 : 64;
-        uint32_t *slot = calloc(ns, sizeof *slot);
-        if (!slot)
-            return -1;
-        for (size_t i = 0; i < t->n; i++) {
-            size_t h = hash_bytes(t->names[i], strlen(t->names[i])) & (ns - 1);
-            while (slot[h])
-                h = (h + 1) & (ns - 1);
-            slot[h] = (uint32_t)i + 1;
-        }
-        free(t->slot);
-        t->slot = slot;
-        t->nslots = ns;
-    }
-    size_t h = hash_bytes(name, len) & (t->nslots - 1);
-    while (t->slot[h]) {
-        const char *s = t->names[t->slot[h] - 1];
-        if (strlen(s) == len && memcmp(s, name, len) == 0)
-            return t->slot[h] - 1;
-        h = (h + 1) & (t->nslots - 1);
-    }
+    if (pd_hashtab_reserve(&t->tab, t->n + 1) < 0)
+        return -1;
+    uint64_t h = pd_hash_bytes(name, len);
+    struct strkey key = {t, name, len};
+    size_t i = pd_hashtab_find(&t->tab, h, strtab_same, &key);
+    if (pd_hashtab_used(&t->tab, i))
+        return pd_hashtab_ref(&t->tab, i);
     if (t->n >= MAX_CATEGORIES)
         return -1;
     if (t->n == t->cap) {
@@ -109,7 +99,7 @@ static long strtab_intern(struct strtab *t, const char *name, size_t len)
     memcpy(copy, name, len);
     copy[len] = '\0';
     t->names[t->n] = copy;
-    t->slot[h] = (uint32_t)t->n + 1;
+    pd_hashtab_fill(&t->tab, i, h, (uint32_t)t->n);
     return (long)t->n++;
 }
 
@@ -118,31 +108,16 @@ static long strtab_intern(struct strtab *t, const char *name, size_t len)
 struct index {
     uint32_t *direct;  /* when ids are dense: direct[id] */
     uint64_t direct_n; /* entries of direct */
-    int64_t *keys;     /* otherwise an open-addressing hash */
-    uint32_t *vals;
-    uint64_t mask;
+    pd_hashtab tab;    /* otherwise id -> position (util/hashtab.h) */
 };
 
-static inline uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    return x;
-}
+_Static_assert(PD_HASHTAB_NONE == NONE, "index_find answers NONE for an unknown id");
 
 static inline uint32_t index_find(const struct index *ix, uint64_t id)
 {
     if (ix->direct)
         return id < ix->direct_n ? ix->direct[id] : NONE;
-    uint64_t h = mix64(id) & ix->mask;
-    for (;;) {
-        if (ix->keys[h] == (int64_t)id)
-            return ix->vals[h];
-        if (ix->keys[h] == 0)
-            return NONE;
-        h = (h + 1) & ix->mask;
-    }
+    return pd_hashtab_get_id(&ix->tab, (int64_t)id);
 }
 
 static int index_build(struct index *ix, const pd_creator *c, size_t n)
@@ -159,29 +134,18 @@ static int index_build(struct index *ix, const pd_creator *c, size_t n)
             ix->direct[c[i].id] = (uint32_t)i;
         return 0;
     }
-    uint64_t slots = 16;
-    while (slots < 2 * (uint64_t)n)
-        slots *= 2;
-    ix->mask = slots - 1;
-    ix->keys = calloc(slots, sizeof *ix->keys); /* 0 is never an id */
-    ix->vals = malloc(slots * sizeof *ix->vals);
-    if (!ix->keys || !ix->vals)
+    if (pd_hashtab_reserve(&ix->tab, n) < 0)
         return -1;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t h = mix64((uint64_t)c[i].id) & ix->mask;
-        while (ix->keys[h])
-            h = (h + 1) & ix->mask;
-        ix->keys[h] = c[i].id;
-        ix->vals[h] = (uint32_t)i;
-    }
+    for (size_t i = 0; i < n; i++)
+        if (pd_hashtab_put_id(&ix->tab, c[i].id, (uint32_t)i) < 0)
+            return -1;
     return 0;
 }
 
 static void index_free(struct index *ix)
 {
     free(ix->direct);
-    free(ix->keys);
-    free(ix->vals);
+    pd_hashtab_free(&ix->tab);
     memset(ix, 0, sizeof *ix);
 }
 
@@ -941,7 +905,7 @@ static int load_creators(struct load *ld, pd_dataset *ds, pd_error *err)
     ds->n = n;
     ds->categories = cats.names;
     ds->ncategories = cats.n;
-    free(cats.slot);
+    pd_hashtab_free(&cats.tab);
     ds->summary.creators = n;
 out:
     chunks_free(ld);

@@ -1,7 +1,6 @@
 /* report.c - see report.h. */
 #include "batch/report.h"
 
-#include <jansson.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -9,6 +8,7 @@
 #include <string.h>
 
 #include "core/creator.h"
+#include "util/jsonw.h"
 #include "util/num.h"
 #include "util/svg.h"
 
@@ -62,8 +62,7 @@ int pd_report_mcn_label(const pd_report *r, const pd_sim_mcn_group *m, char *buf
     case PD_SIM_MCN_OTHERS:
         return snprintf(buf, cap, "%llu other %s", (unsigned long long)m->mcns,
                         m->mcns == 1 ? "MCN" : "MCNs");
-    case PD_SIM_MCN_NONE:
-        break;
+    case PD_SIM_MCN_NONE: break;
     }
     return snprintf(buf, cap, "independent");
 }
@@ -73,20 +72,15 @@ static label group_label(const pd_report *r, pd_sim_dim d, size_t g)
 {
     label l = {""};
     switch (d) {
-    case PD_SIM_BY_CATEGORY:
-        snprintf(l.s, sizeof l.s, "%s", category_label(r, g));
-        break;
+    case PD_SIM_BY_CATEGORY: snprintf(l.s, sizeof l.s, "%s", category_label(r, g)); break;
     case PD_SIM_BY_TIER:
         snprintf(l.s, sizeof l.s, "%s", pd_follower_tier_label((unsigned)g));
         break;
     case PD_SIM_BY_MCN:
         snprintf(l.s, sizeof l.s, "%s", g == PD_SIM_MCN_MEMBER ? "mcn" : "independent");
         break;
-    case PD_SIM_BY_MCN_ID:
-        pd_report_mcn_label(r, &r->sim->mcn_groups[g], l.s, sizeof l.s);
-        break;
-    case PD_SIM_DIM_COUNT:
-        break;
+    case PD_SIM_BY_MCN_ID: pd_report_mcn_label(r, &r->sim->mcn_groups[g], l.s, sizeof l.s); break;
+    case PD_SIM_DIM_COUNT: break;
     }
     return l;
 }
@@ -148,7 +142,7 @@ static num_text percent(uint64_t num, uint64_t den)
 {
     num_text t;
     if (den == 0) {
-        strcpy(t.s, "-");
+        snprintf(t.s, sizeof t.s, "-");
         return t;
     }
     uint64_t permille = (uint64_t)(((unsigned __int128)num * 1000 + den / 2) / den);
@@ -211,7 +205,10 @@ static void t_cell(table *t, const char *s)
     pd_buf_append(&t->text, "", 1); /* the cell's terminating NUL */
 }
 
-static void t_num(table *t, uint64_t v) { t_cell(t, thou(v).s); }
+static void t_num(table *t, uint64_t v)
+{
+    t_cell(t, thou(v).s);
+}
 
 /* Display width: code points (wide scripts will be off; good enough). */
 static size_t width_of(const char *s)
@@ -509,8 +506,7 @@ int pd_report_csv(const pd_report *r, pd_buf *out, pd_error *err)
     size_t np = s->npolicies;
     pd_buf_puts(out, "section,group,threshold,policy,creators,certified,kept,lost,gained,never\n");
     for (size_t p = 0; p < np; p++)
-        csv_row(out, "overall", "all", "", s->policies[p].name, s->creators, &s->overall[p],
-                p > 0);
+        csv_row(out, "overall", "all", "", s->policies[p].name, s->creators, &s->overall[p], p > 0);
     for (int d = 0; d < PD_SIM_DIM_COUNT; d++) {
         size_t *order = group_order(r, (pd_sim_dim)d);
         if (!order)
@@ -538,190 +534,179 @@ int pd_report_csv(const pd_report *r, pd_buf *out, pd_error *err)
 
 /* ---- JSON ------------------------------------------------------------- */
 
-/* A JSON string of s; invalid UTF-8 (which jansson refuses) is replaced by
- * U+FFFD rather than dropping the label. NULL only when out of memory. */
-static json_t *jstr(const char *s)
+/* Written through util/jsonw.h as jansson's JSON_INDENT(2) would write the
+ * same tree (the format files and scripts have always read): strings with
+ * invalid UTF-8 get U+FFFD for each bad byte rather than losing the label
+ * (PD_JSONW_LOSSY), decimals as "%.15g" does. */
+
+/* A threshold as a policy file writes it: a whole number, or a decimal as
+ * jansson writes a double with JSON_REAL_PRECISION(15) (2.5, 0.25,
+ * 123456789012346.0 when 15 digits leave no fraction, 1.5e15: no '+' and
+ * no leading zeros in an exponent). */
+static void jthreshold(pd_jsonw *w, pd_rule rule, uint64_t t)
 {
-    json_t *v = json_string(s);
-    if (v)
-        return v;
-    size_t n = strlen(s);
-    char *clean = malloc(n * 3 + 1);
-    if (!clean)
-        return NULL;
-    size_t o = 0;
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        size_t len = *p < 0x80 ? 1 : *p >= 0xC2 && *p <= 0xDF ? 2 : *p >= 0xE0 && *p <= 0xEF ? 3
-                   : *p >= 0xF0 && *p <= 0xF4 ? 4 : 0;
-        int ok = len > 0;
-        for (size_t k = 1; ok && k < len; k++)
-            ok = (p[k] & 0xC0) == 0x80;
-        if (ok && len > 1) { /* let jansson judge overlongs and surrogates */
-            char one[5] = {0};
-            memcpy(one, p, len);
-            json_t *probe = json_string(one);
-            ok = probe != NULL;
-            json_decref(probe);
-        }
-        if (ok) {
-            memcpy(clean + o, p, len);
-            o += len;
-            p += len;
-        } else {
-            memcpy(clean + o, "\xEF\xBF\xBD", 3);
-            o += 3;
-            p++;
-        }
+    if (!pd_rule_is_decimal(rule)) {
+        pd_jsonw_uint(w, t);
+        return;
     }
-    clean[o] = '\0';
-    v = json_string(clean);
-    free(clean);
-    return v;
+    if (t % 100 == 0) {
+        pd_jsonw_uint(w, t / 100);
+        return;
+    }
+    char tmp[40];
+    int n = snprintf(tmp, sizeof tmp, "%.15g", (double)t / 100.0);
+    if (n <= 0 || (size_t)n >= sizeof tmp) {
+        pd_jsonw_double(w, (double)t / 100.0);
+        return;
+    }
+    char *e = strchr(tmp, 'e');
+    if (e) {
+        char *from = e + 1, *to = e + 1;
+        if (*from == '+')
+            from++;
+        else if (*from == '-')
+            *to++ = *from++;
+        while (*from == '0' && from[1])
+            from++;
+        memmove(to, from, strlen(from) + 1);
+    } else if (!strchr(tmp, '.')) {
+        memcpy(tmp + n, ".0", 3); /* 15 digits left no fraction: still a decimal */
+    }
+    pd_jsonw_raw(w, tmp, strlen(tmp));
 }
 
-/* Builders that remember a failure instead of checking each call. */
-typedef struct jb {
-    int bad;
-} jb;
-
-static void jset(jb *j, json_t *obj, const char *key, json_t *v)
+static void jtrans(pd_jsonw *w, const pd_sim_trans *t)
 {
-    if (!v || !obj || json_object_set_new(obj, key, v) != 0)
-        j->bad = 1;
+    pd_jsonw_kuint(w, "kept", t->kept);
+    pd_jsonw_kuint(w, "lost", t->lost);
+    pd_jsonw_kuint(w, "gained", t->gained);
+    pd_jsonw_kuint(w, "never", t->never);
 }
 
-static void jpush(jb *j, json_t *arr, json_t *v)
-{
-    if (!v || !arr || json_array_append_new(arr, v) != 0)
-        j->bad = 1;
-}
-
-static json_t *jcount(uint64_t v) { return json_integer((json_int_t)v); }
-
-/* A threshold as a policy file writes it: a whole number, or a decimal. */
-static json_t *jthreshold(pd_rule rule, uint64_t t)
-{
-    if (!pd_rule_is_decimal(rule))
-        return jcount(t);
-    if (t % 100 == 0)
-        return jcount(t / 100);
-    return json_real((double)t / 100.0);
-}
-
-static void jtrans(jb *j, json_t *o, const pd_sim_trans *t)
-{
-    jset(j, o, "kept", jcount(t->kept));
-    jset(j, o, "lost", jcount(t->lost));
-    jset(j, o, "gained", jcount(t->gained));
-    jset(j, o, "never", jcount(t->never));
-}
-
-static json_t *jpolicy(jb *j, const pd_sim_result *s, size_t p)
+static void jpolicy(pd_jsonw *w, const pd_sim_result *s, size_t p)
 {
     const pd_policy *pol = &s->policies[p];
-    json_t *o = json_object(), *rules = json_object();
-    jset(j, o, "name", jstr(pol->name));
+    pd_jsonw_obj_begin(w);
+    pd_jsonw_kstr(w, "name", pol->name);
     if (pol->description[0])
-        jset(j, o, "description", jstr(pol->description));
-    jset(j, o, "window_days", jcount(pol->window_days));
-    for (int k = 0; k < PD_RULE_COUNT; k++)
-        if (pol->rules & BIT(k))
-            jset(j, rules, pd_rule_key((pd_rule)k), jthreshold((pd_rule)k, pol->threshold[k]));
-    jset(j, o, "rules", rules);
-    jset(j, o, "certified", jcount(pd_sim_certified(&s->overall[p])));
+        pd_jsonw_kstr(w, "description", pol->description);
+    pd_jsonw_kuint(w, "window_days", pol->window_days);
+    pd_jsonw_key(w, "rules");
+    pd_jsonw_obj_begin(w);
+    for (int k = 0; k < PD_RULE_COUNT; k++) {
+        if (pol->rules & BIT(k)) {
+            pd_jsonw_key(w, pd_rule_key((pd_rule)k));
+            jthreshold(w, (pd_rule)k, pol->threshold[k]);
+        }
+    }
+    pd_jsonw_obj_end(w);
+    pd_jsonw_kuint(w, "certified", pd_sim_certified(&s->overall[p]));
     if (p > 0)
-        jtrans(j, o, &s->overall[p]);
-    return o;
+        jtrans(w, &s->overall[p]);
+    pd_jsonw_obj_end(w);
 }
 
-static json_t *jgroup(jb *j, const pd_report *r, pd_sim_dim d, size_t g)
+static void jgroup(pd_jsonw *w, const pd_report *r, pd_sim_dim d, size_t g)
 {
     const pd_sim_result *s = r->sim;
-    json_t *o = json_object(), *pols = json_array();
-    jset(j, o, "group", jstr(group_label(r, d, g).s));
+    pd_jsonw_obj_begin(w);
+    pd_jsonw_kstr(w, "group", group_label(r, d, g).s);
     if (d == PD_SIM_BY_MCN_ID) {
         static const char *const kinds[] = {"mcn", "others", "independent"};
         const pd_sim_mcn_group *m = &s->mcn_groups[g];
-        jset(j, o, "kind", jstr(kinds[m->kind]));
-        jset(j, o, "mcn_id", m->kind == PD_SIM_MCN_ONE ? jcount(m->id) : json_null());
-        jset(j, o, "mcns", jcount(m->mcns));
+        pd_jsonw_kstr(w, "kind", kinds[m->kind]);
+        if (m->kind == PD_SIM_MCN_ONE)
+            pd_jsonw_kuint(w, "mcn_id", m->id);
+        else
+            pd_jsonw_knull(w, "mcn_id");
+        pd_jsonw_kuint(w, "mcns", m->mcns);
     }
-    jset(j, o, "creators", jcount(pd_sim_total(pd_sim_group(s, d, g, 0))));
+    pd_jsonw_kuint(w, "creators", pd_sim_total(pd_sim_group(s, d, g, 0)));
+    pd_jsonw_key(w, "policies");
+    pd_jsonw_arr_begin(w);
     for (size_t p = 0; p < s->npolicies; p++) {
         const pd_sim_trans *t = pd_sim_group(s, d, g, p);
-        json_t *e = json_object();
-        jset(j, e, "name", jstr(s->policies[p].name));
-        jset(j, e, "certified", jcount(pd_sim_certified(t)));
+        pd_jsonw_obj_begin(w);
+        pd_jsonw_kstr(w, "name", s->policies[p].name);
+        pd_jsonw_kuint(w, "certified", pd_sim_certified(t));
         if (p > 0)
-            jtrans(j, e, t);
-        jpush(j, pols, e);
+            jtrans(w, t);
+        pd_jsonw_obj_end(w);
     }
-    jset(j, o, "policies", pols);
-    return o;
+    pd_jsonw_arr_end(w);
+    pd_jsonw_obj_end(w);
 }
 
-static json_t *jsweep(jb *j, const pd_sim_result *s)
+static void jsweep(pd_jsonw *w, const pd_sim_result *s)
 {
     const pd_policy *last = &s->policies[s->npolicies - 1];
     pd_rule rule = s->sweep.rule;
-    json_t *o = json_object(), *pts = json_array();
-    jset(j, o, "policy", jstr(last->name));
-    jset(j, o, "rule", jstr(pd_rule_key(rule)));
-    jset(j, o, "from", jthreshold(rule, s->sweep.from));
-    jset(j, o, "to", jthreshold(rule, s->sweep.to));
-    jset(j, o, "step", jthreshold(rule, s->sweep.step));
-    jset(j, o, "current",
-         last->rules & BIT(rule) ? jthreshold(rule, last->threshold[rule]) : json_null());
+    pd_jsonw_obj_begin(w);
+    pd_jsonw_kstr(w, "policy", last->name);
+    pd_jsonw_kstr(w, "rule", pd_rule_key(rule));
+    pd_jsonw_key(w, "from");
+    jthreshold(w, rule, s->sweep.from);
+    pd_jsonw_key(w, "to");
+    jthreshold(w, rule, s->sweep.to);
+    pd_jsonw_key(w, "step");
+    jthreshold(w, rule, s->sweep.step);
+    pd_jsonw_key(w, "current");
+    if (last->rules & BIT(rule))
+        jthreshold(w, rule, last->threshold[rule]);
+    else
+        pd_jsonw_null(w);
+    pd_jsonw_key(w, "points");
+    pd_jsonw_arr_begin(w);
     for (size_t k = 0; k < s->nsweep; k++) {
         const pd_sim_sweep_point *pt = &s->sweep_points[k];
-        json_t *e = json_object();
-        jset(j, e, "threshold", jthreshold(rule, pt->threshold));
-        jset(j, e, "certified", jcount(pd_sim_certified(&pt->trans)));
-        jtrans(j, e, &pt->trans);
-        jpush(j, pts, e);
+        pd_jsonw_obj_begin(w);
+        pd_jsonw_key(w, "threshold");
+        jthreshold(w, rule, pt->threshold);
+        pd_jsonw_kuint(w, "certified", pd_sim_certified(&pt->trans));
+        jtrans(w, &pt->trans);
+        pd_jsonw_obj_end(w);
     }
-    jset(j, o, "points", pts);
-    return o;
-}
-
-static int dump_cb(const char *data, size_t size, void *ctx)
-{
-    return pd_buf_append(ctx, data, size);
+    pd_jsonw_arr_end(w);
+    pd_jsonw_obj_end(w);
 }
 
 int pd_report_json(const pd_report *r, pd_buf *out, pd_error *err)
 {
     const pd_sim_result *s = r->sim;
-    jb j = {0};
-    json_t *root = json_object(), *pols = json_array(), *bd = json_object();
+    pd_jsonw w;
+    pd_jsonw_init(&w, out, PD_JSONW_INDENT | PD_JSONW_LOSSY);
+    pd_jsonw_obj_begin(&w);
     if (r->as_of)
-        jset(&j, root, "as_of", jstr(r->as_of));
-    jset(&j, root, "creators", jcount(s->creators));
-    jset(&j, root, "baseline", jstr(s->policies[0].name));
+        pd_jsonw_kstr(&w, "as_of", r->as_of);
+    pd_jsonw_kuint(&w, "creators", s->creators);
+    pd_jsonw_kstr(&w, "baseline", s->policies[0].name);
+    pd_jsonw_key(&w, "policies");
+    pd_jsonw_arr_begin(&w);
     for (size_t p = 0; p < s->npolicies; p++)
-        jpush(&j, pols, jpolicy(&j, s, p));
-    jset(&j, root, "policies", pols);
-    for (int d = 0; d < PD_SIM_DIM_COUNT && !j.bad; d++) {
+        jpolicy(&w, s, p);
+    pd_jsonw_arr_end(&w);
+    pd_jsonw_key(&w, "breakdowns");
+    pd_jsonw_obj_begin(&w);
+    for (int d = 0; d < PD_SIM_DIM_COUNT; d++) {
         size_t *order = group_order(r, (pd_sim_dim)d);
-        json_t *arr = json_array();
         if (!order)
-            j.bad = 1;
-        for (size_t i = 0; order && i < s->ngroups[d]; i++)
-            jpush(&j, arr, jgroup(&j, r, (pd_sim_dim)d, order[i]));
+            return pd_error_set(err, PD_ENOMEM, "report: out of memory ordering groups");
+        pd_jsonw_key(&w, dim_keys[d]);
+        pd_jsonw_arr_begin(&w);
+        for (size_t i = 0; i < s->ngroups[d]; i++)
+            jgroup(&w, r, (pd_sim_dim)d, order[i]);
         free(order);
-        jset(&j, bd, dim_keys[d], arr);
+        pd_jsonw_arr_end(&w);
     }
-    jset(&j, root, "breakdowns", bd);
-    if (s->has_sweep)
-        jset(&j, root, "sweep", jsweep(&j, s));
-    if (!j.bad && json_dump_callback(root, dump_cb, out,
-                                     JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-                                         JSON_REAL_PRECISION(15)) != 0)
-        j.bad = 1;
-    json_decref(root);
-    if (j.bad)
-        return pd_error_set(err, PD_ENOMEM, "report: out of memory building JSON");
+    pd_jsonw_obj_end(&w);
+    if (s->has_sweep) {
+        pd_jsonw_key(&w, "sweep");
+        jsweep(&w, s);
+    }
+    pd_jsonw_obj_end(&w);
+    int rc = pd_jsonw_finish(&w, err);
+    if (rc)
+        return pd_error_prefix(err, "report");
     pd_buf_putc(out, '\n');
     return done(out, err);
 }
@@ -760,8 +745,8 @@ static int sweep_chart(const pd_report *r, pd_buf *out, pd_error *err)
     uint64_t base = pd_sim_baseline(&s->overall[0]);
     snprintf(title, sizeof title, "Sweep of %s in %s", key, last->name);
     snprintf(subtitle, sizeof subtitle, "%s creators%s%s; %s certifies %s today",
-             thou(s->creators).s, r->as_of ? " as of " : "", r->as_of ? r->as_of : "",
-             first->name, thou(base).s);
+             thou(s->creators).s, r->as_of ? " as of " : "", r->as_of ? r->as_of : "", first->name,
+             thou(base).s);
     snprintf(name0, sizeof name0, "certified under %s with this %s", last->name, key);
     snprintf(name1, sizeof name1, "of them, also certified under %s today", first->name);
     snprintf(xt, sizeof xt, "%s threshold", key);

@@ -180,12 +180,8 @@ static int export_verdicts(const char *cmd, pd_store *s, const struct args *a, p
 {
     int64_t today = 0;
     if (a->today) {
-        pd_instant t;
-        const char *why = NULL;
-        if (pd_instant_parse(a->today, strlen(a->today), &t, &why) < 0)
-            return pd_error_set(err, PD_EUSAGE, "--today '%s': %s (write a date: 2019-05-31)",
-                                a->today, why);
-        today = pd_day_of(t);
+        if (pd_day_parse("--today", a->today, &today, err))
+            return err->code = PD_EUSAGE;
     } else {
         pd_db *db;
         pd_online_state st = {0};

@@ -50,18 +50,6 @@ static const char *day_text(int64_t day, char buf[16])
     return buf;
 }
 
-/* --from / --today: a date (an instant is taken as its UTC day). */
-static int parse_day(const char *opt, const char *arg, int64_t *day, pd_error *err)
-{
-    pd_instant t;
-    const char *why = NULL;
-    if (pd_instant_parse(arg, strlen(arg), &t, &why) < 0)
-        return pd_error_set(err, PD_EUSAGE, "%s '%s': %s (write a date: 2019-05-01)", opt, arg,
-                            why);
-    *day = pd_day_of(t);
-    return PD_OK;
-}
-
 /* The options of add, activate and status; positional arguments stay in
  * argv[optind..]. */
 struct db_args {
@@ -150,7 +138,7 @@ static int cmd_activate(const char *cmd, int argc, char **argv)
     if (pd_parse_uint(argv[optind], strlen(argv[optind]), INT64_MAX, &id, &why) < 0 || id == 0)
         return pd_cli_usage_error(cmd, "policy id '%s': expected a number from 1", argv[optind]);
     int64_t from = 0;
-    if (parse_day("--from", a.from, &from, &err))
+    if (pd_day_parse("--from", a.from, &from, &err))
         return pd_cli_usage_error(cmd, "%s", err.msg);
     pd_store *s;
     if ((rc = open_db(cmd, a.db, &s)) != 0)
@@ -207,7 +195,7 @@ static int cmd_status(const char *cmd, int argc, char **argv)
         return pd_cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
     pd_error err = {0};
     int64_t today = 0;
-    if (a.today && parse_day("--today", a.today, &today, &err))
+    if (a.today && pd_day_parse("--today", a.today, &today, &err))
         return pd_cli_usage_error(cmd, "%s", err.msg);
     pd_store *s;
     if ((rc = open_db(cmd, a.db, &s)) != 0)

@@ -209,3 +209,15 @@ size_t pd_instant_format(pd_instant t, char *buf)
     *p = '\0';
     return (size_t)(p - buf);
 }
+
+int pd_day_parse(const char *field, const char *s, int64_t *day, pd_error *err)
+{
+    pd_instant t;
+    const char *why = NULL;
+    size_t len = strlen(s);
+    if (len != 10 || pd_instant_parse(s, len, &t, &why) < 0)
+        return pd_error_set(err, PD_EINPUT, "%s: expected a date YYYY-MM-DD, got '%.40s'%s%s",
+                            field, s, why ? ": " : "", why ? why : "");
+    *day = t.sec / 86400; /* a date alone is midnight UTC: an exact multiple */
+    return PD_OK;
+}

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/error.h"
+
 typedef struct pd_instant {
     int64_t sec;  /* seconds since the epoch, UTC */
     int32_t nsec; /* 0 .. 999,999,999 */
@@ -54,5 +56,12 @@ static inline pd_instant pd_instant_add(pd_instant t, int64_t seconds)
  * trailing zeros trimmed) into buf, which holds PD_INSTANT_FMT_MAX bytes.
  * Returns the length written (without the NUL). */
 size_t pd_instant_format(pd_instant t, char *buf);
+
+/* Parses a day written "YYYY-MM-DD" (a date alone, nothing more: an instant
+ * with a time and an offset would name a UTC day the user may not mean) into
+ * days since 1970-01-01. On failure returns PD_EINPUT with "FIELD: expected a
+ * date YYYY-MM-DD, got '...': why"; field names the option or JSON member
+ * ("--from", "from"). The one parser of a day for the CLI and the API. */
+int pd_day_parse(const char *field, const char *s, int64_t *day, pd_error *err);
 
 #endif

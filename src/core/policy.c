@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/json_type.h"
 #include "util/num.h"
 
 static const struct rule_info {
@@ -122,21 +123,6 @@ int pd_policy_validate(const pd_policy *p, pd_error *err)
 
 /* ---- JSON ------------------------------------------------------------- */
 
-static const char *json_type_name(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER: return "a whole number";
-    case JSON_REAL: return "a decimal number";
-    case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    case JSON_NULL: return "null";
-    }
-    return "a value";
-}
-
 static int parse_threshold(pd_rule r, const json_t *v, uint64_t *out, pd_error *err)
 {
     const char *key = rule_info[r].key;
@@ -155,7 +141,7 @@ static int parse_threshold(pd_rule r, const json_t *v, uint64_t *out, pd_error *
         }
         if (!json_is_real(v))
             return pd_error_set(err, PD_EINPUT, "rules.%s: expected a number, got %s", key,
-                                json_type_name(v));
+                                pd_json_type_name(v));
         x = json_real_value(v);
         if (x < 0)
             return pd_error_set(err, PD_EINPUT, "rules.%s: %g is negative", key, x);
@@ -172,7 +158,7 @@ static int parse_threshold(pd_rule r, const json_t *v, uint64_t *out, pd_error *
     }
     if (!json_is_integer(v))
         return pd_error_set(err, PD_EINPUT, "rules.%s: expected a whole number, got %s", key,
-                            json_type_name(v));
+                            pd_json_type_name(v));
     json_int_t i = json_integer_value(v);
     if (i < 0)
         return pd_error_set(err, PD_EINPUT, "rules.%s: %lld is negative", key, (long long)i);
@@ -186,7 +172,7 @@ static int copy_string(const json_t *v, const char *field, char *dst, size_t cap
 {
     if (!json_is_string(v))
         return pd_error_set(err, PD_EINPUT, "%s: expected a string, got %s", field,
-                            json_type_name(v));
+                            pd_json_type_name(v));
     size_t n = json_string_length(v);
     if (n >= cap)
         return pd_error_set(err, PD_EINPUT, "%s: longer than %zu characters", field, cap - 1);
@@ -211,7 +197,8 @@ int pd_policy_parse_json(const char *text, size_t len, pd_policy *out, pd_error 
     json_t *v;
 
     if (!json_is_object(root)) {
-        rc = pd_error_set(err, PD_EINPUT, "expected a JSON object, got %s", json_type_name(root));
+        rc =
+            pd_error_set(err, PD_EINPUT, "expected a JSON object, got %s", pd_json_type_name(root));
         goto out;
     }
     json_object_foreach(root, key, v)
@@ -226,7 +213,7 @@ int pd_policy_parse_json(const char *text, size_t len, pd_policy *out, pd_error 
         } else if (strcmp(key, "window_days") == 0) {
             if (!json_is_integer(v)) {
                 rc = pd_error_set(err, PD_EINPUT, "window_days: expected a whole number, got %s",
-                                  json_type_name(v));
+                                  pd_json_type_name(v));
                 goto out;
             }
             json_int_t w = json_integer_value(v);
@@ -240,7 +227,7 @@ int pd_policy_parse_json(const char *text, size_t len, pd_policy *out, pd_error 
         } else if (strcmp(key, "rules") == 0) {
             if (!json_is_object(v)) {
                 rc = pd_error_set(err, PD_EINPUT, "rules: expected an object, got %s",
-                                  json_type_name(v));
+                                  pd_json_type_name(v));
                 goto out;
             }
             const char *rkey;

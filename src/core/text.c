@@ -57,38 +57,6 @@ static int is_noncharacter(uint32_t cp)
     return (cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE;
 }
 
-int pd_utf8_next(const char *str, size_t n, size_t *i, uint32_t *cp)
-{
-    const unsigned char *s = (const unsigned char *)str + *i;
-    size_t left = n - *i, len;
-    uint32_t c = s[0], min;
-    if (c < 0x80) {
-        *cp = c;
-        *i += 1;
-        return 0;
-    }
-    if ((c & 0xE0) == 0xC0)
-        len = 2, min = 0x80, c &= 0x1F;
-    else if ((c & 0xF0) == 0xE0)
-        len = 3, min = 0x800, c &= 0x0F;
-    else if ((c & 0xF8) == 0xF0)
-        len = 4, min = 0x10000, c &= 0x07;
-    else
-        return -1;
-    if (left < len)
-        return -1;
-    for (size_t k = 1; k < len; k++) {
-        if ((s[k] & 0xC0) != 0x80)
-            return -1;
-        c = c << 6 | (s[k] & 0x3F);
-    }
-    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-        return -1;
-    *cp = c;
-    *i += len;
-    return 0;
-}
-
 static const char *too_long(size_t cap)
 {
     switch (cap) {

@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include "util/error.h"
+#include "util/utf8.h"
 
 typedef enum pd_text_kind {
     PD_TEXT_ANY = 0, /* any UTF-8 without NUL (a search text, say)       */
@@ -59,9 +60,5 @@ int pd_text_require(const char *field, const char *s, size_t cap, pd_text_kind k
 /* The fault's character as "U+202E" into buf (at least 12 bytes), its
  * length returned; 0 (and buf "") when the fault is not one character. */
 size_t pd_text_fault_char(const pd_text_fault *f, char buf[12]);
-
-/* Decodes the UTF-8 character at s[*i] (i < n) into *cp and moves *i past
- * it; -1 (nothing moved) when the bytes there are not valid UTF-8. */
-int pd_utf8_next(const char *s, size_t n, size_t *i, uint32_t *cp);
 
 #endif

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/hashtab.h"
+
 #define WAYS 4
 
 typedef struct entry {
@@ -50,18 +52,13 @@ void pd_pagecache_free(pd_pagecache *c)
     free(c);
 }
 
-/* FNV-1a over the key, then the owner's address mixed in (so that the pages
- * of different connections fall into different sets). */
+/* The key's hash (util/hashtab.h) with the owner's address mixed in, so
+ * that the pages of different connections fall into different sets. The
+ * sets are not util/hashtab.h's table: a cache of fixed size forgets the
+ * least used page of a full set, where a table would grow. */
 static uint64_t hash_of(const void *owner, const char *key, size_t klen)
 {
-    uint64_t h = 1469598103934665603u;
-    for (size_t i = 0; i < klen; i++) {
-        h ^= (unsigned char)key[i];
-        h *= 1099511628211u;
-    }
-    h ^= (uint64_t)(uintptr_t)owner;
-    h *= 0x9e3779b97f4a7c15u;
-    return h ^ (h >> 29);
+    return pd_hash_mix(pd_hash_bytes(key, klen) ^ (uint64_t)(uintptr_t)owner);
 }
 
 static int same_page(const entry *x, uint64_t h, const void *owner, const char *key, size_t klen)

@@ -1,7 +1,7 @@
-/* peers.c - see peers.h. Open addressing with linear probing over a
- * power-of-two table at least twice the connections it may count, so a
- * probe is short; removal shifts the following entries back (no
- * tombstones, so the table never fills with them). */
+/* peers.c - see peers.h. The clients are entries of a fixed array (at most
+ * one per connection), found by address through util/hashtab.h, reserved
+ * when made for max_open clients so that it never grows; a client whose
+ * last connection closes gives its entry back to a free list. */
 #include "http/peers.h"
 
 #include <netinet/in.h>
@@ -10,30 +10,36 @@
 #include <string.h>
 #include <sys/socket.h>
 
-typedef struct slot {
+#include "util/hashtab.h"
+
+typedef struct client {
     pd_peer_key key;
-    unsigned count; /* 0: empty */
-} slot;
+    unsigned count; /* open connections; a free entry: 0 */
+    uint32_t next_free;
+} client;
 
 struct pd_peers {
-    slot *slots;
-    size_t mask; /* size - 1 */
+    client *c;      /* max_open entries */
+    uint32_t free1; /* first free entry + 1; 0: none */
+    pd_hashtab tab; /* key -> entry */
     size_t max_open, open, clients;
 };
 
 pd_peers *pd_peers_new(size_t max_open)
 {
-    if (max_open == 0 || max_open > SIZE_MAX / 4 / sizeof(slot))
+    if (max_open == 0 || max_open > PD_HASHTAB_REF_MAX / 4)
         return NULL;
-    size_t size = 16;
-    while (size < 2 * max_open)
-        size *= 2;
     pd_peers *p = calloc(1, sizeof *p);
-    if (!p || !(p->slots = calloc(size, sizeof *p->slots))) {
+    if (!p || !(p->c = calloc(max_open, sizeof *p->c)) ||
+        pd_hashtab_reserve(&p->tab, max_open) < 0) {
+        if (p)
+            free(p->c);
         free(p);
         return NULL;
     }
-    p->mask = size - 1;
+    for (size_t i = 0; i < max_open; i++)
+        p->c[i].next_free = i + 1 < max_open ? (uint32_t)i + 2 : 0;
+    p->free1 = 1;
     p->max_open = max_open;
     return p;
 }
@@ -41,7 +47,8 @@ pd_peers *pd_peers_new(size_t max_open)
 void pd_peers_free(pd_peers *p)
 {
     if (p) {
-        free(p->slots);
+        pd_hashtab_free(&p->tab);
+        free(p->c);
         free(p);
     }
 }
@@ -69,66 +76,68 @@ int pd_peer_key_of(const void *sa, size_t len, pd_peer_key *key)
     return -1;
 }
 
-/* FNV-1a over the 16 bytes. */
-static size_t hash(const pd_peer_key *k)
+struct lookup {
+    const pd_peers *p;
+    const pd_peer_key *key;
+};
+
+static int same_client(const void *ctx, uint32_t ref)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < sizeof k->b; i++) {
-        h ^= k->b[i];
-        h *= 1099511628211ull;
-    }
-    return (size_t)(h ^ (h >> 32));
+    const struct lookup *l = ctx;
+    return memcmp(&l->p->c[ref].key, l->key, sizeof *l->key) == 0;
 }
 
-/* The slot holding key, or the empty slot where it would go. */
-static size_t find(const pd_peers *p, const pd_peer_key *key)
+/* The table's slot for key: used (its client), or empty (where it goes). */
+static size_t find(const pd_peers *p, const pd_peer_key *key, uint64_t h)
 {
-    size_t i = hash(key) & p->mask;
-    while (p->slots[i].count && memcmp(&p->slots[i].key, key, sizeof *key) != 0)
-        i = (i + 1) & p->mask;
-    return i;
+    struct lookup l = {p, key};
+    return pd_hashtab_find(&p->tab, h, same_client, &l);
 }
 
 unsigned pd_peers_add(pd_peers *p, const pd_peer_key *key)
 {
     if (p->open >= p->max_open)
         return 0;
-    slot *s = &p->slots[find(p, key)];
-    if (!s->count) {
-        s->key = *key;
+    uint64_t h = pd_hash_bytes(key->b, sizeof key->b);
+    size_t i = find(p, key, h);
+    client *c;
+    if (pd_hashtab_used(&p->tab, i)) {
+        c = &p->c[pd_hashtab_ref(&p->tab, i)];
+    } else {
+        /* open < max_open: a client per open connection at most, so an
+         * entry is free, and the table (reserved for max_open) has room */
+        uint32_t ref = p->free1 - 1;
+        c = &p->c[ref];
+        p->free1 = c->next_free;
+        c->key = *key;
+        c->count = 0;
+        pd_hashtab_fill(&p->tab, i, h, ref);
         p->clients++;
     }
     p->open++;
-    return ++s->count;
+    return ++c->count;
 }
 
 void pd_peers_remove(pd_peers *p, const pd_peer_key *key)
 {
-    size_t i = find(p, key);
-    if (!p->slots[i].count)
+    size_t i = find(p, key, pd_hash_bytes(key->b, sizeof key->b));
+    if (!pd_hashtab_used(&p->tab, i))
         return;
+    uint32_t ref = pd_hashtab_ref(&p->tab, i);
+    client *c = &p->c[ref];
     p->open--;
-    if (--p->slots[i].count)
+    if (--c->count)
         return;
     p->clients--;
-    /* Shift back every entry after the hole that would no longer be found
-     * from its home slot (Knuth's algorithm R). */
-    size_t hole = i;
-    for (size_t j = (i + 1) & p->mask; p->slots[j].count; j = (j + 1) & p->mask) {
-        size_t home = hash(&p->slots[j].key) & p->mask;
-        /* j's entry may fill the hole when its home is not within (hole, j]. */
-        int stays = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
-        if (!stays) {
-            p->slots[hole] = p->slots[j];
-            p->slots[j].count = 0;
-            hole = j;
-        }
-    }
+    pd_hashtab_remove_at(&p->tab, i);
+    c->next_free = p->free1;
+    p->free1 = ref + 1;
 }
 
 unsigned pd_peers_count(const pd_peers *p, const pd_peer_key *key)
 {
-    return p->slots[find(p, key)].count;
+    size_t i = find(p, key, pd_hash_bytes(key->b, sizeof key->b));
+    return pd_hashtab_used(&p->tab, i) ? p->c[pd_hashtab_ref(&p->tab, i)].count : 0;
 }
 
 size_t pd_peers_clients(const pd_peers *p)

@@ -19,7 +19,8 @@
  * When several routes fit a path, the one with a literal segment earliest
  * wins (/api/creators/search before /api/creators/{id}).
  *
- * Answers the router gives itself, all as JSON errors through request.h:
+ * Answers the router gives itself (http/dispatch.h writes them, as JSON
+ * errors through request.h):
  * 404 not_found for a path no route fits, 405 method_not_allowed (with an
  * Allow header) for a path that fits routes of other methods only, 400 for
  * a bad parameter or a path that is not valid percent-encoding. HEAD is
@@ -41,6 +42,8 @@
 
 #include "util/error.h"
 
+/* A request (http/request.h, which builds on this header): here only the
+ * handlers' argument, never opened. */
 typedef struct pd_req pd_req;
 typedef struct pd_router pd_router;
 
@@ -155,34 +158,13 @@ pd_match_status pd_router_match(const pd_router *r, const char *method, const ch
 /* The value of parameter name in m, or NULL. */
 const pd_route_param *pd_route_match_param(const pd_route_match *m, const char *name);
 
-/* Routes req, runs guard (when not NULL: the access check, called for every
- * routed request before its handler) and the handler, and leaves the answer
- * in req: the handler's, or the JSON error for whatever failed on the way.
- * Also the answer for a request the server found bad before routing (see
- * pd_req_early_error in request.h). */
+/* The access check a server runs for every routed request before its
+ * handler (http/dispatch.h): PD_OK to let the handler run, an error code
+ * (with err) for the answer, or PD_GUARD_ANSWERED when the guard wrote the
+ * whole answer itself (a web page's redirect to the sign-in page): the
+ * handler does not run and the answer is sent as the guard left it. Not a
+ * pd_code. */
 typedef int (*pd_guard)(pd_req *req, const pd_route *route, void *guard_ctx, pd_error *err);
-/* A guard's return when it wrote the whole answer itself (a web page's
- * redirect to the sign-in page): the handler does not run and the answer is
- * sent as the guard left it. Not a pd_code. */
 #define PD_GUARD_ANSWERED (-1)
-void pd_router_dispatch(const pd_router *r, pd_req *req, pd_guard guard, void *guard_ctx);
-
-/* pd_router_dispatch in two halves, for a server that runs handlers on
- * other threads than the one that read the request (server.c).
- * pd_router_route_req routes req: 1 when that alone answered it (a problem
- * found before routing, 404, 405, a bad parameter), 0 when pd_router_run
- * must follow; pd_req_route(req) is then the route. pd_router_run runs the
- * guard and the handler and leaves the answer in req. */
-int pd_router_route_req(const pd_router *r, pd_req *req);
-void pd_router_run(pd_req *req, pd_guard guard, void *guard_ctx);
-
-/* The guard alone, for a request routed as soon as its headers are in and
- * before its body is read, so that a caller the route refuses is answered
- * 401 or 403 without the server taking a byte of the body: 1 when the
- * guard refused (or answered itself) and the answer is in req, 0 when the
- * handler may run. Either way pd_router_run will not run the guard again,
- * and what the guard held for the handler (a read transaction) is given
- * back at once: the body may take seconds to arrive. */
-int pd_router_guard(pd_req *req, pd_guard guard, void *guard_ctx);
 
 #endif

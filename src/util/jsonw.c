@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "util/num.h"
+#include "util/utf8.h"
 
 static int fail(pd_jsonw *w, int code, const char *why)
 {
@@ -31,8 +32,25 @@ void pd_jsonw_init(pd_jsonw *w, pd_buf *out, unsigned flags)
     w->flags = flags;
 }
 
+/* With PD_JSONW_INDENT: a line break and the indentation of the current
+ * depth, before a member or a container's end. */
+static int newline(pd_jsonw *w)
+{
+    static const char spaces[] = "                                ";
+    if (pd_buf_putc(w->out, '\n') < 0)
+        return buf_check(w);
+    for (size_t n = 2 * (size_t)w->depth; n > 0;) {
+        size_t k = n < sizeof spaces - 1 ? n : sizeof spaces - 1;
+        if (pd_buf_append(w->out, spaces, k) < 0)
+            return buf_check(w);
+        n -= k;
+    }
+    return 0;
+}
+
 /* Before any value: checks that a value may come here and writes the comma
- * that separates it from the previous array element. */
+ * that separates it from the previous array element (and, indenting, the
+ * line break). */
 static int before_value(pd_jsonw *w)
 {
     if (w->failed)
@@ -50,6 +68,8 @@ static int before_value(pd_jsonw *w)
     }
     if (w->need_comma && pd_buf_putc(w->out, ',') < 0)
         return buf_check(w);
+    if (w->flags & PD_JSONW_INDENT)
+        return newline(w);
     return 0;
 }
 
@@ -85,9 +105,11 @@ static int close_container(pd_jsonw *w, char open, char close)
                                  : "an array end without its beginning");
     if (w->want_value)
         return fail(w, PD_EINTERNAL, "an object ends after a key, without its value");
+    w->depth--;
+    if ((w->flags & PD_JSONW_INDENT) && w->need_comma && newline(w) < 0)
+        return -1;
     if (pd_buf_putc(w->out, close) < 0)
         return buf_check(w);
-    w->depth--;
     after_value(w);
     return 0;
 }
@@ -110,57 +132,6 @@ int pd_jsonw_arr_begin(pd_jsonw *w)
 int pd_jsonw_arr_end(pd_jsonw *w)
 {
     return close_container(w, '[', ']');
-}
-
-/* Length of the valid UTF-8 sequence at s[0..n), n > 0 and s[0] >= 0x80, or
- * 0 when it is not valid (RFC 3629, table 3-7 of Unicode). */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    unsigned char lo = 0x80, hi = 0xBF;
-    size_t len;
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        if (c == 0xE0)
-            lo = 0xA0; /* no overlong forms */
-        else if (c == 0xED)
-            hi = 0x9F; /* no surrogates */
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        if (c == 0xF0)
-            lo = 0x90; /* no overlong forms */
-        else if (c == 0xF4)
-            hi = 0x8F; /* nothing above U+10FFFF */
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    if (s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++)
-        if (s[i] < 0x80 || s[i] > 0xBF)
-            return 0;
-    return len;
-}
-
-int pd_utf8_valid(const char *str, size_t len)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    size_t i = 0;
-    while (i < len) {
-        if (s[i] < 0x80) {
-            i++;
-            continue;
-        }
-        size_t n = utf8_seq(s + i, len - i);
-        if (n == 0)
-            return 0;
-        i += n;
-    }
-    return 1;
 }
 
 /* Bytes that may be copied as they are: printable ASCII but the quote and
@@ -193,7 +164,7 @@ static size_t plain_run(const unsigned char *s, size_t len, unsigned flags)
 
 int pd_json_escape(pd_buf *out, const char *str, size_t len, unsigned flags)
 {
-    static const char hex[] = "0123456789abcdef";
+    const char *hex = (flags & PD_JSONW_INDENT) ? "0123456789ABCDEF" : "0123456789abcdef";
     const unsigned char *s = (const unsigned char *)str;
     size_t i = 0;
     while (i < len) {
@@ -228,7 +199,7 @@ int pd_json_escape(pd_buf *out, const char *str, size_t len, unsigned flags)
             i++;
             continue;
         }
-        size_t n = utf8_seq(s + i, len - i);
+        size_t n = pd_utf8_seq(s + i, len - i);
         if (n == 0) {
             if (!(flags & PD_JSONW_LOSSY))
                 return -2;
@@ -278,7 +249,8 @@ int pd_jsonw_keyn(pd_jsonw *w, const char *key, size_t len)
     if (w->want_value)
         return fail(w, PD_EINTERNAL, "two keys in a row");
     /* The common case, a plain key: ,"key": in one append. */
-    if (len <= 60 && plain_run((const unsigned char *)key, len, w->flags) == len) {
+    if (len <= 60 && !(w->flags & PD_JSONW_INDENT) &&
+        plain_run((const unsigned char *)key, len, w->flags) == len) {
         char tmp[64];
         size_t n = 0;
         if (w->need_comma)
@@ -293,9 +265,11 @@ int pd_jsonw_keyn(pd_jsonw *w, const char *key, size_t len)
     } else {
         if (w->need_comma && pd_buf_putc(w->out, ',') < 0)
             return buf_check(w);
+        if ((w->flags & PD_JSONW_INDENT) && newline(w) < 0)
+            return -1;
         if (write_string(w, key, len) < 0)
             return -1;
-        if (pd_buf_putc(w->out, ':') < 0)
+        if (pd_buf_puts(w->out, (w->flags & PD_JSONW_INDENT) ? ": " : ":") < 0)
             return buf_check(w);
     }
     w->want_value = 1;
@@ -341,24 +315,25 @@ int pd_jsonw_uint(pd_jsonw *w, uint64_t v)
     return write_token(w, tmp, n);
 }
 
+/* A signed number: '-' when v < 0, then fmt of its magnitude (num.h). */
+static int write_signed(pd_jsonw *w, int64_t v, size_t (*fmt)(uint64_t, char *))
+{
+    char tmp[32];
+    size_t n = 0;
+    if (v < 0)
+        tmp[n++] = '-';
+    n += fmt(v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, tmp + n);
+    return write_token(w, tmp, n);
+}
+
 int pd_jsonw_int(pd_jsonw *w, int64_t v)
 {
-    char tmp[24];
-    if (v >= 0)
-        return write_token(w, tmp, pd_fmt_u64((uint64_t)v, tmp));
-    tmp[0] = '-';
-    size_t n = pd_fmt_u64((uint64_t)0 - (uint64_t)v, tmp + 1);
-    return write_token(w, tmp, n + 1);
+    return write_signed(w, v, pd_fmt_u64);
 }
 
 int pd_jsonw_hundredths(pd_jsonw *w, int64_t v)
 {
-    char tmp[32];
-    if (v >= 0)
-        return write_token(w, tmp, pd_fmt_hundredths((uint64_t)v, tmp));
-    tmp[0] = '-';
-    size_t n = pd_fmt_hundredths((uint64_t)0 - (uint64_t)v, tmp + 1);
-    return write_token(w, tmp, n + 1);
+    return write_signed(w, v, pd_fmt_hundredths);
 }
 
 int pd_jsonw_double(pd_jsonw *w, double v)

@@ -8,8 +8,8 @@
  * their beginnings, one value at the top, at most PD_JSONW_MAX_DEPTH levels.
  *
  * Strings are escaped fully (quote, backslash, every control character) and
- * validated as UTF-8 (no overlong forms, no surrogates, nothing above
- * U+10FFFF). An invalid string is an error, unless the writer was made with
+ * validated as UTF-8 by util/utf8.h (no overlong forms, no surrogates,
+ * nothing above U+10FFFF). An invalid string is an error, unless the writer was made with
  * PD_JSONW_LOSSY, which writes U+FFFD for each bad sequence instead (for
  * logs, where a client's bytes must never stop a line from being written).
  *
@@ -34,6 +34,10 @@
 enum {
     PD_JSONW_LOSSY = 1,     /* replace invalid UTF-8 with U+FFFD instead of failing */
     PD_JSONW_HTML_SAFE = 2, /* also escape < > & U+2028 U+2029 (JSON inside <script>) */
+    PD_JSONW_INDENT = 4,    /* one member per line, two spaces a level, "key": value,
+                             * empty containers as {} and [], \u001F in capitals: as
+                             * jansson's JSON_INDENT(2) writes it (files people read,
+                             * e.g. batch/report.h) */
 };
 
 typedef struct pd_jsonw {
@@ -103,8 +107,5 @@ static inline int pd_jsonw_failed(const pd_jsonw *w)
  * (without PD_JSONW_LOSSY; out may then hold part of it), -1 when the buffer
  * fails. For callers that build JSON text around their own framing. */
 int pd_json_escape(pd_buf *out, const char *s, size_t len, unsigned flags);
-
-/* Nonzero when s[0..len) is valid UTF-8 by the rules above (NULs allowed). */
-int pd_utf8_valid(const char *s, size_t len);
 
 #endif

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/utf8.h"
+
 #define FONT_FAMILY "'Helvetica Neue', Helvetica, Arial, 'DejaVu Sans', 'Liberation Sans', sans-serif"
 #define TEXT_COLOR "#222222"
 #define MUTED_COLOR "#555555"
@@ -31,31 +33,14 @@ static const char *const palette[] = {"#0072B2", "#E69F00", "#009E73", "#CC79A7"
 
 /* ---- text ------------------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one.
- * Refuses overlong forms, surrogates, values past U+10FFFF and the
- * non-characters U+FFFE and U+FFFF, which XML does not allow. */
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one
+ * (util/utf8.h), or is one of the non-characters U+FFFE and U+FFFF, which
+ * XML does not allow. s is NUL-terminated: a NUL ends a sequence early. */
 static size_t utf8_seq(const unsigned char *s)
 {
-    unsigned char c = s[0];
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        return (s[1] & 0xC0) == 0x80 ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        unsigned char lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-        if (s[1] < lo || s[1] > hi || (s[2] & 0xC0) != 0x80)
-            return 0;
-        if (c == 0xEF && s[1] == 0xBF && (s[2] == 0xBE || s[2] == 0xBF))
-            return 0;
-        return 3;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        unsigned char lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-        if (s[1] < lo || s[1] > hi || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80)
-            return 0;
-        return 4;
-    }
-    return 0;
+    uint32_t cp;
+    size_t n = pd_utf8_decode(s, strnlen((const char *)s, 4), &cp);
+    return cp == 0xFFFE || cp == 0xFFFF ? 0 : n;
 }
 
 void pd_svg_escape(pd_buf *out, const char *str)

@@ -280,7 +280,7 @@ static void test_simulation_matches(void **state)
         ws[i] = stats_of(id, 30, 0);
     }
     pd_policy pols[2] = {*pd_policy_preset("red-2019-v1"), *pd_policy_preset("red-2019-v1")};
-    strcpy(pols[1].name, "v1-3000");
+    snprintf(pols[1].name, sizeof pols[1].name, "%s", "v1-3000");
     pols[1].threshold[PD_RULE_MIN_FOLLOWERS] = 3000;
     pd_sim_sweep_spec sw = {PD_RULE_MIN_AVG_VIEWS, 0, 5000000, 50000};
     const pd_window_stats *direct[2] = {ws, ws};

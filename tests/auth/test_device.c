@@ -77,7 +77,7 @@ static void test_refused(void **state)
     bad[PD_DEVICE_TEXT_LEN - 1] = '\0';
     assert_int_equal(verify(KEY, "alice", bad, T0, id), 0);
     memcpy(bad, p, sizeof p);
-    strcat(bad, "A");
+    memcpy(bad + strlen(bad), "A", sizeof "A");
     assert_int_equal(verify(KEY, "alice", bad, T0, id), 0);
     assert_int_equal(verify(KEY, "alice", "", T0, id), 0);
     assert_int_equal(verify(KEY, "alice", "pd_notaproof", T0, id), 0);

@@ -70,7 +70,7 @@ static int remove_leftovers(void **state)
  * no such file). */
 static void tmp_make(struct tmp *t, const char *c, const char *p)
 {
-    strcpy(t->dir, "/tmp/pd_test_dataset_XXXXXX");
+    snprintf(t->dir, sizeof t->dir, "%s", "/tmp/pd_test_dataset_XXXXXX");
     assert_non_null(mkdtemp(t->dir));
     snprintf(t->creators, sizeof t->creators, "%s/creators.csv", t->dir);
     snprintf(t->posts, sizeof t->posts, "%s/posts.csv", t->dir);
@@ -730,9 +730,11 @@ static void test_skip_bad_lines(void **state)
     tmp_make(&t, bad_creators_csv, bad_posts_csv);
     char want_diag[4096] = "";
     for (size_t i = 0; i < sizeof bad_creator_reports / sizeof *bad_creator_reports; i++)
-        strcat(want_diag, bad_creator_reports[i]);
+        snprintf(want_diag + strlen(want_diag), sizeof want_diag - strlen(want_diag), "%s",
+                 bad_creator_reports[i]);
     for (size_t i = 0; i < sizeof bad_post_reports / sizeof *bad_post_reports; i++)
-        strcat(want_diag, bad_post_reports[i]);
+        snprintf(want_diag + strlen(want_diag), sizeof want_diag - strlen(want_diag), "%s",
+                 bad_post_reports[i]);
     static const unsigned threads[] = {1, 2, 3, 4, 7};
     for (size_t k = 0; k < sizeof threads / sizeof threads[0]; k++) {
         FILE *diag = tmpfile();

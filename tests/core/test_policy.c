@@ -205,7 +205,7 @@ static void test_no_posts_fails_rules_needing_posts(void **state)
     (void)state;
     pd_policy p;
     memset(&p, 0, sizeof p);
-    strcpy(p.name, "all-zero");
+    snprintf(p.name, sizeof p.name, "%s", "all-zero");
     p.window_days = 30;
     p.rules = ALL_RULES;
     pd_error err;
@@ -730,7 +730,7 @@ static void test_validate(void **state)
     memset(q.name, 'a', sizeof q.name); /* no NUL */
     assert_invalid(&q, "name");
     q = p;
-    strcpy(q.name, "a/b");
+    snprintf(q.name, sizeof q.name, "%s", "a/b");
     assert_invalid(&q, "name");
     q = p;
     q.threshold[PD_RULE_MIN_POSTS] = PD_COUNT_MAX + 1;
@@ -796,8 +796,9 @@ static void test_to_json_round_trip(void **state)
     (void)state;
     pd_policy p;
     memset(&p, 0, sizeof p);
-    strcpy(p.name, "every_rule.v1");
-    strcpy(p.description, "Quotes \"here\", a back\\slash, a\ttab, a\nnewline, caf\xc3\xa9.");
+    snprintf(p.name, sizeof p.name, "%s", "every_rule.v1");
+    snprintf(p.description, sizeof p.description, "%s",
+             "Quotes \"here\", a back\\slash, a\ttab, a\nnewline, caf\xc3\xa9.");
     p.window_days = 90;
     p.rules = ALL_RULES;
     p.threshold[PD_RULE_MIN_FOLLOWERS] = 12345;

@@ -1,6 +1,7 @@
 /* test_text.c - the rules of core/text.h: what a label (handle, category)
  * and prose (bio) may hold, each refusal with its reason, the character and
- * its offset; lengths at the field's capacity; UTF-8 decoding. */
+ * its offset; lengths at the field's capacity (the UTF-8 decoder itself:
+ * tests/util/test_utf8.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -186,22 +187,6 @@ static void test_require(void **state)
     assert_string_equal(c, "U+1F338");
 }
 
-static void test_utf8_next(void **state)
-{
-    (void)state;
-    const char *s = "a\xc3\xa9\xe2\x80\xae\xf0\x9f\x8c\xb8";
-    size_t n = strlen(s), i = 0;
-    uint32_t want[] = {'a', 0xE9, 0x202E, 0x1F338}, cp;
-    for (size_t k = 0; k < 4; k++) {
-        assert_int_equal(pd_utf8_next(s, n, &i, &cp), 0);
-        assert_int_equal(cp, want[k]);
-    }
-    assert_int_equal(i, n);
-    i = 0;
-    assert_int_equal(pd_utf8_next("\xe2\x80", 2, &i, &cp), -1);
-    assert_int_equal(i, 0);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -212,7 +197,6 @@ int main(void)
         cmocka_unit_test(test_any),
         cmocka_unit_test(test_capacity),
         cmocka_unit_test(test_require),
-        cmocka_unit_test(test_utf8_next),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,10 +24,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "http/dispatch.h"
 #include "http/request.h"
 #include "http/router.h"
 #include "util/jsonw.h"
 #include "util/log.h"
+#include "util/utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

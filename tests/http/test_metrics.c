@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "http/metrics.h"
+#include "http/dispatch.h"
 #include "http/request.h"
 #include "http/router.h"
 

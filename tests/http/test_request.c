@@ -120,7 +120,7 @@ static void test_query_errors(void **state)
     assert_int_equal(pd_req_query_count(req), PD_REQ_QUERY_MAX);
     assert_string_equal(pd_req_query(req, "p63"), "63");
     pd_req_free(req);
-    strcat(target, "one=more");
+    snprintf(target + strlen(target), sizeof target - strlen(target), "one=more");
     req = new_req("GET", target);
     pd_error err;
     assert_int_equal(pd_req_early_error(req, &err), PD_EINPUT);
@@ -129,7 +129,7 @@ static void test_query_errors(void **state)
 
     /* A query over PD_REQ_QUERY_BYTES. */
     char *huge = malloc(PD_REQ_QUERY_BYTES + 16);
-    strcpy(huge, "/x?a=");
+    memcpy(huge, "/x?a=", 5);
     memset(huge + 5, 'v', PD_REQ_QUERY_BYTES);
     huge[PD_REQ_QUERY_BYTES + 5] = '\0';
     req = new_req("GET", huge);
@@ -290,18 +290,19 @@ static void test_json_body(void **state)
      * inside strings do not count. */
     char deep[256] = "";
     for (int i = 0; i < PD_REQ_JSON_DEPTH - 1; i++)
-        strcat(deep, "{\"a\":");
-    strcat(deep, "{\"s\":\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\\"{{{{\"}");
+        snprintf(deep + strlen(deep), sizeof deep - strlen(deep), "{\"a\":");
+    snprintf(deep + strlen(deep), sizeof deep - strlen(deep), "%s",
+             "{\"s\":\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\\"{{{{\"}");
     for (int i = 0; i < PD_REQ_JSON_DEPTH - 1; i++)
-        strcat(deep, "}");
+        snprintf(deep + strlen(deep), sizeof deep - strlen(deep), "}");
     assert_int_equal(parse_body(deep, NULL, &v, &err), PD_OK);
     json_decref(v);
     char deeper[256] = "";
     for (int i = 0; i < PD_REQ_JSON_DEPTH; i++)
-        strcat(deeper, "{\"a\":");
-    strcat(deeper, "[]");
+        snprintf(deeper + strlen(deeper), sizeof deeper - strlen(deeper), "{\"a\":");
+    snprintf(deeper + strlen(deeper), sizeof deeper - strlen(deeper), "[]");
     for (int i = 0; i < PD_REQ_JSON_DEPTH; i++)
-        strcat(deeper, "}");
+        snprintf(deeper + strlen(deeper), sizeof deeper - strlen(deeper), "}");
     assert_int_equal(parse_body(deeper, NULL, &v, &err), PD_EINPUT);
     assert_non_null(strstr(err.msg, "nested deeper than 32"));
 }

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "http/dispatch.h"
 #include "http/request.h"
 #include "http/router.h"
 #include "util/log.h"
@@ -350,7 +351,7 @@ static void test_match(void **state)
 
     /* A path just at and just past the length limit. */
     char *longp = malloc(PD_PATH_MAX + 2);
-    strcpy(longp, "/api/tags/");
+    memcpy(longp, "/api/tags/", sizeof "/api/tags/");
     size_t n = strlen(longp);
     memset(longp + n, 'a', PD_PATH_MAX - n);
     longp[PD_PATH_MAX] = '\0';
@@ -495,7 +496,7 @@ static int guard(pd_req *req, const pd_route *route, void *ctx, pd_error *err)
     guard_calls++;
     assert_null(pd_req_principal(req));
     char *who = pd_req_alloc(req, 16);
-    strcpy(who, "operator:1");
+    snprintf(who, 16, "operator:1");
     pd_req_set_principal(req, who);
     if (strcmp(route->method, "DELETE") == 0)
         return pd_error_set(err, PD_EDENIED, "only operators may delete creators");

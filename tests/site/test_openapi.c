@@ -22,6 +22,7 @@
 #include "http/openapi.h"
 #include "pages/pages.h"
 #include "api/policies.h"
+#include "http/dispatch.h"
 #include "http/request.h"
 
 static int handler(pd_req *req, void *ctx, pd_error *err)
@@ -150,8 +151,10 @@ static json_t *at(json_t *v, const char *path)
 {
     char buf[256];
     snprintf(buf, sizeof buf, "%s", path);
-    for (char *k = strtok(buf, "|"); k && v; k = strtok(NULL, "|"))
-        v = json_is_array(v) ? json_array_get(v, (size_t)atoi(k)) : json_object_get(v, k);
+    char *save = NULL;
+    for (char *k = strtok_r(buf, "|", &save); k && v; k = strtok_r(NULL, "|", &save))
+        v = json_is_array(v) ? json_array_get(v, (size_t)strtoul(k, NULL, 10))
+                             : json_object_get(v, k);
     return v;
 }
 

@@ -73,7 +73,7 @@ static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    strcpy(f->dir, "/tmp/pd_test_search_XXXXXX");
+    snprintf(f->dir, sizeof f->dir, "%s", "/tmp/pd_test_search_XXXXXX");
     assert_non_null(mkdtemp(f->dir));
     snprintf(f->db, sizeof f->db, "%s/test.db", f->dir);
     pd_error err = {0};

@@ -289,8 +289,7 @@ struct names {
 static int collect_name(void *ctx, const pd_user *u)
 {
     struct names *n = ctx;
-    strcat(n->all, u->name);
-    strcat(n->all, ",");
+    snprintf(n->all + strlen(n->all), sizeof n->all - strlen(n->all), "%s,", u->name);
     return ++n->seen == n->stop_after ? 42 : 0;
 }
 
@@ -1037,7 +1036,7 @@ static void test_import_duplicate_of_stored_post(void **state)
         char line[96];
         snprintf(line, sizeof line, "%d,1,2019-05-22T00:00:00Z,organic,1,2,3,4\n",
                  i == 158 ? 13 : 1000 + i);
-        strcat(posts, line);
+        snprintf(posts + strlen(posts), sizeof posts - strlen(posts), "%s", line);
     }
     ASSERT_CODE(PD_EINPUT, import(f, "creator_id,handle,category,followers,mcn_id\n", posts, 0,
                                   &sum, NULL, &err));

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "util/jsonw.h"
+#include "util/utf8.h"
 
 typedef struct fixture {
     pd_buf b;
@@ -508,6 +509,72 @@ static void test_keys(void **state)
     expect_json(&f, "{\"\\u003cb\\u003e\\u0026\":3}");
 }
 
+/* Writes v (no reals) through w, member by member. */
+static void write_tree(pd_jsonw *w, json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        pd_jsonw_obj_begin(w);
+        const char *k;
+        json_t *m;
+        json_object_foreach(v, k, m)
+        {
+            pd_jsonw_key(w, k);
+            write_tree(w, m);
+        }
+        pd_jsonw_obj_end(w);
+        break;
+    }
+    case JSON_ARRAY: {
+        pd_jsonw_arr_begin(w);
+        size_t i;
+        json_t *m;
+        json_array_foreach(v, i, m) write_tree(w, m);
+        pd_jsonw_arr_end(w);
+        break;
+    }
+    case JSON_STRING: pd_jsonw_strn(w, json_string_value(v), json_string_length(v)); break;
+    case JSON_INTEGER: pd_jsonw_int(w, json_integer_value(v)); break;
+    case JSON_TRUE: pd_jsonw_bool(w, 1); break;
+    case JSON_FALSE: pd_jsonw_bool(w, 0); break;
+    default: pd_jsonw_null(w); break;
+    }
+}
+
+/* PD_JSONW_INDENT writes what jansson's JSON_INDENT(2) writes, byte for
+ * byte (batch/report.c's files depend on it). */
+static void test_indent(void **state)
+{
+    (void)state;
+    static const char *const docs[] = {
+        "{}",
+        "[]",
+        "7",
+        "\"s\"",
+        "{\"a\": 1}",
+        "[1, 2, [], {}, [[]], {\"x\": {}}]",
+        "{\"a\": [], \"b\": {}, \"c\": [{\"d\": null, \"e\": true, \"f\": false}]}",
+        "{\"ctl\": \"\\u0001\\u001f\\t\\n\\\"\\\\/\", \"k\\u0002\": -5, \"caf\u00e9\": \"\u2028\"}",
+        "[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]",
+        "{\"policies\": [{\"name\": \"v1\", \"rules\": {\"min_followers\": 1000}, "
+        "\"certified\": 3}, {\"name\": \"v2\", \"rules\": {}, \"certified\": 0}]}",
+    };
+    for (size_t i = 0; i < sizeof docs / sizeof *docs; i++) {
+        json_error_t je;
+        json_t *v = json_loads(docs[i], JSON_DECODE_ANY, &je);
+        if (!v)
+            fail_msg("%s: %s", docs[i], je.text);
+        char *want = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+        assert_non_null(want);
+        fixture f;
+        start(&f, PD_JSONW_INDENT);
+        write_tree(&f.w, v);
+        expect_json(&f, want);
+        free(want);
+        json_decref(v);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -523,6 +590,7 @@ int main(void)
         cmocka_unit_test(test_ceiling),
         cmocka_unit_test(test_escape_helper),
         cmocka_unit_test(test_page_round_trip),
+        cmocka_unit_test(test_indent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
