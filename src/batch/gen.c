@@ -197,13 +197,6 @@ const char *pd_gen_preset_name(pd_gen_preset p)
     return p == PD_GEN_PRESET_RED_2019 ? "red-2019" : "none";
 }
 
-uint64_t pd_gen_creator_count(const pd_gen_options *o)
-{
-    if (o->creators)
-        return o->creators;
-    return o->preset == PD_GEN_PRESET_RED_2019 ? PD_GEN_RED_2019_CREATORS : PD_GEN_DEFAULT_CREATORS;
-}
-
 /* pd_progress's view of the posts written so far: the total passed to it is
  * the number of posts, so the posts stand in for its bytes too. */
 static void poll_done(void *ctx, uint64_t *bytes, uint64_t *rows)

@@ -13,6 +13,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+uint64_t pd_gen_creator_count(const pd_gen_options *o)
+{
+    if (o->creators)
+        return o->creators;
+    return o->preset == PD_GEN_PRESET_RED_2019 ? PD_GEN_RED_2019_CREATORS : PD_GEN_DEFAULT_CREATORS;
+}
+
 #include "batch/progress.h"
 #include "util/num.h"
 #include "core/rng.h"

@@ -21,6 +21,7 @@
 
 #include "api/accounts.h"
 #include "app/orgs.h"
+#include "http/dispatch.h"
 #include "http/request.h"
 #include "http/router.h"
 
