@@ -23,6 +23,7 @@
 
 #include "util/num.h"
 #include "core/online.h"
+#include "app/import.h"
 #include "store/store.h"
 
 #include "fixture.h"
@@ -488,7 +489,7 @@ static void test_stale_recompute_and_verdicts(void **state)
     fclose(fp);
 
     pd_import_summary sum;
-    ASSERT_CODE(PD_OK, pd_store_import(f->s, cp, pp, 0, &sum, &err));
+    ASSERT_CODE(PD_OK, pd_import_paths(f->s, cp, pp, 0, &sum, &err));
     pd_online_state st;
     ASSERT_CODE(PD_OK, pd_db_online_state(f->d, &st, &err));
     assert_true(st.stale);
