@@ -457,7 +457,7 @@ static inline int fast_instant(const char *s, size_t len, struct day_cache *dc, 
         return 0;
     unsigned y = y1 * 100 + y2;
     int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (mo < 1 || mo > 12 || d < 1 || d > month_len[leap][mo] || hh > 23 || mm > 59 || ss > 60)
+    if (mo < 1 || mo > 12 || d < 1 || d > month_len[leap][mo] || hh > 23 || mm > 59 || ss > 59)
         return 0;
     if (!dc->known[y]) {
         dc->year_days[y] = pd_days_from_civil(y, 1, 1);

@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -32,16 +31,6 @@ void pd_rows_close(pd_rows_input *in)
     free(in->role);
     in->colname = NULL;
     in->role = NULL;
-}
-
-static void trim(const char **p, size_t *len)
-{
-    while (*len && (**p == ' ' || **p == '\t')) {
-        (*p)++;
-        (*len)--;
-    }
-    while (*len && ((*p)[*len - 1] == ' ' || (*p)[*len - 1] == '\t'))
-        (*len)--;
 }
 
 int pd_rows_open(pd_rows_input *in, const char *path, pd_rows_kind kind, pd_error *err)
@@ -89,6 +78,16 @@ int pd_rows_open_fd(pd_rows_input *in, int fd, const char *path, pd_rows_kind ki
     uint64_t start = 0;
     if (pread(in->fd, bom, 3, 0) == 3 && bom[0] == 0xEF && bom[1] == 0xBB && bom[2] == 0xBF)
         start = 3;
+    /* The reader skips blank lines; where the header belongs, one is told. */
+    char first[2] = {0, 0};
+    ssize_t got = pread(in->fd, first, 2, (off_t)start);
+    if (got > 0 && (first[0] == '\n' || (first[0] == '\r' && (got < 2 || first[1] == '\n')))) {
+        pd_rows_close(in);
+        return pd_error_set(err, PD_EINPUT,
+                            "%s:1: blank line where the header should be (expected the "
+                            "header line: %s)",
+                            path, want);
+    }
     pd_csv_reader rd;
     int rc = pd_csv_reader_init(&rd, in->fd, start, start + 1, in->size, 65536, err);
     if (rc) {
@@ -128,9 +127,8 @@ int pd_rows_open_fd(pd_rows_input *in, int fd, const char *path, pd_rows_kind ki
             pd_rows_close(in);
             return pd_error_set(err, PD_ENOMEM, "out of memory");
         }
-        trim(&p, &len);
         for (size_t k = 0; cols[k]; k++) {
-            if (strlen(cols[k]) == len && strncasecmp(cols[k], p, len) == 0) {
+            if (strlen(cols[k]) == len && memcmp(cols[k], p, len) == 0) {
                 int role = first_role + (int)k;
                 if (in->col[role] >= 0) {
                     pd_csv_reader_free(&rd);
@@ -240,6 +238,7 @@ int pd_rows_creator_parse(const pd_rows_input *in, const pd_csv_record *rec, pd_
     for (size_t i = 0; i < in->ncols; i++) {
         const pd_csv_field *f = &rec->fields[i];
         const char *why = NULL;
+        pd_text_fault tf;
         uint64_t v;
         switch (in->role[i]) {
         case PD_COL_C_ID:
@@ -263,8 +262,19 @@ int pd_rows_creator_parse(const pd_rows_input *in, const pd_csv_record *rec, pd_
                 goto bad;
             out->mcn_id = v;
             break;
-        case PD_COL_C_HANDLE: out->handle = *f; break;
-        case PD_COL_C_CATEGORY: out->category = *f; break;
+        case PD_COL_C_HANDLE:
+        case PD_COL_C_CATEGORY:
+            /* UTF-8 text without NUL (core/text.h), whoever reads it; no
+             * value is shown: it is not text */
+            if (pd_text_check(f->p, f->len, 0, PD_TEXT_ANY, &tf) < 0) {
+                pd_rows_bad_set(b, rec->line, (int)i, tf.why, NULL, 0);
+                return -1;
+            }
+            if (in->role[i] == PD_COL_C_HANDLE)
+                out->handle = *f;
+            else
+                out->category = *f;
+            break;
         default: break;
         }
         continue;

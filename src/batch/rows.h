@@ -61,10 +61,11 @@ typedef struct pd_rows_input {
 } pd_rows_input;
 
 /* Opens `path`, skips a UTF-8 byte order mark and reads the header: every
- * column the kind needs must appear exactly once (any order, any case,
- * spaces around names ignored); others are ignored. PD_EIO when the file
- * cannot be opened or is not a regular file, PD_EINPUT for an empty file, a
- * malformed header, a missing or repeated column, PD_ENOMEM. On failure
+ * column the kind needs must appear exactly once, named exactly as the
+ * contract names it (any order; "Views" or " views" is another column);
+ * every other column is ignored. PD_EIO when the file cannot be opened or
+ * is not a regular file, PD_EINPUT for an empty file, a blank first line,
+ * a malformed header, a missing or repeated column, PD_ENOMEM. On failure
  * nothing is left to close. */
 int pd_rows_open(pd_rows_input *in, const char *path, pd_rows_kind kind, pd_error *err);
 
@@ -128,7 +129,9 @@ typedef struct pd_rows_post {
 
 /* Check and convert one record (rec->line is copied into b->line). 0, or
  * -1 with b describing the first bad field in column order (or a wrong
- * field count). */
+ * field count). A handle or a category must be UTF-8 without NUL
+ * (core/text.h's PD_TEXT_ANY); what the store asks more of them is
+ * pd_rows_creator_labels. */
 int pd_rows_creator_parse(const pd_rows_input *in, const pd_csv_record *rec, pd_rows_creator *out,
                           pd_rows_bad *b);
 int pd_rows_post_parse(const pd_rows_input *in, const pd_csv_record *rec, pd_rows_post *out,

@@ -342,11 +342,17 @@ static void test_empty_and_unreadable_files(void **state)
     assert_contains(err.msg, "empty file");
     tmp_remove(&t);
 
+    /* a blank first line is not an empty file: it is told as such */
     tmp_make(&t, creators_csv, "\n\n");
     o = opts_for(&t);
     load_fails(&o, PD_EINPUT, &err);
-    assert_contains(err.msg, "posts.csv");
-    assert_contains(err.msg, "empty file");
+    assert_contains(err.msg, "posts.csv:1: blank line where the header should be");
+    tmp_remove(&t);
+
+    tmp_make(&t, "\r\ncreator_id,handle,category,followers,mcn_id\n1,a,b,1,\n", posts_csv);
+    o = opts_for(&t);
+    load_fails(&o, PD_EINPUT, &err);
+    assert_contains(err.msg, "creators.csv:1: blank line where the header should be");
     tmp_remove(&t);
 
     tmp_make(&t, creators_csv, NULL);
@@ -929,7 +935,7 @@ static void gen_instant(struct gen *g, pd_buf *b, int64_t sec, int32_t nsec)
     struct tm tm;
     gmtime_r(&tt, &tm);
     pd_buf_printf(b, "%04d-%02d-%02d%c%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                  style == 3 ? ' ' : 'T', tm.tm_hour, tm.tm_min, tm.tm_sec);
+                  'T', tm.tm_hour, tm.tm_min, tm.tm_sec);
     if (nsec)
         pd_buf_printf(b, ".%09d", nsec);
     if (style == 1)
