@@ -314,7 +314,21 @@ struct posts_pipe {
     uint64_t unknown;
     /* the writer's: posts whose id was taken */
     struct reports dup_rep;
+    pd_rows_ids ids; /* the reader's: post ids met in the file */
 };
+
+/* A repeated post_id at `line` (absolute) as a bad line in *bad: names the
+ * first line with it, or says it was stored before. The first line is
+ * found by reading the file again, so only for a line that will be told
+ * (`told`): a stopping error or one of the first skipped lines reported. */
+static int duplicate_post(const pd_rows_input *in, uint64_t id, uint64_t line, int told,
+                          pd_rows_bad *bad, pd_error *err)
+{
+    uint64_t first = 0;
+    int rc = told ? pd_rows_post_first_line(in, id, line, &first, err) : PD_OK;
+    pd_rows_bad_duplicate_post(bad, in, line, first, id);
+    return rc;
+}
 
 /* The reader's next free batch, or NULL when the writer stopped. */
 static struct batch *pipe_take_free(struct posts_pipe *pp)
@@ -365,6 +379,21 @@ static void *posts_reader(void *arg)
             reports_add(&pp->rep, &bad);
             continue;
         }
+        if (pd_rows_ids_add(&pp->ids, row.id) > 0) {
+            /* the second line with this id (unknown creator or not) */
+            uint64_t line = pd_rows_line(in, rec.line);
+            int told = !im->o->skip_bad_lines || pp->rep.n < MAX_REPORTS;
+            pd_error e = {0};
+            int code = duplicate_post(in, row.id, line, told, &bad, &e);
+            if (code != PD_OK || !im->o->skip_bad_lines) {
+                pp->failed = 1;
+                pp->code = code ? (pd_code)code : PD_EINPUT;
+                pp->bad = bad;
+                break;
+            }
+            reports_add(&pp->rep, &bad);
+            continue;
+        }
         if (!idmap_has(&im->creators, (int64_t)row.creator)) {
             pp->unknown++;
             continue;
@@ -409,11 +438,12 @@ static int store_batch(struct posts_pipe *pp, const struct batch *b, pd_error *e
             return rc;
         im->sum->posts += failed;
         i += failed;
-        char id[24];
-        size_t len = pd_fmt_u64((uint64_t)b->p[i].id, id);
+        /* an id stored before, or one the reader's set does not hold */
         pd_rows_bad bad;
-        pd_rows_bad_set(&bad, b->line[i], pp->in->col[PD_COL_P_ID],
-                        "duplicate post_id (stored already, or earlier in the file)", id, len);
+        int told = !im->o->skip_bad_lines || pp->dup_rep.n < MAX_REPORTS;
+        rc = duplicate_post(pp->in, (uint64_t)b->p[i].id, b->line[i], told, &bad, err);
+        if (rc)
+            return rc;
         if (!im->o->skip_bad_lines)
             return bad_line_error(pp->in, &bad, PD_EINPUT, err);
         reports_add(&pp->dup_rep, &bad);
@@ -433,6 +463,11 @@ static int import_posts(struct import *im, const pd_rows_input *in, pd_error *er
     int rc =
         pd_csv_reader_init(&pp->rd, in->fd, in->data_start, UINT64_MAX, in->size, READ_BUF, err);
     if (rc) {
+        free(pp);
+        return rc;
+    }
+    if ((rc = pd_rows_ids_init(&pp->ids, in->size - in->data_start, err)) != PD_OK) {
+        pd_csv_reader_free(&pp->rd);
         free(pp);
         return rc;
     }
@@ -504,6 +539,7 @@ static int import_posts(struct import *im, const pd_rows_input *in, pd_error *er
         free(pp->ring[i].line);
     }
     pd_csv_reader_free(&pp->rd);
+    pd_rows_ids_free(&pp->ids);
     free(pp);
     return rc;
 }

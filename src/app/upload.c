@@ -235,9 +235,22 @@ static int import_creator_rows(pd_store *store, pd_db *db, pd_rows_input *in, pd
 struct post_import {
     pd_db *db;
     pd_upload_counts *n;
+    pd_rows_ids ids;        /* post ids met in the upload */
     pd_creator_rec *c;      /* the creator looked up */
     int64_t known, unknown; /* the last creator ids looked up */
 };
+
+/* A repeated post_id at `line`: in the upload before (named), or stored. */
+static int duplicate_post(const pd_rows_input *in, uint64_t id, uint64_t line, pd_error *err)
+{
+    uint64_t first;
+    int rc = pd_rows_post_first_line(in, id, line, &first, err);
+    if (rc)
+        return rc;
+    pd_rows_bad b;
+    pd_rows_bad_duplicate_post(&b, in, line, first, id);
+    return bad_line(in, &b, err);
+}
 
 static int import_post_row(void *ctx, pd_rows_input *in, const pd_csv_record *rec, pd_error *err)
 {
@@ -249,6 +262,8 @@ static int import_post_row(void *ctx, pd_rows_input *in, const pd_csv_record *re
         b.line = pd_rows_line(in, b.line);
         return bad_line(in, &b, err);
     }
+    if (pd_rows_ids_add(&pi->ids, row.id) > 0)
+        return duplicate_post(in, row.id, pd_rows_line(in, rec->line), err);
     int64_t cid = (int64_t)row.creator;
     if (cid != pi->known) {
         if (cid == pi->unknown) {
@@ -274,13 +289,8 @@ static int import_post_row(void *ctx, pd_rows_input *in, const pd_csv_record *re
                      .comments = row.comments,
                      .collects = row.collects};
     int rc = write_post(pi->db, &p, err);
-    if (rc == PD_ECONFLICT) {
-        char id[24];
-        size_t len = pd_fmt_u64(row.id, id);
-        pd_rows_bad_set(&b, pd_rows_line(in, rec->line), in->col[PD_COL_P_ID],
-                        "duplicate post_id (stored already, or earlier in the file)", id, len);
-        return bad_line(in, &b, err);
-    }
+    if (rc == PD_ECONFLICT)
+        return duplicate_post(in, row.id, pd_rows_line(in, rec->line), err);
     if (rc == PD_OK)
         pi->n->posts++;
     return rc;
@@ -289,7 +299,10 @@ static int import_post_row(void *ctx, pd_rows_input *in, const pd_csv_record *re
 static int import_post_rows(pd_db *db, pd_rows_input *in, pd_upload_counts *n, pd_error *err)
 {
     struct post_import pi = {.db = db, .n = n, .c = malloc(sizeof *pi.c)};
-    int rc = pi.c ? each_record(in, import_post_row, &pi, err) : out_of_memory(err);
+    int rc = pi.c ? pd_rows_ids_init(&pi.ids, in->size - in->data_start, err) : out_of_memory(err);
+    if (rc == PD_OK)
+        rc = each_record(in, import_post_row, &pi, err);
+    pd_rows_ids_free(&pi.ids);
     free(pi.c);
     return rc;
 }
