@@ -544,8 +544,7 @@ static int import_posts(struct import *im, const pd_rows_input *in, pd_error *er
     return rc;
 }
 
-int pd_import_files(pd_store *s, const pd_import_options *o, pd_import_summary *sum,
-                    pd_error *err)
+int pd_import_files(pd_store *s, const pd_import_options *o, pd_import_summary *sum, pd_error *err)
 {
     ERR_OR_LOCAL(err);
     pd_import_summary local_sum;

@@ -39,8 +39,8 @@ typedef struct pd_import_summary {
 typedef struct pd_import_options {
     const char *creators_path, *posts_path;
     int skip_bad_lines;
-    int progress;       /* a progress line on stderr when it is a terminal */
-    FILE *diag;         /* where skipped lines are reported; NULL: stderr  */
+    int progress; /* a progress line on stderr when it is a terminal */
+    FILE *diag;   /* where skipped lines are reported; NULL: stderr  */
 } pd_import_options;
 
 /* Imports creators.csv and posts.csv (the certification contract's formats,
@@ -53,8 +53,7 @@ typedef struct pd_import_options {
  * before is an error naming its line. Posts of creators that are neither
  * in the file nor in the store are skipped and counted. With
  * skip_bad_lines, bad lines are skipped and reported on o->diag. */
-int pd_import_files(pd_store *s, const pd_import_options *o, pd_import_summary *sum,
-                    pd_error *err);
+int pd_import_files(pd_store *s, const pd_import_options *o, pd_import_summary *sum, pd_error *err);
 
 /* pd_import_files with only the paths and skip_bad_lines. */
 int pd_import_paths(pd_store *s, const char *creators_csv, const char *posts_csv,

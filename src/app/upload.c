@@ -132,8 +132,7 @@ static int idset_add(struct idset *s, int64_t id, uint64_t line, uint64_t *first
 /* Walks the upload's records after its header, handing each to `row`;
  * stops at the first failure (a bad line, a store error), which is
  * returned. */
-typedef int (*import_row_fn)(void *ctx, pd_rows_input *in, const pd_csv_record *rec,
-                             pd_error *err);
+typedef int (*import_row_fn)(void *ctx, pd_rows_input *in, const pd_csv_record *rec, pd_error *err);
 
 static int each_record(pd_rows_input *in, import_row_fn row, void *ctx, pd_error *err)
 {
@@ -163,8 +162,7 @@ struct creator_import {
     int64_t at;              /* the store's clock at the start */
 };
 
-static int import_creator_row(void *ctx, pd_rows_input *in, const pd_csv_record *rec,
-                              pd_error *err)
+static int import_creator_row(void *ctx, pd_rows_input *in, const pd_csv_record *rec, pd_error *err)
 {
     struct creator_import *ci = ctx;
     pd_creator_rec *c = ci->c;
@@ -257,8 +255,7 @@ static int import_post_row(void *ctx, pd_rows_input *in, const pd_csv_record *re
     struct post_import *pi = ctx;
     pd_rows_post row;
     pd_rows_bad b;
-    if (pd_rows_post_parse(in, rec, &row, &b) < 0 ||
-        pd_rows_post_storable(in, rec, &row, &b) < 0) {
+    if (pd_rows_post_parse(in, rec, &row, &b) < 0 || pd_rows_post_storable(in, rec, &row, &b) < 0) {
         b.line = pd_rows_line(in, b.line);
         return bad_line(in, &b, err);
     }
@@ -325,7 +322,7 @@ int pd_import_upload(pd_store *s, pd_upload_kind kind, const char *name, const c
     rc = pd_db_begin(db, err);
     if (rc == PD_OK) {
         rc = kind == PD_UPLOAD_CREATORS ? import_creator_rows(s, db, &in, n, err)
-                                      : import_post_rows(db, &in, n, err);
+                                        : import_post_rows(db, &in, n, err);
         if (rc == PD_OK)
             rc = pd_db_commit(db, err);
         else

@@ -509,8 +509,8 @@ void pd_rows_bad_duplicate_post(pd_rows_bad *b, const pd_rows_input *in, uint64_
     b->first_line = first;
 }
 
-int pd_rows_post_first_line(const pd_rows_input *in, uint64_t id, uint64_t before,
-                            uint64_t *first, pd_error *err)
+int pd_rows_post_first_line(const pd_rows_input *in, uint64_t id, uint64_t before, uint64_t *first,
+                            pd_error *err)
 {
     *first = 0;
     pd_csv_reader rd;

@@ -218,8 +218,8 @@ void pd_rows_bad_duplicate_post(pd_rows_bad *b, const pd_rows_input *in, uint64_
 /* Reads posts.csv again from its first data line, for a message: the
  * first line (absolute) before line `before` whose post_id is id, in
  * *first (0 when there is none). PD_OK, PD_EIO or PD_ENOMEM. */
-int pd_rows_post_first_line(const pd_rows_input *in, uint64_t id, uint64_t before,
-                            uint64_t *first, pd_error *err);
+int pd_rows_post_first_line(const pd_rows_input *in, uint64_t id, uint64_t before, uint64_t *first,
+                            pd_error *err);
 
 /* A repeated creator_id, as an error: "creators.csv:LINE: column N
  * (creator_id): duplicate creator_id ID (first on line FIRST)". Returns

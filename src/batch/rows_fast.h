@@ -52,7 +52,8 @@ static inline uint64_t rf_value8(uint64_t c)
     c -= 0x3030303030303030ULL;
     c = c * 10 + (c >> 8);
     c = (((c & 0x000000FF000000FFULL) * 0x000F424000000064ULL) +
-         (((c >> 16) & 0x000000FF000000FFULL) * 0x0000271000000001ULL)) >> 32;
+         (((c >> 16) & 0x000000FF000000FFULL) * 0x0000271000000001ULL)) >>
+        32;
     return c;
 }
 
@@ -120,8 +121,8 @@ static inline int rf_two(const char *s, unsigned *v)
  * general parser then decides, and explains). */
 static inline int rf_fast_instant(const char *s, size_t len, pd_rows_day_cache *dc, pd_instant *t)
 {
-    if (len != 20 || s[19] != 'Z' || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
-        s[13] != ':' || s[16] != ':')
+    if (len != 20 || s[19] != 'Z' || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
+        s[16] != ':')
         return 0;
     unsigned y1, y2, mo, d, hh, mm, ss;
     if (!rf_two(s, &y1) || !rf_two(s + 2, &y2) || !rf_two(s + 5, &mo) || !rf_two(s + 8, &d) ||
@@ -141,11 +142,10 @@ static inline int rf_fast_instant(const char *s, size_t len, pd_rows_day_cache *
     return 1;
 }
 
-
 /* Parses one plain line at p (NUL sentinel after the data). Returns the byte
  * after it, or NULL when the line needs the careful path. */
-static inline const char *pd_rows_fast_post(const pd_rows_input *in, const char *p, pd_rows_day_cache *dc,
-                                    pd_rows_post *out)
+static inline const char *pd_rows_fast_post(const pd_rows_input *in, const char *p,
+                                            pd_rows_day_cache *dc, pd_rows_post *out)
 {
     const size_t ncols = in->ncols;
     for (size_t i = 0; i < ncols; i++) {

@@ -56,11 +56,11 @@ static int digits(const char *s, size_t len, size_t *i, unsigned n, unsigned *ou
     return 0;
 }
 
-#define FAIL(msg)              \
-    do {                       \
-        if (why)               \
-            *why = (msg);      \
-        return -1;             \
+#define FAIL(msg)                                                                                  \
+    do {                                                                                           \
+        if (why)                                                                                   \
+            *why = (msg);                                                                          \
+        return -1;                                                                                 \
     } while (0)
 
 int pd_instant_parse(const char *s, size_t len, pd_instant *out, const char **why)
