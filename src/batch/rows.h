@@ -1,12 +1,14 @@
 /*
  * rows.h - what creators.csv and posts.csv mean, one record at a time.
  *
- * Shared by every reader of the two files (the batch engine in dataset.c,
- * the store's bulk import), so that they accept the same lines and refuse
- * the others with the same words: opening a file and finding its columns by
- * header name (pd_rows_open), checking and converting one record
- * (pd_rows_creator, pd_rows_post), and describing a bad line the way the
- * error messages and skip reports print it (pd_rows_describe).
+ * Shared by every reader of the two files (certify and simulate through the
+ * batch loader in dataset.c and its fast path rows_fast.h; `partnerd import`
+ * and the API's upload through app/import.h), so that they accept the same
+ * lines and refuse the others with the same words: opening a file and
+ * finding its columns by header name (pd_rows_open), checking and
+ * converting one record (pd_rows_creator_parse, pd_rows_post_parse),
+ * finding repeated post ids (pd_rows_ids), and describing a bad line the
+ * way the error messages and skip reports print it (pd_rows_describe).
  *
  * A pd_rows_input owns its descriptor and its column tables until
  * pd_rows_close. Records come from a pd_csv_reader the caller runs over
