@@ -13,14 +13,12 @@
  * "<seconds>.<nanoseconds>.<id>" for a creator's posts. */
 #include "api/creators.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
+#include <strings.h>
 
 #include "app/import.h"
 #include "core/instant.h"
