@@ -314,7 +314,8 @@ struct posts_pipe {
     uint64_t unknown;
     /* the writer's: posts whose id was taken */
     struct reports dup_rep;
-    pd_rows_ids ids; /* the reader's: post ids met in the file */
+    pd_rows_ids ids;  /* the reader's: post ids met in the file          */
+    struct idmap far; /* and those above ids.max of unknown creators: line */
 };
 
 /* A repeated post_id at `line` (absolute) as a bad line in *bad: names the
@@ -379,12 +380,35 @@ static void *posts_reader(void *arg)
             reports_add(&pp->rep, &bad);
             continue;
         }
-        if (pd_rows_ids_add(&pp->ids, row.id) > 0) {
+        uint64_t line = pd_rows_line(in, rec.line);
+        int known = idmap_has(&im->creators, (int64_t)row.creator);
+        int seen = pd_rows_ids_add(&pp->ids, row.id);
+        uint64_t first = 0;
+        if (seen < 0) {
+            /* Above the bit set: the store finds a repeat of a post it
+             * stores; the posts it never sees (unknown creators) are kept
+             * here, with their lines. */
+            int oom = 0;
+            uint64_t *had = known ? NULL : idmap_put(&pp->far, (int64_t)row.id, line, &oom);
+            if (known && idmap_has(&pp->far, (int64_t)row.id))
+                had = &pp->far.slot[idmap_slot(&pp->far, (int64_t)row.id)].line;
+            if (oom) {
+                pd_rows_bad_set(&bad, line, -1, "out of memory for the post ids", NULL, 0);
+                pp->failed = 1;
+                pp->code = PD_ENOMEM;
+                pp->bad = bad;
+                break;
+            }
+            seen = had != NULL;
+            first = had ? *had : 0;
+        }
+        if (seen > 0) {
             /* the second line with this id (unknown creator or not) */
-            uint64_t line = pd_rows_line(in, rec.line);
             int told = !im->o->skip_bad_lines || pp->rep.n < MAX_REPORTS;
             pd_error e = {0};
-            int code = duplicate_post(in, row.id, line, told, &bad, &e);
+            int code = first ? PD_OK : duplicate_post(in, row.id, line, told, &bad, &e);
+            if (first)
+                pd_rows_bad_duplicate_post(&bad, in, line, first, row.id);
             if (code != PD_OK || !im->o->skip_bad_lines) {
                 pp->failed = 1;
                 pp->code = code ? (pd_code)code : PD_EINPUT;
@@ -394,7 +418,7 @@ static void *posts_reader(void *arg)
             reports_add(&pp->rep, &bad);
             continue;
         }
-        if (!idmap_has(&im->creators, (int64_t)row.creator)) {
+        if (!known) {
             pp->unknown++;
             continue;
         }
@@ -540,6 +564,7 @@ static int import_posts(struct import *im, const pd_rows_input *in, pd_error *er
     }
     pd_csv_reader_free(&pp->rd);
     pd_rows_ids_free(&pp->ids);
+    idmap_free(&pp->far);
     free(pp);
     return rc;
 }

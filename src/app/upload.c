@@ -88,7 +88,8 @@ static int next_record(pd_rows_input *in, pd_csv_reader *rd, pd_csv_record *rec,
     return -1;
 }
 
-/* A sorted set of ids, to find repeated creator_ids of one upload. */
+/* A sorted set of ids with their lines, to find repeated creator_ids (and
+ * post_ids above the bit set) of one upload. */
 struct idset {
     int64_t *id;
     uint64_t *line;
@@ -234,6 +235,7 @@ struct post_import {
     pd_db *db;
     pd_upload_counts *n;
     pd_rows_ids ids;        /* post ids met in the upload */
+    struct idset far;       /* those above ids.max, with their lines */
     pd_creator_rec *c;      /* the creator looked up */
     int64_t known, unknown; /* the last creator ids looked up */
 };
@@ -259,8 +261,20 @@ static int import_post_row(void *ctx, pd_rows_input *in, const pd_csv_record *re
         b.line = pd_rows_line(in, b.line);
         return bad_line(in, &b, err);
     }
-    if (pd_rows_ids_add(&pi->ids, row.id) > 0)
-        return duplicate_post(in, row.id, pd_rows_line(in, rec->line), err);
+    uint64_t line = pd_rows_line(in, rec->line), first = 0;
+    int seen = pd_rows_ids_add(&pi->ids, row.id);
+    if (seen < 0) {
+        /* above the bit set: kept with its line (an upload is small) */
+        seen = idset_add(&pi->far, (int64_t)row.id, line, &first);
+        if (seen < 0)
+            return out_of_memory(err);
+        if (seen) {
+            pd_rows_bad_duplicate_post(&b, in, line, first, row.id);
+            return bad_line(in, &b, err);
+        }
+    }
+    if (seen > 0)
+        return duplicate_post(in, row.id, line, err);
     int64_t cid = (int64_t)row.creator;
     if (cid != pi->known) {
         if (cid == pi->unknown) {
@@ -300,6 +314,8 @@ static int import_post_rows(pd_db *db, pd_rows_input *in, pd_upload_counts *n, p
     if (rc == PD_OK)
         rc = each_record(in, import_post_row, &pi, err);
     pd_rows_ids_free(&pi.ids);
+    free(pi.far.id);
+    free(pi.far.line);
     free(pi.c);
     return rc;
 }

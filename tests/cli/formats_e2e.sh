@@ -117,6 +117,20 @@ bad_posts "a repeated post_id" \
 bad_posts "a repeated post_id of an unknown creator" \
     "posts.csv:4: column 1 (post_id): duplicate post_id 5 (first on line 2)" \
     '5,99,2019-05-20T10:00:00Z,organic,10,0,0,0' "$ok" '5,98,2019-05-22T10:00:00Z,organic,20,0,0,0'
+# ids above the bit sets (an eighth of the file's bytes, at least 2^20): the
+# same words, whoever the posts' creators
+bad_posts "a repeated high post_id" \
+    "posts.csv:4: column 1 (post_id): duplicate post_id 5000000002 (first on line 3)" \
+    "$ok" '5000000002,1,2019-05-20T10:00:00Z,organic,10,0,0,0' \
+    '5000000002,2,2019-05-22T10:00:00Z,organic,20,0,0,0'
+bad_posts "a repeated high post_id of unknown creators" \
+    "posts.csv:4: column 1 (post_id): duplicate post_id 5000000003 (first on line 2)" \
+    '5000000003,99,2019-05-20T10:00:00Z,organic,10,0,0,0' "$ok" \
+    '5000000003,98,2019-05-22T10:00:00Z,organic,20,0,0,0'
+bad_posts "a high post_id of an unknown creator, then of a known one" \
+    "posts.csv:3: column 1 (post_id): duplicate post_id 5000000004 (first on line 2)" \
+    '5000000004,99,2019-05-20T10:00:00Z,organic,10,0,0,0' \
+    '5000000004,1,2019-05-22T10:00:00Z,organic,20,0,0,0'
 bad_creators "a repeated creator_id" \
     "creators.csv:4: column 1 (creator_id): duplicate creator_id 1 (first on line 2)" \
     "$C_HEAD\n1,ann,food,100,\n2,bob,pets,200,\n1,cat,pets,300,\n"
