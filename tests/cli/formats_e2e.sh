@@ -146,6 +146,22 @@ bad_creators "a NUL in a handle" \
     "creators.csv:2: column 2 (handle): contains a NUL byte" \
     "$C_HEAD\n1,a\000n,food,100,\n"
 
+# skipped, a repeat is told the same way by certify, simulate and import
+mkdir -p "$D/case"
+good_creators >"$D/case/creators.csv"
+{ echo "$P_HEAD"; good_posts | tail -n 1; echo "$ok"; echo '2,2,2019-05-22T10:00:00Z,organic,20,0,0,0'; } \
+    >"$D/case/posts.csv"
+files=(--creators "$D/case/creators.csv" --posts "$D/case/posts.csv")
+skipped="posts.csv:4: skipped: column 1 (post_id): duplicate post_id 2 (first on line 3)"
+run certify "${files[@]}" --as-of 2019-06-01 --policy red-2019-v1 --skip-bad-lines
+expect_rc "a repeat skipped: certify" 0 && expect_grep "a repeat skipped: certify" "$T/stderr" "$skipped"
+expect_grep "a repeat skipped: the first counts" "$T/stdout" "1,0,100,2,0,10.00"
+run simulate "${files[@]}" --as-of 2019-06-01 --policy red-2019-v1 --policy red-2019-v2 \
+    --skip-bad-lines
+expect_rc "a repeat skipped: simulate" 0 && expect_grep "a repeat skipped: simulate" "$T/stderr" "$skipped"
+run import --db "$T/skip.db" "${files[@]}" --skip-bad-lines --quiet
+expect_rc "a repeat skipped: import" 0 && expect_grep "a repeat skipped: import" "$T/stderr" "$skipped"
+
 # ---- the header ----------------------------------------------------------------------------
 mkdir -p "$D/case"
 good_creators >"$D/case/creators.csv"
