@@ -131,6 +131,10 @@ bad_posts "a high post_id of an unknown creator, then of a known one" \
     "posts.csv:3: column 1 (post_id): duplicate post_id 5000000004 (first on line 2)" \
     '5000000004,99,2019-05-20T10:00:00Z,organic,10,0,0,0' \
     '5000000004,1,2019-05-22T10:00:00Z,organic,20,0,0,0'
+bad_posts "a high post_id of a known creator, then of an unknown one" \
+    "posts.csv:4: column 1 (post_id): duplicate post_id 5000000005 (first on line 3)" \
+    "$ok" '5000000005,1,2019-05-20T10:00:00Z,organic,10,0,0,0' \
+    '5000000005,99,2019-05-22T10:00:00Z,organic,20,0,0,0'
 bad_creators "a repeated creator_id" \
     "creators.csv:4: column 1 (creator_id): duplicate creator_id 1 (first on line 2)" \
     "$C_HEAD\n1,ann,food,100,\n2,bob,pets,200,\n1,cat,pets,300,\n"
