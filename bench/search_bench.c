@@ -35,6 +35,7 @@
 
 #include "core/policy.h"
 #include "app/online.h"
+#include "app/import.h"
 #include "store/store.h"
 
 static double now_ms(void)
@@ -344,7 +345,7 @@ int main(int argc, char **argv)
     if (imp_c) {
         double t0 = now_ms();
         pd_import_summary sum;
-        if (pd_store_import(s, imp_c, imp_p, 0, &sum, &err))
+        if (pd_import_paths(s, imp_c, imp_p, 0, &sum, &err))
             die("import", &err);
         fprintf(stderr, "# imported %llu creators, %llu posts in %.1f s\n",
                 (unsigned long long)sum.creators, (unsigned long long)sum.posts,

@@ -14,17 +14,14 @@
  * "<seconds>.<nanoseconds>.<id>" for a creator's posts. */
 #include "api/creators.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
+#include <strings.h>
 
-#include "batch/csv.h"
-#include "batch/rows.h"
+#include "app/import.h"
 #include "core/instant.h"
 #include "util/num.h"
 #include "core/policy.h"
@@ -833,301 +830,24 @@ static int put_metrics(pd_req *req, void *ctx, pd_error *err)
     return PD_OK;
 }
 
-/* ---- CSV imports -------------------------------------------------------------------------- */
+/* ---- CSV imports (app/import.h does the work) -------------------------------------------- */
 
-/* The body as a file the batch reader can read: an anonymous memory file
- * (it never touches a disk), whose descriptor the rows input then owns. */
-static int body_input(pd_req *req, const char *name, pd_rows_kind kind, pd_rows_input *in,
-                      pd_error *err)
+static int import_csv(pd_req *req, pd_store *store, pd_upload_kind kind, pd_error *err)
 {
+    const char *name = kind == PD_UPLOAD_CREATORS ? "creators.csv" : "posts.csv";
     const char *ct = pd_req_header(req, "Content-Type");
     if (ct && strncasecmp(ct, "text/csv", 8) != 0)
         return pd_error_set(err, PD_EINPUT, "Content-Type: send the file as text/csv (got '%.60s')",
                             ct);
     size_t len;
     const char *body = pd_req_body(req, &len);
-    if (len == 0)
-        return pd_error_set(err, PD_EINPUT, "%s: empty body (send the CSV file, header first)",
-                            name);
-    int fd = memfd_create(name, MFD_CLOEXEC);
-    if (fd < 0)
-        return pd_error_set(err, PD_EIO, "cannot hold the upload: %s", strerror(errno));
-    for (size_t off = 0; off < len;) {
-        ssize_t n = write(fd, body + off, len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            int e = errno;
-            close(fd);
-            return pd_error_set(err, PD_EIO, "cannot hold the upload: %s", strerror(e));
-        }
-        off += (size_t)n;
-    }
-    return pd_rows_open_fd(in, fd, name, kind, err);
-}
-
-static int bad_line(const pd_rows_input *in, const pd_rows_bad *b, pd_error *err)
-{
-    char what[PD_ERROR_MSG_MAX];
-    pd_rows_describe(in, b, what, sizeof what);
-    return pd_error_set(err, PD_EINPUT, "%s:%llu: %s (nothing was stored)", in->path,
-                        (unsigned long long)b->line, what);
-}
-
-/* The next record: 1, 0 at the end, -1 with err set (a bad line names it). */
-static int next_record(pd_rows_input *in, pd_csv_reader *rd, pd_csv_record *rec, pd_error *err)
-{
-    int r = pd_csv_next(rd, rec);
-    if (r >= 0)
-        return r;
-    pd_rows_bad b;
-    int code = pd_rows_fault(rd, &b);
-    b.line = pd_rows_line(in, b.line);
-    if (code != PD_OK)
-        pd_error_set(err, (pd_code)code, "%s: cannot read the upload: %s", in->path, b.value);
-    else
-        bad_line(in, &b, err);
-    return -1;
-}
-
-/* A sorted set of ids, to find repeated creator_ids of one upload. */
-struct idset {
-    int64_t *id;
-    uint64_t *line;
-    size_t n, cap;
-};
-
-static int idset_add(struct idset *s, int64_t id, uint64_t line, uint64_t *first)
-{
-    size_t lo = 0, hi = s->n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (s->id[mid] < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo < s->n && s->id[lo] == id) {
-        *first = s->line[lo];
-        return 1;
-    }
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? 2 * s->cap : 256;
-        int64_t *ni = realloc(s->id, cap * sizeof *ni);
-        if (!ni)
-            return -1;
-        s->id = ni;
-        uint64_t *nl = realloc(s->line, cap * sizeof *nl);
-        if (!nl)
-            return -1;
-        s->line = nl;
-        s->cap = cap;
-    }
-    memmove(s->id + lo + 1, s->id + lo, (s->n - lo) * sizeof *s->id);
-    memmove(s->line + lo + 1, s->line + lo, (s->n - lo) * sizeof *s->line);
-    s->id[lo] = id;
-    s->line[lo] = line;
-    s->n++;
-    return 0;
-}
-
-struct import_counts {
-    uint64_t created, updated, posts, unknown;
-};
-
-/* Walks the upload's records after its header, handing each to `row`;
- * stops at the first failure (a bad line, a store error), which is
- * returned. */
-typedef int (*import_row_fn)(void *ctx, pd_rows_input *in, const pd_csv_record *rec,
-                             pd_error *err);
-
-static int each_record(pd_rows_input *in, import_row_fn row, void *ctx, pd_error *err)
-{
-    pd_csv_reader rd;
-    int rc = pd_csv_reader_init(&rd, in->fd, in->data_start, UINT64_MAX, in->size, 65536, err);
-    if (rc)
-        return rc;
-    pd_csv_record rec;
-    while (rc == PD_OK) {
-        int r = next_record(in, &rd, &rec, err);
-        if (r <= 0) {
-            rc = r < 0 ? err->code : PD_OK;
-            break;
-        }
-        rc = row(ctx, in, &rec, err);
-    }
-    pd_csv_reader_free(&rd);
-    return rc;
-}
-
-/* The state of one creators.csv upload. */
-struct creator_import {
-    pd_db *db;
-    struct import_counts *n;
-    pd_creator_rec *c, *old; /* per row, reused */
-    struct idset seen;       /* ids met so far, for repeats */
-    int64_t at;              /* the store's clock at the start */
-};
-
-static int import_creator_row(void *ctx, pd_rows_input *in, const pd_csv_record *rec,
-                              pd_error *err)
-{
-    struct creator_import *ci = ctx;
-    pd_creator_rec *c = ci->c;
-    pd_rows_creator row;
-    pd_rows_bad b;
-    memset(c, 0, sizeof *c);
-    if (pd_rows_creator_parse(in, rec, &row, &b) < 0 ||
-        pd_rows_creator_labels(in, rec, &row, c->handle, sizeof c->handle, c->category,
-                               sizeof c->category, &b) < 0) {
-        b.line = pd_rows_line(in, b.line);
-        return bad_line(in, &b, err);
-    }
-    uint64_t line = pd_rows_line(in, rec->line);
-    uint64_t first = 0;
-    int dup = idset_add(&ci->seen, row.id, line, &first);
-    if (dup < 0)
-        return out_of_memory(err);
-    if (dup)
-        return pd_rows_duplicate_error(in, line, first, row.id, err);
-    c->id = row.id;
-    c->followers = row.followers;
-    c->mcn_id = (int64_t)row.mcn_id;
-    int rc = PD_OK;
-    if (row.mcn_id) {
-        /* an MCN named by id is created when missing, as `partnerd
-         * import` does; one that exists (whatever its name) is used */
-        char name[PD_NAME_MAX];
-        snprintf(name, sizeof name, "MCN %llu", (unsigned long long)row.mcn_id);
-        rc = pd_db_mcn_add(ci->db, c->mcn_id, name, NULL, err);
-        if (rc == PD_ECONFLICT)
-            rc = PD_OK;
-    }
-    if (rc == PD_OK) {
-        rc = pd_db_creator_get(ci->db, c->id, ci->old, err);
-        if (rc == PD_OK) {
-            memcpy(c->bio, ci->old->bio, sizeof c->bio); /* a CSV has no bio: keep it */
-            ci->n->updated++;
-        } else if (rc == PD_ENOTFOUND) {
-            rc = PD_OK;
-            ci->n->created++;
-        }
-    }
-    if (rc == PD_OK)
-        rc = pd_db_creator_put(ci->db, c, ci->at, err);
-    if (rc == PD_OK)
-        rc = pd_app_online_touch(ci->db, c->id, "followers", err);
-    if (rc)
-        rc = pd_error_set(err, (pd_code)rc, "%s:%llu: %s (nothing was stored)", in->path,
-                          (unsigned long long)line, err->msg);
-    return rc;
-}
-
-static int import_creator_rows(pd_req *req, pd_store *store, pd_db *db, pd_rows_input *in,
-                               struct import_counts *n, pd_error *err)
-{
-    struct creator_import ci = {.db = db,
-                                .n = n,
-                                .c = req_zalloc(req, sizeof *ci.c),
-                                .old = req_zalloc(req, sizeof *ci.old),
-                                .at = pd_store_now(store)};
-    int rc = ci.c && ci.old ? each_record(in, import_creator_row, &ci, err) : out_of_memory(err);
-    free(ci.seen.id);
-    free(ci.seen.line);
-    return rc;
-}
-
-/* The state of one posts.csv upload. */
-struct post_import {
-    pd_db *db;
-    struct import_counts *n;
-    pd_creator_rec *c;      /* the creator looked up */
-    int64_t known, unknown; /* the last creator ids looked up */
-};
-
-static int import_post_row(void *ctx, pd_rows_input *in, const pd_csv_record *rec, pd_error *err)
-{
-    struct post_import *pi = ctx;
-    pd_rows_post row;
-    pd_rows_bad b;
-    if (pd_rows_post_parse(in, rec, &row, &b) < 0 ||
-        pd_rows_post_storable(in, rec, &row, &b) < 0) {
-        b.line = pd_rows_line(in, b.line);
-        return bad_line(in, &b, err);
-    }
-    int64_t cid = (int64_t)row.creator;
-    if (cid != pi->known) {
-        if (cid == pi->unknown) {
-            pi->n->unknown++;
-            return PD_OK;
-        }
-        int rc = pd_db_creator_get(pi->db, cid, pi->c, err);
-        if (rc == PD_ENOTFOUND) {
-            pi->unknown = cid;
-            pi->n->unknown++;
-            return PD_OK;
-        }
-        if (rc)
-            return rc;
-        pi->known = cid;
-    }
-    pd_post_rec p = {.id = (int64_t)row.id,
-                     .creator_id = cid,
-                     .published_at = row.t,
-                     .sponsored = row.sponsored,
-                     .views = row.views,
-                     .likes = row.likes,
-                     .comments = row.comments,
-                     .collects = row.collects};
-    int rc = pd_db_post_add(pi->db, &p, err);
-    if (rc == PD_OK)
-        rc = pd_app_online_post_added(pi->db, &p, pd_db_now(pi->db), err);
-    if (rc == PD_ECONFLICT) {
-        char id[24];
-        size_t len = pd_fmt_u64(row.id, id);
-        pd_rows_bad_set(&b, pd_rows_line(in, rec->line), in->col[PD_COL_P_ID],
-                        "duplicate post_id (stored already, or earlier in the file)", id, len);
-        return bad_line(in, &b, err);
-    }
-    if (rc == PD_OK)
-        pi->n->posts++;
-    return rc;
-}
-
-static int import_post_rows(pd_db *db, pd_rows_input *in, struct import_counts *n, pd_error *err)
-{
-    struct post_import pi = {.db = db, .n = n, .c = malloc(sizeof *pi.c)};
-    int rc = pi.c ? each_record(in, import_post_row, &pi, err) : out_of_memory(err);
-    free(pi.c);
-    return rc;
-}
-
-static int import_csv(pd_req *req, pd_store *store, pd_rows_kind kind, pd_error *err)
-{
-    const char *name = kind == PD_ROWS_CREATORS ? "creators.csv" : "posts.csv";
-    pd_rows_input in;
-    int rc = body_input(req, name, kind, &in, err);
-    if (rc)
-        return rc;
-    struct import_counts n = {0};
-    pd_db *db;
-    if ((rc = pd_store_acquire(store, &db, err))) {
-        pd_rows_close(&in);
-        return rc;
-    }
-    rc = pd_db_begin(db, err);
-    if (rc == PD_OK) {
-        rc = kind == PD_ROWS_CREATORS ? import_creator_rows(req, store, db, &in, &n, err)
-                                      : import_post_rows(db, &in, &n, err);
-        rc = finish_txn(db, rc, err);
-    }
-    pd_store_release(store, db);
-    pd_rows_close(&in);
+    pd_upload_counts n;
+    int rc = pd_import_upload(store, kind, name, body, len, &n, err);
     if (rc)
         return rc;
     pd_jsonw *w = pd_req_jsonw(req);
     pd_jsonw_obj_begin(w);
-    if (kind == PD_ROWS_CREATORS) {
+    if (kind == PD_UPLOAD_CREATORS) {
         pd_jsonw_kuint(w, "creators", n.created + n.updated);
         pd_jsonw_kuint(w, "created", n.created);
         pd_jsonw_kuint(w, "updated", n.updated);
@@ -1141,12 +861,12 @@ static int import_csv(pd_req *req, pd_store *store, pd_rows_kind kind, pd_error 
 
 static int import_creators(pd_req *req, void *ctx, pd_error *err)
 {
-    return import_csv(req, ((pd_creators *)ctx)->store, PD_ROWS_CREATORS, err);
+    return import_csv(req, ((pd_creators *)ctx)->store, PD_UPLOAD_CREATORS, err);
 }
 
 static int import_posts(pd_req *req, void *ctx, pd_error *err)
 {
-    return import_csv(req, ((pd_creators *)ctx)->store, PD_ROWS_POSTS, err);
+    return import_csv(req, ((pd_creators *)ctx)->store, PD_UPLOAD_POSTS, err);
 }
 
 /* ---- the table ------------------------------------------------------------------------------ */

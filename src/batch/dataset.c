@@ -10,9 +10,17 @@
  * counted per range and made absolute after the join.
  *
  * Posts take a fast path for plain lines (no quotes) that parses and checks
- * each field in one pass; anything unusual goes through the general CSV
- * reader and the careful checks of batch/rows.c (shared with the store's
- * import), which also write the error messages. */
+ * each field in one pass (batch/rows_fast.h); anything unusual goes through
+ * the general CSV reader and the careful checks of batch/rows.c (shared
+ * with app/import.c), which also write the error messages.
+ *
+ * A repeated post_id is a bad line. Each thread notes the ids it meets in
+ * its own bit set (no atomic operation per post) and lists the ids above
+ * the set's ceiling; after the join the sets are merged and the lists
+ * sorted, which finds every id met twice. Only then, and only when there is
+ * one, posts.csv is read again on one thread in file order, so that the
+ * second line with an id is the bad one (named with the first) however the
+ * file was split, and a skipped repeat never counts. */
 #include "batch/dataset.h"
 
 #include <errno.h>
@@ -26,6 +34,7 @@
 #include "batch/progress.h"
 #include "batch/rows.h"
 #include "util/hashtab.h"
+#include "batch/rows_fast.h"
 #include "util/num.h"
 #include "core/window.h"
 
@@ -163,6 +172,11 @@ struct load {
     struct index ix;
     size_t n;
     pd_window win[PD_MAX_WINDOWS]; /* core/window.h: the one window rule */
+    int one_thread;                /* read on one thread (the second pass) */
+    /* repeated post ids: the first pass finds them, the second names them */
+    uint64_t *dups;                /* second pass: the repeated ids, sorted */
+    uint64_t *dup_first;           /* ndups: relative line + 1 of the first */
+    size_t ndups;
 };
 
 struct chunk {
@@ -186,6 +200,9 @@ struct chunk {
     /* posts */
     pd_window_stats *stats[PD_MAX_WINDOWS];
     uint64_t posts_read, unknown, in_window[PD_MAX_WINDOWS];
+    pd_rows_ids ids;      /* ids met by this chunk (first pass)       */
+    pd_rows_idlist far;    /* ids above ids.max, checked after the join */
+    pd_rows_idlist dupids; /* ids met twice                             */
 };
 
 /* Records a bad line. Returns 1 when the scan must stop. */
@@ -304,6 +321,41 @@ static inline int apply_post(struct chunk *c, const post_t *p)
     return 0;
 }
 
+/* The post's id: 0 when new; -1 when the line is skipped, 1 to stop. On
+ * the first pass (no ld->dups) a repeat is only noted; the second pass,
+ * on one thread in file order, makes the second line with an id the bad
+ * one, naming the first. `line` is relative to the chunk. */
+static inline int post_id_check(struct chunk *c, uint64_t id, uint64_t line)
+{
+    struct load *ld = c->ld;
+    if (!ld->dups) {
+        int r = pd_rows_ids_add(&c->ids, id);
+        if (r == 0)
+            return 0;
+        if (pd_rows_idlist_push(r > 0 ? &c->dupids : &c->far, id) < 0)
+            return chunk_fatal(c, PD_ENOMEM, "out of memory for the post ids", 0);
+        return 0;
+    }
+    size_t lo = 0, hi = ld->ndups;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (ld->dups[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == ld->ndups || ld->dups[lo] != id)
+        return 0;
+    if (!ld->dup_first[lo]) {
+        ld->dup_first[lo] = line + 1;
+        return 0;
+    }
+    pd_rows_bad b;
+    pd_rows_bad_duplicate_post(&b, ld->in, line, pd_rows_line(ld->in, ld->dup_first[lo] - 1),
+                               id);
+    return chunk_bad(c, &b) ? 1 : -1;
+}
+
 /* The careful path: every field checked, every problem named. 0: a post
  * in *p; -1: a bad line to skip; 1: stop. */
 static int posts_record(struct chunk *c, const pd_csv_record *rec, post_t *p)
@@ -314,202 +366,13 @@ static int posts_record(struct chunk *c, const pd_csv_record *rec, post_t *p)
     return 0;
 }
 
-static const unsigned char stop_byte[256] = {
-    [','] = 1, ['\n'] = 1, ['\r'] = 1, ['"'] = 1, ['\0'] = 1};
-
-/* Days since the epoch of January 1st, per year, filled as years are met. */
-struct day_cache {
-    int64_t year_days[10000];
-    unsigned char known[10000];
-};
-
-static const uint16_t month_start[2][13] = {
-    {0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334},
-    {0, 0, 31, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335}};
-static const unsigned char month_len[2][13] = {
-    {0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31},
-    {0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}};
-
-/* 1 when all 8 bytes of c are ASCII digits... as a mask of the non-digit
- * bytes: 0 when every byte of c is '0'..'9'. */
-static inline uint64_t nondigits8(uint64_t c)
-{
-    return ((c & 0xF0F0F0F0F0F0F0F0ULL) ^ 0x3030303030303030ULL) |
-           (((c + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) ^ 0x3030303030303030ULL);
-}
-
-/* The value of 8 ASCII digits, the first in the lowest byte. */
-static inline uint64_t value8(uint64_t c)
-{
-    c -= 0x3030303030303030ULL;
-    c = c * 10 + (c >> 8);
-    c = (((c & 0x000000FF000000FFULL) * 0x000F424000000064ULL) +
-         (((c >> 16) & 0x000000FF000000FFULL) * 0x0000271000000001ULL)) >> 32;
-    return c;
-}
-
-/* Reads a run of up to 15 digits at p (8 readable bytes are guaranteed past
- * any point of the buffer). Returns the byte after the digits, or NULL when
- * there is none or more than 15. */
-static inline const char *digits(const char *p, uint64_t *out)
-{
-    uint64_t c;
-    memcpy(&c, p, 8);
-    uint64_t nd = nondigits8(c);
-    if (nd) {
-        unsigned n = (unsigned)__builtin_ctzll(nd) >> 3;
-        if (n == 0)
-            return NULL;
-        unsigned s = (8 - n) * 8;
-        *out = value8((c << s) | (0x3030303030303030ULL >> (64 - s)));
-        return p + n;
-    }
-    uint64_t v = value8(c);
-    p += 8;
-    for (unsigned k = 8; (unsigned)((unsigned char)*p - '0') <= 9; k++, p++) {
-        if (k == 15)
-            return NULL;
-        v = v * 10 + (uint64_t)(*p - '0');
-    }
-    *out = v;
-    return p;
-}
-
-/* Checks a run of 1 to 15 digits at p without computing its value (the
- * columns nobody reads still have to be whole numbers). Returns the byte
- * after it or NULL. With nonzero set, an all-zero run is refused too. */
-static inline const char *check_digits(const char *p, int nonzero)
-{
-    uint64_t c;
-    memcpy(&c, p, 8);
-    uint64_t nd = nondigits8(c);
-    if (nd) {
-        unsigned n = (unsigned)__builtin_ctzll(nd) >> 3;
-        if (n == 0)
-            return NULL;
-        if (nonzero && ((c ^ 0x3030303030303030ULL) << ((8 - n) * 8)) == 0)
-            return NULL;
-        return p + n;
-    }
-    int any = (c ^ 0x3030303030303030ULL) != 0;
-    p += 8;
-    for (unsigned k = 8; (unsigned)((unsigned char)*p - '0') <= 9; k++, p++) {
-        if (k == 15)
-            return NULL;
-        any |= *p != '0';
-    }
-    return nonzero && !any ? NULL : p;
-}
-
-static inline int two(const char *s, unsigned *v)
-{
-    unsigned a = (unsigned char)s[0] - '0', b = (unsigned char)s[1] - '0';
-    *v = a * 10 + b;
-    return a <= 9 && b <= 9;
-}
-
-/* "YYYY-MM-DDTHH:MM:SSZ" quickly; 0 when it is not exactly that (the
- * general parser then decides, and explains). */
-static inline int fast_instant(const char *s, size_t len, struct day_cache *dc, pd_instant *t)
-{
-    if (len != 20 || s[19] != 'Z' || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
-        s[13] != ':' || s[16] != ':')
-        return 0;
-    unsigned y1, y2, mo, d, hh, mm, ss;
-    if (!two(s, &y1) || !two(s + 2, &y2) || !two(s + 5, &mo) || !two(s + 8, &d) ||
-        !two(s + 11, &hh) || !two(s + 14, &mm) || !two(s + 17, &ss))
-        return 0;
-    unsigned y = y1 * 100 + y2;
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (mo < 1 || mo > 12 || d < 1 || d > month_len[leap][mo] || hh > 23 || mm > 59 || ss > 60)
-        return 0;
-    if (!dc->known[y]) {
-        dc->year_days[y] = pd_days_from_civil(y, 1, 1);
-        dc->known[y] = 1;
-    }
-    int64_t days = dc->year_days[y] + month_start[leap][mo] + d - 1;
-    t->sec = days * 86400 + hh * 3600 + mm * 60 + ss;
-    t->nsec = 0;
-    return 1;
-}
-
-
-/* Parses one plain line at p (NUL sentinel after the data). Returns the byte
- * after it, or NULL when the line needs the careful path. */
-static inline const char *fast_post(const pd_rows_input *in, const char *p, struct day_cache *dc,
-                                    post_t *out)
-{
-    const size_t ncols = in->ncols;
-    for (size_t i = 0; i < ncols; i++) {
-        const char *s = p;
-        switch (in->role[i]) {
-        case PD_COL_P_ID:
-            if (!(p = check_digits(p, 1)))
-                return NULL;
-            break;
-        case PD_COL_P_LIKES:
-        case PD_COL_P_COMMENTS:
-        case PD_COL_P_COLLECTS:
-            if (!(p = check_digits(p, 0)))
-                return NULL;
-            break;
-        case PD_COL_P_CREATOR:
-            if (!(p = digits(p, &out->creator)) || out->creator == 0)
-                return NULL;
-            break;
-        case PD_COL_P_VIEWS:
-            if (!(p = digits(p, &out->views)))
-                return NULL;
-            break;
-        case PD_COL_P_TIME:
-            if ((p[20] == ',' || p[20] == '\n' || p[20] == '\r') &&
-                fast_instant(p, 20, dc, &out->t)) {
-                p += 20;
-                break;
-            }
-            while (!stop_byte[(unsigned char)*p])
-                p++;
-            if (pd_instant_parse(s, (size_t)(p - s), &out->t, NULL) < 0)
-                return NULL;
-            break;
-        case PD_COL_P_KIND:
-            if (memcmp(p, "organic", 7) == 0) {
-                out->sponsored = 0;
-                p += 7;
-            } else if (memcmp(p, "sponsored", 9) == 0) {
-                out->sponsored = 1;
-                p += 9;
-            } else {
-                return NULL;
-            }
-            break;
-        default:
-            while (!stop_byte[(unsigned char)*p])
-                p++;
-            break;
-        }
-        if (i + 1 < ncols) {
-            if (*p != ',')
-                return NULL;
-            p++;
-        } else {
-            if (*p == '\r')
-                p++;
-            if (*p != '\n')
-                return NULL;
-            p++;
-        }
-    }
-    return p;
-}
-
 static int posts_overflow(struct chunk *c)
 {
     return chunk_fatal(c, PD_EINPUT,
                        "a creator's total views (or posts) in a window overflow 64 bits", 0);
 }
 
-static void posts_scan_with(struct chunk *c, struct day_cache *dc)
+static void posts_scan_with(struct chunk *c, pd_rows_day_cache *dc)
 {
     pd_csv_reader *rd = &c->rd;
     const pd_rows_input *in = c->ld->in;
@@ -521,12 +384,16 @@ static void posts_scan_with(struct chunk *c, struct day_cache *dc)
         const uint64_t stop = rd->stop;
         while (!rd->resync && rd->pos < rd->len && rd->buf_off + rd->pos < stop) {
             const char *line = rd->buf + rd->pos;
-            const char *next = fast_post(in, line, dc, &p);
+            const char *next = pd_rows_fast_post(in, line, dc, &p);
             if (!next || next > rd->buf + rd->len)
                 break;
             rd->pos = (size_t)(next - rd->buf);
-            rd->line++;
             rows++;
+            int id = post_id_check(c, p.id, rd->line++);
+            if (id > 0)
+                return;
+            if (id < 0)
+                continue;
             if (apply_post(c, &p)) {
                 posts_overflow(c);
                 return;
@@ -559,6 +426,8 @@ static void posts_scan_with(struct chunk *c, struct day_cache *dc)
         }
         rows++;
         int st = posts_record(c, &rec, &p);
+        if (st == 0)
+            st = post_id_check(c, p.id, rec.line);
         if (st > 0)
             return;
         if (st < 0)
@@ -572,7 +441,7 @@ static void posts_scan_with(struct chunk *c, struct day_cache *dc)
 
 static void posts_scan(struct chunk *c)
 {
-    struct day_cache *dc = calloc(1, sizeof *dc);
+    pd_rows_day_cache *dc = calloc(1, sizeof *dc);
     if (!dc) {
         chunk_fatal(c, PD_ENOMEM, "out of memory", 0);
         return;
@@ -642,6 +511,9 @@ static void chunks_free(struct load *ld)
         strtab_free(&c->cats);
         for (size_t w = 0; w < PD_MAX_WINDOWS; w++)
             free(c->stats[w]);
+        pd_rows_ids_free(&c->ids);
+        free(c->far.id);
+        free(c->dupids.id);
     }
     free(ld->chunks);
     ld->chunks = NULL;
@@ -753,7 +625,7 @@ static int scan_file(struct load *ld, const char *label,
     const pd_load_options *o = ld->o;
     uint64_t data = ld->in->size - ld->in->data_start;
     uint64_t min_chunk = o->min_chunk_bytes ? o->min_chunk_bytes : DEFAULT_MIN_CHUNK;
-    size_t n = o->threads ? o->threads : online_cpus();
+    size_t n = ld->one_thread ? 1 : o->threads ? o->threads : online_cpus();
     if (data / min_chunk < n)
         n = (size_t)(data / min_chunk);
     if (n < 1)
@@ -918,12 +790,49 @@ out:
 
 static int posts_prepare(struct load *ld, struct chunk *c, pd_error *err)
 {
+    if (!ld->dups) {
+        int rc = pd_rows_ids_init(&c->ids, ld->in->size - ld->in->data_start, err);
+        if (rc)
+            return rc;
+    }
     for (size_t w = 0; w < ld->o->nwindows; w++) {
         c->stats[w] = calloc(ld->n ? ld->n : 1, sizeof *c->stats[w]);
         if (!c->stats[w])
             return pd_error_set(err, PD_ENOMEM, "out of memory for window statistics");
     }
     return PD_OK;
+}
+
+/* After the first pass: the ids met twice (noted in the bit set, or found
+ * by sorting the ids above it), sorted and unique in ld->dups. When there
+ * are any, posts.csv is read again on one thread, in file order, so that
+ * the same line is the bad one however the file was split. */
+static int second_pass_if_repeats(struct load *ld, pd_error *err)
+{
+    pd_rows_idlist far = {0}, dups = {0};
+    int oom = 0;
+    for (size_t i = 1; i < ld->nchunks && !oom; i++)
+        oom = pd_rows_ids_merge(&ld->chunks[0].ids, &ld->chunks[i].ids, &dups) < 0;
+    for (size_t i = 0; i < ld->nchunks && !oom; i++)
+        oom = pd_rows_idlist_append(&far, &ld->chunks[i].far) < 0 ||
+              pd_rows_idlist_append(&dups, &ld->chunks[i].dupids) < 0;
+    oom = oom || pd_rows_idlist_repeats(&far, &dups) < 0;
+    free(far.id);
+    if (oom) {
+        free(dups.id);
+        return pd_error_set(err, PD_ENOMEM, "out of memory for the post ids");
+    }
+    if (dups.n == 0)
+        return PD_OK;
+    pd_rows_idlist_unique(&dups);
+    ld->dups = dups.id;
+    ld->ndups = dups.n;
+    ld->dup_first = calloc(dups.n, sizeof *ld->dup_first);
+    if (!ld->dup_first)
+        return pd_error_set(err, PD_ENOMEM, "out of memory for the post ids");
+    chunks_free(ld);
+    ld->one_thread = 1;
+    return scan_file(ld, ld->in->name, posts_prepare, err);
 }
 
 static int load_posts(struct load *ld, pd_dataset *ds, pd_error *err)
@@ -939,6 +848,8 @@ static int load_posts(struct load *ld, pd_dataset *ds, pd_error *err)
         goto out;
     }
     rc = scan_file(ld, in.name, posts_prepare, err);
+    if (rc == PD_OK)
+        rc = second_pass_if_repeats(ld, err);
     uint64_t skipped = 0;
     if (rc == PD_OK)
         rc = chunks_report(ld, &skipped, err);
@@ -979,6 +890,10 @@ static int load_posts(struct load *ld, pd_dataset *ds, pd_error *err)
     }
 out:
     chunks_free(ld);
+    free(ld->dups);
+    free(ld->dup_first);
+    ld->dups = ld->dup_first = NULL;
+    ld->ndups = 0;
     index_free(&ld->ix);
     pd_rows_close(&in);
     ld->in = NULL;

@@ -5,8 +5,12 @@
  * pd_dataset_load reads creators.csv into memory (memory grows with the
  * number of creators), then streams posts.csv over several threads, adding
  * each post to its creator's statistics for every requested window; posts are
- * never held. Bad lines stop the load with an error naming file, line and
- * column, or, with skip_bad_lines, are counted and reported.
+ * never held. Bad lines (a repeated creator_id or post_id among them) stop
+ * the load with an error naming file, line and column, or, with
+ * skip_bad_lines, are counted and reported. Memory beyond the creators: one
+ * bit per possible post id per thread, up to an eighth of posts.csv's size
+ * (touched only where ids fall), and 8 bytes per post whose id is above
+ * that.
  *
  * The dataset owns all its arrays; pd_dataset_free releases them.
  */

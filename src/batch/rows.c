@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -32,16 +31,6 @@ void pd_rows_close(pd_rows_input *in)
     free(in->role);
     in->colname = NULL;
     in->role = NULL;
-}
-
-static void trim(const char **p, size_t *len)
-{
-    while (*len && (**p == ' ' || **p == '\t')) {
-        (*p)++;
-        (*len)--;
-    }
-    while (*len && ((*p)[*len - 1] == ' ' || (*p)[*len - 1] == '\t'))
-        (*len)--;
 }
 
 int pd_rows_open(pd_rows_input *in, const char *path, pd_rows_kind kind, pd_error *err)
@@ -89,6 +78,16 @@ int pd_rows_open_fd(pd_rows_input *in, int fd, const char *path, pd_rows_kind ki
     uint64_t start = 0;
     if (pread(in->fd, bom, 3, 0) == 3 && bom[0] == 0xEF && bom[1] == 0xBB && bom[2] == 0xBF)
         start = 3;
+    /* The reader skips blank lines; where the header belongs, one is told. */
+    char first[2] = {0, 0};
+    ssize_t got = pread(in->fd, first, 2, (off_t)start);
+    if (got > 0 && (first[0] == '\n' || (first[0] == '\r' && (got < 2 || first[1] == '\n')))) {
+        pd_rows_close(in);
+        return pd_error_set(err, PD_EINPUT,
+                            "%s:1: blank line where the header should be (expected the "
+                            "header line: %s)",
+                            path, want);
+    }
     pd_csv_reader rd;
     int rc = pd_csv_reader_init(&rd, in->fd, start, start + 1, in->size, 65536, err);
     if (rc) {
@@ -128,9 +127,8 @@ int pd_rows_open_fd(pd_rows_input *in, int fd, const char *path, pd_rows_kind ki
             pd_rows_close(in);
             return pd_error_set(err, PD_ENOMEM, "out of memory");
         }
-        trim(&p, &len);
         for (size_t k = 0; cols[k]; k++) {
-            if (strlen(cols[k]) == len && strncasecmp(cols[k], p, len) == 0) {
+            if (strlen(cols[k]) == len && memcmp(cols[k], p, len) == 0) {
                 int role = first_role + (int)k;
                 if (in->col[role] >= 0) {
                     pd_csv_reader_free(&rd);
@@ -187,6 +185,11 @@ void pd_rows_bad_set(pd_rows_bad *b, uint64_t line, int field, const char *why, 
 
 void pd_rows_describe(const pd_rows_input *in, const pd_rows_bad *b, char *out, size_t cap)
 {
+    if (b->first_line && b->field >= 0 && (size_t)b->field < in->ncols) {
+        snprintf(out, cap, "column %d (%s): %s %s (first on line %llu)", b->field + 1,
+                 in->colname[b->field], b->why, b->value, (unsigned long long)b->first_line);
+        return;
+    }
     const char *q = b->value[0] ? "'" : "";
     const char *sep = b->value[0] ? ": " : "";
     if (b->field >= 0 && (size_t)b->field < in->ncols)
@@ -240,6 +243,7 @@ int pd_rows_creator_parse(const pd_rows_input *in, const pd_csv_record *rec, pd_
     for (size_t i = 0; i < in->ncols; i++) {
         const pd_csv_field *f = &rec->fields[i];
         const char *why = NULL;
+        pd_text_fault tf;
         uint64_t v;
         switch (in->role[i]) {
         case PD_COL_C_ID:
@@ -263,8 +267,19 @@ int pd_rows_creator_parse(const pd_rows_input *in, const pd_csv_record *rec, pd_
                 goto bad;
             out->mcn_id = v;
             break;
-        case PD_COL_C_HANDLE: out->handle = *f; break;
-        case PD_COL_C_CATEGORY: out->category = *f; break;
+        case PD_COL_C_HANDLE:
+        case PD_COL_C_CATEGORY:
+            /* UTF-8 text without NUL (core/text.h), whoever reads it; no
+             * value is shown: it is not text */
+            if (pd_text_check(f->p, f->len, 0, PD_TEXT_ANY, &tf) < 0) {
+                pd_rows_bad_set(b, rec->line, (int)i, tf.why, NULL, 0);
+                return -1;
+            }
+            if (in->role[i] == PD_COL_C_HANDLE)
+                out->handle = *f;
+            else
+                out->category = *f;
+            break;
         default: break;
         }
         continue;
@@ -391,4 +406,143 @@ void pd_rows_duplicates_skipped(FILE *diag, const pd_rows_input *in, uint64_t co
             "repeats creator_id %lld)\n",
             in->path, (unsigned long long)count, count == 1 ? "" : "s", (unsigned long long)line,
             (long long)id);
+}
+
+/* ---- repeated post ids ------------------------------------------------------------ */
+
+int pd_rows_ids_init(pd_rows_ids *s, uint64_t bytes, pd_error *err)
+{
+    uint64_t max = bytes / 8;
+    if (max < (1u << 20))
+        max = 1u << 20;
+    s->max = max;
+    s->lo = UINT64_MAX;
+    s->hi = 0;
+    s->bits = calloc(max / 64 + 1, sizeof *s->bits);
+    if (!s->bits)
+        return pd_error_set(err, PD_ENOMEM, "out of memory for the post ids");
+    return PD_OK;
+}
+
+void pd_rows_ids_free(pd_rows_ids *s)
+{
+    free(s->bits);
+    s->bits = NULL;
+    s->max = 0;
+}
+
+int pd_rows_idlist_push(pd_rows_idlist *l, uint64_t id)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 256;
+        uint64_t *p = realloc(l->id, cap * sizeof *p);
+        if (!p)
+            return -1;
+        l->id = p;
+        l->cap = cap;
+    }
+    l->id[l->n++] = id;
+    return 0;
+}
+
+int pd_rows_idlist_append(pd_rows_idlist *l, const pd_rows_idlist *from)
+{
+    for (size_t i = 0; i < from->n; i++)
+        if (pd_rows_idlist_push(l, from->id[i]) < 0)
+            return -1;
+    return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+void pd_rows_idlist_unique(pd_rows_idlist *l)
+{
+    if (l->n < 2)
+        return;
+    qsort(l->id, l->n, sizeof *l->id, cmp_u64);
+    size_t n = 1;
+    for (size_t k = 1; k < l->n; k++)
+        if (l->id[k] != l->id[n - 1])
+            l->id[n++] = l->id[k];
+    l->n = n;
+}
+
+int pd_rows_idlist_repeats(pd_rows_idlist *l, pd_rows_idlist *dups)
+{
+    if (l->n > 1)
+        qsort(l->id, l->n, sizeof *l->id, cmp_u64);
+    for (size_t k = 1; k < l->n; k++)
+        if (l->id[k] == l->id[k - 1] && pd_rows_idlist_push(dups, l->id[k]) < 0)
+            return -1;
+    return 0;
+}
+
+int pd_rows_ids_merge(pd_rows_ids *into, const pd_rows_ids *from, pd_rows_idlist *both_list)
+{
+    if (from->lo > from->hi)
+        return 0;
+    for (uint64_t k = from->lo >> 6; k <= from->hi >> 6; k++) {
+        uint64_t both = into->bits[k] & from->bits[k];
+        into->bits[k] |= from->bits[k];
+        while (both) {
+            if (pd_rows_idlist_push(both_list, k * 64 + (uint64_t)__builtin_ctzll(both)) < 0)
+                return -1;
+            both &= both - 1;
+        }
+    }
+    into->lo = from->lo < into->lo ? from->lo : into->lo;
+    into->hi = from->hi > into->hi ? from->hi : into->hi;
+    return 0;
+}
+
+void pd_rows_bad_duplicate_post(pd_rows_bad *b, const pd_rows_input *in, uint64_t line,
+                                uint64_t first, uint64_t id)
+{
+    char v[24];
+    size_t n = pd_fmt_u64(id, v);
+    pd_rows_bad_set(b, line, in->col[PD_COL_P_ID],
+                    first ? "duplicate post_id" : "duplicate post_id (stored already)", v, n);
+    b->first_line = first;
+}
+
+int pd_rows_post_first_line(const pd_rows_input *in, uint64_t id, uint64_t before, uint64_t *first,
+                            pd_error *err)
+{
+    *first = 0;
+    pd_csv_reader rd;
+    int rc = pd_csv_reader_init(&rd, in->fd, in->data_start, UINT64_MAX, in->size, 65536, err);
+    if (rc)
+        return rc;
+    int col = in->col[PD_COL_P_ID];
+    pd_csv_record rec;
+    for (;;) {
+        int r = pd_csv_next(&rd, &rec);
+        if (r == 0)
+            break;
+        if (r < 0) {
+            if (rd.fault.io_errno) {
+                rc = pd_error_set(err, PD_EIO, "%s: cannot read: %s", in->path,
+                                  strerror(rd.fault.io_errno));
+                break;
+            }
+            continue; /* a malformed line holds no id */
+        }
+        uint64_t line = pd_rows_line(in, rec.line);
+        if (line >= before)
+            break;
+        uint64_t v;
+        const char *why;
+        if ((size_t)col < rec.nfields &&
+            pd_parse_uint(rec.fields[col].p, rec.fields[col].len, INT64_MAX, &v, &why) == 0 &&
+            v == id) {
+            *first = line;
+            break;
+        }
+    }
+    pd_csv_reader_free(&rd);
+    return rc;
 }

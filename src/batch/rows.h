@@ -1,12 +1,14 @@
 /*
  * rows.h - what creators.csv and posts.csv mean, one record at a time.
  *
- * Shared by every reader of the two files (the batch engine in dataset.c,
- * the store's bulk import), so that they accept the same lines and refuse
- * the others with the same words: opening a file and finding its columns by
- * header name (pd_rows_open), checking and converting one record
- * (pd_rows_creator, pd_rows_post), and describing a bad line the way the
- * error messages and skip reports print it (pd_rows_describe).
+ * Shared by every reader of the two files (certify and simulate through the
+ * batch loader in dataset.c and its fast path rows_fast.h; `partnerd import`
+ * and the API's upload through app/import.h), so that they accept the same
+ * lines and refuse the others with the same words: opening a file and
+ * finding its columns by header name (pd_rows_open), checking and
+ * converting one record (pd_rows_creator_parse, pd_rows_post_parse),
+ * finding repeated post ids (pd_rows_ids), and describing a bad line the
+ * way the error messages and skip reports print it (pd_rows_describe).
  *
  * A pd_rows_input owns its descriptor and its column tables until
  * pd_rows_close. Records come from a pd_csv_reader the caller runs over
@@ -61,10 +63,11 @@ typedef struct pd_rows_input {
 } pd_rows_input;
 
 /* Opens `path`, skips a UTF-8 byte order mark and reads the header: every
- * column the kind needs must appear exactly once (any order, any case,
- * spaces around names ignored); others are ignored. PD_EIO when the file
- * cannot be opened or is not a regular file, PD_EINPUT for an empty file, a
- * malformed header, a missing or repeated column, PD_ENOMEM. On failure
+ * column the kind needs must appear exactly once, named exactly as the
+ * contract names it (any order; "Views" or " views" is another column);
+ * every other column is ignored. PD_EIO when the file cannot be opened or
+ * is not a regular file, PD_EINPUT for an empty file, a blank first line,
+ * a malformed header, a missing or repeated column, PD_ENOMEM. On failure
  * nothing is left to close. */
 int pd_rows_open(pd_rows_input *in, const char *path, pd_rows_kind kind, pd_error *err);
 
@@ -92,6 +95,7 @@ typedef struct pd_rows_bad {
     int field;
     const char *why;
     char value[48];
+    uint64_t first_line; /* a repeated id: the line (absolute) that had it first */
 } pd_rows_bad;
 
 /* Fills b. v may be NULL (no value shown). */
@@ -100,7 +104,8 @@ void pd_rows_bad_set(pd_rows_bad *b, uint64_t line, int field, const char *why, 
 
 /* What follows "FILE:LINE: " in a message: "column 4 (followers): negative:
  * '-3'" when the fault is about a column, else the reason (and the value,
- * if any). */
+ * if any); for a repeated id (first_line set) "column 1 (post_id):
+ * duplicate post_id 7 (first on line 3)". */
 void pd_rows_describe(const pd_rows_input *in, const pd_rows_bad *b, char *out, size_t cap);
 
 /* After pd_csv_next returned -1: fills b from the reader's fault (line
@@ -128,7 +133,9 @@ typedef struct pd_rows_post {
 
 /* Check and convert one record (rec->line is copied into b->line). 0, or
  * -1 with b describing the first bad field in column order (or a wrong
- * field count). */
+ * field count). A handle or a category must be UTF-8 without NUL
+ * (core/text.h's PD_TEXT_ANY); what the store asks more of them is
+ * pd_rows_creator_labels. */
 int pd_rows_creator_parse(const pd_rows_input *in, const pd_csv_record *rec, pd_rows_creator *out,
                           pd_rows_bad *b);
 int pd_rows_post_parse(const pd_rows_input *in, const pd_csv_record *rec, pd_rows_post *out,
@@ -149,6 +156,72 @@ int pd_rows_creator_labels(const pd_rows_input *in, const pd_csv_record *rec,
  * b naming the column and the time. */
 int pd_rows_post_storable(const pd_rows_input *in, const pd_csv_record *rec,
                           const pd_rows_post *row, pd_rows_bad *b);
+
+/* ---- repeated post ids ------------------------------------------------------
+ *
+ * A post_id is unique in posts.csv (the contract is silent; partnerd decides:
+ * the second line with an id is a bad line, named with the first, for every
+ * reader: certify, simulate, import, the API's upload). Readers find
+ * repeats with a pd_rows_ids, one bit per id from 1 to a ceiling set from
+ * the file's size (one set per thread: no atomic operation in the hot
+ * loop; dataset.c merges them); ids above it are each reader's to check
+ * another way (see dataset.c, app/import.c). */
+
+typedef struct pd_rows_ids {
+    uint64_t *bits;
+    uint64_t max;    /* ids 1 .. max are held */
+    uint64_t lo, hi; /* the lowest and highest id added (lo > hi: none) */
+} pd_rows_ids;
+
+/* A set for the ids a file of `bytes` bytes is likely to hold (at least
+ * 2^20, at most one per 8 bytes of the file: a post line is longer), from
+ * zeroed pages (touched only where ids fall). PD_OK or PD_ENOMEM. */
+int pd_rows_ids_init(pd_rows_ids *s, uint64_t bytes, pd_error *err);
+void pd_rows_ids_free(pd_rows_ids *s);
+
+/* Adds id: 0 when it is new, 1 when it was there, -1 when it is above
+ * s->max (not held). One thread at a time. */
+static inline int pd_rows_ids_add(pd_rows_ids *s, uint64_t id)
+{
+    if (id > s->max)
+        return -1;
+    uint64_t m = 1ULL << (id & 63), w = s->bits[id >> 6];
+    if (w & m)
+        return 1;
+    s->bits[id >> 6] = w | m;
+    s->lo = id < s->lo ? id : s->lo;
+    s->hi = id > s->hi ? id : s->hi;
+    return 0;
+}
+
+/* A growing list of ids; the caller frees id. */
+typedef struct pd_rows_idlist {
+    uint64_t *id;
+    size_t n, cap;
+} pd_rows_idlist;
+
+/* 0, or -1 when out of memory. */
+int pd_rows_idlist_push(pd_rows_idlist *l, uint64_t id);
+int pd_rows_idlist_append(pd_rows_idlist *l, const pd_rows_idlist *from);
+/* Sorts l and keeps each id once. */
+void pd_rows_idlist_unique(pd_rows_idlist *l);
+/* Sorts l and appends to dups every id l holds more than once. 0 or -1. */
+int pd_rows_idlist_repeats(pd_rows_idlist *l, pd_rows_idlist *dups);
+
+/* Adds every id of `from` to `into` (same max), appending to `both` those
+ * that were in both. 0, or -1 when out of memory. */
+int pd_rows_ids_merge(pd_rows_ids *into, const pd_rows_ids *from, pd_rows_idlist *both);
+
+/* Fills b for a repeated post_id at `line` (absolute), first on line
+ * `first` (absolute; 0 when not in the file: stored already). */
+void pd_rows_bad_duplicate_post(pd_rows_bad *b, const pd_rows_input *in, uint64_t line,
+                                uint64_t first, uint64_t id);
+
+/* Reads posts.csv again from its first data line, for a message: the
+ * first line (absolute) before line `before` whose post_id is id, in
+ * *first (0 when there is none). PD_OK, PD_EIO or PD_ENOMEM. */
+int pd_rows_post_first_line(const pd_rows_input *in, uint64_t id, uint64_t before, uint64_t *first,
+                            pd_error *err);
 
 /* A repeated creator_id, as an error: "creators.csv:LINE: column N
  * (creator_id): duplicate creator_id ID (first on line FIRST)". Returns

@@ -1,6 +1,6 @@
 /* cmd_import.c - `partnerd import` and `partnerd export`: the certification
  * contract's two CSV files into the store and back out. The work is in
- * store/store.h; this file reads the command line and prints the summary. */
+ * app/import.h; this file reads the command line and prints the summary. */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +11,7 @@
 #include "cli/common.h"
 #include "util/num.h"
 #include "core/online.h"
+#include "app/import.h"
 #include "store/store.h"
 #include "util/atomic_file.h"
 
@@ -153,7 +154,7 @@ int pd_cmd_import(int argc, char **argv)
                            .progress = !a.quiet};
     pd_import_summary sum;
     pd_error err = {0};
-    rc = pd_store_import_ex(s, &o, &sum, &err);
+    rc = pd_import_files(s, &o, &sum, &err);
     pd_store_close(s);
     if (rc)
         return pd_cli_fail(cmd, &err);
@@ -252,7 +253,7 @@ int pd_cmd_export(int argc, char **argv)
     if (rc == PD_OK) {
         rc = pd_outfile_open(&pf, a.posts, &err);
         if (rc == PD_OK) {
-            rc = pd_store_export(s, cf.fp, pf.fp, &err);
+            rc = pd_export_files(s, cf.fp, pf.fp, &err);
             /* Both files whole, or neither renamed into place. */
             if (rc == PD_OK)
                 rc = pd_outfile_commit(&cf, &err);

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app/import.h"
 #include "auth/password.h"
 #include "batch/gen.h"
 #include "app/online.h"
@@ -354,7 +355,7 @@ int pd_demo_prepare(const char *db_path, FILE *progress, pd_demo *d, pd_error *e
         if (progress)
             fprintf(progress, "partnerd demo: storing %llu creators and %llu posts ...\n",
                     (unsigned long long)gs.creators, (unsigned long long)gs.posts);
-        rc = pd_store_import_ex(s, &io, &is, err);
+        rc = pd_import_files(s, &io, &is, err);
     }
     remove_dir(dir);
     if (rc == PD_OK) {

@@ -56,11 +56,11 @@ static int digits(const char *s, size_t len, size_t *i, unsigned n, unsigned *ou
     return 0;
 }
 
-#define FAIL(msg)              \
-    do {                       \
-        if (why)               \
-            *why = (msg);      \
-        return -1;             \
+#define FAIL(msg)                                                                                  \
+    do {                                                                                           \
+        if (why)                                                                                   \
+            *why = (msg);                                                                          \
+        return -1;                                                                                 \
     } while (0)
 
 int pd_instant_parse(const char *s, size_t len, pd_instant *out, const char **why)
@@ -86,27 +86,24 @@ int pd_instant_parse(const char *s, size_t len, pd_instant *out, const char **wh
         FAIL("day out of range for its month");
 
     if (i < len) {
-        char t = s[i];
-        if (t != 'T' && t != 't' && t != ' ')
+        if (s[i] != 'T')
             FAIL("expected 'T' between date and time");
         i++;
         if (digits(s, len, &i, 2, &hour) < 0 || i >= len || s[i] != ':')
             FAIL("expected HH:MM:SS after the date");
         i++;
-        if (digits(s, len, &i, 2, &min) < 0)
+        if (digits(s, len, &i, 2, &min) < 0 || i >= len || s[i] != ':')
             FAIL("expected HH:MM:SS after the date");
-        if (i < len && s[i] == ':') {
-            i++;
-            if (digits(s, len, &i, 2, &sec) < 0)
-                FAIL("expected two digits of seconds");
-        }
+        i++;
+        if (digits(s, len, &i, 2, &sec) < 0)
+            FAIL("expected HH:MM:SS after the date");
         if (hour > 23)
             FAIL("hour out of range");
         if (min > 59)
             FAIL("minute out of range");
-        if (sec > 60) /* 60 is a leap second; it counts into the next minute */
+        if (sec > 59)
             FAIL("second out of range");
-        if (i < len && (s[i] == '.' || s[i] == ',')) {
+        if (i < len && s[i] == '.') {
             i++;
             unsigned nd = 0;
             while (i < len && (unsigned)((unsigned char)s[i] - '0') <= 9) {
@@ -123,19 +120,16 @@ int pd_instant_parse(const char *s, size_t len, pd_instant *out, const char **wh
         if (i >= len)
             FAIL("missing time zone: end with 'Z' or an offset such as +08:00");
         char z = s[i];
-        if (z == 'Z' || z == 'z') {
+        if (z == 'Z') {
             i++;
         } else if (z == '+' || z == '-') {
-            unsigned oh, om = 0;
+            unsigned oh, om;
             i++;
-            if (digits(s, len, &i, 2, &oh) < 0)
+            if (digits(s, len, &i, 2, &oh) < 0 || i >= len || s[i] != ':')
                 FAIL("expected an offset such as +08:00");
-            if (i < len) {
-                if (s[i] == ':')
-                    i++;
-                if (digits(s, len, &i, 2, &om) < 0)
-                    FAIL("expected an offset such as +08:00");
-            }
+            i++;
+            if (digits(s, len, &i, 2, &om) < 0)
+                FAIL("expected an offset such as +08:00");
             if (oh > 23 || om > 59)
                 FAIL("offset out of range");
             offset = (int64_t)oh * 3600 + (int64_t)om * 60;
@@ -150,8 +144,8 @@ int pd_instant_parse(const char *s, size_t len, pd_instant *out, const char **wh
 
     int64_t days = pd_days_from_civil(year, mon, day);
     int64_t t = days * 86400 + (int64_t)hour * 3600 + (int64_t)min * 60 + sec - offset;
-    /* An offset or a leap second can carry 0000-01-01 or 9999-12-31 out of
-     * the years we can write back; such an instant is refused. */
+    /* An offset can carry 0000-01-01 or 9999-12-31 out of the years we can
+     * write back; such an instant is refused. */
     if (t < pd_days_from_civil(0, 1, 1) * 86400 || t >= pd_days_from_civil(10000, 1, 1) * 86400)
         FAIL("instant out of range (years 0000 to 9999 in UTC)");
     out->sec = t;

@@ -1,12 +1,17 @@
 /*
  * instant.h - ISO-8601 instants as the certification spec reads them.
  *
- * An instant is seconds since 1970-01-01T00:00:00Z plus nanoseconds. Accepted:
- * "2019-05-14T08:30:00Z", with an offset ("+08:00", "-0530", "+08"), with
- * fractional seconds (up to 9 digits are kept, more are read and dropped), 't'
- * or a space instead of 'T', 'z' for 'Z', and a date alone ("2019-05-14", that
- * day at 00:00:00Z). A time without a zone is refused: it names no instant,
- * and so is an instant outside the years 0000 to 9999 in UTC.
+ * An instant is seconds since 1970-01-01T00:00:00Z plus nanoseconds. Accepted
+ * are exactly the spellings of the certification contract (its "Input
+ * files"): "2019-05-14T08:30:00Z"; the same with an offset ("+08:00",
+ * "-05:30": sign, two digits, a colon, two digits) instead of "Z"; either
+ * with fractional seconds after a '.' (one digit or more; up to 9 are kept,
+ * more are read and dropped); and a date alone ("2019-05-14", that day at
+ * 00:00:00Z). Everything else is refused with a reason: a lowercase 't' or
+ * 'z', a space for 'T', a time without seconds, a second 60 (a leap second
+ * names no POSIX instant), "+0800" or "+08", a ',' before the fraction, a
+ * time without a zone (it names no instant), and an instant outside the
+ * years 0000 to 9999 in UTC.
  * Pure functions, no allocation.
  */
 #ifndef PD_INSTANT_H

@@ -270,39 +270,51 @@ int pd_db_post_set_metrics(pd_db *db, int64_t id, uint64_t views, uint64_t likes
 int pd_db_creator_posts(pd_db *db, int64_t creator_id, const pd_post_rec *after, unsigned limit,
                         int (*each)(void *ctx, const pd_post_rec *p), void *ctx, pd_error *err);
 
-/* ---- bulk import and export ------------------------------------------------ */
+/* ---- bulk loads and full walks ---------------------------------------------
+ *
+ * What an import and an export need of a store, as rows: the CSV files
+ * themselves are read and written above the store (app/import.h), so a
+ * backend never sees a file.
+ *
+ * A bulk session is one write transaction on one connection of the pool,
+ * with whatever settings make a load fast, for loads of millions of rows:
+ * begin, creators, then posts in batches, end (commit or roll back). It is
+ * owned by its caller between pd_store_bulk_begin and pd_store_bulk_end,
+ * which frees it; one thread at a time. Rows are checked as pd_db_creator_put
+ * and pd_db_post_add check them. Whatever a later migration keeps per post
+ * (window aggregates) must be recomputed after a load (the online state goes
+ * stale; see pd_store_online_advance). */
 
-typedef struct pd_import_summary {
-    uint64_t creators, posts, posts_unknown_creator, skipped_lines;
-} pd_import_summary;
+typedef struct pd_store_bulk pd_store_bulk;
 
-/* Imports creators.csv and posts.csv (the certification contract's formats,
- * read with the batch CSV reader: same checks, same error messages; plus
- * what a record can hold: a handle of at most 127 bytes and a category of
- * at most 63, both UTF-8) in one transaction: on any error nothing is
- * stored. Existing creators are updated (their bio is kept; an MCN named by
- * id is created when missing); an existing post id is an error naming its
- * line. Posts of creators that are neither in the file nor in the store are
- * skipped and counted. Skipped lines (skip_bad_lines) are reported on
- * stderr. Meant for loads: whatever a later migration keeps per post
- * (window aggregates) must be recomputed after it. */
-int pd_store_import(pd_store *s, const char *creators_csv, const char *posts_csv,
-                    int skip_bad_lines, pd_import_summary *sum, pd_error *err);
+int pd_store_bulk_begin(pd_store *s, pd_store_bulk **out, pd_error *err);
 
-typedef struct pd_import_options {
-    const char *creators_path, *posts_path;
-    int skip_bad_lines;
-    int progress;       /* a progress line on stderr when it is a terminal */
-    FILE *diag;         /* where skipped lines are reported; NULL: stderr  */
-} pd_import_options;
+/* Calls each with the id of every creator stored before the session. */
+int pd_store_bulk_creator_ids(pd_store_bulk *b, int (*each)(void *ctx, int64_t id), void *ctx,
+                              pd_error *err);
 
-/* pd_store_import with every option. */
-int pd_store_import_ex(pd_store *s, const pd_import_options *o, pd_import_summary *sum,
-                       pd_error *err);
+/* Makes sure an MCN of that id exists (named "MCN <id>" when new). */
+int pd_store_bulk_mcn(pd_store_bulk *b, int64_t id, int64_t at, pd_error *err);
 
-/* Writes every creator (creators.csv format) and every post (posts.csv
- * format), sorted by id, through the given streams. */
-int pd_store_export(pd_store *s, FILE *creators, FILE *posts, pd_error *err);
+/* Stores a creator, or updates an existing one, keeping its bio. */
+int pd_store_bulk_creator(pd_store_bulk *b, const pd_creator_rec *c, int64_t at, pd_error *err);
+
+/* Inserts posts p[0..n), whose creators exist. When a post id exists
+ * already: PD_ECONFLICT with *failed its index; the posts before it are
+ * stored, the ones after it not. A row the schema refuses: PD_EINPUT with
+ * *failed its index, nothing of the batch stored. */
+int pd_store_bulk_posts(pd_store_bulk *b, const pd_post_rec *p, size_t n, size_t *failed,
+                        pd_error *err);
+
+/* Commits (commit != 0) or rolls everything back, and frees b. The error is
+ * the commit's. */
+int pd_store_bulk_end(pd_store_bulk *b, int commit, pd_error *err);
+
+/* Every creator, then every post, each in id order, from one consistent
+ * snapshot. A non-zero return of a callback stops the walk and is
+ * returned. */
+int pd_store_scan(pd_store *s, int (*creator)(void *ctx, const pd_creator_rec *c),
+                  int (*post)(void *ctx, const pd_post_rec *p), void *ctx, pd_error *err);
 
 /* ---- policies and online certification -------------------------------------
  *

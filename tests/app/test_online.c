@@ -25,6 +25,7 @@
 #include "util/num.h"
 #include "core/online.h"
 #include "app/online.h"
+#include "app/import.h"
 #include "store/store.h"
 
 #include "../store/fixture.h"
@@ -533,7 +534,7 @@ static void test_stale_recompute_and_verdicts(void **state)
     fclose(fp);
 
     pd_import_summary sum;
-    ASSERT_CODE(PD_OK, pd_store_import(f->s, cp, pp, 0, &sum, &err));
+    ASSERT_CODE(PD_OK, pd_import_paths(f->s, cp, pp, 0, &sum, &err));
     pd_online_state st;
     ASSERT_CODE(PD_OK, pd_db_online_state(f->d, &st, &err));
     assert_true(st.stale);

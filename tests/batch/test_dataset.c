@@ -342,11 +342,17 @@ static void test_empty_and_unreadable_files(void **state)
     assert_contains(err.msg, "empty file");
     tmp_remove(&t);
 
+    /* a blank first line is not an empty file: it is told as such */
     tmp_make(&t, creators_csv, "\n\n");
     o = opts_for(&t);
     load_fails(&o, PD_EINPUT, &err);
-    assert_contains(err.msg, "posts.csv");
-    assert_contains(err.msg, "empty file");
+    assert_contains(err.msg, "posts.csv:1: blank line where the header should be");
+    tmp_remove(&t);
+
+    tmp_make(&t, "\r\ncreator_id,handle,category,followers,mcn_id\n1,a,b,1,\n", posts_csv);
+    o = opts_for(&t);
+    load_fails(&o, PD_EINPUT, &err);
+    assert_contains(err.msg, "creators.csv:1: blank line where the header should be");
     tmp_remove(&t);
 
     tmp_make(&t, creators_csv, NULL);
@@ -931,7 +937,7 @@ static void gen_instant(struct gen *g, pd_buf *b, int64_t sec, int32_t nsec)
     struct tm tm;
     gmtime_r(&tt, &tm);
     pd_buf_printf(b, "%04d-%02d-%02d%c%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                  style == 3 ? ' ' : 'T', tm.tm_hour, tm.tm_min, tm.tm_sec);
+                  'T', tm.tm_hour, tm.tm_min, tm.tm_sec);
     if (nsec)
         pd_buf_printf(b, ".%09d", nsec);
     if (style == 1)
@@ -1556,6 +1562,137 @@ static void test_fast_path_buffer_end(void **state)
     }
 }
 
+/* ---- issue 12: one set of row checks ------------------------------------------------ */
+
+/* posts.csv of 400 posts of creator 1 (ids from `base`, one per line), with
+ * the post of line `dup_line` (absolute) repeating the id of line
+ * `first_line`; its views are 7 so that counting it would show. */
+static char *posts_with_repeat(uint64_t base, unsigned dup_line, unsigned first_line)
+{
+    pd_buf b;
+    pd_buf_init(&b, 1u << 20);
+    pd_buf_puts(&b, "post_id,creator_id,published_at,kind,views,likes,comments,collects\n");
+    for (unsigned line = 2; line < 402; line++) {
+        uint64_t id = base + (line == dup_line ? first_line : line);
+        pd_buf_printf(&b, "%llu,1,2019-05-20T10:00:00Z,organic,%u,0,0,0\n",
+                      (unsigned long long)id, line == dup_line ? 7u : 100u);
+    }
+    assert_false(pd_buf_failed(&b));
+    return pd_buf_detach(&b, NULL);
+}
+
+static const char one_creator_csv[] = "creator_id,handle,category,followers,mcn_id\n"
+                                      "1,a,food,10,\n";
+
+/* A repeated post_id: the later line is the bad one, named with the first,
+ * whatever the threads and the split, for ids in the bit sets and above
+ * them; skipped, it never counts. */
+static void test_repeated_post_id(void **state)
+{
+    (void)state;
+    static const uint64_t bases[] = {0, 5000000000ULL};
+    static const unsigned threads[] = {1, 2, 4, 7};
+    static const unsigned dups[][2] = {{3, 2}, {350, 10}, {400, 399}, {401, 200}};
+    for (size_t bi = 0; bi < 2; bi++) {
+        for (size_t d = 0; d < sizeof dups / sizeof dups[0]; d++) {
+            char *posts = posts_with_repeat(bases[bi], dups[d][0], dups[d][1]);
+            struct tmp t;
+            tmp_make(&t, one_creator_csv, posts);
+            free(posts);
+            char want[512], skipped[600];
+            snprintf(want, sizeof want,
+                     "%s:%u: column 1 (post_id): duplicate post_id %llu (first on line %u)",
+                     t.posts, dups[d][0], (unsigned long long)(bases[bi] + dups[d][1]),
+                     dups[d][1]);
+            snprintf(skipped, sizeof skipped,
+                     "%s:%u: skipped: column 1 (post_id): duplicate post_id %llu (first on "
+                     "line %u)\n",
+                     t.posts, dups[d][0], (unsigned long long)(bases[bi] + dups[d][1]),
+                     dups[d][1]);
+            for (size_t k = 0; k < sizeof threads / sizeof threads[0]; k++) {
+                pd_load_options o = opts_for(&t);
+                o.threads = threads[k];
+                o.min_chunk_bytes = 64;
+                pd_error err;
+                load_fails(&o, PD_EINPUT, &err);
+                assert_string_equal(err.msg, want);
+                FILE *diag = tmpfile();
+                assert_non_null(diag);
+                o.skip_bad_lines = 1;
+                o.diag = diag;
+                char *got = load_describe(&o);
+                assert_non_null(strstr(got, "posts_read=399 "));
+                assert_non_null(strstr(got, "skipped_posts=1 "));
+                assert_non_null(strstr(got, "[399/0/39900]"));
+                free(got);
+                char *report = slurp(diag);
+                assert_string_equal(report, skipped);
+                free(report);
+            }
+            tmp_remove(&t);
+        }
+    }
+}
+
+/* Unknown columns are ignored, names match exactly (so "Views" beside
+ * "views" is just another column). */
+static void test_header_names_exact(void **state)
+{
+    (void)state;
+    struct tmp t;
+    tmp_make(&t,
+             "Creator_ID,creator_id,handle,category,followers,mcn_id,extra\n"
+             "x,1,a,food,10,,whatever\n",
+             "post_id,creator_id,published_at,kind,views,Views,likes,comments,collects\n"
+             "1,1,2019-05-20T10:00:00Z,organic,100,not a number,0,0,0\n");
+    pd_load_options o = opts_for(&t);
+    char *got = load_describe(&o);
+    assert_non_null(strstr(got, "[1/0/100]"));
+    free(got);
+    tmp_remove(&t);
+
+    tmp_make(&t, "creator_id,handle,category,Followers,mcn_id\n1,a,food,10,\n", posts_csv);
+    o = opts_for(&t);
+    pd_error err;
+    load_fails(&o, PD_EINPUT, &err);
+    assert_contains(err.msg, "missing column 'followers'");
+    tmp_remove(&t);
+}
+
+/* A handle or a category that is not UTF-8, or holds a NUL, is a bad line
+ * for certify as for import. */
+static void test_labels_utf8(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *creators;
+        const char *want;
+    } cases[] = {
+        {"creator_id,handle,category,followers,mcn_id\n1,a\xff,food,10,\n",
+         "creators.csv:2: column 2 (handle): not valid UTF-8"},
+        {"creator_id,handle,category,followers,mcn_id\n1,a,fo\xc3,10,\n",
+         "creators.csv:2: column 3 (category): not valid UTF-8"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct tmp t;
+        tmp_make(&t, cases[i].creators, posts_csv);
+        pd_load_options o = opts_for(&t);
+        pd_error err;
+        load_fails(&o, PD_EINPUT, &err);
+        assert_contains(err.msg, cases[i].want);
+        tmp_remove(&t);
+    }
+    struct tmp t;
+    tmp_make(&t, NULL, posts_csv);
+    static const char nul[] = "creator_id,handle,category,followers,mcn_id\n1,a\0b,food,10,\n";
+    tmp_write(t.creators, nul, sizeof nul - 1);
+    pd_load_options o = opts_for(&t);
+    pd_error err;
+    load_fails(&o, PD_EINPUT, &err);
+    assert_contains(err.msg, "creators.csv:2: column 2 (handle): contains a NUL byte");
+    tmp_remove(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1586,6 +1723,9 @@ int main(void)
         cmocka_unit_test_teardown(test_fast_path_too_large, remove_leftovers),
         cmocka_unit_test_teardown(test_fast_path_instants, remove_leftovers),
         cmocka_unit_test_teardown(test_fast_path_buffer_end, remove_leftovers),
+        cmocka_unit_test_teardown(test_repeated_post_id, remove_leftovers),
+        cmocka_unit_test_teardown(test_header_names_exact, remove_leftovers),
+        cmocka_unit_test_teardown(test_labels_utf8, remove_leftovers),
     };
     return cmocka_run_group_tests(tests, NULL, remove_leftovers);
 }

@@ -340,7 +340,7 @@ file_case "empty creators.csv" 1 "$D/empty.csv: empty file" "${certify[@]}" \
     --creators "$D/empty.csv" "${Pp[@]}"
 file_case "empty posts.csv" 1 "$D/empty.csv: empty file" "${certify[@]}" "${C[@]}" \
     --posts "$D/empty.csv"
-file_case "blank lines only" 1 "$D/blank.csv: empty file" "${certify[@]}" "${C[@]}" \
+file_case "blank lines only" 1 "$D/blank.csv:1: blank line where the header should be" "${certify[@]}" "${C[@]}" \
     --posts "$D/blank.csv"
 file_case "a byte order mark only" 1 "$D/bom_only.csv: empty file" "${certify[@]}" \
     --creators "$D/bom_only.csv" "${Pp[@]}"

@@ -65,19 +65,28 @@ static void test_utc_z(void **state)
 {
     (void)state;
     assert_parses_to("2019-05-14T08:30:00Z", T_2019_05_14_0830, 0);
-    assert_parses_to("2019-05-14T08:30:00z", T_2019_05_14_0830, 0);
     assert_parses_to("1970-01-01T00:00:00Z", 0, 0);
     assert_parses_to("1969-12-31T23:59:59Z", -1, 0);
     assert_parses_to("2000-01-01T00:00:00Z", 946684800LL, 0);
     assert_parses_to("2038-01-19T03:14:08Z", 2147483648LL, 0); /* past 32 bits */
 }
 
-static void test_separators(void **state)
+/* The contract's spellings and no others: each near miss is refused with
+ * a reason (issue 12). */
+static void test_only_the_contract_spellings(void **state)
 {
     (void)state;
-    assert_parses_to("2019-05-14t08:30:00Z", T_2019_05_14_0830, 0);
-    assert_parses_to("2019-05-14 08:30:00Z", T_2019_05_14_0830, 0);
-    assert_parses_to("2019-05-14 08:30:00z", T_2019_05_14_0830, 0);
+    REFUSED("2019-05-14t08:30:00Z", "expected 'T'");
+    REFUSED("2019-05-14 08:30:00Z", "expected 'T'");
+    REFUSED("2019-05-14 08:30:00z", "expected 'T'");
+    REFUSED("2019-05-14T08:30:00z", "expected 'Z' or an offset");
+    REFUSED("2019-05-14T08:30:00+0800", "expected an offset such as +08:00");
+    REFUSED("2019-05-14T08:30:00+08", "expected an offset such as +08:00");
+    REFUSED("2019-05-14T08:30:00-0530", "expected an offset such as +08:00");
+    REFUSED("2019-05-14T08:30Z", "expected HH:MM:SS");
+    REFUSED("2019-05-14T16:30+08:00", "expected HH:MM:SS");
+    REFUSED("2016-12-31T23:59:60Z", "second out of range");
+    REFUSED("2019-05-14T08:30:00,5Z", "expected 'Z' or an offset");
 }
 
 static void test_offsets(void **state)
@@ -86,13 +95,10 @@ static void test_offsets(void **state)
     /* 08:30 at +08:00 is 00:30Z */
     const int64_t at_0030z = D_2019_05_14 * 86400 + 30 * 60;
     assert_parses_to("2019-05-14T08:30:00+08:00", at_0030z, 0);
-    assert_parses_to("2019-05-14T08:30:00+0800", at_0030z, 0);
-    assert_parses_to("2019-05-14T08:30:00+08", at_0030z, 0);
     assert_parses_to("2019-05-14T08:30:00+00:00", T_2019_05_14_0830, 0);
     assert_parses_to("2019-05-14T08:30:00-00:00", T_2019_05_14_0830, 0);
     /* 08:30 at -05:30 is 14:00Z */
     assert_parses_to("2019-05-14T08:30:00-05:30", D_2019_05_14 * 86400 + 14 * 3600, 0);
-    assert_parses_to("2019-05-14T08:30:00-0530", D_2019_05_14 * 86400 + 14 * 3600, 0);
     /* an offset that moves the instant to the day before */
     assert_parses_to("2019-05-14T02:00:00+08:00", (D_2019_05_14 - 1) * 86400 + 18 * 3600, 0);
     /* ... and to the day after */
@@ -160,19 +166,10 @@ static void test_leap_years(void **state)
 static void test_leap_second(void **state)
 {
     (void)state;
-    /* :60 is accepted and counts into the next minute */
-    pd_instant a = parse_ok("2016-12-31T23:59:60Z");
-    pd_instant b = parse_ok("2017-01-01T00:00:00Z");
-    assert_int_equal(a.sec, b.sec);
+    /* a POSIX instant has no leap second: :60 is refused like :61 */
+    REFUSED("2016-12-31T23:59:60Z", "second out of range");
     REFUSED("2016-12-31T23:59:61Z", "second out of range");
-}
-
-static void test_seconds_optional(void **state)
-{
-    (void)state;
-    /* HH:MM with a zone names an instant: the seconds are 0 */
-    assert_parses_to("2019-05-14T08:30Z", T_2019_05_14_0830, 0);
-    assert_parses_to("2019-05-14T16:30+08:00", T_2019_05_14_0830, 0);
+    REFUSED("2016-12-31T23:60:00Z", "minute out of range");
 }
 
 /* ---- refusals ------------------------------------------------------------- */
@@ -189,8 +186,8 @@ static void test_refused_each_with_reason(void **state)
     REFUSED("2019-05-14T24:00:00Z", "hour out of range");
     REFUSED("2019-05-14T23:60:00Z", "minute out of range");
     REFUSED("2019-05-14T08:30:00", "missing time zone");
-    REFUSED("2019-05-14T08:30", "missing time zone");
-    REFUSED("2019-05-14 08:30:00", "missing time zone");
+    REFUSED("2019-05-14T08:30", "expected HH:MM:SS");
+    REFUSED("2019-05-14 08:30:00", "expected 'T'");
     REFUSED("2019-05-14T08:30:00.5", "missing time zone");
     REFUSED("2019-05-14T08:30:00Zjunk", "unexpected characters");
     REFUSED("2019-05-14T08:30:00+08:00x", "unexpected characters");
@@ -215,7 +212,7 @@ static void test_refused_each_with_reason(void **state)
     REFUSED("2019-05-14T", "HH:MM");
     REFUSED("2019-05-14T8:30:00Z", "HH:MM");
     REFUSED("2019-05-14Tab:cd:efZ", "HH:MM");
-    REFUSED("2019-05-14T08:30:0Z", "seconds");
+    REFUSED("2019-05-14T08:30:0Z", "HH:MM:SS");
 }
 
 /* The parser reads s[0..len) and never the byte after it. */
@@ -379,8 +376,8 @@ static void test_round_trip(void **state)
     assert_round_trip("2019-05-14T08:30:00Z", "2019-05-14T08:30:00Z");
     assert_round_trip("2019-05-14", "2019-05-14T00:00:00Z");
     assert_round_trip("2019-05-14T16:30:00+08:00", "2019-05-14T08:30:00Z");
-    assert_round_trip("2019-05-14t03:00:00.250-05:30", "2019-05-14T08:30:00.25Z");
-    assert_round_trip("2019-05-14 08:30:00.123456789z", "2019-05-14T08:30:00.123456789Z");
+    assert_round_trip("2019-05-14T03:00:00.250-05:30", "2019-05-14T08:30:00.25Z");
+    assert_round_trip("2019-05-14T08:30:00.123456789Z", "2019-05-14T08:30:00.123456789Z");
     assert_round_trip("2019-05-14T08:30:00.1234567891Z", "2019-05-14T08:30:00.123456789Z");
     assert_round_trip("2000-02-29T23:59:59Z", "2000-02-29T23:59:59Z");
     assert_round_trip("1969-07-20T20:17:40Z", "1969-07-20T20:17:40Z");
@@ -418,13 +415,12 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_utc_z),
-        cmocka_unit_test(test_separators),
+        cmocka_unit_test(test_only_the_contract_spellings),
         cmocka_unit_test(test_offsets),
         cmocka_unit_test(test_fraction),
         cmocka_unit_test(test_date_only),
         cmocka_unit_test(test_leap_years),
         cmocka_unit_test(test_leap_second),
-        cmocka_unit_test(test_seconds_optional),
         cmocka_unit_test(test_refused_each_with_reason),
         cmocka_unit_test(test_reads_only_len_bytes),
         cmocka_unit_test(test_days_known_values),

@@ -28,6 +28,7 @@
 #include <sqlite3.h>
 
 #include "core/online.h"
+#include "app/import.h"
 #include "store/store.h"
 
 #include "fixture.h"
@@ -807,7 +808,7 @@ static void test_import_fts_and_stale(void **state)
     /* A failed import (a bad post line) leaves the triggers and the state. */
     write_text(p, "post_id,creator_id,published_at,kind,views,likes,comments,collects\n"
                   "1,1,2019-04-03T10:48:09Z,organic,bad,36,1,17\n");
-    assert_int_equal(pd_store_import(f->s, c, p, 0, NULL, &err), PD_EINPUT);
+    assert_int_equal(pd_import_paths(f->s, c, p, 0, NULL, &err), PD_EINPUT);
     assert_int_equal(count_triggers(f), 3);
     struct ids r;
     int rc;
@@ -823,7 +824,7 @@ static void test_import_fts_and_stale(void **state)
     /* A good one. */
     write_text(p, "post_id,creator_id,published_at,kind,views,likes,comments,collects\n"
                   "1,1,2019-04-03T10:48:09Z,organic,753,36,1,17\n");
-    assert_int_equal(pd_store_import(f->s, c, p, 0, NULL, &err), PD_OK);
+    assert_int_equal(pd_import_paths(f->s, c, p, 0, NULL, &err), PD_OK);
     assert_int_equal(count_triggers(f), 3);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
     assert_int_equal(sqlite3_column_int(st, 0), 1);
@@ -840,7 +841,7 @@ static void test_import_fts_and_stale(void **state)
     /* A second import into a store with creators keeps the triggers on. */
     write_text(c, "creator_id,handle,category,followers,mcn_id\n4,zed_cooks,food,5,\n");
     write_text(p, "post_id,creator_id,published_at,kind,views,likes,comments,collects\n");
-    assert_int_equal(pd_store_import(f->s, c, p, 0, NULL, &err), PD_OK);
+    assert_int_equal(pd_import_paths(f->s, c, p, 0, NULL, &err), PD_OK);
     assert_int_equal(text_ids(f, "zed", &r, &rc, &err), 1);
     assert_int_equal(count_triggers(f), 3);
     raw_exec(f, "INSERT INTO creators_fts(creators_fts) VALUES ('integrity-check')");

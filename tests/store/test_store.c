@@ -22,6 +22,7 @@
 #include <sqlite3.h>
 
 #include "util/num.h"
+#include "app/import.h"
 #include "store/store.h"
 
 /* ---- fixture (fixture.h) ------------------------------------------------------- */
@@ -116,7 +117,7 @@ static char *export_text(pd_store *s)
     assert_non_null(fa);
     assert_non_null(fb);
     pd_error err = {0};
-    ASSERT_CODE(PD_OK, pd_store_export(s, fa, fb, &err));
+    ASSERT_CODE(PD_OK, pd_export_files(s, fa, fb, &err));
     fclose(fa);
     fclose(fb);
     char *all = malloc(na + nb + 2);
@@ -872,7 +873,7 @@ static int import(struct pd_store_fx *f, const char *c, const char *p, int skip,
     assert_non_null(diag);
     pd_import_options o = {
         .creators_path = cp, .posts_path = pp, .skip_bad_lines = skip, .diag = diag};
-    int rc = pd_store_import_ex(f->s, &o, sum, err);
+    int rc = pd_import_files(f->s, &o, sum, err);
     fclose(diag);
     if (report)
         *report = buf;
@@ -1017,9 +1018,9 @@ static void test_import_messages(void **state)
 
     /* Missing files. */
     pd_import_options o = {.creators_path = "/nonexistent/c.csv", .posts_path = "/nonexistent/p"};
-    ASSERT_CODE(PD_EIO, pd_store_import_ex(f->s, &o, &sum, &err));
+    ASSERT_CODE(PD_EIO, pd_import_files(f->s, &o, &sum, &err));
     o.creators_path = NULL;
-    ASSERT_CODE(PD_EUSAGE, pd_store_import_ex(f->s, &o, &sum, &err));
+    ASSERT_CODE(PD_EUSAGE, pd_import_files(f->s, &o, &sum, &err));
 }
 
 static void test_import_duplicate_of_stored_post(void **state)
