@@ -70,15 +70,6 @@ static void write_link(pd_jsonw *w, const char *key, int64_t id)
         pd_jsonw_knull(w, key);
 }
 
-/* Ends a write: commits when rc is PD_OK, rolls back otherwise. */
-static int finish_txn(pd_db *db, int rc, pd_error *err)
-{
-    if (rc == PD_OK)
-        return pd_db_commit(db, err);
-    pd_db_rollback(db);
-    return rc;
-}
-
 /* ---- the JSON of creators and posts -------------------------------------------------------- */
 
 /* The public part of a verdict: what discovery and a profile show. */

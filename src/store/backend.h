@@ -3,9 +3,10 @@
  * src/store/: nothing outside includes it.
  *
  * store.c owns everything that does not depend on the database engine:
- * reading the location, checking arguments (lengths, ranges, role links),
- * reading and checking the CSV files of an import, writing those of an
- * export. A backend (sqlite.c now, PostgreSQL later) fills a table of
+ * reading the location and checking arguments (lengths, ranges, role
+ * links). Files are not the store's: the CSV files of an import and an
+ * export are read and written by app/import.h, which hands rows to the
+ * bulk session below. A backend (sqlite.c now, PostgreSQL later) fills a table of
  * functions; its pd_store and pd_db structs begin with the header below, so
  * store.c can dispatch without knowing them. The backend's functions may
  * assume checked arguments.

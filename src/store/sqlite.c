@@ -1,12 +1,13 @@
 /* sqlite.c - the SQLite backend of store.h (see backend.h): its table of
- * operations, the store's clock, the cached statements of accounts,
- * creators and posts, the writes of a creator and a post, and bulk import.
- * The rest is by what it stores: sqlite_conn.c (the pool, migrations,
- * transactions, versions of the data, backup), sqlite_accounts.c (users,
- * tokens, server keys, brands and MCNs), sqlite_creators.c (creators,
- * posts, export), sqlite_online.c and sqlite_step.c (online
- * certification), sqlite_posts.c, sqlite_roster.c, sqlite_search.c and
- * sqlite_scan.c (reads).
+ * operations, pd_sqlite_open, and bulk import. The rest, in layers that
+ * call only down: sqlite_base.c at the bottom (errors, the cached
+ * statements, columns, savepoints, the clock); above it, by what they
+ * store, sqlite_accounts.c (users, tokens, server keys, brands and MCNs),
+ * sqlite_creators.c (creators, posts, the writes bulk import shares,
+ * export), sqlite_posts.c, sqlite_search.c, sqlite_roster.c and
+ * sqlite_scan.c (reads), sqlite_online.c and sqlite_step.c (online
+ * certification); then sqlite_conn.c (the pool, migrations, transactions,
+ * versions of the data, backup); this file on top.
  *
  * One database file in WAL mode: readers never block the writer nor each
  * other; one writer at a time, others wait up to busy_ms. A pool of
@@ -43,305 +44,6 @@
 #define BULK_CREATORS 64       /* new creators per INSERT statement */
 #define BULK_CACHE_KIB "65536" /* page cache of a bulk load: 64 MiB (as a pragma's text) */
 
-/* ---- statements ------------------------------------------------------------ */
-
-#define USER_COLS                                                                                  \
-    "u.id, u.name, u.role, u.brand_id, u.creator_id, u.mcn_id, u.disabled, "                       \
-    "u.created_at, u.password_hash"
-#define CREATOR_COLS "id, handle, category, bio, followers, mcn_id, created_at, updated_at"
-#define POST_COLS SQ_POST_COLS /* read by sq_read_post */
-
-/* enum st: sqlite_int.h (every sqlite file names statements by it). */
-
-static const char *const st_sql[ST_COUNT] = {
-    [ST_BEGIN] = "BEGIN IMMEDIATE",
-    [ST_BEGIN_READ] = "BEGIN",
-    [ST_COMMIT] = "COMMIT",
-    /* Reads the header: opens the deferred read transaction's snapshot. */
-    [ST_SNAPSHOT] = "PRAGMA schema_version",
-    [ST_ROLLBACK] = "ROLLBACK",
-    [ST_SAVEPOINT] = "SAVEPOINT pd_call",
-    [ST_RELEASE] = "RELEASE pd_call",
-    [ST_ROLLBACK_TO] = "ROLLBACK TO pd_call",
-    [ST_VERSION] = "SELECT coalesce(max(version), 0) FROM schema_version",
-    [ST_VERSION_ADD] = "INSERT INTO schema_version (version, name, applied_at) VALUES (?1, ?2, ?3)",
-    [ST_USER_ADD] = "INSERT INTO users (name, role, brand_id, creator_id, mcn_id, password_hash, "
-                    "disabled, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    [ST_USER_BY_NAME] = "SELECT " USER_COLS " FROM users u WHERE u.name = ?1",
-    [ST_USER_BY_ID] = "SELECT " USER_COLS " FROM users u WHERE u.id = ?1",
-    [ST_USER_LIST] = "SELECT " USER_COLS " FROM users u ORDER BY u.name",
-    [ST_USER_SET_DISABLED] = "UPDATE users SET disabled = ?2 WHERE name = ?1",
-    [ST_USER_EXISTS] = "SELECT 1 FROM users WHERE id = ?1",
-    [ST_BRAND_EXISTS] = "SELECT 1 FROM brands WHERE id = ?1",
-    [ST_CREATOR_EXISTS] = "SELECT 1 FROM creators WHERE id = ?1",
-    [ST_MCN_NAME] = "SELECT name FROM mcns WHERE id = ?1",
-    [ST_TOKEN_ADD] = "INSERT INTO tokens (hash, user_id, expires_at, created_at) "
-                     "VALUES (?1, ?2, ?3, ?4)",
-    [ST_TOKEN_USER] = "SELECT " USER_COLS ", t.expires_at FROM tokens t JOIN users u "
-                      "ON u.id = t.user_id WHERE t.hash = ?1 AND t.expires_at > ?2 AND "
-                      "u.disabled = 0",
-    [ST_TOKEN_DELETE] = "DELETE FROM tokens WHERE hash = ?1",
-    [ST_TOKEN_PURGE] = "DELETE FROM tokens WHERE expires_at <= ?1",
-    [ST_BRAND_ADD] = "INSERT INTO brands (name, created_at) VALUES (?1, ?2)",
-    [ST_MCN_ADD] = "INSERT INTO mcns (id, name, created_at) VALUES (?1, ?2, ?3)",
-    [ST_BRAND_LIST] = "SELECT b.id, b.name, b.created_at, "
-                      "(SELECT count(*) FROM users u WHERE u.brand_id = b.id) "
-                      "FROM brands b ORDER BY b.id",
-    [ST_MCN_LIST] = "SELECT m.id, m.name, m.created_at, "
-                    "(SELECT count(*) FROM creators c WHERE c.mcn_id = m.id) "
-                    "FROM mcns m ORDER BY m.id",
-    [ST_MCN_ENSURE] = "INSERT INTO mcns (id, name, created_at) VALUES (?1, ?2, ?3) "
-                      "ON CONFLICT (id) DO NOTHING",
-    [ST_CREATOR_FOLLOWERS] = "SELECT followers FROM creators WHERE id = ?1",
-    [ST_CREATOR_UPSERT] =
-        "INSERT INTO creators (" CREATOR_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) "
-        "ON CONFLICT (id) DO UPDATE SET handle = excluded.handle, category = excluded.category, "
-        "bio = excluded.bio, followers = excluded.followers, mcn_id = excluded.mcn_id, "
-        "updated_at = excluded.updated_at",
-    [ST_CREATOR_UPSERT_KEEP_BIO] =
-        "INSERT INTO creators (" CREATOR_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) "
-        "ON CONFLICT (id) DO UPDATE SET handle = excluded.handle, category = excluded.category, "
-        "followers = excluded.followers, mcn_id = excluded.mcn_id, "
-        "updated_at = excluded.updated_at",
-    [ST_HISTORY_ADD] = "INSERT INTO follower_history (creator_id, at, followers) "
-                       "VALUES (?1, ?2, ?3)",
-    [ST_CREATOR_GET] = "SELECT " CREATOR_COLS " FROM creators WHERE id = ?1",
-    [ST_HISTORY] = "SELECT at, followers FROM follower_history WHERE creator_id = ?1 "
-                   "ORDER BY at, id",
-    [ST_POST_ADD] = "INSERT INTO posts (" POST_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    [ST_POST_GET] = "SELECT " POST_COLS " FROM posts WHERE id = ?1",
-    [ST_POST_LAST_IN] = "SELECT max(id) FROM posts WHERE id BETWEEN ?1 AND ?2",
-    [ST_KEY_GET] = "SELECT key FROM server_keys WHERE name = ?1",
-    [ST_KEY_ADD] = "INSERT INTO server_keys (name, key, created_at) VALUES (?1, ?2, ?3) "
-                   "ON CONFLICT (name) DO NOTHING",
-    [ST_POST_SET] = "UPDATE posts SET views = ?2, likes = ?3, comments = ?4, collects = ?5 "
-                    "WHERE id = ?1",
-    [ST_SCAN_CREATORS] = "SELECT " CREATOR_COLS " FROM creators ORDER BY id",
-    [ST_SCAN_POSTS] = "SELECT " POST_COLS " FROM posts ORDER BY id",
-    [ST_CREATOR_IDS] = "SELECT id FROM creators",
-    [ST_ANY_CREATOR] = "SELECT EXISTS (SELECT 1 FROM creators)",
-    [ST_ANY_HISTORY] = "SELECT EXISTS (SELECT 1 FROM follower_history)",
-    [ST_ANY_POST] = "SELECT EXISTS (SELECT 1 FROM posts)",
-    [ST_TABLE_INDEXES] = "SELECT name, sql FROM sqlite_schema "
-                         "WHERE type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL",
-};
-
-/* ---- the clock and the statements ---------------------------------------------------- */
-
-
-int64_t sq_now_s(const sq_store *s)
-{
-    return pd_clock_now(s->base.clock);
-}
-
-/* The cached statement, prepared on first use. */
-static sqlite3_stmt *stmt(sq_db *d, enum st id, pd_error *err)
-{
-    if (!d->st[id]) {
-        int rc =
-            sqlite3_prepare_v3(d->db, st_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &d->st[id], NULL);
-        if (rc != SQLITE_OK) {
-            sq_fail(d->db, rc, err, "preparing a statement");
-            d->st[id] = NULL;
-            return NULL;
-        }
-    }
-    return d->st[id];
-}
-
-/* Runs a statement that returns no row (or whose rows do not matter). */
-static int run(sq_db *d, enum st id, pd_error *err, const char *what)
-{
-    sqlite3_stmt *st = stmt(d, id, err);
-    if (!st)
-        return err ? err->code : PD_EINTERNAL;
-    int rc = sqlite3_step(st);
-    int out = rc == SQLITE_DONE || rc == SQLITE_ROW ? PD_OK : sq_fail(d->db, rc, err, what);
-    sq_done(st);
-    return out;
-}
-
-/* A constant statement that is not worth caching (pragmas, DDL). */
-static int exec(sq_db *d, const char *sql, pd_error *err)
-{
-    int rc = sqlite3_exec(d->db, sql, NULL, NULL, NULL);
-    return rc == SQLITE_OK ? PD_OK : sq_fail(d->db, rc, err, sql);
-}
-
-/* Is it SQLITE_ROW with the first column 1? (EXISTS queries) */
-static int exists(sq_db *d, enum st id, int64_t key, int *yes, pd_error *err)
-{
-    sqlite3_stmt *st = stmt(d, id, err);
-    if (!st)
-        return err ? err->code : PD_EINTERNAL;
-    if (key)
-        sqlite3_bind_int64(st, 1, key);
-    int rc = sqlite3_step(st);
-    int out = PD_OK;
-    if (rc == SQLITE_ROW)
-        *yes = sqlite3_column_int(st, 0) != 0;
-    else if (rc == SQLITE_DONE)
-        *yes = 0;
-    else
-        out = sq_fail(d->db, rc, err, "reading the database");
-    sq_done(st);
-    return out;
-}
-
-/* Reads the single text result of a pragma into out. */
-static int pragma_text(sq_db *d, const char *sql, char *out, size_t cap, pd_error *err)
-{
-    sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(d->db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return sq_fail(d->db, rc, err, sql);
-    rc = sqlite3_step(st);
-    out[0] = '\0';
-    if (rc == SQLITE_ROW)
-        sq_col_text(st, 0, out, cap);
-    int r = rc == SQLITE_ROW || rc == SQLITE_DONE ? PD_OK : sq_fail(d->db, rc, err, sql);
-    sqlite3_finalize(st);
-    return r;
-}
-
-/* The helpers above, for the other sqlite_*.c files (sqlite_int.h). */
-sqlite3_stmt *sq_stmt(sq_db *d, enum st id, pd_error *err)
-{
-    return stmt(d, id, err);
-}
-
-int sq_run(sq_db *d, enum st id, pd_error *err, const char *what)
-{
-    return run(d, id, err, what);
-}
-
-int sq_exec(sq_db *d, const char *sql, pd_error *err)
-{
-    return exec(d, sql, err);
-}
-
-int sq_exists(sq_db *d, enum st id, int64_t key, int *yes, pd_error *err)
-{
-    return exists(d, id, key, yes, err);
-}
-
-int sq_pragma_text(sq_db *d, const char *sql, char *out, size_t cap, pd_error *err)
-{
-    return pragma_text(d, sql, out, cap, err);
-}
-
-/* ---- creators and posts ------------------------------------------------------------ */
-
-/* Inserts or updates a creator and records a new follower count. *is_new
- * and *followers_changed (when not NULL) say what happened. */
-static int creator_put_ex(sq_db *d, const pd_creator_rec *c, int64_t at, int keep_bio,
-                          int known_new, int *is_new, int *followers_changed, pd_error *err)
-{
-    int had = 0;
-    int64_t before = 0;
-    if (!known_new) {
-        sqlite3_stmt *st = stmt(d, ST_CREATOR_FOLLOWERS, err);
-        if (!st)
-            return err->code;
-        sqlite3_bind_int64(st, 1, c->id);
-        int r = sqlite3_step(st);
-        if (r == SQLITE_ROW) {
-            had = 1;
-            before = sqlite3_column_int64(st, 0);
-        }
-        sq_done(st);
-        if (r != SQLITE_ROW && r != SQLITE_DONE)
-            return sq_fail(d->db, r, err, "reading a creator");
-    }
-    sqlite3_stmt *st = stmt(d, keep_bio ? ST_CREATOR_UPSERT_KEEP_BIO : ST_CREATOR_UPSERT, err);
-    if (!st)
-        return err->code;
-    sqlite3_bind_int64(st, 1, c->id);
-    sq_bind_text(st, 2, c->handle);
-    sq_bind_text(st, 3, c->category);
-    sq_bind_text(st, 4, c->bio);
-    sqlite3_bind_int64(st, 5, (int64_t)c->followers);
-    sq_bind_link(st, 6, c->mcn_id);
-    sqlite3_bind_int64(st, 7, at);
-    int r = sqlite3_step(st);
-    int rc = PD_OK;
-    if (r != SQLITE_DONE) {
-        rc = sqlite3_extended_errcode(d->db) == SQLITE_CONSTRAINT_FOREIGNKEY
-                 ? pd_error_set(err, PD_EINPUT, "no MCN with id %lld", (long long)c->mcn_id)
-                 : sq_fail(d->db, r, err, "storing a creator");
-    }
-    sq_done(st);
-    if (is_new)
-        *is_new = !had;
-    if (followers_changed)
-        *followers_changed = !had || before != (int64_t)c->followers;
-    if (rc != PD_OK || (had && before == (int64_t)c->followers))
-        return rc;
-    st = stmt(d, ST_HISTORY_ADD, err);
-    if (!st)
-        return err->code;
-    sqlite3_bind_int64(st, 1, c->id);
-    sqlite3_bind_int64(st, 2, at);
-    sqlite3_bind_int64(st, 3, (int64_t)c->followers);
-    r = sqlite3_step(st);
-    if (r != SQLITE_DONE)
-        rc = sq_fail(d->db, r, err, "recording followers");
-    sq_done(st);
-    return rc;
-}
-
-static int creator_put(sq_db *d, const pd_creator_rec *c, int64_t at, int keep_bio, int known_new,
-                       pd_error *err)
-{
-    return creator_put_ex(d, c, at, keep_bio, known_new, NULL, NULL, err);
-}
-
-int sq_creator_store(sq_db *d, const pd_creator_rec *c, int64_t at, pd_error *err)
-{
-    return creator_put(d, c, at, 0, 0, err);
-}
-
-static void bind_post(sqlite3_stmt *st, int base, const pd_post_rec *p)
-{
-    sqlite3_bind_int64(st, base + 1, p->id);
-    sqlite3_bind_int64(st, base + 2, p->creator_id);
-    sqlite3_bind_int64(st, base + 3, p->published_at.sec);
-    sqlite3_bind_int(st, base + 4, p->published_at.nsec);
-    sqlite3_bind_int(st, base + 5, p->sponsored ? 1 : 0);
-    sqlite3_bind_int64(st, base + 6, (int64_t)p->views);
-    sqlite3_bind_int64(st, base + 7, (int64_t)p->likes);
-    sqlite3_bind_int64(st, base + 8, (int64_t)p->comments);
-    sqlite3_bind_int64(st, base + 9, (int64_t)p->collects);
-}
-
-/* One post; PD_ECONFLICT for an existing id, PD_EINPUT for an unknown
- * creator (when foreign keys are checked). */
-static int post_insert(sq_db *d, const pd_post_rec *p, pd_error *err)
-{
-    sqlite3_stmt *st = stmt(d, ST_POST_ADD, err);
-    if (!st)
-        return err->code;
-    bind_post(st, 0, p);
-    int r = sqlite3_step(st);
-    int rc = PD_OK;
-    if (r != SQLITE_DONE) {
-        int ext = sqlite3_extended_errcode(d->db);
-        if (ext == SQLITE_CONSTRAINT_PRIMARYKEY)
-            rc = pd_error_set(err, PD_ECONFLICT, "post %lld exists already", (long long)p->id);
-        else if (ext == SQLITE_CONSTRAINT_FOREIGNKEY)
-            rc = pd_error_set(err, PD_EINPUT, "no creator with id %lld", (long long)p->creator_id);
-        else
-            rc = sq_fail(d->db, r, err, "adding a post");
-    }
-    sq_done(st);
-    return rc;
-}
-
-int sq_post_insert(sq_db *d, const pd_post_rec *p, pd_error *err)
-{
-    return post_insert(d, p, err);
-}
-
 /* ---- bulk import --------------------------------------------------------------------- */
 
 #define BULK_TABLES 3
@@ -367,7 +69,7 @@ static const enum st bulk_any[BULK_TABLES] = {ST_ANY_CREATOR, ST_ANY_HISTORY, ST
 static int drop_indexes(pd_bulk *b, const char *table, pd_error *err)
 {
     sq_db *d = b->d;
-    sqlite3_stmt *st = stmt(d, ST_TABLE_INDEXES, err);
+    sqlite3_stmt *st = sq_stmt(d, ST_TABLE_INDEXES, err);
     if (!st)
         return err->code;
     sq_bind_text(st, 1, table);
@@ -398,7 +100,7 @@ static int drop_indexes(pd_bulk *b, const char *table, pd_error *err)
             sql[k++] = *p;
         }
         memcpy(sql + k, "\"", 2);
-        rc = exec(d, sql, err);
+        rc = sq_exec(d, sql, err);
     }
     return rc;
 }
@@ -464,7 +166,7 @@ static int bulk_fts_drop(pd_bulk *b, pd_error *err)
         char sql[96];
         snprintf(sql, sizeof sql, "DROP TRIGGER \"%s\"", names[i]);
         rc = strchr(names[i], '"') ? pd_error_set(err, PD_EINTERNAL, "odd trigger name")
-                                   : exec(d, sql, err);
+                                   : sq_exec(d, sql, err);
     }
     return rc;
 }
@@ -473,9 +175,9 @@ static int bulk_fts_restore(pd_bulk *b, pd_error *err)
 {
     if (!b->ntrigger)
         return PD_OK;
-    int rc = exec(b->d, "INSERT INTO creators_fts(creators_fts) VALUES ('rebuild')", err);
+    int rc = sq_exec(b->d, "INSERT INTO creators_fts(creators_fts) VALUES ('rebuild')", err);
     for (size_t i = 0; rc == PD_OK && i < b->ntrigger; i++)
-        rc = exec(b->d, b->trigger_sql[i], err);
+        rc = sq_exec(b->d, b->trigger_sql[i], err);
     return rc;
 }
 
@@ -521,30 +223,30 @@ static int sq_bulk_begin(pd_store *ps, pd_bulk **out, pd_error *err)
     }
     sq_db *d = b->d = (sq_db *)db;
     int any_post = 1;
-    rc = exists(d, ST_ANY_POST, 0, &any_post, err);
+    rc = sq_exists(d, ST_ANY_POST, 0, &any_post, err);
     if (rc == PD_OK && !any_post) {
         /* Leaving WAL needs every other connection of the file closed: try
          * without waiting, and stay in WAL if anyone else is there. */
         char mode[16] = "";
         sqlite3_busy_timeout(d->db, 0);
-        if (pragma_text(d, "PRAGMA journal_mode = DELETE", mode, sizeof mode, NULL) == PD_OK &&
+        if (sq_pragma_text(d, "PRAGMA journal_mode = DELETE", mode, sizeof mode, NULL) == PD_OK &&
             strcmp(mode, "delete") == 0)
             b->left_wal = 1;
         sqlite3_busy_timeout(d->db, (int)b->s->busy_ms);
     }
     if (rc == PD_OK)
-        rc = exec(d, "PRAGMA foreign_keys = OFF", err);
+        rc = sq_exec(d, "PRAGMA foreign_keys = OFF", err);
     if (rc == PD_OK)
-        rc = exec(d, "PRAGMA cache_size = -" BULK_CACHE_KIB, err);
+        rc = sq_exec(d, "PRAGMA cache_size = -" BULK_CACHE_KIB, err);
     /* store.c has checked every value against what the CHECK constraints
      * say (ids >= 1, counts >= 0, 0/1 flags): no need to check again. */
     if (rc == PD_OK)
-        rc = exec(d, "PRAGMA ignore_check_constraints = ON", err);
+        rc = sq_exec(d, "PRAGMA ignore_check_constraints = ON", err);
     if (rc == PD_OK)
-        rc = run(d, ST_BEGIN, err, "starting the import");
+        rc = sq_run(d, ST_BEGIN, err, "starting the import");
     for (int t = 0; rc == PD_OK && t < BULK_TABLES; t++) {
         int any = 1;
-        rc = exists(d, bulk_any[t], 0, &any, err);
+        rc = sq_exists(d, bulk_any[t], 0, &any, err);
         if (t == 0)
             b->creators_empty = !any;
         if (rc == PD_OK && !any)
@@ -553,10 +255,10 @@ static int sq_bulk_begin(pd_store *ps, pd_bulk **out, pd_error *err)
     if (rc == PD_OK && b->creators_empty)
         rc = bulk_fts_drop(b, err); /* search */
     if (rc == PD_OK)
-        rc = prepare_rows(d, "INSERT INTO posts (" POST_COLS ") VALUES ", 9, BULK_ROWS, &d->bulk,
+        rc = prepare_rows(d, "INSERT INTO posts (" SQ_POST_COLS ") VALUES ", 9, BULK_ROWS, &d->bulk,
                           err);
     if (rc == PD_OK && b->creators_empty) {
-        rc = prepare_rows(d, "INSERT INTO creators (" CREATOR_COLS ") VALUES ", 8, BULK_CREATORS,
+        rc = prepare_rows(d, "INSERT INTO creators (" SQ_CREATOR_COLS ") VALUES ", 8, BULK_CREATORS,
                           &d->bulk_creators, err);
         if (rc == PD_OK)
             rc = prepare_rows(d, "INSERT INTO follower_history (creator_id, at, followers) VALUES ",
@@ -566,7 +268,7 @@ static int sq_bulk_begin(pd_store *ps, pd_bulk **out, pd_error *err)
     }
     if (rc != PD_OK) {
         if (!sqlite3_get_autocommit(d->db))
-            run(d, ST_ROLLBACK, NULL, "rolling back");
+            sq_run(d, ST_ROLLBACK, NULL, "rolling back");
         bulk_restore(b);
         sq_release(ps, db);
         bulk_free(b);
@@ -582,7 +284,7 @@ static int sq_bulk_creator_ids(pd_bulk *b, int (*each)(void *ctx, int64_t id), v
     if (b->creators_empty)
         return PD_OK;
     sq_db *d = b->d;
-    sqlite3_stmt *st = stmt(d, ST_CREATOR_IDS, err);
+    sqlite3_stmt *st = sq_stmt(d, ST_CREATOR_IDS, err);
     if (!st)
         return err->code;
     int r, rc = PD_OK;
@@ -598,7 +300,7 @@ static int sq_bulk_creator_ids(pd_bulk *b, int (*each)(void *ctx, int64_t id), v
 static int sq_bulk_mcn(pd_bulk *b, int64_t id, int64_t at, pd_error *err)
 {
     sq_db *d = b->d;
-    sqlite3_stmt *st = stmt(d, ST_MCN_ENSURE, err);
+    sqlite3_stmt *st = sq_stmt(d, ST_MCN_ENSURE, err);
     if (!st)
         return err->code;
     char name[PD_NAME_MAX];
@@ -620,7 +322,7 @@ static int flush_creators(pd_bulk *b, pd_error *err)
     b->npending = 0;
     if (n < BULK_CREATORS) {
         for (size_t i = 0; i < n; i++) {
-            int rc = creator_put(d, &b->pending[i], b->pending_at, 1, 1, err);
+            int rc = sq_creator_write(d, &b->pending[i], b->pending_at, 1, 1, err);
             if (rc)
                 return rc;
         }
@@ -656,7 +358,7 @@ static int sq_bulk_creator(pd_bulk *b, const pd_creator_rec *c, int64_t at, pd_e
 {
     /* No savepoint: the whole import is undone on any error. */
     if (!b->creators_empty)
-        return creator_put(b->d, c, at, 1, 0, err);
+        return sq_creator_write(b->d, c, at, 1, 0, err);
     /* Every creator is new (store.c drops repeated ids): many per statement. */
     if (b->npending && at != b->pending_at) {
         int rc = flush_creators(b, err);
@@ -680,7 +382,7 @@ static int sq_bulk_posts(pd_bulk *b, const pd_post_rec *p, size_t n, size_t *fai
     while (n - i >= BULK_ROWS) {
         sqlite3_stmt *st = d->bulk;
         for (int k = 0; k < BULK_ROWS; k++)
-            bind_post(st, k * 9, &p[i + (size_t)k]);
+            sq_bind_post(st, k * 9, &p[i + (size_t)k]);
         int r = sqlite3_step(st);
         if (r == SQLITE_DONE) {
             sqlite3_reset(st);
@@ -695,7 +397,7 @@ static int sq_bulk_posts(pd_bulk *b, const pd_post_rec *p, size_t n, size_t *fai
         sqlite3_reset(st);
         /* The statement changed nothing: find the post one by one. */
         for (size_t k = 0; k < BULK_ROWS; k++, i++) {
-            int rc = post_insert(d, &p[i], err);
+            int rc = sq_post_insert(d, &p[i], err);
             if (rc) {
                 *failed = i;
                 return rc;
@@ -703,7 +405,7 @@ static int sq_bulk_posts(pd_bulk *b, const pd_post_rec *p, size_t n, size_t *fai
         }
     }
     for (; i < n; i++) {
-        int rc = post_insert(d, &p[i], err);
+        int rc = sq_post_insert(d, &p[i], err);
         if (rc) {
             *failed = i;
             return rc;
@@ -720,25 +422,25 @@ static int sq_bulk_end(pd_bulk *b, int commit, pd_error *err)
         if (b->npending)
             rc = flush_creators(b, err);
         for (size_t i = 0; rc == PD_OK && i < b->nindex; i++)
-            rc = exec(d, b->index_sql[i], err);
+            rc = sq_exec(d, b->index_sql[i], err);
         if (rc == PD_OK)
             rc = bulk_fts_restore(b, err); /* search */
         /* The window aggregates do not count what was imported: stale
          * until pd_store_online_advance recomputes them. */
         if (rc == PD_OK)
-            rc = exec(d, "UPDATE online_state SET stale = 1", err);
+            rc = sq_exec(d, "UPDATE online_state SET stale = 1", err);
         if (rc == PD_OK)
-            rc = run(d, ST_COMMIT, err, "committing the import");
+            rc = sq_run(d, ST_COMMIT, err, "committing the import");
     }
     if (!sqlite3_get_autocommit(d->db))
-        run(d, ST_ROLLBACK, NULL, "rolling back");
+        sq_run(d, ST_ROLLBACK, NULL, "rolling back");
     bulk_restore(b);
     sq_release(&b->s->base, &d->base);
     bulk_free(b);
     return rc;
 }
 
-const pd_store_ops sq_ops = {
+static const pd_store_ops sq_ops = {
     .name = "sqlite",
     .close = sq_close,
     .migrate = sq_migrate,
@@ -802,3 +504,8 @@ const pd_store_ops sq_ops = {
     .creator_search = sq_creator_search, /* search (sqlite_search.c) */
     .window_scan = sq_window_scan,       /* search (sqlite_scan.c) */
 };
+
+int pd_sqlite_open(const char *path, const pd_store_options *o, pd_store **out, pd_error *err)
+{
+    return sq_open(path, o, &sq_ops, out, err);
+}

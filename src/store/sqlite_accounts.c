@@ -37,18 +37,6 @@ static void read_user(sqlite3_stmt *st, pd_user *u, char *hash)
         sq_col_text(st, 8, hash, PD_HASH_MAX);
 }
 
-/* Steps a query that returns at most one row: PD_OK with the row ready to
- * read, PD_ENOTFOUND (err left for the caller to word), or the failure of
- * `reading` ("reading users"). The caller reads, then calls sq_done(st). */
-int sq_step_one(sq_db *d, sqlite3_stmt *st, const char *reading, pd_error *err)
-{
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        return PD_OK;
-    if (rc == SQLITE_DONE)
-        return PD_ENOTFOUND;
-    return sq_fail(d->db, rc, err, reading);
-}
 
 /* Runs a query of one user (by name, id or token); PD_ENOTFOUND when none.
  * next (when not NULL) gets the integer column after USER_COLS (a token's

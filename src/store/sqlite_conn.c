@@ -20,111 +20,6 @@
 #define DEFAULT_POOL 8
 #define DEFAULT_BUSY_MS 5000
 
-/* Turns a SQLite failure into our convention. */
-int sq_fail(sqlite3 *db, int rc, pd_error *err, const char *what)
-{
-    int ext = db ? sqlite3_extended_errcode(db) : rc;
-    const char *msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-    pd_code code;
-    switch (ext & 0xff) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-        /* Another writer held the database past busy_ms (a day's sweep at
-         * a million creators, an import): nothing is wrong with the call,
-         * which may be made again. A snapshot that moved under a read that
-         * wanted to write is a conflict. */
-        code = ext == SQLITE_BUSY_SNAPSHOT ? PD_ECONFLICT : PD_EUNAVAILABLE;
-        break;
-    case SQLITE_CONSTRAINT:
-        code = ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY ? PD_ECONFLICT
-                                                                                      : PD_EINPUT;
-        break;
-    case SQLITE_NOMEM: code = PD_ENOMEM; break;
-    case SQLITE_TOOBIG: code = PD_ETOOBIG; break;
-    case SQLITE_MISUSE:
-    case SQLITE_RANGE:
-    case SQLITE_ERROR: code = PD_EINTERNAL; break;
-    default: code = PD_EIO; break;
-    }
-    return pd_error_set(err, code, "%s: %s", what, msg);
-}
-
-/* Resets a statement after use, so that it holds no lock nor value. */
-void sq_done(sqlite3_stmt *st)
-{
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-}
-
-int sq_read_begin(sq_db *d, int *own, pd_error *err)
-{
-    *own = sqlite3_get_autocommit(d->db);
-    if (!*own)
-        return PD_OK;
-    int rc = sq_run(d, ST_BEGIN_READ, err, "starting a read");
-    if (rc)
-        *own = 0;
-    return rc;
-}
-
-void sq_read_end(sq_db *d, int own)
-{
-    /* A read has nothing to keep: COMMIT only ends the snapshot. */
-    if (own && !sqlite3_get_autocommit(d->db))
-        sq_run(d, ST_COMMIT, NULL, "ending a read");
-}
-
-void sq_bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-    sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
-}
-
-/* id 0 means "no link": NULL in the database. */
-void sq_bind_link(sqlite3_stmt *st, int i, int64_t id)
-{
-    if (id)
-        sqlite3_bind_int64(st, i, id);
-    else
-        sqlite3_bind_null(st, i);
-}
-
-void sq_col_text(sqlite3_stmt *st, int i, char *out, size_t cap)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    size_t n = t ? (size_t)sqlite3_column_bytes(st, i) : 0;
-    if (n >= cap)
-        n = cap - 1;
-    if (n)
-        memcpy(out, t, n);
-    out[n] = '\0';
-}
-
-/* Makes one call atomic: a savepoint inside the caller's transaction, or a
- * transaction of its own when there is none. */
-int sq_call_begin(sq_db *d, pd_error *err)
-{
-    d->own_txn = sqlite3_get_autocommit(d->db);
-    return sq_run(d, d->own_txn ? ST_BEGIN : ST_SAVEPOINT, err, "starting a transaction");
-}
-
-/* Ends what call_begin started: kept when rc is PD_OK, else undone.
- * Returns rc, or the commit's error. */
-int sq_call_end(sq_db *d, int rc, pd_error *err)
-{
-    if (d->own_txn) {
-        d->own_txn = 0;
-        if (rc == PD_OK && (rc = sq_run(d, ST_COMMIT, err, "committing")) == PD_OK)
-            return PD_OK;
-        if (!sqlite3_get_autocommit(d->db))
-            sq_run(d, ST_ROLLBACK, NULL, "rolling back");
-        return rc;
-    }
-    if (rc != PD_OK)
-        sq_run(d, ST_ROLLBACK_TO, NULL, "rolling back");
-    int r = sq_run(d, ST_RELEASE, rc ? NULL : err, "releasing a savepoint");
-    return rc ? rc : r;
-}
-
 static void conn_close(sq_db *d)
 {
     if (!d)
@@ -135,8 +30,8 @@ static void conn_close(sq_db *d)
     sqlite3_finalize(d->bulk);
     sqlite3_finalize(d->bulk_creators);
     sqlite3_finalize(d->bulk_history);
-    sq_search_free(d); /* search (sqlite_search.c) */
-    sq_online_free(d); /* online certification (sqlite_online.c) */
+    while (d->non_close > 0) /* what other files keep per connection */
+        d->on_close[--d->non_close](d);
     sqlite3_close_v2(d->db);
     free(d);
 }
@@ -146,7 +41,7 @@ static int conn_open(sq_store *s, sq_db **out, pd_error *err)
     sq_db *d = calloc(1, sizeof *d);
     if (!d)
         return pd_error_set(err, PD_ENOMEM, "out of memory");
-    d->base.ops = &sq_ops;
+    d->base.ops = s->base.ops;
     d->base.store = &s->base;
     d->s = s;
     d->st = calloc(ST_COUNT, sizeof *d->st);
@@ -362,7 +257,8 @@ static void sqlite_configure(void)
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
-int pd_sqlite_open(const char *path, const pd_store_options *o, pd_store **out, pd_error *err)
+int sq_open(const char *path, const pd_store_options *o, const pd_store_ops *ops, pd_store **out,
+            pd_error *err)
 {
     static pthread_once_t configured = PTHREAD_ONCE_INIT;
     pthread_once(&configured, sqlite_configure);
@@ -386,7 +282,7 @@ int pd_sqlite_open(const char *path, const pd_store_options *o, pd_store **out, 
     sq_store *s = calloc(1, sizeof *s);
     if (!s)
         return pd_error_set(err, PD_ENOMEM, "out of memory");
-    s->base.ops = &sq_ops;
+    s->base.ops = ops;
     atomic_init(&s->versions, 0);
     s->create = o->create;
     s->pool_size = o->pool_size ? o->pool_size : DEFAULT_POOL;

@@ -1,8 +1,8 @@
 /* sqlite_creators.c - the SQLite backend's creators and posts: storing
  * and reading one, the follower history, publishing under the next id of
- * the published range, a post's counts, and the export scan. The writes
- * shared with bulk import (sq_creator_store, sq_post_insert) are
- * sqlite.c's. Nothing here keeps a verdict: that is app/online.h's. */
+ * the published range, a post's counts, and the export scan, with the
+ * writes bulk import shares (sq_creator_write, sq_post_insert). Nothing
+ * here keeps a verdict: that is app/online.h's. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -16,6 +16,99 @@
 #include <sqlite3.h>
 
 #include "store/sqlite_int.h"
+
+/* ---- creators and posts ------------------------------------------------------------ */
+
+int sq_creator_write(sq_db *d, const pd_creator_rec *c, int64_t at, int keep_bio, int known_new,
+                     pd_error *err)
+{
+    int had = 0;
+    int64_t before = 0;
+    if (!known_new) {
+        sqlite3_stmt *st = sq_stmt(d, ST_CREATOR_FOLLOWERS, err);
+        if (!st)
+            return err->code;
+        sqlite3_bind_int64(st, 1, c->id);
+        int r = sqlite3_step(st);
+        if (r == SQLITE_ROW) {
+            had = 1;
+            before = sqlite3_column_int64(st, 0);
+        }
+        sq_done(st);
+        if (r != SQLITE_ROW && r != SQLITE_DONE)
+            return sq_fail(d->db, r, err, "reading a creator");
+    }
+    sqlite3_stmt *st = sq_stmt(d, keep_bio ? ST_CREATOR_UPSERT_KEEP_BIO : ST_CREATOR_UPSERT, err);
+    if (!st)
+        return err->code;
+    sqlite3_bind_int64(st, 1, c->id);
+    sq_bind_text(st, 2, c->handle);
+    sq_bind_text(st, 3, c->category);
+    sq_bind_text(st, 4, c->bio);
+    sqlite3_bind_int64(st, 5, (int64_t)c->followers);
+    sq_bind_link(st, 6, c->mcn_id);
+    sqlite3_bind_int64(st, 7, at);
+    int r = sqlite3_step(st);
+    int rc = PD_OK;
+    if (r != SQLITE_DONE) {
+        rc = sqlite3_extended_errcode(d->db) == SQLITE_CONSTRAINT_FOREIGNKEY
+                 ? pd_error_set(err, PD_EINPUT, "no MCN with id %lld", (long long)c->mcn_id)
+                 : sq_fail(d->db, r, err, "storing a creator");
+    }
+    sq_done(st);
+    if (rc != PD_OK || (had && before == (int64_t)c->followers))
+        return rc;
+    st = sq_stmt(d, ST_HISTORY_ADD, err);
+    if (!st)
+        return err->code;
+    sqlite3_bind_int64(st, 1, c->id);
+    sqlite3_bind_int64(st, 2, at);
+    sqlite3_bind_int64(st, 3, (int64_t)c->followers);
+    r = sqlite3_step(st);
+    if (r != SQLITE_DONE)
+        rc = sq_fail(d->db, r, err, "recording followers");
+    sq_done(st);
+    return rc;
+}
+
+int sq_creator_store(sq_db *d, const pd_creator_rec *c, int64_t at, pd_error *err)
+{
+    return sq_creator_write(d, c, at, 0, 0, err);
+}
+
+void sq_bind_post(sqlite3_stmt *st, int base, const pd_post_rec *p)
+{
+    sqlite3_bind_int64(st, base + 1, p->id);
+    sqlite3_bind_int64(st, base + 2, p->creator_id);
+    sqlite3_bind_int64(st, base + 3, p->published_at.sec);
+    sqlite3_bind_int(st, base + 4, p->published_at.nsec);
+    sqlite3_bind_int(st, base + 5, p->sponsored ? 1 : 0);
+    sqlite3_bind_int64(st, base + 6, (int64_t)p->views);
+    sqlite3_bind_int64(st, base + 7, (int64_t)p->likes);
+    sqlite3_bind_int64(st, base + 8, (int64_t)p->comments);
+    sqlite3_bind_int64(st, base + 9, (int64_t)p->collects);
+}
+
+int sq_post_insert(sq_db *d, const pd_post_rec *p, pd_error *err)
+{
+    sqlite3_stmt *st = sq_stmt(d, ST_POST_ADD, err);
+    if (!st)
+        return err->code;
+    sq_bind_post(st, 0, p);
+    int r = sqlite3_step(st);
+    int rc = PD_OK;
+    if (r != SQLITE_DONE) {
+        int ext = sqlite3_extended_errcode(d->db);
+        if (ext == SQLITE_CONSTRAINT_PRIMARYKEY)
+            rc = pd_error_set(err, PD_ECONFLICT, "post %lld exists already", (long long)p->id);
+        else if (ext == SQLITE_CONSTRAINT_FOREIGNKEY)
+            rc = pd_error_set(err, PD_EINPUT, "no creator with id %lld", (long long)p->creator_id);
+        else
+            rc = sq_fail(d->db, r, err, "adding a post");
+    }
+    sq_done(st);
+    return rc;
+}
 
 int sq_creator_put(pd_db *pdb, const pd_creator_rec *c, int64_t at, pd_error *err)
 {

@@ -22,6 +22,8 @@
 
 typedef struct sq_store sq_store;
 
+#define SQ_ON_CLOSE_MAX 4 /* files that keep something per connection */
+
 typedef struct sq_db {
     pd_db base;
     sq_store *s;
@@ -37,6 +39,8 @@ typedef struct sq_db {
     int wal_hdr_ok;                             /* wal_hdr was read, and version is of that state */
     struct sq_online *online;                   /* sqlite_online.c's statements and cache */
     struct sq_search *search;                   /* sqlite_search.c's statements and tokenizer */
+    void (*on_close[SQ_ON_CLOSE_MAX])(struct sq_db *d); /* sq_on_close */
+    int non_close;
 } sq_db;
 
 struct sq_store {
@@ -56,8 +60,16 @@ struct sq_store {
 
 /* ---- the backend's files (sqlite.c says which holds what) ---- */
 
-/* The table of operations (sqlite.c). */
-extern const pd_store_ops sq_ops;
+/* Opens the database at path for a backend whose operations are ops (the
+ * table is sqlite.c's, which calls this: the connections below it do not
+ * name it). sqlite_conn.c. */
+int sq_open(const char *path, const pd_store_options *o, const pd_store_ops *ops, pd_store **out,
+            pd_error *err);
+
+/* Registers what a file keeps per connection, freed when the connection
+ * closes (newest first): at most SQ_ON_CLOSE_MAX; -1 past it.
+ * sqlite_base.c. */
+int sq_on_close(sq_db *d, void (*release)(sq_db *d));
 
 /* The cached statements of sqlite.c, named by enum st. */
 enum st {
@@ -125,6 +137,12 @@ int sq_pragma_text(sq_db *d, const char *sql, char *out, size_t cap, pd_error *e
  * post (PD_ECONFLICT for its id, PD_EINPUT for no such creator). Shared by
  * single writes and bulk import (sqlite.c). */
 int sq_creator_store(sq_db *d, const pd_creator_rec *c, int64_t at, pd_error *err);
+/* sq_creator_store, keeping a stored bio (keep_bio) and skipping the read
+ * of the follower count when the caller knows the creator is new. */
+int sq_creator_write(sq_db *d, const pd_creator_rec *c, int64_t at, int keep_bio, int known_new,
+                     pd_error *err);
+/* Binds a post's nine columns from parameter base + 1 on. */
+void sq_bind_post(sqlite3_stmt *st, int base, const pd_post_rec *p);
 int sq_post_insert(sq_db *d, const pd_post_rec *p, pd_error *err);
 
 /* the pool, migrations, transactions, versions, backup (sqlite_conn.c) */
@@ -236,6 +254,10 @@ int sq_mcn_creators(pd_db *pdb, int64_t mcn_id, int (*each)(void *ctx, const pd_
                     void *ctx, pd_error *err);
 int sq_mcn_posts_since(pd_db *pdb, int64_t mcn_id, int64_t from, int certified_only,
                        int (*each)(void *ctx, const pd_post_rec *p), void *ctx, pd_error *err);
+
+/* The columns of a creator (table creators), in the order of
+ * sq_read_creator (sqlite_creators.c) and of bulk import's inserts. */
+#define SQ_CREATOR_COLS "id, handle, category, bio, followers, mcn_id, created_at, updated_at"
 
 /* posts (sqlite_posts.c): the columns of a post (table posts) and their
  * reader from column 0 on, and the creator_posts operation. */

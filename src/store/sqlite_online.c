@@ -132,9 +132,12 @@ void sq_online_free(sq_db *d)
 /* The cached statement, prepared on first use. */
 sqlite3_stmt *sq_ostmt(sq_db *d, enum sq_ost id, pd_error *err)
 {
-    if (!d->online && !(d->online = calloc(1, sizeof *d->online))) {
-        pd_error_set(err, PD_ENOMEM, "out of memory");
-        return NULL;
+    if (!d->online) {
+        if (!(d->online = calloc(1, sizeof *d->online))) {
+            pd_error_set(err, PD_ENOMEM, "out of memory");
+            return NULL;
+        }
+        sq_on_close(d, sq_online_free);
     }
     sqlite3_stmt **slot = &d->online->st[id];
     if (!*slot) {

@@ -272,14 +272,20 @@ static void build_sql(struct sql *s, uint32_t shape)
     ADD(s, " DESC, c.id DESC LIMIT ?12");
 }
 
+/* This connection's statements and tokenizer, made on first use and freed
+ * when the connection closes. */
+static struct sq_search *search_of(sq_db *d)
+{
+    if (!d->search && (d->search = calloc(1, sizeof *d->search)))
+        sq_on_close(d, sq_search_free);
+    return d->search;
+}
+
 static int cache_get(sq_db *d, uint32_t shape, sqlite3_stmt **out, pd_error *err)
 {
-    struct sq_search *c = d->search;
-    if (!c) {
-        c = d->search = calloc(1, sizeof *c);
-        if (!c)
-            return pd_error_set(err, PD_ENOMEM, "out of memory");
-    }
+    struct sq_search *c = search_of(d);
+    if (!c)
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
     uint32_t key = shape | 1u << 31; /* never 0 */
     for (int i = 0; i < CACHE_SLOTS; i++)
         if (c->slot[i].key == key) {
@@ -708,7 +714,7 @@ int sq_creator_search(pd_db *pdb, const pd_creator_query *q,
 {
     sq_db *d = (sq_db *)pdb;
     int rc = PD_OK;
-    if (!d->search && !(d->search = calloc(1, sizeof *d->search)))
+    if (!search_of(d))
         return pd_error_set(err, PD_ENOMEM, "out of memory");
     int has_text = q->text != NULL;
     char *match = NULL;
