@@ -419,16 +419,32 @@ static int create_creator(pd_req *req, void *ctx, pd_error *err)
     return PD_OK;
 }
 
+/* What a write on creator {id} by its owner or an operator starts from
+ * (PATCH, publishing a post): the id, whether the caller is an operator
+ * (who may send more fields) and the JSON body (the caller decrefs it). */
+typedef struct owner_write {
+    pd_store *store;
+    int64_t id;
+    int is_operator;
+    json_t *body;
+} owner_write;
+
+static int owner_write_begin(pd_req *req, void *ctx, owner_write *w, pd_error *err)
+{
+    const pd_user *u = pd_req_user(req);
+    w->store = ((pd_creators *)ctx)->store;
+    w->id = pd_req_param_int(req, "id");
+    w->is_operator = u && u->role == PD_ROLE_OPERATOR;
+    return pd_req_json_body(req, &w->body, err);
+}
+
 static int patch_creator(pd_req *req, void *ctx, pd_error *err)
 {
-    pd_store *store = ((pd_creators *)ctx)->store;
-    int64_t id = pd_req_param_int(req, "id");
-    const pd_user *u = pd_req_user(req);
-    int is_operator = u && u->role == PD_ROLE_OPERATOR;
-    json_t *body;
-    int rc = pd_req_json_body(req, &body, err);
+    owner_write ow;
+    int rc = owner_write_begin(req, ctx, &ow, err);
     if (rc)
         return rc;
+    json_t *body = ow.body;
     static const char *const fields[] = {"handle", "category", "bio", "followers", "mcn_id", NULL};
     pd_creator_rec *c = req_zalloc(req, sizeof *c);
     pd_creator_rec *want = req_zalloc(req, sizeof *want);
@@ -444,7 +460,7 @@ static int patch_creator(pd_req *req, void *ctx, pd_error *err)
      * MCN's roster: a creator may not set either. */
     static const char *const operator_only[] = {"followers", "mcn_id"};
     for (size_t i = 0; rc == PD_OK && i < 2; i++)
-        if (!is_operator && json_object_get(body, operator_only[i]))
+        if (!ow.is_operator && json_object_get(body, operator_only[i]))
             rc = pd_error_set(err, PD_EDENIED, "%s: only an operator may change it",
                               operator_only[i]);
     int has_handle = json_object_get(body, "handle") != NULL;
@@ -471,7 +487,7 @@ static int patch_creator(pd_req *req, void *ctx, pd_error *err)
     unsigned set = (has_handle ? PD_PATCH_HANDLE : 0u) | (has_category ? PD_PATCH_CATEGORY : 0u) |
                    (has_bio ? PD_PATCH_BIO : 0u) | (has_followers ? PD_PATCH_FOLLOWERS : 0u) |
                    (has_mcn ? PD_PATCH_MCN : 0u);
-    if ((rc = pd_app_creator_patch(store, id, set, want, c, st, err)))
+    if ((rc = pd_app_creator_patch(ow.store, ow.id, set, want, c, st, err)))
         return rc;
     write_profile(pd_req_jsonw(req), c, st);
     return PD_OK;
@@ -731,28 +747,25 @@ static const char *set_by_others(const char *field)
  * the feed has its own). */
 static int publish_post(pd_req *req, void *ctx, pd_error *err)
 {
-    pd_store *store = ((pd_creators *)ctx)->store;
-    int64_t creator_id = pd_req_param_int(req, "id");
-    const pd_user *u = pd_req_user(req);
-    int is_operator = u && u->role == PD_ROLE_OPERATOR;
-    json_t *body;
-    int rc = pd_req_json_body(req, &body, err);
+    owner_write ow;
+    int rc = owner_write_begin(req, ctx, &ow, err);
     if (rc)
         return rc;
+    json_t *body = ow.body;
     const char *key;
     json_t *value;
     json_object_foreach(body, key, value)
     {
         const char *why = set_by_others(key);
         if (why) {
-            rc = pd_error_set(err, is_operator ? PD_EINPUT : PD_EDENIED, "%.40s: %s", key, why);
+            rc = pd_error_set(err, ow.is_operator ? PD_EINPUT : PD_EDENIED, "%.40s: %s", key, why);
             break;
         }
     }
     static const char *const fields[] = {"kind", NULL};
     pd_post_rec p;
     memset(&p, 0, sizeof p);
-    p.creator_id = creator_id; /* the use case dates it by the store's clock */
+    p.creator_id = ow.id; /* the use case dates it by the store's clock */
     const char *kind = NULL;
     if (rc == PD_OK)
         rc = pd_req_json_only(body, fields, err);
@@ -777,7 +790,7 @@ static int publish_post(pd_req *req, void *ctx, pd_error *err)
     pd_policy_rec *pol = req_zalloc(req, sizeof *pol);
     if (!st || !pol)
         return out_of_memory(err);
-    if ((rc = pd_app_post_publish(store, &p, st, pol, err)))
+    if ((rc = pd_app_post_publish(ow.store, &p, st, pol, err)))
         return rc;
     if (!pol->id)
         pol = NULL;
@@ -887,94 +900,52 @@ static int import_posts(pd_req *req, void *ctx, pd_error *err)
 
 /* ---- the table ------------------------------------------------------------------------------ */
 
+/* One route: its method, pattern, name, who may call it and its handler,
+ * then its summary and any flags (.quick = 1, ...). */
+#define ROUTE(m, p, n, acc, h, ...)                                                                \
+    {                                                                                              \
+        .method = m, .pattern = p, .name = n, .access = acc, .handler = h, .summary = __VA_ARGS__  \
+    }
+
 static const pd_route creator_routes[] = {
-    {.method = "GET",
-     .pattern = "/api/creators",
-     .name = "creators.list",
-     .summary = "Discover creators: filter by category, text, followers, average views, "
-                "engagement, certification, micro tier and MCN; sorted and keyset-paged",
-     .access = PD_ACCESS_SIGNED_IN,
-     .handler = list_creators,
-     .reads_only = 1,
-     .quick = 1},
-    {.method = "POST",
-     .pattern = "/api/creators",
-     .name = "creators.create",
-     .summary = "Add a creator under the content platform's id (operators)",
-     .access = PD_ACCESS_OPERATOR,
-     .handler = create_creator},
-    {.method = "GET",
-     .pattern = "/api/creators/{id:int}",
-     .name = "creators.get",
-     .summary = "A creator's public profile with the public part of their certification",
-     .access = PD_ACCESS_SIGNED_IN,
-     .handler = get_creator,
-     .quick = 1},
-    {.method = "PATCH",
-     .pattern = "/api/creators/{id:int}",
-     .name = "creators.update",
-     .summary = "Change a creator's handle, category or bio (the creator); followers and MCN "
-                "(operators)",
-     .access = PD_ACCESS_CREATOR_OWNER,
-     .handler = patch_creator},
-    {.method = "GET",
-     .pattern = "/api/creators/{id:int}/certification",
-     .name = "creators.certification",
-     .summary = "A creator's verdict with every failed rule explained, window statistics and "
-                "the history of verdicts (the creator, their MCN, operators)",
-     .access = PD_ACCESS_CREATOR_PRIVATE,
-     .handler = get_certification},
-    {.method = "GET",
-     .pattern = "/api/creators/{id:int}/followers",
-     .name = "creators.followers",
-     .summary = "A creator's follower count over time, oldest first (the creator, their MCN, "
-                "operators)",
-     .access = PD_ACCESS_CREATOR_PRIVATE,
-     .handler = get_followers},
-    {.method = "GET",
-     .pattern = "/api/creators/{id:int}/posts",
-     .name = "creators.posts",
-     .summary = "A creator's posts, newest first, keyset-paged",
-     .access = PD_ACCESS_SIGNED_IN,
-     .handler = list_posts},
-    {.method = "POST",
-     .pattern = "/api/creators/{id:int}/posts",
-     .name = "creators.publish",
-     .summary = "Publish a post now (the creator, or an operator): the body gives only its kind; "
-                "the server gives the id, the time and zero counters. Answers the post and the "
-                "creator's verdict after it",
-     .access = PD_ACCESS_CREATOR_OWNER,
-     .handler = publish_post},
-    {.method = "GET",
-     .pattern = "/api/posts/{id:int}",
-     .name = "posts.get",
-     .summary = "One post",
-     .access = PD_ACCESS_SIGNED_IN,
-     .handler = get_post,
-     .quick = 1},
-    {.method = "PUT",
-     .pattern = "/api/posts/{id:int}/metrics",
-     .name = "posts.metrics",
-     .summary = "Set a post's views, likes, comments and collects (the platform's counters "
-                "feed; operators)",
-     .access = PD_ACCESS_OPERATOR,
-     .handler = put_metrics},
-    {.method = "POST",
-     .pattern = "/api/import/creators",
-     .name = "import.creators",
-     .summary = "Import a creators.csv body (text/csv) in one transaction: all lines or none "
-                "(operators)",
-     .access = PD_ACCESS_OPERATOR,
-     .handler = import_creators,
-     .large_body = 1},
-    {.method = "POST",
-     .pattern = "/api/import/posts",
-     .name = "import.posts",
-     .summary = "Import a posts.csv body (text/csv) in one transaction: all lines or none; posts "
-                "of unknown creators are skipped and counted (operators)",
-     .access = PD_ACCESS_OPERATOR,
-     .handler = import_posts,
-     .large_body = 1},
+    ROUTE("GET", "/api/creators", "creators.list", PD_ACCESS_SIGNED_IN, list_creators,
+          "Discover creators: filter by category, text, followers, average views, engagement, "
+          "certification, micro tier and MCN; sorted and keyset-paged",
+          .reads_only = 1, .quick = 1),
+    ROUTE("POST", "/api/creators", "creators.create", PD_ACCESS_OPERATOR, create_creator,
+          "Add a creator under the content platform's id (operators)"),
+    ROUTE("GET", "/api/creators/{id:int}", "creators.get", PD_ACCESS_SIGNED_IN, get_creator,
+          "A creator's public profile with the public part of their certification", .quick = 1),
+    ROUTE(
+        "PATCH", "/api/creators/{id:int}", "creators.update", PD_ACCESS_CREATOR_OWNER,
+        patch_creator,
+        "Change a creator's handle, category or bio (the creator); followers and MCN (operators)"),
+    ROUTE("GET", "/api/creators/{id:int}/certification", "creators.certification",
+          PD_ACCESS_CREATOR_PRIVATE, get_certification,
+          "A creator's verdict with every failed rule explained, window statistics and the history "
+          "of verdicts (the creator, their MCN, operators)"),
+    ROUTE("GET", "/api/creators/{id:int}/followers", "creators.followers",
+          PD_ACCESS_CREATOR_PRIVATE, get_followers,
+          "A creator's follower count over time, oldest first (the creator, their MCN, operators)"),
+    ROUTE("GET", "/api/creators/{id:int}/posts", "creators.posts", PD_ACCESS_SIGNED_IN, list_posts,
+          "A creator's posts, newest first, keyset-paged"),
+    ROUTE("POST", "/api/creators/{id:int}/posts", "creators.publish", PD_ACCESS_CREATOR_OWNER,
+          publish_post,
+          "Publish a post now (the creator, or an operator): the body gives only its kind; the "
+          "server gives the id, the time and zero counters. Answers the post and the creator's "
+          "verdict after it"),
+    ROUTE("GET", "/api/posts/{id:int}", "posts.get", PD_ACCESS_SIGNED_IN, get_post, "One post",
+          .quick = 1),
+    ROUTE("PUT", "/api/posts/{id:int}/metrics", "posts.metrics", PD_ACCESS_OPERATOR, put_metrics,
+          "Set a post's views, likes, comments and collects (the platform's counters feed; "
+          "operators)"),
+    ROUTE("POST", "/api/import/creators", "import.creators", PD_ACCESS_OPERATOR, import_creators,
+          "Import a creators.csv body (text/csv) in one transaction: all lines or none (operators)",
+          .large_body = 1),
+    ROUTE("POST", "/api/import/posts", "import.posts", PD_ACCESS_OPERATOR, import_posts,
+          "Import a posts.csv body (text/csv) in one transaction: all lines or none; posts of "
+          "unknown creators are skipped and counted (operators)",
+          .large_body = 1),
 };
 
 static int page_hits(void *ctx, double *v)

@@ -151,27 +151,20 @@ static int policy_get(pd_store *s, int64_t id, pd_policy_rec *r, pd_error *err)
     return rc;
 }
 
-/* Every activation, newest first, into a growing array. */
+/* Every activation, newest first (at most ACTIVATIONS_MAX): a is malloc'd
+ * (the caller frees it). */
 typedef struct act_list {
     pd_activation_rec *a;
-    size_t n, cap;
+    size_t n;
 } act_list;
 
+/* Appends a record to the buffer ctx, which grows it. */
 static int act_each(void *ctx, const pd_activation_rec *a)
 {
-    act_list *l = ctx;
-    if (l->n == l->cap) {
-        if (l->cap >= ACTIVATIONS_MAX)
-            return 1; /* enough for one answer */
-        size_t ncap = l->cap ? l->cap * 2 : 16;
-        pd_activation_rec *na = realloc(l->a, ncap * sizeof *na);
-        if (!na)
-            return PD_ENOMEM;
-        l->a = na;
-        l->cap = ncap;
-    }
-    l->a[l->n++] = *a;
-    return 0;
+    pd_buf *b = ctx;
+    if (b->len + sizeof *a > b->max)
+        return 1; /* enough for one answer */
+    return pd_buf_append(b, a, sizeof *a) ? PD_ENOMEM : 0;
 }
 
 static int read_activations(void *ctx, pd_db *db, pd_error *err)
@@ -181,11 +174,16 @@ static int read_activations(void *ctx, pd_db *db, pd_error *err)
 
 static int activations(pd_store *s, act_list *l, pd_error *err)
 {
-    int rc = pd_app_lookup(s, read_activations, l, err);
+    pd_buf b;
+    pd_buf_init(&b, ACTIVATIONS_MAX * sizeof *l->a);
+    int rc = pd_app_lookup(s, read_activations, &b, err);
     if (rc == 1)
         rc = PD_OK;
     else if (rc == PD_ENOMEM)
         rc = pd_error_set(err, PD_ENOMEM, "out of memory listing activations");
+    size_t len;
+    l->a = (pd_activation_rec *)(void *)pd_buf_detach(&b, &len); /* malloc'd: aligned */
+    l->n = len / sizeof *l->a;
     return rc;
 }
 
