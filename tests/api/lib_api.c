@@ -1,7 +1,6 @@
 /* lib_api.c - see lib_api.h. */
 #include "lib_api.h"
 
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "../store/fixture.h"
 #include "http/dispatch.h"
 #include "http/request.h"
 
@@ -39,19 +38,7 @@ void test_api_close(test_api *f)
     pd_router_free(f->r);
     pd_ratelimit_free(f->a.limiter);
     pd_store_close(f->s);
-    DIR *dp = opendir(f->dir);
-    if (dp) {
-        struct dirent *e;
-        char p[512];
-        while ((e = readdir(dp)) != NULL) {
-            if (e->d_name[0] == '.')
-                continue;
-            snprintf(p, sizeof p, "%s/%s", f->dir, e->d_name);
-            unlink(p);
-        }
-        closedir(dp);
-    }
-    rmdir(f->dir);
+    pd_test_rmdir(f->dir);
 }
 
 void test_api_user(test_api *f, const char *name, pd_role role, int64_t link)
@@ -147,4 +134,22 @@ void test_api_expect(const test_answer *a, unsigned status, const char *part)
     if (a->status != status || (part && !strstr(a->body, part)))
         fail_msg("expected %u with '%s', got %u: %s", status, part ? part : "", a->status,
                  a->body);
+}
+
+long long test_api_json_int(const char *body, const char *key)
+{
+    char k[64];
+    snprintf(k, sizeof k, "\"%s\":", key);
+    const char *p = strstr(body, k);
+    if (!p)
+        fail_msg("no %s in %s", key, body);
+    return strtoll(p + strlen(k), NULL, 10);
+}
+
+int test_api_count(const char *body, const char *part)
+{
+    int n = 0;
+    for (const char *p = strstr(body, part); p; p = strstr(p + 1, part))
+        n++;
+    return n;
 }

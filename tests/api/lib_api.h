@@ -56,6 +56,12 @@ void test_api_call(test_api *f, const char *method, const char *target, const ch
 /* The value of "key":"..." in a JSON body, into out; fails when none. */
 void test_api_json_str(const char *body, const char *key, char *out, size_t cap);
 
+/* The number after "key": in a JSON body; fails when none. */
+long long test_api_json_int(const char *body, const char *key);
+
+/* How many times part stands in body. */
+int test_api_count(const char *body, const char *part);
+
 /* Fails unless the answer has this status and its body contains `part`. */
 void test_api_expect(const test_answer *a, unsigned status, const char *part);
 

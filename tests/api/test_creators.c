@@ -74,26 +74,6 @@ static int teardown(void **state)
     return 0;
 }
 
-/* The number after "key": in body, or fails. */
-static long long json_int(const char *body, const char *key)
-{
-    char k[64];
-    snprintf(k, sizeof k, "\"%s\":", key);
-    const char *p = strstr(body, k);
-    if (!p)
-        fail_msg("no %s in %s", key, body);
-    return strtoll(p + strlen(k), NULL, 10);
-}
-
-/* How many times part stands in body. */
-static int count(const char *body, const char *part)
-{
-    int n = 0;
-    for (const char *p = strstr(body, part); p; p = strstr(p + 1, part))
-        n++;
-    return n;
-}
-
 static void test_create_get_patch(void **state)
 {
     fx *f = *state;
@@ -146,7 +126,7 @@ static void test_discovery_filters_cursor_and_kept_pages(void **state)
 
     call(f, "GET", "/api/creators?category=beauty&sort=followers&limit=2", f->buyer, NULL);
     test_api_expect(&f->a, 200, "\"items\":[");
-    assert_int_equal(count(f->a.body, "\"handle\":"), 2);
+    assert_int_equal(test_api_count(f->a.body, "\"handle\":"), 2);
     assert_true(strstr(f->a.body, "\"bob\"") < strstr(f->a.body, "\"cat\""));
     char next[128], target[256];
     test_api_json_str(f->a.body, "next", next, sizeof next);
@@ -154,12 +134,12 @@ static void test_discovery_filters_cursor_and_kept_pages(void **state)
              next);
     call(f, "GET", target, f->buyer, NULL);
     test_api_expect(&f->a, 200, "\"handle\":\"ann\"");
-    assert_int_equal(count(f->a.body, "\"handle\":"), 1);
+    assert_int_equal(test_api_count(f->a.body, "\"handle\":"), 1);
     assert_non_null(strstr(f->a.body, "\"next\":null"));
 
     call(f, "GET", "/api/creators?followers_min=2500", f->buyer, NULL);
     test_api_expect(&f->a, 200, "\"bob\"");
-    assert_int_equal(count(f->a.body, "\"handle\":"), 2); /* bob, dan */
+    assert_int_equal(test_api_count(f->a.body, "\"handle\":"), 2); /* bob, dan */
 
     /* the same page again comes from the cache, byte for byte */
     uint64_t hits0, misses0, hits1, misses1;
@@ -199,11 +179,11 @@ static void test_posts_metrics_and_verdict(void **state)
     test_api_expect(&f->a, 201, "\"post\":{\"id\":");
     assert_non_null(strstr(f->a.body, "\"published_at\":\"2031-03-04T10:00:00Z\""));
     assert_non_null(strstr(f->a.body, "\"certification\":{\"certified\":false"));
-    long long p1 = json_int(f->a.body, "id");
+    long long p1 = test_api_json_int(f->a.body, "id");
     pd_clock_advance(&f->t.clock, 60);
     call(f, "POST", "/api/creators/7/posts", f->ops, "{\"kind\": \"sponsored\"}");
     test_api_expect(&f->a, 201, "\"kind\":\"sponsored\"");
-    long long p2 = json_int(f->a.body, "id");
+    long long p2 = test_api_json_int(f->a.body, "id");
     assert_true(p2 > p1);
 
     /* what the publisher may not give: 403 for the creator, 400 for an operator */

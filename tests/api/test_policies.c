@@ -89,14 +89,6 @@ static int teardown(void **state)
     return 0;
 }
 
-static int count(const char *body, const char *part)
-{
-    int n = 0;
-    for (const char *p = strstr(body, part); p; p = strstr(p + 1, part))
-        n++;
-    return n;
-}
-
 static void test_add_list_get(void **state)
 {
     fx *f = *state;
@@ -108,7 +100,7 @@ static void test_add_list_get(void **state)
 
     call(f, "GET", "/api/policies", f->ops, NULL);
     test_api_expect(&f->a, 200, "{\"policies\":[");
-    assert_int_equal(count(f->a.body, "\"in_force\":false"), 2);
+    assert_int_equal(test_api_count(f->a.body, "\"in_force\":false"), 2);
     call(f, "GET", "/api/policies/2", f->ops, NULL);
     test_api_expect(&f->a, 200, "\"min_followers\":2000");
     call(f, "GET", "/api/policies/99", f->ops, NULL);
@@ -160,7 +152,7 @@ static void test_activate_now_and_later(void **state)
     assert_non_null(strstr(f->a.body, "\"pending\":[{\"id\":2,\"policy_id\":2,\"from\":\"2031-03-10\""));
     call(f, "GET", "/api/activations", f->ops, NULL);
     test_api_expect(&f->a, 200, "{\"activations\":[{\"id\":2,");
-    assert_int_equal(count(f->a.body, "\"policy_id\":"), 2);
+    assert_int_equal(test_api_count(f->a.body, "\"policy_id\":"), 2);
 
     /* bad input */
     call(f, "POST", "/api/policies/99/activate", f->ops, "{\"from\": \"2031-03-04\"}");
