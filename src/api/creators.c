@@ -286,7 +286,9 @@ static void page_done(void *ctx, const void *conn, uint64_t version)
 }
 
 /* Discovery, read in the read the caller was signed in with (one snapshot
- * for both) or one of the use case's own (app/views.h). */
+ * for both: the guard holds it on the request as a pd_app_read, see
+ * api/accounts.h, pd_accounts_read) or, with none held, in one of the use
+ * case's own (app/views.h). */
 static int list_creators(pd_req *req, void *ctx, pd_error *err)
 {
     pd_param_source src = query_of(req);
