@@ -1,10 +1,11 @@
 /* creators.c - the creators and posts routes (see creators.h).
  *
- * Conventions of this file: a handler takes a connection from the store for
- * the time of its work and gives it back on every path (one `out:` label);
- * a write is one use case of app/creators.h (its own transaction, rolled
- * back on any error), so that a refused request changes nothing; only the
- * CSV imports still run their transaction here. Records
+ * Conventions of this file: a handler parses, asks a use case, answers. It
+ * never takes a connection or begins a transaction: a write is one use case
+ * of app/creators.h or app/import.h (its own transaction, rolled back on
+ * any error), so that a refused request changes nothing; a read is a view
+ * of app/views.h (discovery in one read, with its kept pages) or a lookup
+ * of records on a connection the view lends (pd_app_lookup). Records
  * are large (a creator holds a 1 KiB bio), so they live in request memory
  * (pd_req_alloc), never on a server thread's stack.
  *
@@ -30,6 +31,7 @@
 #include "api/discovery_query.h"
 #include "app/creators.h"
 #include "app/online.h"
+#include "app/views.h"
 #include "http/request.h"
 #include "api/verdict.h"
 #include "util/jsonw.h"
@@ -223,16 +225,40 @@ static int cursor_int(const char **p, char stop, int64_t min, int64_t *out)
     return pd_cursor_int(p, stop, min, out);
 }
 
+/* One page of discovery, {"items": [...], "next": cursor or null}: made
+ * from rows, or the kept bytes of the same page at the same version. */
 struct search_page {
     pd_jsonw *w;
+    const pd_creator_query *q;
+    pd_pagecache *cache; /* NULL: no page is kept */
+    char key[PD_DQ_KEY_MAX];
+    size_t klen;  /* 0: this page is not kept */
+    size_t start; /* where the page begins in w's buffer */
+    int begun;    /* "items" opened */
     unsigned n;
-    pd_creator_sort sort;
     int64_t last_key, last_id;
 };
+
+static void page_begin(struct search_page *pg)
+{
+    if (pg->begun)
+        return;
+    pg->begun = 1;
+    pd_jsonw_obj_begin(pg->w);
+    pd_jsonw_key(pg->w, "items");
+    pd_jsonw_arr_begin(pg->w);
+}
+
+static int page_kept(void *ctx, const void *conn, uint64_t version)
+{
+    struct search_page *pg = ctx;
+    return pg->klen && pd_pagecache_get(pg->cache, conn, version, pg->key, pg->klen, pg->w);
+}
 
 static int search_row(void *ctx, const pd_creator_hit *h)
 {
     struct search_page *pg = ctx;
+    page_begin(pg);
     write_profile(pg->w, &h->c, &h->st);
     pg->n++;
     pg->last_key = h->key;
@@ -240,32 +266,29 @@ static int search_row(void *ctx, const pd_creator_hit *h)
     return 0;
 }
 
-/* One page of discovery, {"items": [...], "next": cursor or null}, read
- * inside the caller's read transaction. */
-static int write_page(pd_db *db, const pd_creator_query *q, pd_jsonw *w, pd_error *err)
+static void page_done(void *ctx, const void *conn, uint64_t version)
 {
-    struct search_page pg = {.w = w, .sort = q->sort};
-    pd_jsonw_obj_begin(w);
-    pd_jsonw_key(w, "items");
-    pd_jsonw_arr_begin(w);
-    int rc = pd_db_creator_search(db, q, search_row, &pg, err);
-    if (rc) {
-        if (rc == PD_EINPUT && q->text)
-            return pd_error_prefix(err, "query parameter q");
-        return rc; /* the answer is replaced by the error */
-    }
+    struct search_page *pg = ctx;
+    pd_jsonw *w = pg->w;
+    page_begin(pg);
     pd_jsonw_arr_end(w);
     pd_jsonw_key(w, "next");
-    if (pg.n == q->limit) {
+    if (pg->n == pg->q->limit) {
         char cur[PD_DQ_CURSOR_MAX];
-        pd_jsonw_str(w, pd_discovery_cursor(q->sort, pg.last_key, pg.last_id, cur));
+        pd_jsonw_str(w, pd_discovery_cursor(pg->q->sort, pg->last_key, pg->last_id, cur));
     } else {
         pd_jsonw_null(w);
     }
     pd_jsonw_obj_end(w);
-    return PD_OK;
+    if (pg->klen && !w->failed && !pd_buf_failed(w->out))
+        pd_pagecache_put(pg->cache, conn, version, pg->key, pg->klen, w->out->data + pg->start,
+                         w->out->len - pg->start);
 }
 
+/* Discovery, read in the read the caller was signed in with (one snapshot
+ * for both: the guard holds it on the request as a pd_app_read, see
+ * api/accounts.h, pd_accounts_read) or, with none held, in one of the use
+ * case's own (app/views.h). */
 static int list_creators(pd_req *req, void *ctx, pd_error *err)
 {
     pd_param_source src = query_of(req);
@@ -273,44 +296,20 @@ static int list_creators(pd_req *req, void *ctx, pd_error *err)
     int rc = pd_discovery_parse(&src, PD_DQ_API, 0, &q, err);
     if (rc)
         return rc;
-
-    /* The read the caller was signed in with (one snapshot for both), or
-     * one of our own. */
     pd_creators *cr = ctx;
-    pd_db *db;
-    uint64_t version;
-    int own = !pd_accounts_read(req, &db, &version);
-    if (own && (rc = pd_store_acquire(cr->store, &db, err)))
-        return rc;
-    if (own && (rc = pd_db_read_begin(db, &version, err))) {
-        pd_store_release(cr->store, db);
-        return rc;
-    }
-    char key[PD_DQ_KEY_MAX];
-    size_t klen = cr->pages ? pd_discovery_key(&q, key, sizeof key) : 0;
-    pd_jsonw *w = pd_req_jsonw(req);
-    size_t start = w->out->len;
-    int hit = klen && pd_pagecache_get(cr->pages, db, version, key, klen, w);
-    if (!hit && !own) {
-        /* The guard may only have peeked at the version: read for real. */
-        uint64_t peeked = version;
-        if ((rc = pd_accounts_read_open(req, &version, err)) != PD_OK)
-            return rc;
-        hit = version != peeked && klen && pd_pagecache_get(cr->pages, db, version, key, klen, w);
-    }
-    if (hit) {
-        rc = PD_OK;
-    } else {
-        rc = write_page(db, &q, w, err);
-        if (rc == PD_OK && klen && !w->failed && !pd_buf_failed(w->out))
-            pd_pagecache_put(cr->pages, db, version, key, klen, w->out->data + start,
-                             w->out->len - start);
-    }
-    if (own) {
-        pd_db_read_end(db);
-        pd_store_release(cr->store, db);
-    }
-    return rc;
+    struct search_page *pg = req_zalloc(req, sizeof *pg);
+    if (!pg)
+        return out_of_memory(err);
+    pg->w = pd_req_jsonw(req);
+    pg->q = &q;
+    pg->cache = cr->pages;
+    pg->klen = cr->pages ? pd_discovery_key(&q, pg->key, sizeof pg->key) : 0;
+    pg->start = pg->w->out->len;
+    pd_app_page page = {.kept = page_kept, .row = search_row, .done = page_done, .ctx = pg};
+    rc = pd_app_discover_page(cr->store, pd_req_held(req), &q, &page, err);
+    if (rc == PD_EINPUT && q.text)
+        return pd_error_prefix(err, "query parameter q");
+    return rc; /* on an error, the answer is replaced by it */
 }
 
 /* ---- one creator -------------------------------------------------------------------------- */
@@ -329,21 +328,28 @@ static int load_creator(pd_req *req, pd_db *db, int64_t id, pd_creator_rec **c,
     return rc;
 }
 
+/* What a route about one creator looks up (app/views.h: pd_app_lookup). */
+struct one_creator {
+    pd_req *req;
+    int64_t id;
+    pd_creator_rec *c;
+    pd_creator_status *st;
+};
+
+static int read_creator(void *ctx, pd_db *db, pd_error *err)
+{
+    struct one_creator *o = ctx;
+    return load_creator(o->req, db, o->id, &o->c, &o->st, err);
+}
+
 static int get_creator(pd_req *req, void *ctx, pd_error *err)
 {
     pd_store *store = ((pd_creators *)ctx)->store;
-    int64_t id = pd_req_param_int(req, "id");
-    pd_db *db;
-    int rc = pd_store_acquire(store, &db, err);
+    struct one_creator o = {.req = req, .id = pd_req_param_int(req, "id")};
+    int rc = pd_app_lookup(store, read_creator, &o, err);
     if (rc)
         return rc;
-    pd_creator_rec *c;
-    pd_creator_status *st;
-    rc = load_creator(req, db, id, &c, &st, err);
-    pd_store_release(store, db);
-    if (rc)
-        return rc;
-    write_profile(pd_req_jsonw(req), c, st);
+    write_profile(pd_req_jsonw(req), o.c, o.st);
     return PD_OK;
 }
 
@@ -415,16 +421,32 @@ static int create_creator(pd_req *req, void *ctx, pd_error *err)
     return PD_OK;
 }
 
+/* What a write on creator {id} by its owner or an operator starts from
+ * (PATCH, publishing a post): the id, whether the caller is an operator
+ * (who may send more fields) and the JSON body (the caller decrefs it). */
+typedef struct owner_write {
+    pd_store *store;
+    int64_t id;
+    int is_operator;
+    json_t *body;
+} owner_write;
+
+static int owner_write_begin(pd_req *req, void *ctx, owner_write *w, pd_error *err)
+{
+    const pd_user *u = pd_req_user(req);
+    w->store = ((pd_creators *)ctx)->store;
+    w->id = pd_req_param_int(req, "id");
+    w->is_operator = u && u->role == PD_ROLE_OPERATOR;
+    return pd_req_json_body(req, &w->body, err);
+}
+
 static int patch_creator(pd_req *req, void *ctx, pd_error *err)
 {
-    pd_store *store = ((pd_creators *)ctx)->store;
-    int64_t id = pd_req_param_int(req, "id");
-    const pd_user *u = pd_req_user(req);
-    int is_operator = u && u->role == PD_ROLE_OPERATOR;
-    json_t *body;
-    int rc = pd_req_json_body(req, &body, err);
+    owner_write ow;
+    int rc = owner_write_begin(req, ctx, &ow, err);
     if (rc)
         return rc;
+    json_t *body = ow.body;
     static const char *const fields[] = {"handle", "category", "bio", "followers", "mcn_id", NULL};
     pd_creator_rec *c = req_zalloc(req, sizeof *c);
     pd_creator_rec *want = req_zalloc(req, sizeof *want);
@@ -440,7 +462,7 @@ static int patch_creator(pd_req *req, void *ctx, pd_error *err)
      * MCN's roster: a creator may not set either. */
     static const char *const operator_only[] = {"followers", "mcn_id"};
     for (size_t i = 0; rc == PD_OK && i < 2; i++)
-        if (!is_operator && json_object_get(body, operator_only[i]))
+        if (!ow.is_operator && json_object_get(body, operator_only[i]))
             rc = pd_error_set(err, PD_EDENIED, "%s: only an operator may change it",
                               operator_only[i]);
     int has_handle = json_object_get(body, "handle") != NULL;
@@ -467,7 +489,7 @@ static int patch_creator(pd_req *req, void *ctx, pd_error *err)
     unsigned set = (has_handle ? PD_PATCH_HANDLE : 0u) | (has_category ? PD_PATCH_CATEGORY : 0u) |
                    (has_bio ? PD_PATCH_BIO : 0u) | (has_followers ? PD_PATCH_FOLLOWERS : 0u) |
                    (has_mcn ? PD_PATCH_MCN : 0u);
-    if ((rc = pd_app_creator_patch(store, id, set, want, c, st, err)))
+    if ((rc = pd_app_creator_patch(ow.store, ow.id, set, want, c, st, err)))
         return rc;
     write_profile(pd_req_jsonw(req), c, st);
     return PD_OK;
@@ -511,6 +533,43 @@ static int history_row(void *ctx, const pd_status_change *ch)
     return 0;
 }
 
+struct certification_ask {
+    pd_req *req;
+    int64_t id, before, limit;
+};
+
+/* The verdict and a page of its history, written as they are read. */
+static int read_certification(void *ctx, pd_db *db, pd_error *err)
+{
+    struct certification_ask *a = ctx;
+    pd_creator_rec *c;
+    pd_creator_status *st;
+    pd_policy_rec *pol = NULL;
+    int rc = load_creator(a->req, db, a->id, &c, &st, err);
+    if (rc == PD_OK)
+        rc = load_policy(a->req, db, st, &pol, err);
+    if (rc)
+        return rc;
+    pd_jsonw *w = pd_req_jsonw(a->req);
+    pd_jsonw_obj_begin(w);
+    pd_jsonw_kint(w, "creator_id", a->id);
+    write_verdict_fields(w, st, pol);
+    pd_jsonw_key(w, "history");
+    pd_jsonw_arr_begin(w);
+    struct history_page pg = {.w = w, .limit = (unsigned)a->limit};
+    rc = pd_db_status_history(db, a->id, a->before, (unsigned)a->limit + 1, history_row, &pg, err);
+    if (rc == 1)
+        rc = PD_OK;
+    pd_jsonw_arr_end(w);
+    pd_jsonw_key(w, "history_next");
+    if (pg.more)
+        pd_jsonw_int(w, pg.last_id);
+    else
+        pd_jsonw_null(w);
+    pd_jsonw_obj_end(w);
+    return rc;
+}
+
 static int get_certification(pd_req *req, void *ctx, pd_error *err)
 {
     pd_store *store = ((pd_creators *)ctx)->store;
@@ -525,36 +584,8 @@ static int get_certification(pd_req *req, void *ctx, pd_error *err)
                               &limit, err);
     if (rc)
         return rc;
-    pd_db *db;
-    if ((rc = pd_store_acquire(store, &db, err)))
-        return rc;
-    pd_creator_rec *c;
-    pd_creator_status *st;
-    pd_policy_rec *pol = NULL;
-    rc = load_creator(req, db, id, &c, &st, err);
-    if (rc == PD_OK)
-        rc = load_policy(req, db, st, &pol, err);
-    if (rc == PD_OK) {
-        pd_jsonw *w = pd_req_jsonw(req);
-        pd_jsonw_obj_begin(w);
-        pd_jsonw_kint(w, "creator_id", id);
-        write_verdict_fields(w, st, pol);
-        pd_jsonw_key(w, "history");
-        pd_jsonw_arr_begin(w);
-        struct history_page pg = {.w = w, .limit = (unsigned)limit};
-        rc = pd_db_status_history(db, id, before, (unsigned)limit + 1, history_row, &pg, err);
-        if (rc == 1)
-            rc = PD_OK;
-        pd_jsonw_arr_end(w);
-        pd_jsonw_key(w, "history_next");
-        if (pg.more)
-            pd_jsonw_int(w, pg.last_id);
-        else
-            pd_jsonw_null(w);
-        pd_jsonw_obj_end(w);
-    }
-    pd_store_release(store, db);
-    return rc;
+    struct certification_ask a = {.req = req, .id = id, .before = before, .limit = limit};
+    return pd_app_lookup(store, read_certification, &a, err);
 }
 
 static int follower_row(void *ctx, int64_t at, uint64_t followers)
@@ -567,30 +598,33 @@ static int follower_row(void *ctx, int64_t at, uint64_t followers)
     return 0;
 }
 
+static int read_followers(void *ctx, pd_db *db, pd_error *err)
+{
+    struct one_creator *o = ctx;
+    pd_jsonw *w = pd_req_jsonw(o->req);
+    pd_jsonw_obj_begin(w);
+    pd_jsonw_kint(w, "creator_id", o->id);
+    pd_jsonw_key(w, "items");
+    pd_jsonw_arr_begin(w);
+    int rc = pd_db_followers_history(db, o->id, follower_row, w, err);
+    pd_jsonw_arr_end(w);
+    pd_jsonw_obj_end(w);
+    return rc;
+}
+
 static int get_followers(pd_req *req, void *ctx, pd_error *err)
 {
     pd_store *store = ((pd_creators *)ctx)->store;
-    int64_t id = pd_req_param_int(req, "id");
-    pd_db *db;
-    int rc = pd_store_acquire(store, &db, err);
-    if (rc)
-        return rc;
-    pd_jsonw *w = pd_req_jsonw(req);
-    pd_jsonw_obj_begin(w);
-    pd_jsonw_kint(w, "creator_id", id);
-    pd_jsonw_key(w, "items");
-    pd_jsonw_arr_begin(w);
-    rc = pd_db_followers_history(db, id, follower_row, w, err);
-    pd_jsonw_arr_end(w);
-    pd_jsonw_obj_end(w);
-    pd_store_release(store, db);
-    return rc;
+    struct one_creator o = {.req = req, .id = pd_req_param_int(req, "id")};
+    return pd_app_lookup(store, read_followers, &o, err);
 }
 
 /* ---- posts ---------------------------------------------------------------------------------- */
 
 struct posts_page {
     pd_jsonw *w;
+    int64_t creator_id;
+    const pd_post_rec *after; /* NULL: the first page */
     unsigned n, limit;
     pd_post_rec last;
     int more;
@@ -607,6 +641,12 @@ static int post_row(void *ctx, const pd_post_rec *p)
     pg->n++;
     pg->last = *p;
     return 0;
+}
+
+static int read_posts(void *ctx, pd_db *db, pd_error *err)
+{
+    struct posts_page *pg = ctx;
+    return pd_db_creator_posts(db, pg->creator_id, pg->after, pg->limit + 1, post_row, pg, err);
 }
 
 static int list_posts(pd_req *req, void *ctx, pd_error *err)
@@ -634,17 +674,15 @@ static int list_posts(pd_req *req, void *ctx, pd_error *err)
         after.published_at.nsec = (int32_t)nsec;
         has_after = 1;
     }
-    pd_db *db;
-    if ((rc = pd_store_acquire(store, &db, err)))
-        return rc;
-    struct posts_page pg = {.w = pd_req_jsonw(req), .limit = (unsigned)limit};
+    struct posts_page pg = {.w = pd_req_jsonw(req),
+                            .creator_id = id,
+                            .after = has_after ? &after : NULL,
+                            .limit = (unsigned)limit};
     pd_jsonw_obj_begin(pg.w);
     pd_jsonw_kint(pg.w, "creator_id", id);
     pd_jsonw_key(pg.w, "items");
     pd_jsonw_arr_begin(pg.w);
-    rc = pd_db_creator_posts(db, id, has_after ? &after : NULL, (unsigned)limit + 1, post_row, &pg,
-                             err);
-    pd_store_release(store, db);
+    rc = pd_app_lookup(store, read_posts, &pg, err);
     if (rc == 1)
         rc = PD_OK;
     if (rc)
@@ -711,28 +749,25 @@ static const char *set_by_others(const char *field)
  * the feed has its own). */
 static int publish_post(pd_req *req, void *ctx, pd_error *err)
 {
-    pd_store *store = ((pd_creators *)ctx)->store;
-    int64_t creator_id = pd_req_param_int(req, "id");
-    const pd_user *u = pd_req_user(req);
-    int is_operator = u && u->role == PD_ROLE_OPERATOR;
-    json_t *body;
-    int rc = pd_req_json_body(req, &body, err);
+    owner_write ow;
+    int rc = owner_write_begin(req, ctx, &ow, err);
     if (rc)
         return rc;
+    json_t *body = ow.body;
     const char *key;
     json_t *value;
     json_object_foreach(body, key, value)
     {
         const char *why = set_by_others(key);
         if (why) {
-            rc = pd_error_set(err, is_operator ? PD_EINPUT : PD_EDENIED, "%.40s: %s", key, why);
+            rc = pd_error_set(err, ow.is_operator ? PD_EINPUT : PD_EDENIED, "%.40s: %s", key, why);
             break;
         }
     }
     static const char *const fields[] = {"kind", NULL};
     pd_post_rec p;
     memset(&p, 0, sizeof p);
-    p.creator_id = creator_id; /* the use case dates it by the store's clock */
+    p.creator_id = ow.id; /* the use case dates it by the store's clock */
     const char *kind = NULL;
     if (rc == PD_OK)
         rc = pd_req_json_only(body, fields, err);
@@ -757,7 +792,7 @@ static int publish_post(pd_req *req, void *ctx, pd_error *err)
     pd_policy_rec *pol = req_zalloc(req, sizeof *pol);
     if (!st || !pol)
         return out_of_memory(err);
-    if ((rc = pd_app_post_publish(store, &p, st, pol, err)))
+    if ((rc = pd_app_post_publish(ow.store, &p, st, pol, err)))
         return rc;
     if (!pol->id)
         pol = NULL;
@@ -779,20 +814,25 @@ static int publish_post(pd_req *req, void *ctx, pd_error *err)
     return PD_OK;
 }
 
+struct one_post {
+    int64_t id;
+    pd_post_rec p;
+};
+
+static int read_post(void *ctx, pd_db *db, pd_error *err)
+{
+    struct one_post *o = ctx;
+    return pd_db_post_get(db, o->id, &o->p, err);
+}
+
 static int get_post(pd_req *req, void *ctx, pd_error *err)
 {
     pd_store *store = ((pd_creators *)ctx)->store;
-    int64_t id = pd_req_param_int(req, "id");
-    pd_db *db;
-    int rc = pd_store_acquire(store, &db, err);
+    struct one_post o = {.id = pd_req_param_int(req, "id")};
+    int rc = pd_app_lookup(store, read_post, &o, err);
     if (rc)
         return rc;
-    pd_post_rec p;
-    rc = pd_db_post_get(db, id, &p, err);
-    pd_store_release(store, db);
-    if (rc)
-        return rc;
-    write_post(pd_req_jsonw(req), &p);
+    write_post(pd_req_jsonw(req), &o.p);
     return PD_OK;
 }
 
@@ -862,94 +902,52 @@ static int import_posts(pd_req *req, void *ctx, pd_error *err)
 
 /* ---- the table ------------------------------------------------------------------------------ */
 
+/* One route: its method, pattern, name, who may call it and its handler,
+ * then its summary and any flags (.quick = 1, ...). */
+#define ROUTE(m, p, n, acc, h, ...)                                                                \
+    {                                                                                              \
+        .method = m, .pattern = p, .name = n, .access = acc, .handler = h, .summary = __VA_ARGS__  \
+    }
+
 static const pd_route creator_routes[] = {
-    {.method = "GET",
-     .pattern = "/api/creators",
-     .name = "creators.list",
-     .summary = "Discover creators: filter by category, text, followers, average views, "
-                "engagement, certification, micro tier and MCN; sorted and keyset-paged",
-     .access = PD_ACCESS_SIGNED_IN,
-     .handler = list_creators,
-     .reads_only = 1,
-     .quick = 1},
-    {.method = "POST",
-     .pattern = "/api/creators",
-     .name = "creators.create",
-     .summary = "Add a creator under the content platform's id (operators)",
-     .access = PD_ACCESS_OPERATOR,
-     .handler = create_creator},
-    {.method = "GET",
-     .pattern = "/api/creators/{id:int}",
-     .name = "creators.get",
-     .summary = "A creator's public profile with the public part of their certification",
-     .access = PD_ACCESS_SIGNED_IN,
-     .handler = get_creator,
-     .quick = 1},
-    {.method = "PATCH",
-     .pattern = "/api/creators/{id:int}",
-     .name = "creators.update",
-     .summary = "Change a creator's handle, category or bio (the creator); followers and MCN "
-                "(operators)",
-     .access = PD_ACCESS_CREATOR_OWNER,
-     .handler = patch_creator},
-    {.method = "GET",
-     .pattern = "/api/creators/{id:int}/certification",
-     .name = "creators.certification",
-     .summary = "A creator's verdict with every failed rule explained, window statistics and "
-                "the history of verdicts (the creator, their MCN, operators)",
-     .access = PD_ACCESS_CREATOR_PRIVATE,
-     .handler = get_certification},
-    {.method = "GET",
-     .pattern = "/api/creators/{id:int}/followers",
-     .name = "creators.followers",
-     .summary = "A creator's follower count over time, oldest first (the creator, their MCN, "
-                "operators)",
-     .access = PD_ACCESS_CREATOR_PRIVATE,
-     .handler = get_followers},
-    {.method = "GET",
-     .pattern = "/api/creators/{id:int}/posts",
-     .name = "creators.posts",
-     .summary = "A creator's posts, newest first, keyset-paged",
-     .access = PD_ACCESS_SIGNED_IN,
-     .handler = list_posts},
-    {.method = "POST",
-     .pattern = "/api/creators/{id:int}/posts",
-     .name = "creators.publish",
-     .summary = "Publish a post now (the creator, or an operator): the body gives only its kind; "
-                "the server gives the id, the time and zero counters. Answers the post and the "
-                "creator's verdict after it",
-     .access = PD_ACCESS_CREATOR_OWNER,
-     .handler = publish_post},
-    {.method = "GET",
-     .pattern = "/api/posts/{id:int}",
-     .name = "posts.get",
-     .summary = "One post",
-     .access = PD_ACCESS_SIGNED_IN,
-     .handler = get_post,
-     .quick = 1},
-    {.method = "PUT",
-     .pattern = "/api/posts/{id:int}/metrics",
-     .name = "posts.metrics",
-     .summary = "Set a post's views, likes, comments and collects (the platform's counters "
-                "feed; operators)",
-     .access = PD_ACCESS_OPERATOR,
-     .handler = put_metrics},
-    {.method = "POST",
-     .pattern = "/api/import/creators",
-     .name = "import.creators",
-     .summary = "Import a creators.csv body (text/csv) in one transaction: all lines or none "
-                "(operators)",
-     .access = PD_ACCESS_OPERATOR,
-     .handler = import_creators,
-     .large_body = 1},
-    {.method = "POST",
-     .pattern = "/api/import/posts",
-     .name = "import.posts",
-     .summary = "Import a posts.csv body (text/csv) in one transaction: all lines or none; posts "
-                "of unknown creators are skipped and counted (operators)",
-     .access = PD_ACCESS_OPERATOR,
-     .handler = import_posts,
-     .large_body = 1},
+    ROUTE("GET", "/api/creators", "creators.list", PD_ACCESS_SIGNED_IN, list_creators,
+          "Discover creators: filter by category, text, followers, average views, engagement, "
+          "certification, micro tier and MCN; sorted and keyset-paged",
+          .reads_only = 1, .quick = 1),
+    ROUTE("POST", "/api/creators", "creators.create", PD_ACCESS_OPERATOR, create_creator,
+          "Add a creator under the content platform's id (operators)"),
+    ROUTE("GET", "/api/creators/{id:int}", "creators.get", PD_ACCESS_SIGNED_IN, get_creator,
+          "A creator's public profile with the public part of their certification", .quick = 1),
+    ROUTE(
+        "PATCH", "/api/creators/{id:int}", "creators.update", PD_ACCESS_CREATOR_OWNER,
+        patch_creator,
+        "Change a creator's handle, category or bio (the creator); followers and MCN (operators)"),
+    ROUTE("GET", "/api/creators/{id:int}/certification", "creators.certification",
+          PD_ACCESS_CREATOR_PRIVATE, get_certification,
+          "A creator's verdict with every failed rule explained, window statistics and the history "
+          "of verdicts (the creator, their MCN, operators)"),
+    ROUTE("GET", "/api/creators/{id:int}/followers", "creators.followers",
+          PD_ACCESS_CREATOR_PRIVATE, get_followers,
+          "A creator's follower count over time, oldest first (the creator, their MCN, operators)"),
+    ROUTE("GET", "/api/creators/{id:int}/posts", "creators.posts", PD_ACCESS_SIGNED_IN, list_posts,
+          "A creator's posts, newest first, keyset-paged"),
+    ROUTE("POST", "/api/creators/{id:int}/posts", "creators.publish", PD_ACCESS_CREATOR_OWNER,
+          publish_post,
+          "Publish a post now (the creator, or an operator): the body gives only its kind; the "
+          "server gives the id, the time and zero counters. Answers the post and the creator's "
+          "verdict after it"),
+    ROUTE("GET", "/api/posts/{id:int}", "posts.get", PD_ACCESS_SIGNED_IN, get_post, "One post",
+          .quick = 1),
+    ROUTE("PUT", "/api/posts/{id:int}/metrics", "posts.metrics", PD_ACCESS_OPERATOR, put_metrics,
+          "Set a post's views, likes, comments and collects (the platform's counters feed; "
+          "operators)"),
+    ROUTE("POST", "/api/import/creators", "import.creators", PD_ACCESS_OPERATOR, import_creators,
+          "Import a creators.csv body (text/csv) in one transaction: all lines or none (operators)",
+          .large_body = 1),
+    ROUTE("POST", "/api/import/posts", "import.posts", PD_ACCESS_OPERATOR, import_posts,
+          "Import a posts.csv body (text/csv) in one transaction: all lines or none; posts of "
+          "unknown creators are skipped and counted (operators)",
+          .large_body = 1),
 };
 
 static int page_hits(void *ctx, double *v)

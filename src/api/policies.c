@@ -14,6 +14,7 @@
 #include "core/simulate.h"
 #include "api/accounts.h"
 #include "app/policies.h"
+#include "app/views.h"
 #include "http/request.h"
 #include "util/buf.h"
 #include "util/jsonw.h"
@@ -122,66 +123,67 @@ static void write_report(pd_jsonw *w, const pd_online_report *rep)
 
 /* ---- reading the store ------------------------------------------------------ */
 
+/* Lookups on a connection app/views.h lends (pd_app_lookup). */
+
 static int online_state(pd_store *s, pd_online_state *st, pd_error *err)
 {
-    pd_db *db;
-    int rc = pd_store_acquire(s, &db, err);
-    if (rc)
-        return rc;
-    rc = pd_db_online_state(db, st, err);
-    pd_store_release(s, db);
-    return rc;
+    return pd_app_online_state(s, st, err);
+}
+
+struct one_policy {
+    int64_t id;
+    pd_policy_rec *r;
+};
+
+static int read_policy(void *ctx, pd_db *db, pd_error *err)
+{
+    struct one_policy *o = ctx;
+    return pd_db_policy_get(db, o->id, o->r, err);
 }
 
 static int policy_get(pd_store *s, int64_t id, pd_policy_rec *r, pd_error *err)
 {
-    pd_db *db;
-    int rc = pd_store_acquire(s, &db, err);
-    if (rc)
-        return rc;
-    rc = pd_db_policy_get(db, id, r, err);
-    pd_store_release(s, db);
+    struct one_policy o = {.id = id, .r = r};
+    int rc = pd_app_lookup(s, read_policy, &o, err);
     if (rc == PD_ENOTFOUND)
         return pd_error_set(err, PD_ENOTFOUND, "no policy %lld (GET /api/policies lists them)",
                             (long long)id);
     return rc;
 }
 
-/* Every activation, newest first, into a growing array. */
+/* Every activation, newest first (at most ACTIVATIONS_MAX): a is malloc'd
+ * (the caller frees it). */
 typedef struct act_list {
     pd_activation_rec *a;
-    size_t n, cap;
+    size_t n;
 } act_list;
 
+/* Appends a record to the buffer ctx, which grows it. */
 static int act_each(void *ctx, const pd_activation_rec *a)
 {
-    act_list *l = ctx;
-    if (l->n == l->cap) {
-        if (l->cap >= ACTIVATIONS_MAX)
-            return 1; /* enough for one answer */
-        size_t ncap = l->cap ? l->cap * 2 : 16;
-        pd_activation_rec *na = realloc(l->a, ncap * sizeof *na);
-        if (!na)
-            return PD_ENOMEM;
-        l->a = na;
-        l->cap = ncap;
-    }
-    l->a[l->n++] = *a;
-    return 0;
+    pd_buf *b = ctx;
+    if (b->len + sizeof *a > b->max)
+        return 1; /* enough for one answer */
+    return pd_buf_append(b, a, sizeof *a) ? PD_ENOMEM : 0;
+}
+
+static int read_activations(void *ctx, pd_db *db, pd_error *err)
+{
+    return pd_db_activation_list(db, act_each, ctx, err);
 }
 
 static int activations(pd_store *s, act_list *l, pd_error *err)
 {
-    pd_db *db;
-    int rc = pd_store_acquire(s, &db, err);
-    if (rc)
-        return rc;
-    rc = pd_db_activation_list(db, act_each, l, err);
-    pd_store_release(s, db);
+    pd_buf b;
+    pd_buf_init(&b, ACTIVATIONS_MAX * sizeof *l->a);
+    int rc = pd_app_lookup(s, read_activations, &b, err);
     if (rc == 1)
         rc = PD_OK;
     else if (rc == PD_ENOMEM)
         rc = pd_error_set(err, PD_ENOMEM, "out of memory listing activations");
+    size_t len;
+    l->a = (pd_activation_rec *)(void *)pd_buf_detach(&b, &len); /* malloc'd: aligned */
+    l->n = len / sizeof *l->a;
     return rc;
 }
 
@@ -199,6 +201,11 @@ static int list_each(void *ctx, const pd_policy_rec *r)
     return pd_jsonw_failed(l->w) ? PD_ENOMEM : 0;
 }
 
+static int read_policies(void *ctx, pd_db *db, pd_error *err)
+{
+    return pd_db_policy_list(db, list_each, ctx, err);
+}
+
 static int list_policies(pd_req *req, void *ctx, pd_error *err)
 {
     pd_policies *p = ctx;
@@ -206,16 +213,12 @@ static int list_policies(pd_req *req, void *ctx, pd_error *err)
     int rc = online_state(p->store, &st, err);
     if (rc)
         return rc;
-    pd_db *db;
-    if ((rc = pd_store_acquire(p->store, &db, err)))
-        return rc;
     pd_jsonw *w = pd_req_jsonw(req);
     pd_jsonw_obj_begin(w);
     pd_jsonw_key(w, "policies");
     pd_jsonw_arr_begin(w);
     list_ctx l = {w, st.policy_id};
-    rc = pd_db_policy_list(db, list_each, &l, err);
-    pd_store_release(p->store, db);
+    rc = pd_app_lookup(p->store, read_policies, &l, err);
     if (rc == PD_ENOMEM && pd_jsonw_failed(w))
         return pd_error_set(err, PD_ENOMEM, "the list of policies is larger than an answer may be");
     if (rc)

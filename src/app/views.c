@@ -30,12 +30,62 @@ static void read_close(pd_store *store, pd_db *db)
 int pd_app_discover(pd_store *store, const pd_creator_query *q,
                     int (*each)(void *ctx, const pd_creator_hit *h), void *ctx, pd_error *err)
 {
+    pd_app_page page = {.row = each, .ctx = ctx};
+    return pd_app_discover_page(store, NULL, q, &page, err);
+}
+
+/* The page kept for (db, version), given: 1; 0 when none (or no cache). */
+static int kept_page(const pd_app_page *page, pd_db *db, uint64_t version)
+{
+    return page->kept && page->kept(page->ctx, db, version);
+}
+
+int pd_app_discover_page(pd_store *store, pd_app_read *held, const pd_creator_query *q,
+                         const pd_app_page *page, pd_error *err)
+{
     pd_db *db;
-    int rc = read_open(store, &db, err);
+    uint64_t version;
+    int rc;
+    if (held) {
+        db = held->db;
+        version = held->version;
+        if (kept_page(page, db, version))
+            return PD_OK;
+        /* The version may only have been peeked at: read for real. */
+        uint64_t peeked = version;
+        if ((rc = pd_app_read_open(held, &version, err)) != PD_OK)
+            return rc;
+        if (version != peeked && kept_page(page, db, version))
+            return PD_OK;
+    } else {
+        if ((rc = pd_store_acquire(store, &db, err)) != PD_OK)
+            return rc;
+        if ((rc = pd_db_read_begin(db, &version, err)) != PD_OK) {
+            pd_store_release(store, db);
+            return rc;
+        }
+        if (kept_page(page, db, version)) {
+            read_close(store, db);
+            return PD_OK;
+        }
+    }
+    rc = pd_db_creator_search(db, q, page->row, page->ctx, err);
+    if (rc == PD_OK && page->done)
+        page->done(page->ctx, db, version);
+    if (!held)
+        read_close(store, db);
+    return rc;
+}
+
+int pd_app_lookup(pd_store *store, int (*read)(void *ctx, pd_db *db, pd_error *err), void *ctx,
+                  pd_error *err)
+{
+    pd_db *db;
+    int rc = pd_store_acquire(store, &db, err);
     if (rc)
         return rc;
-    rc = pd_db_creator_search(db, q, each, ctx, err);
-    read_close(store, db);
+    rc = read(ctx, db, err);
+    pd_store_release(store, db);
     return rc;
 }
 

@@ -1,7 +1,9 @@
 /*
- * views.h - what the web pages read, each in one read of the store.
+ * views.h - what the web pages and the JSON routes read, each in one read
+ * of the store.
  *
- * A page renders; it never takes a connection or begins a transaction.
+ * A page or a route renders; it never takes a connection or begins a
+ * transaction.
  * Each function here takes a connection from the store, reads everything
  * its page shows inside one read transaction (one state of the database,
  * even while writers commit), and gives the connection back on every
@@ -18,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "app/accounts.h"
 #include "store/store.h"
 #include "util/error.h"
 
@@ -25,6 +28,40 @@
  * (a non-zero return stops the search and is returned). */
 int pd_app_discover(pd_store *store, const pd_creator_query *q,
                     int (*each)(void *ctx, const pd_creator_hit *h), void *ctx, pd_error *err);
+
+/* A page of discovery that may have been kept: the caller's answer, made
+ * from rows or found in a cache of pages kept per (connection, version of
+ * the data) (http/pagecache.h). kept and done may be NULL (no cache). */
+typedef struct pd_app_page {
+    /* Gives the page kept for (conn, version) and returns 1; 0 when there
+     * is none (nothing given). conn is only compared, never used. */
+    int (*kept)(void *ctx, const void *conn, uint64_t version);
+    /* One row of a page being made, in order (non-zero stops the search). */
+    int (*row)(void *ctx, const pd_creator_hit *h);
+    /* The last row was given: the page is whole and may be kept. */
+    void (*done)(void *ctx, const void *conn, uint64_t version);
+    void *ctx;
+} pd_app_page;
+
+/* Discovery for a page: in held, the read a request was signed in with
+ * (app/accounts.h: pd_app_authenticate; its version may have been only
+ * peeked at), or, when held is NULL, in a read of our own on a connection
+ * taken from the store and given back. The kept page of that version is
+ * asked for first; when the version was only peeked at and nothing is
+ * kept, the read is begun and, if its version is newer, asked again; then
+ * the rows are read and `done` told. One query at most, as many as a page
+ * needs. held stays held (its owner ends it). Errors are the search's
+ * (PD_EINPUT for a text query the full-text search refuses) or the store's. */
+int pd_app_discover_page(pd_store *store, pd_app_read *held, const pd_creator_query *q,
+                         const pd_app_page *page, pd_error *err);
+
+/* Lends a connection of the store's to `read` for lookups of records (the
+ * store's read functions on db, in no transaction: each statement sees the
+ * data as it is then) and gives it back. Returns what read returns. For
+ * routes that only show what they look up; what must be one state of the
+ * data is a view of its own below. */
+int pd_app_lookup(pd_store *store, int (*read)(void *ctx, pd_db *db, pd_error *err), void *ctx,
+                  pd_error *err);
 
 /* The online state: the policy in force, its version, today, certified. */
 int pd_app_online_state(pd_store *store, pd_online_state *out, pd_error *err);

@@ -7,7 +7,6 @@
  * when the clock moves the window on; an operators-only route refuses a
  * brand user with 403. The store is a real SQLite file in a temporary
  * directory. */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,27 +14,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "api/accounts.h"
 #include "app/orgs.h"
-#include "http/dispatch.h"
 #include "http/request.h"
 #include "http/router.h"
+#include "lib_api.h"
 
 #define Y2031 1930384800 /* 2031-03-04T10:00:00Z */
-#define PW "correct horse battery"
+#define PW TEST_API_PW
 
-typedef struct fx {
-    char dir[64];
-    char db[128];
-    pd_clock clock;
-    pd_store *s;
-    pd_accounts a;
-    pd_router *r;
-} fx;
+typedef test_api fx;
+typedef test_answer answer;
 
 static int ops_only(pd_req *req, void *ctx, pd_error *err)
 {
@@ -55,37 +47,17 @@ static const pd_route test_routes[] = {
      .handler = ops_only},
 };
 
-static void add_user(fx *f, const char *name, pd_role role, int64_t brand)
-{
-    pd_error err = {0};
-    pd_user u = {.role = role, .brand_id = brand};
-    snprintf(u.name, sizeof u.name, "%s", name);
-    if (pd_app_user_add(f->s, &f->clock, &u, PW, strlen(PW), PD_PWCOST_MIN, &err) != PD_OK)
-        fail_msg("adding %s: %s", name, err.msg);
-}
-
 static int setup(void **state)
 {
     fx *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/pd_test_api_accounts_XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->db, sizeof f->db, "%s/test.db", f->dir);
-    f->clock = pd_clock_fixed(Y2031);
+    test_api_open(f, "accounts", Y2031);
     pd_error err = {0};
-    pd_store_options o = {.create = 1, .migrate = 1, .pool_size = 2, .clock = &f->clock};
-    if (pd_store_open(f->db, &o, &f->s, &err) != PD_OK)
-        fail_msg("opening %s: %s", f->db, err.msg);
-    f->a = (pd_accounts){.store = f->s, .clock = &f->clock, .cost = PD_PWCOST_MIN};
-    assert_int_equal(pd_ratelimit_new(NULL, &f->a.limiter, &err), PD_OK);
-    f->r = pd_router_new();
-    assert_non_null(f->r);
-    assert_int_equal(pd_accounts_routes(f->r, &f->a, &err), PD_OK);
     assert_int_equal(pd_router_add(f->r, test_routes, 1, NULL, &err), PD_OK);
     int64_t brand;
     assert_int_equal(pd_app_brand_add(f->s, "Acme", &brand, &err), PD_OK);
-    add_user(f, "ops", PD_ROLE_OPERATOR, 0);
-    add_user(f, "buyer", PD_ROLE_BRAND, brand);
+    test_api_user(f, "ops", PD_ROLE_OPERATOR, 0);
+    test_api_user(f, "buyer", PD_ROLE_BRAND, brand);
     *state = f;
     return 0;
 }
@@ -93,83 +65,20 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fx *f = *state;
-    pd_router_free(f->r);
-    pd_ratelimit_free(f->a.limiter);
-    pd_store_close(f->s);
-    DIR *dp = opendir(f->dir);
-    if (dp) {
-        struct dirent *e;
-        char p[512];
-        while ((e = readdir(dp)) != NULL) {
-            if (e->d_name[0] == '.')
-                continue;
-            snprintf(p, sizeof p, "%s/%s", f->dir, e->d_name);
-            unlink(p);
-        }
-        closedir(dp);
-    }
-    rmdir(f->dir);
+    test_api_close(f);
     free(f);
     return 0;
 }
 
-/* The request's headers: one Authorization value, or none. */
-static const char *auth_header(void *ctx, const char *name)
-{
-    return strcasecmp(name, "Authorization") == 0 ? ctx : NULL;
-}
-
-/* An answer: status, body (NUL-terminated), a Set-Cookie value seen. */
-typedef struct answer {
-    unsigned status;
-    unsigned retry_after;
-    char body[2048];
-    int device_cookie;
-} answer;
-
 static void call(fx *f, const char *method, const char *target, const char *bearer,
                  const char *body, answer *out)
 {
-    pd_req_limits lim = {.body_max = 1 << 16, .out_max = 1 << 20};
-    pd_req *req = pd_req_new(method, target, &lim);
-    assert_non_null(req);
-    static char auth[128];
-    if (bearer) {
-        snprintf(auth, sizeof auth, "Bearer %s", bearer);
-        pd_req_set_header_source(req, auth_header, auth);
-    }
-    pd_req_set_client(req, "192.0.2.7");
-    if (body)
-        assert_int_equal(pd_req_body_append(req, body, strlen(body)), 0);
-    pd_router_dispatch(f->r, req, pd_accounts_guard, &f->a);
-    memset(out, 0, sizeof *out);
-    out->status = pd_req_get_status(req);
-    out->retry_after = pd_req_get_retry_after(req);
-    for (size_t i = 0; i < pd_req_header_count(req); i++) {
-        const char *n, *v;
-        pd_req_header_at(req, i, &n, &v);
-        if (strcasecmp(n, "Set-Cookie") == 0 && strncmp(v, PD_DEVICE_COOKIE "=", 10) == 0)
-            out->device_cookie = 1;
-    }
-    size_t len;
-    char *b = pd_req_take_body(req, &len);
-    snprintf(out->body, sizeof out->body, "%.*s", (int)len, b ? b : "");
-    free(b);
-    pd_req_free(req);
+    test_api_call(f, method, target, bearer, NULL, body, out);
 }
 
-/* The value of "key":"..." in a JSON body, into out. */
 static void json_str(const char *body, const char *key, char *out, size_t cap)
 {
-    char k[64];
-    snprintf(k, sizeof k, "\"%s\":\"", key);
-    const char *p = strstr(body, k);
-    if (!p)
-        fail_msg("no %s in %s", key, body);
-    p += strlen(k);
-    const char *e = strchr(p, '"');
-    assert_non_null(e);
-    snprintf(out, cap, "%.*s", (int)(e - p), p);
+    test_api_json_str(body, key, out, cap);
 }
 
 static void login(fx *f, const char *name, const char *pw, answer *a)
