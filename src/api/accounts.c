@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/views.h"
 #include "auth/device.h"
 #include "auth/token.h"
 #include "core/instant.h"
@@ -200,6 +201,19 @@ int pd_access_creator_private(pd_db *db, const pd_user *u, int64_t creator_id, i
     return rc;
 }
 
+
+/* Whether u may see creator id's private data: a lookup (app/views.h). */
+struct private_check {
+    const pd_user *u;
+    int64_t id;
+    int allowed;
+};
+
+static int check_private(void *ctx, pd_db *db, pd_error *err)
+{
+    struct private_check *c = ctx;
+    return pd_access_creator_private(db, c->u, c->id, &c->allowed, err);
+}
 static int guard_creator(pd_req *req, const pd_route *route, pd_accounts *a, pd_error *err)
 {
     const pd_user *u = pd_req_user(req);
@@ -215,16 +229,11 @@ static int guard_creator(pd_req *req, const pd_route *route, pd_accounts *a, pd_
         return pd_access_creator_owner(u, id)
                    ? PD_OK
                    : pd_error_set(err, PD_EDENIED, refused, (long long)id);
-    int allowed = 0;
-    pd_db *db;
-    int rc = pd_store_acquire(a->store, &db, err);
+    struct private_check c = {.u = u, .id = id};
+    int rc = pd_app_lookup(a->store, check_private, &c, err);
     if (rc)
         return rc;
-    rc = pd_access_creator_private(db, u, id, &allowed, err);
-    pd_store_release(a->store, db);
-    if (rc)
-        return rc;
-    return allowed ? PD_OK : pd_error_set(err, PD_EDENIED, refused, (long long)id);
+    return c.allowed ? PD_OK : pd_error_set(err, PD_EDENIED, refused, (long long)id);
 }
 
 /* A web page asked for without a session: 303 to the sign-in page, which
