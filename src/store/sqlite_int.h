@@ -123,8 +123,14 @@ enum st {
     ST_COUNT
 };
 
+/* The statement in *slot (a connection's cache), prepared from sql on
+ * first use; NULL with err set when it does not prepare. */
+sqlite3_stmt *sq_prepare_cached(sq_db *d, sqlite3_stmt **slot, const char *sql, pd_error *err);
 /* The statement, prepared on first use and cached in the connection. */
 sqlite3_stmt *sq_stmt(sq_db *d, enum st id, pd_error *err);
+/* Steps a statement whose rows do not matter (`what` names a failure),
+ * then resets it. */
+int sq_step_done(sq_db *d, sqlite3_stmt *st, const char *what, pd_error *err);
 /* Runs a cached statement that returns no row (or whose rows do not matter). */
 int sq_run(sq_db *d, enum st id, pd_error *err, const char *what);
 /* A constant statement not worth caching (pragmas, DDL). */
@@ -226,6 +232,11 @@ int sq_step_one(sq_db *d, sqlite3_stmt *st, const char *reading, pd_error *err);
  * route opens one per request. */
 int sq_read_begin(sq_db *d, int *own, pd_error *err);
 void sq_read_end(sq_db *d, int own);
+/* Calls fn on a connection of ps inside one read transaction (one
+ * snapshot), then gives the connection back; returns fn's result, or the
+ * failure to get a connection or start the read. */
+int sq_in_read(pd_store *ps, int (*fn)(sq_db *d, void *arg, pd_error *err), void *arg,
+               pd_error *err);
 
 /* Makes one call atomic: a savepoint inside the caller's transaction, or a
  * transaction of its own when there is none. sq_call_end commits or rolls
@@ -334,10 +345,14 @@ sqlite3_stmt *sq_ostmt(sq_db *d, enum sq_ost id, pd_error *err);
     sqlite3_stmt *var = sq_ostmt((d), (id), (err));                                                \
     if (!var)                                                                                      \
     return (err)->code
-/* Runs a statement that returns no row, and resets it. */
-int sq_ostep(sq_db *d, sqlite3_stmt *st, const char *what, pd_error *err);
 /* Reads a creator's certification row (ROW_COLS) from column 0 on. */
 void sq_read_cert_row(sqlite3_stmt *st, pd_cert_row *r);
+/* Reads the aggregates and verdict of a row (ROW_COLS from win_posts to
+ * status_since, nine columns) from column col on into r; id and followers
+ * are left as they are. */
+void sq_read_cert_aggs(sqlite3_stmt *st, int col, pd_cert_row *r);
+/* The status of row r under the policy in force (0: none). */
+void sq_status_from_row(const pd_cert_row *r, int64_t policy_id, pd_creator_status *c);
 /* Writes `r` over `was` and, with a note, its status_history row (no
  * savepoint: the caller's transaction). */
 int sq_store_cert_row(sq_db *d, const pd_cert_row *was, const pd_cert_row *r,
