@@ -15,6 +15,7 @@
 #include "app/online.h"
 #include "batch/csv.h"
 #include "batch/rows.h"
+#include "util/buf.h"
 #include "util/num.h"
 
 /* Callers may pass a NULL pd_error. */
@@ -117,18 +118,16 @@ static int idset_add(struct idset *s, int64_t id, uint64_t line, uint64_t *first
         *first = s->line[lo];
         return 1;
     }
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? 2 * s->cap : 256;
-        int64_t *ni = realloc(s->id, cap * sizeof *ni);
-        if (!ni)
-            return -1;
-        s->id = ni;
-        uint64_t *nl = realloc(s->line, cap * sizeof *nl);
-        if (!nl)
-            return -1;
-        s->line = nl;
-        s->cap = cap;
-    }
+    size_t cap = s->cap, lcap = s->cap; /* both arrays hold s->cap */
+    int64_t *ni = pd_grow(s->id, &cap, s->n, sizeof *ni, 256);
+    if (!ni)
+        return -1;
+    s->id = ni;
+    uint64_t *nl = pd_grow(s->line, &lcap, s->n, sizeof *nl, 256);
+    if (!nl)
+        return -1;
+    s->line = nl;
+    s->cap = cap;
     memmove(s->id + lo + 1, s->id + lo, (s->n - lo) * sizeof *s->id);
     memmove(s->line + lo + 1, s->line + lo, (s->n - lo) * sizeof *s->line);
     s->id[lo] = id;

@@ -33,6 +33,7 @@
 #include "batch/csv.h"
 #include "batch/progress.h"
 #include "batch/rows.h"
+#include "util/buf.h"
 #include "util/hashtab.h"
 #include "batch/rows_fast.h"
 #include "util/num.h"
@@ -94,14 +95,10 @@ static long strtab_intern(struct strtab *t, const char *name, size_t len)
         return pd_hashtab_ref(&t->tab, i);
     if (t->n >= MAX_CATEGORIES)
         return -1;
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 16;
-        char **names = realloc(t->names, cap * sizeof *names);
-        if (!names)
-            return -1;
-        t->names = names;
-        t->cap = cap;
-    }
+    char **names = pd_grow(t->names, &t->cap, t->n, sizeof *names, 16);
+    if (!names)
+        return -1;
+    t->names = names;
     char *copy = malloc(len + 1);
     if (!copy)
         return -1;

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/buf.h"
 #include "util/num.h"
 #include "core/post.h"
 #include "core/text.h"
@@ -433,14 +434,10 @@ void pd_rows_ids_free(pd_rows_ids *s)
 
 int pd_rows_idlist_push(pd_rows_idlist *l, uint64_t id)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 256;
-        uint64_t *p = realloc(l->id, cap * sizeof *p);
-        if (!p)
-            return -1;
-        l->id = p;
-        l->cap = cap;
-    }
+    uint64_t *p = pd_grow(l->id, &l->cap, l->n, sizeof *p, 256);
+    if (!p)
+        return -1;
+    l->id = p;
     l->id[l->n++] = id;
     return 0;
 }
