@@ -99,27 +99,20 @@ static int next_record(pd_rows_input *in, pd_csv_reader *rd, pd_csv_record *rec,
 /* A sorted set of ids with their lines, to find repeated creator_ids (and
  * post_ids above the bit set) of one upload. */
 struct idset {
-    int64_t *id;
+    uint64_t *id; /* ids are 1 or more: as unsigned, in the same order */
     uint64_t *line;
     size_t n, cap;
 };
 
-static int idset_add(struct idset *s, int64_t id, uint64_t line, uint64_t *first)
+static int idset_add(struct idset *s, uint64_t id, uint64_t line, uint64_t *first)
 {
-    size_t lo = 0, hi = s->n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (s->id[mid] < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = pd_rows_id_lower_bound(s->id, s->n, id);
     if (lo < s->n && s->id[lo] == id) {
         *first = s->line[lo];
         return 1;
     }
     size_t cap = s->cap, lcap = s->cap; /* both arrays hold s->cap */
-    int64_t *ni = pd_grow(s->id, &cap, s->n, sizeof *ni, 256);
+    uint64_t *ni = pd_grow(s->id, &cap, s->n, sizeof *ni, 256);
     if (!ni)
         return -1;
     s->id = ni;
@@ -184,7 +177,7 @@ static int import_creator_row(void *ctx, pd_rows_input *in, const pd_csv_record 
     }
     uint64_t line = pd_rows_line(in, rec->line);
     uint64_t first = 0;
-    int dup = idset_add(&ci->seen, row.id, line, &first);
+    int dup = idset_add(&ci->seen, (uint64_t)row.id, line, &first);
     if (dup < 0)
         return out_of_memory(err);
     if (dup)
@@ -271,7 +264,7 @@ static int import_post_row(void *ctx, pd_rows_input *in, const pd_csv_record *re
     int seen = pd_rows_ids_add(&pi->ids, row.id);
     if (seen < 0) {
         /* above the bit set: kept with its line (an upload is small) */
-        seen = idset_add(&pi->far, (int64_t)row.id, line, &first);
+        seen = idset_add(&pi->far, row.id, line, &first);
         if (seen < 0)
             return out_of_memory(err);
         if (seen) {

@@ -333,14 +333,7 @@ static inline int post_id_check(struct chunk *c, uint64_t id, uint64_t line)
             return chunk_fatal(c, PD_ENOMEM, "out of memory for the post ids", 0);
         return 0;
     }
-    size_t lo = 0, hi = ld->ndups;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (ld->dups[mid] < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = pd_rows_id_lower_bound(ld->dups, ld->ndups, id);
     if (lo == ld->ndups || ld->dups[lo] != id)
         return 0;
     if (!ld->dup_first[lo]) {
