@@ -259,30 +259,35 @@ static int creators_record(struct chunk *c, const pd_csv_record *rec)
     pd_creator cr = {.id = row.id, .followers = row.followers, .mcn_id = row.mcn_id,
                      .category = (uint32_t)k};
     cr.line = rec->line > UINT32_MAX ? UINT32_MAX : (uint32_t)rec->line;
-    if (c->ncr == c->capcr) {
-        size_t cap = c->capcr ? c->capcr * 2 : 1024;
-        pd_creator *p = realloc(c->cr, cap * sizeof *p);
-        if (!p)
-            return chunk_fatal(c, PD_ENOMEM, "out of memory for creators", 0);
-        c->cr = p;
-        c->capcr = cap;
-    }
+    pd_creator *p = pd_grow(c->cr, &c->capcr, c->ncr, sizeof *p, 1024);
+    if (!p)
+        return chunk_fatal(c, PD_ENOMEM, "out of memory for creators", 0);
+    c->cr = p;
     c->cr[c->ncr++] = cr;
     return 0;
+}
+
+/* The chunk's next record the careful way: 1 a record in *rec, 0 the end,
+ * -1 a bad one skipped (go on), 2 stop (chunk_csv_fault). */
+static int chunk_next(struct chunk *c, pd_csv_record *rec)
+{
+    int r = pd_csv_next(&c->rd, rec);
+    if (r < 0 && chunk_csv_fault(c))
+        return 2;
+    return r;
 }
 
 static void creators_scan(struct chunk *c)
 {
     pd_csv_record rec;
     for (;;) {
-        int r = pd_csv_next(&c->rd, &rec);
+        int r = chunk_next(c, &rec);
         if (r == 0)
             break;
-        if (r < 0) {
-            if (chunk_csv_fault(c))
-                return;
+        if (r > 1)
+            return;
+        if (r < 0)
             continue;
-        }
         if (creators_record(c, &rec))
             return;
         if ((c->ncr & 4095) == 0)
@@ -362,6 +367,19 @@ static int posts_overflow(struct chunk *c)
                        "a creator's total views (or posts) in a window overflow 64 bits", 0);
 }
 
+/* A post read: st 0 when it parsed (else posts_record's -1 or 1), then its
+ * id checked and the post counted. 0 taken; -1 the line skipped; 1 stop. */
+static inline int post_take(struct chunk *c, const post_t *p, uint64_t line, int st)
+{
+    if (st == 0)
+        st = post_id_check(c, p->id, line);
+    if (st == 0 && apply_post(c, p)) {
+        posts_overflow(c);
+        st = 1;
+    }
+    return st;
+}
+
 static void posts_scan_with(struct chunk *c, pd_rows_day_cache *dc)
 {
     pd_csv_reader *rd = &c->rd;
@@ -379,15 +397,11 @@ static void posts_scan_with(struct chunk *c, pd_rows_day_cache *dc)
                 break;
             rd->pos = (size_t)(next - rd->buf);
             rows++;
-            int id = post_id_check(c, p.id, rd->line++);
-            if (id > 0)
+            int st = post_take(c, &p, rd->line++, 0);
+            if (st > 0)
                 return;
-            if (id < 0)
+            if (st < 0)
                 continue;
-            if (apply_post(c, &p)) {
-                posts_overflow(c);
-                return;
-            }
         }
         atomic_store_explicit(&c->rows, rows, memory_order_relaxed);
         if (pd_csv_done(rd))
@@ -406,26 +420,16 @@ static void posts_scan_with(struct chunk *c, pd_rows_day_cache *dc)
         }
         /* One record the careful way. */
         pd_csv_record rec;
-        int r = pd_csv_next(rd, &rec);
+        int r = chunk_next(c, &rec);
         if (r == 0)
             break;
-        if (r < 0) {
-            if (chunk_csv_fault(c))
-                return;
+        if (r > 1)
+            return;
+        if (r < 0)
             continue;
-        }
         rows++;
-        int st = posts_record(c, &rec, &p);
-        if (st == 0)
-            st = post_id_check(c, p.id, rec.line);
-        if (st > 0)
+        if (post_take(c, &p, rec.line, posts_record(c, &rec, &p)) > 0)
             return;
-        if (st < 0)
-            continue;
-        if (apply_post(c, &p)) {
-            posts_overflow(c);
-            return;
-        }
     }
 }
 
