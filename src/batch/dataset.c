@@ -267,27 +267,21 @@ static int creators_record(struct chunk *c, const pd_csv_record *rec)
     return 0;
 }
 
-/* The chunk's next record the careful way: 1 a record in *rec, 0 the end,
- * -1 a bad one skipped (go on), 2 stop (chunk_csv_fault). */
+/* The chunk's next record the careful way, past the malformed ones that
+ * chunk_csv_fault lets it skip: 1 a record in *rec, 0 the end, -1 stop. */
 static int chunk_next(struct chunk *c, pd_csv_record *rec)
 {
-    int r = pd_csv_next(&c->rd, rec);
-    if (r < 0 && chunk_csv_fault(c))
-        return 2;
+    int r;
+    while ((r = pd_csv_next(&c->rd, rec)) < 0)
+        if (chunk_csv_fault(c))
+            return -1;
     return r;
 }
 
 static void creators_scan(struct chunk *c)
 {
     pd_csv_record rec;
-    for (;;) {
-        int r = chunk_next(c, &rec);
-        if (r == 0)
-            break;
-        if (r > 1)
-            return;
-        if (r < 0)
-            continue;
+    while (chunk_next(c, &rec) > 0) {
         if (creators_record(c, &rec))
             return;
         if ((c->ncr & 4095) == 0)
@@ -421,12 +415,8 @@ static void posts_scan_with(struct chunk *c, pd_rows_day_cache *dc)
         /* One record the careful way. */
         pd_csv_record rec;
         int r = chunk_next(c, &rec);
-        if (r == 0)
-            break;
-        if (r > 1)
-            return;
-        if (r < 0)
-            continue;
+        if (r <= 0)
+            break; /* the end, or stop */
         rows++;
         if (post_take(c, &p, rec.line, posts_record(c, &rec, &p)) > 0)
             return;
