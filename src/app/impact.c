@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/buf.h"
 #include "util/hashtab.h"
 #include "util/log.h"
 #include "util/mono.h"
@@ -133,14 +134,10 @@ static int64_t category_index(first_scan *f, const char *name)
         return pd_hashtab_ref(&f->table, i);
     if (s->pub.ncategories >= PD_HASHTAB_REF_MAX)
         return -1;
-    if (s->pub.ncategories == f->catcap) {
-        size_t ncap = f->catcap ? f->catcap * 2 : 16;
-        char **c = realloc(s->categories, ncap * sizeof *c);
-        if (!c)
-            return -1;
-        s->categories = c;
-        f->catcap = ncap;
-    }
+    char **c = pd_grow(s->categories, &f->catcap, s->pub.ncategories, sizeof *c, 16);
+    if (!c)
+        return -1;
+    s->categories = c;
     char *copy = strdup(name);
     if (!copy)
         return -1;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/online.h"
+#include "util/buf.h"
 #include "util/num.h"
 
 #define PENDING_MAX 64 /* activations of the horizon's days looked at */
@@ -57,27 +58,13 @@ typedef struct loader {
     int failed; /* a projection overflowed, or memory ran out      */
 } loader;
 
-/* p (an array of *cap elements of `size` bytes, n in use) with room for
- * one more: p itself, or a larger copy (doubling, `first` at first);
- * NULL when memory runs out (p is then unchanged). */
-static void *grow(void *p, size_t *cap, size_t n, size_t size, size_t first)
-{
-    if (n < *cap)
-        return p;
-    size_t c = *cap ? 2 * *cap : first;
-    void *q = realloc(p, c * size);
-    if (q)
-        *cap = c;
-    return q;
-}
-
 static int add_row(void *ctx, const pd_creator_hit *h)
 {
     loader *l = ctx;
     pd_roster *r = l->r;
     if (r->n == PD_ROSTER_CREATORS_MAX)
         return PD_ETOOBIG;
-    pd_roster_row *rows = grow(r->rows, &l->cap, r->n, sizeof *rows, 64);
+    pd_roster_row *rows = pd_grow(r->rows, &l->cap, r->n, sizeof *rows, 64);
     if (!rows)
         return PD_ENOMEM;
     r->rows = rows;
@@ -120,7 +107,7 @@ static int add_post(void *ctx, const pd_post_rec *p)
         l->creator = p->creator_id;
         l->nposts = 0;
     }
-    pd_risk_post *posts = grow(l->posts, &l->pcap, l->nposts, sizeof *posts, 256);
+    pd_risk_post *posts = pd_grow(l->posts, &l->pcap, l->nposts, sizeof *posts, 256);
     if (!posts)
         return PD_ENOMEM;
     l->posts = posts;

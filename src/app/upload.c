@@ -15,6 +15,7 @@
 #include "app/online.h"
 #include "batch/csv.h"
 #include "batch/rows.h"
+#include "util/buf.h"
 #include "util/num.h"
 
 /* Callers may pass a NULL pd_error. */
@@ -98,37 +99,28 @@ static int next_record(pd_rows_input *in, pd_csv_reader *rd, pd_csv_record *rec,
 /* A sorted set of ids with their lines, to find repeated creator_ids (and
  * post_ids above the bit set) of one upload. */
 struct idset {
-    int64_t *id;
+    uint64_t *id; /* ids are 1 or more: as unsigned, in the same order */
     uint64_t *line;
     size_t n, cap;
 };
 
-static int idset_add(struct idset *s, int64_t id, uint64_t line, uint64_t *first)
+static int idset_add(struct idset *s, uint64_t id, uint64_t line, uint64_t *first)
 {
-    size_t lo = 0, hi = s->n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (s->id[mid] < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = pd_rows_id_lower_bound(s->id, s->n, id);
     if (lo < s->n && s->id[lo] == id) {
         *first = s->line[lo];
         return 1;
     }
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? 2 * s->cap : 256;
-        int64_t *ni = realloc(s->id, cap * sizeof *ni);
-        if (!ni)
-            return -1;
-        s->id = ni;
-        uint64_t *nl = realloc(s->line, cap * sizeof *nl);
-        if (!nl)
-            return -1;
-        s->line = nl;
-        s->cap = cap;
-    }
+    size_t cap = s->cap, lcap = s->cap; /* both arrays hold s->cap */
+    uint64_t *ni = pd_grow(s->id, &cap, s->n, sizeof *ni, 256);
+    if (!ni)
+        return -1;
+    s->id = ni;
+    uint64_t *nl = pd_grow(s->line, &lcap, s->n, sizeof *nl, 256);
+    if (!nl)
+        return -1;
+    s->line = nl;
+    s->cap = cap;
     memmove(s->id + lo + 1, s->id + lo, (s->n - lo) * sizeof *s->id);
     memmove(s->line + lo + 1, s->line + lo, (s->n - lo) * sizeof *s->line);
     s->id[lo] = id;
@@ -185,7 +177,7 @@ static int import_creator_row(void *ctx, pd_rows_input *in, const pd_csv_record 
     }
     uint64_t line = pd_rows_line(in, rec->line);
     uint64_t first = 0;
-    int dup = idset_add(&ci->seen, row.id, line, &first);
+    int dup = idset_add(&ci->seen, (uint64_t)row.id, line, &first);
     if (dup < 0)
         return out_of_memory(err);
     if (dup)
@@ -272,7 +264,7 @@ static int import_post_row(void *ctx, pd_rows_input *in, const pd_csv_record *re
     int seen = pd_rows_ids_add(&pi->ids, row.id);
     if (seen < 0) {
         /* above the bit set: kept with its line (an upload is small) */
-        seen = idset_add(&pi->far, (int64_t)row.id, line, &first);
+        seen = idset_add(&pi->far, row.id, line, &first);
         if (seen < 0)
             return out_of_memory(err);
         if (seen) {

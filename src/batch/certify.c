@@ -13,6 +13,7 @@
 
 #include "util/num.h"
 #include "util/buf.h"
+#include "util/wake.h"
 
 #define BLOCK_ROWS 16384
 #define BLOCK_MAX (256u << 20) /* ceiling of one block's text */
@@ -161,10 +162,7 @@ int pd_certify_write(FILE *fp, const pd_dataset *ds, const pd_policy *p, int exp
     if (started < j.nthreads) {
         /* A thread could not start. Nothing is written before block 0,
          * which is this thread's: stop the others, then do it all here. */
-        pthread_mutex_lock(&j.lock);
-        j.failed = 1;
-        pthread_cond_broadcast(&j.turn);
-        pthread_mutex_unlock(&j.lock);
+        pd_wake_all(&j.lock, &j.turn, &j.failed, 1);
         for (unsigned t = 1; t < started; t++)
             pthread_join(tid[t], NULL);
         started = 1;

@@ -33,6 +33,7 @@
 #include "batch/csv.h"
 #include "batch/progress.h"
 #include "batch/rows.h"
+#include "util/buf.h"
 #include "util/hashtab.h"
 #include "batch/rows_fast.h"
 #include "util/num.h"
@@ -94,14 +95,10 @@ static long strtab_intern(struct strtab *t, const char *name, size_t len)
         return pd_hashtab_ref(&t->tab, i);
     if (t->n >= MAX_CATEGORIES)
         return -1;
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 16;
-        char **names = realloc(t->names, cap * sizeof *names);
-        if (!names)
-            return -1;
-        t->names = names;
-        t->cap = cap;
-    }
+    char **names = pd_grow(t->names, &t->cap, t->n, sizeof *names, 16);
+    if (!names)
+        return -1;
+    t->names = names;
     char *copy = malloc(len + 1);
     if (!copy)
         return -1;
@@ -262,30 +259,29 @@ static int creators_record(struct chunk *c, const pd_csv_record *rec)
     pd_creator cr = {.id = row.id, .followers = row.followers, .mcn_id = row.mcn_id,
                      .category = (uint32_t)k};
     cr.line = rec->line > UINT32_MAX ? UINT32_MAX : (uint32_t)rec->line;
-    if (c->ncr == c->capcr) {
-        size_t cap = c->capcr ? c->capcr * 2 : 1024;
-        pd_creator *p = realloc(c->cr, cap * sizeof *p);
-        if (!p)
-            return chunk_fatal(c, PD_ENOMEM, "out of memory for creators", 0);
-        c->cr = p;
-        c->capcr = cap;
-    }
+    pd_creator *p = pd_grow(c->cr, &c->capcr, c->ncr, sizeof *p, 1024);
+    if (!p)
+        return chunk_fatal(c, PD_ENOMEM, "out of memory for creators", 0);
+    c->cr = p;
     c->cr[c->ncr++] = cr;
     return 0;
+}
+
+/* The chunk's next record the careful way, past the malformed ones that
+ * chunk_csv_fault lets it skip: 1 a record in *rec, 0 the end, -1 stop. */
+static int chunk_next(struct chunk *c, pd_csv_record *rec)
+{
+    int r;
+    while ((r = pd_csv_next(&c->rd, rec)) < 0)
+        if (chunk_csv_fault(c))
+            return -1;
+    return r;
 }
 
 static void creators_scan(struct chunk *c)
 {
     pd_csv_record rec;
-    for (;;) {
-        int r = pd_csv_next(&c->rd, &rec);
-        if (r == 0)
-            break;
-        if (r < 0) {
-            if (chunk_csv_fault(c))
-                return;
-            continue;
-        }
+    while (chunk_next(c, &rec) > 0) {
         if (creators_record(c, &rec))
             return;
         if ((c->ncr & 4095) == 0)
@@ -336,14 +332,7 @@ static inline int post_id_check(struct chunk *c, uint64_t id, uint64_t line)
             return chunk_fatal(c, PD_ENOMEM, "out of memory for the post ids", 0);
         return 0;
     }
-    size_t lo = 0, hi = ld->ndups;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (ld->dups[mid] < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = pd_rows_id_lower_bound(ld->dups, ld->ndups, id);
     if (lo == ld->ndups || ld->dups[lo] != id)
         return 0;
     if (!ld->dup_first[lo]) {
@@ -372,6 +361,19 @@ static int posts_overflow(struct chunk *c)
                        "a creator's total views (or posts) in a window overflow 64 bits", 0);
 }
 
+/* A post read: st 0 when it parsed (else posts_record's -1 or 1), then its
+ * id checked and the post counted. 0 taken; -1 the line skipped; 1 stop. */
+static inline int post_take(struct chunk *c, const post_t *p, uint64_t line, int st)
+{
+    if (st == 0)
+        st = post_id_check(c, p->id, line);
+    if (st == 0 && apply_post(c, p)) {
+        posts_overflow(c);
+        st = 1;
+    }
+    return st;
+}
+
 static void posts_scan_with(struct chunk *c, pd_rows_day_cache *dc)
 {
     pd_csv_reader *rd = &c->rd;
@@ -389,15 +391,11 @@ static void posts_scan_with(struct chunk *c, pd_rows_day_cache *dc)
                 break;
             rd->pos = (size_t)(next - rd->buf);
             rows++;
-            int id = post_id_check(c, p.id, rd->line++);
-            if (id > 0)
+            int st = post_take(c, &p, rd->line++, 0);
+            if (st > 0)
                 return;
-            if (id < 0)
+            if (st < 0)
                 continue;
-            if (apply_post(c, &p)) {
-                posts_overflow(c);
-                return;
-            }
         }
         atomic_store_explicit(&c->rows, rows, memory_order_relaxed);
         if (pd_csv_done(rd))
@@ -416,26 +414,12 @@ static void posts_scan_with(struct chunk *c, pd_rows_day_cache *dc)
         }
         /* One record the careful way. */
         pd_csv_record rec;
-        int r = pd_csv_next(rd, &rec);
-        if (r == 0)
-            break;
-        if (r < 0) {
-            if (chunk_csv_fault(c))
-                return;
-            continue;
-        }
+        int r = chunk_next(c, &rec);
+        if (r <= 0)
+            break; /* the end, or stop */
         rows++;
-        int st = posts_record(c, &rec, &p);
-        if (st == 0)
-            st = post_id_check(c, p.id, rec.line);
-        if (st > 0)
+        if (post_take(c, &p, rec.line, posts_record(c, &rec, &p)) > 0)
             return;
-        if (st < 0)
-            continue;
-        if (apply_post(c, &p)) {
-            posts_overflow(c);
-            return;
-        }
     }
 }
 

@@ -17,6 +17,7 @@
 #include "util/num.h"
 #include "core/rng.h"
 #include "util/atomic_file.h"
+#include "util/wake.h"
 
 /* ---- formatting posts --------------------------------------------------- */
 
@@ -384,10 +385,7 @@ int pd_gen__write_posts(const gen_ctx *g, const block *blocks, size_t nblocks, u
     }
 
     if (piped) {
-        pthread_mutex_lock(&pl.mu);
-        pl.stop = 1;
-        pthread_cond_broadcast(&pl.cv);
-        pthread_mutex_unlock(&pl.mu);
+        pd_wake_all(&pl.mu, &pl.cv, &pl.stop, 1);
         for (unsigned i = 0; i < started; i++)
             pthread_join(tid[i], NULL);
         pthread_cond_destroy(&pl.cv);

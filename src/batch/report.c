@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/creator.h"
+#include "util/buf.h"
 #include "util/jsonw.h"
 #include "util/num.h"
 #include "util/svg.h"
@@ -189,16 +190,12 @@ static void t_free(table *t)
  * shown as '?' so that a row stays on one line. */
 static void t_cell(table *t, const char *s)
 {
-    if (t->ncells == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 64;
-        size_t *o = realloc(t->offs, cap * sizeof *o);
-        if (!o) {
-            t->failed = 1;
-            return;
-        }
-        t->offs = o;
-        t->cap = cap;
+    size_t *o = pd_grow(t->offs, &t->cap, t->ncells, sizeof *o, 64);
+    if (!o) {
+        t->failed = 1;
+        return;
     }
+    t->offs = o;
     t->offs[t->ncells++] = t->text.len;
     for (const char *p = s; *p; p++)
         pd_buf_putc(&t->text, (unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p);

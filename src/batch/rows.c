@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/buf.h"
 #include "util/num.h"
 #include "core/post.h"
 #include "core/text.h"
@@ -234,58 +235,135 @@ static int check_nfields(const pd_rows_input *in, const pd_csv_record *rec, pd_r
     return -1;
 }
 
-int pd_rows_creator_parse(const pd_rows_input *in, const pd_csv_record *rec, pd_rows_creator *out,
-                          pd_rows_bad *b)
+/* One field of a record: 0, or -1 with *why (and *hide when the value is
+ * not to be shown: it is not text). */
+typedef int (*field_fn)(int role, const pd_csv_field *f, void *out, const char **why, int *hide);
+
+/* Checks the field count, then each field with fn in column order: 0, or
+ * -1 with b describing the first bad one. */
+static int parse_fields(const pd_rows_input *in, const pd_csv_record *rec, field_fn fn, void *out,
+                        pd_rows_bad *b)
 {
     if (check_nfields(in, rec, b))
         return -1;
-    memset(out, 0, sizeof *out);
     for (size_t i = 0; i < in->ncols; i++) {
         const pd_csv_field *f = &rec->fields[i];
         const char *why = NULL;
-        pd_text_fault tf;
-        uint64_t v;
-        switch (in->role[i]) {
-        case PD_COL_C_ID:
-            if (pd_parse_uint(f->p, f->len, INT64_MAX, &v, &why) < 0 ||
-                (v == 0 && (why = "must be 1 or more")))
-                goto bad;
-            out->id = (int64_t)v;
-            break;
-        case PD_COL_C_FOLLOWERS:
-            if (pd_parse_uint(f->p, f->len, PD_COUNT_MAX, &v, &why) < 0)
-                goto bad;
-            out->followers = v;
-            break;
-        case PD_COL_C_MCN:
-            if (f->len == 0) {
-                out->mcn_id = 0;
-                break;
-            }
-            if (pd_parse_uint(f->p, f->len, INT64_MAX, &v, &why) < 0 ||
-                (v == 0 && (why = "must be 1 or more (or empty)")))
-                goto bad;
-            out->mcn_id = v;
-            break;
-        case PD_COL_C_HANDLE:
-        case PD_COL_C_CATEGORY:
-            /* UTF-8 text without NUL (core/text.h), whoever reads it; no
-             * value is shown: it is not text */
-            if (pd_text_check(f->p, f->len, 0, PD_TEXT_ANY, &tf) < 0) {
-                pd_rows_bad_set(b, rec->line, (int)i, tf.why, NULL, 0);
-                return -1;
-            }
-            if (in->role[i] == PD_COL_C_HANDLE)
-                out->handle = *f;
-            else
-                out->category = *f;
-            break;
-        default: break;
+        int hide = 0;
+        if (fn(in->role[i], f, out, &why, &hide) < 0) {
+            pd_rows_bad_set(b, rec->line, (int)i, why, hide ? NULL : f->p, hide ? 0 : f->len);
+            return -1;
         }
-        continue;
-    bad:
-        pd_rows_bad_set(b, rec->line, (int)i, why, f->p, f->len);
+    }
+    return 0;
+}
+
+/* An id: a whole number from 1 to INT64_MAX (`zero` the reason for 0). */
+static int parse_id(const pd_csv_field *f, const char *zero, uint64_t *v, const char **why)
+{
+    if (pd_parse_uint(f->p, f->len, INT64_MAX, v, why) < 0)
         return -1;
+    if (*v == 0) {
+        *why = zero;
+        return -1;
+    }
+    return 0;
+}
+
+static int creator_field(int role, const pd_csv_field *f, void *o, const char **why, int *hide)
+{
+    pd_rows_creator *out = o;
+    pd_text_fault tf;
+    uint64_t v;
+    switch (role) {
+    case PD_COL_C_ID:
+        if (parse_id(f, "must be 1 or more", &v, why) < 0)
+            return -1;
+        out->id = (int64_t)v;
+        break;
+    case PD_COL_C_FOLLOWERS:
+        if (pd_parse_uint(f->p, f->len, PD_COUNT_MAX, &v, why) < 0)
+            return -1;
+        out->followers = v;
+        break;
+    case PD_COL_C_MCN:
+        if (f->len == 0) {
+            out->mcn_id = 0;
+            break;
+        }
+        if (parse_id(f, "must be 1 or more (or empty)", &v, why) < 0)
+            return -1;
+        out->mcn_id = v;
+        break;
+    case PD_COL_C_HANDLE:
+    case PD_COL_C_CATEGORY:
+        /* UTF-8 text without NUL (core/text.h), whoever reads it; no
+         * value is shown: it is not text */
+        if (pd_text_check(f->p, f->len, 0, PD_TEXT_ANY, &tf) < 0) {
+            *why = tf.why;
+            *hide = 1;
+            return -1;
+        }
+        if (role == PD_COL_C_HANDLE)
+            out->handle = *f;
+        else
+            out->category = *f;
+        break;
+    default: break;
+    }
+    return 0;
+}
+
+int pd_rows_creator_parse(const pd_rows_input *in, const pd_csv_record *rec, pd_rows_creator *out,
+                          pd_rows_bad *b)
+{
+    memset(out, 0, sizeof *out);
+    return parse_fields(in, rec, creator_field, out, b);
+}
+
+static int post_field(int role, const pd_csv_field *f, void *o, const char **why, int *hide)
+{
+    (void)hide; /* every value of a post is shown */
+    pd_rows_post *out = o;
+    uint64_t v = 0;
+    switch (role) {
+    case PD_COL_P_ID:
+    case PD_COL_P_CREATOR:
+        if (parse_id(f, "must be 1 or more", &v, why) < 0)
+            return -1;
+        if (role == PD_COL_P_ID)
+            out->id = v;
+        else
+            out->creator = v;
+        break;
+    case PD_COL_P_VIEWS:
+    case PD_COL_P_LIKES:
+    case PD_COL_P_COMMENTS:
+    case PD_COL_P_COLLECTS:
+        if (pd_parse_uint(f->p, f->len, PD_COUNT_MAX, &v, why) < 0)
+            return -1;
+        switch (role) {
+        case PD_COL_P_VIEWS: out->views = v; break;
+        case PD_COL_P_LIKES: out->likes = v; break;
+        case PD_COL_P_COMMENTS: out->comments = v; break;
+        default: out->collects = v; break;
+        }
+        break;
+    case PD_COL_P_TIME:
+        if (pd_instant_parse(f->p, f->len, &out->t, why) < 0)
+            return -1;
+        break;
+    case PD_COL_P_KIND:
+        if (f->len == 7 && memcmp(f->p, "organic", 7) == 0)
+            out->sponsored = 0;
+        else if (f->len == 9 && memcmp(f->p, "sponsored", 9) == 0)
+            out->sponsored = 1;
+        else {
+            *why = "expected 'organic' or 'sponsored'";
+            return -1;
+        }
+        break;
+    default: break;
     }
     return 0;
 }
@@ -293,58 +371,7 @@ int pd_rows_creator_parse(const pd_rows_input *in, const pd_csv_record *rec, pd_
 int pd_rows_post_parse(const pd_rows_input *in, const pd_csv_record *rec, pd_rows_post *out,
                        pd_rows_bad *b)
 {
-    if (check_nfields(in, rec, b))
-        return -1;
-    for (size_t i = 0; i < in->ncols; i++) {
-        const pd_csv_field *f = &rec->fields[i];
-        const char *why = NULL;
-        uint64_t v = 0;
-        switch (in->role[i]) {
-        case PD_COL_P_ID:
-        case PD_COL_P_CREATOR:
-            if (pd_parse_uint(f->p, f->len, INT64_MAX, &v, &why) < 0 ||
-                (v == 0 && (why = "must be 1 or more")))
-                goto bad;
-            if (in->role[i] == PD_COL_P_ID)
-                out->id = v;
-            else
-                out->creator = v;
-            break;
-        case PD_COL_P_VIEWS:
-        case PD_COL_P_LIKES:
-        case PD_COL_P_COMMENTS:
-        case PD_COL_P_COLLECTS:
-            if (pd_parse_uint(f->p, f->len, PD_COUNT_MAX, &v, &why) < 0)
-                goto bad;
-            switch (in->role[i]) {
-            case PD_COL_P_VIEWS: out->views = v; break;
-            case PD_COL_P_LIKES: out->likes = v; break;
-            case PD_COL_P_COMMENTS: out->comments = v; break;
-            default: out->collects = v; break;
-            }
-            break;
-        case PD_COL_P_TIME:
-            if (pd_instant_parse(f->p, f->len, &out->t, &why) < 0)
-                goto bad;
-            break;
-        case PD_COL_P_KIND:
-            if (f->len == 7 && memcmp(f->p, "organic", 7) == 0)
-                out->sponsored = 0;
-            else if (f->len == 9 && memcmp(f->p, "sponsored", 9) == 0)
-                out->sponsored = 1;
-            else {
-                why = "expected 'organic' or 'sponsored'";
-                goto bad;
-            }
-            break;
-        default: break;
-        }
-        continue;
-    bad:
-        pd_rows_bad_set(b, rec->line, (int)i, why, f->p, f->len);
-        return -1;
-    }
-    return 0;
+    return parse_fields(in, rec, post_field, out, b);
 }
 
 /* ---- repeated creators ----------------------------------------------------------- */
@@ -433,14 +460,10 @@ void pd_rows_ids_free(pd_rows_ids *s)
 
 int pd_rows_idlist_push(pd_rows_idlist *l, uint64_t id)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 256;
-        uint64_t *p = realloc(l->id, cap * sizeof *p);
-        if (!p)
-            return -1;
-        l->id = p;
-        l->cap = cap;
-    }
+    uint64_t *p = pd_grow(l->id, &l->cap, l->n, sizeof *p, 256);
+    if (!p)
+        return -1;
+    l->id = p;
     l->id[l->n++] = id;
     return 0;
 }

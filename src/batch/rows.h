@@ -194,6 +194,21 @@ static inline int pd_rows_ids_add(pd_rows_ids *s, uint64_t id)
     return 0;
 }
 
+/* The index of the first of sorted ids[0..n) that is not below id (n when
+ * none is): where id stands, or would be inserted. */
+static inline size_t pd_rows_id_lower_bound(const uint64_t *ids, size_t n, uint64_t id)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (ids[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* A growing list of ids; the caller frees id. */
 typedef struct pd_rows_idlist {
     uint64_t *id;

@@ -57,18 +57,24 @@ static inline uint64_t rf_value8(uint64_t c)
     return c;
 }
 
+/* The 8 bytes at p into *c, and how many digits lead them (8: all are). */
+static inline unsigned rf_lead8(const char *p, uint64_t *c)
+{
+    memcpy(c, p, 8);
+    uint64_t nd = rf_nondigits8(*c);
+    return nd ? (unsigned)__builtin_ctzll(nd) >> 3 : 8;
+}
+
 /* Reads a run of up to 15 digits at p (8 readable bytes are guaranteed past
  * any point of the buffer). Returns the byte after the digits, or NULL when
  * there is none or more than 15. */
 static inline const char *rf_digits(const char *p, uint64_t *out)
 {
     uint64_t c;
-    memcpy(&c, p, 8);
-    uint64_t nd = rf_nondigits8(c);
-    if (nd) {
-        unsigned n = (unsigned)__builtin_ctzll(nd) >> 3;
-        if (n == 0)
-            return NULL;
+    unsigned n = rf_lead8(p, &c);
+    if (n == 0)
+        return NULL;
+    if (n < 8) {
         unsigned s = (8 - n) * 8;
         *out = rf_value8((c << s) | (0x3030303030303030ULL >> (64 - s)));
         return p + n;
@@ -90,12 +96,10 @@ static inline const char *rf_digits(const char *p, uint64_t *out)
 static inline const char *rf_check_digits(const char *p, int nonzero)
 {
     uint64_t c;
-    memcpy(&c, p, 8);
-    uint64_t nd = rf_nondigits8(c);
-    if (nd) {
-        unsigned n = (unsigned)__builtin_ctzll(nd) >> 3;
-        if (n == 0)
-            return NULL;
+    unsigned n = rf_lead8(p, &c);
+    if (n == 0)
+        return NULL;
+    if (n < 8) {
         if (nonzero && ((c ^ 0x3030303030303030ULL) << ((8 - n) * 8)) == 0)
             return NULL;
         return p + n;

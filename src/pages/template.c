@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/text.h"
+#include "util/buf.h"
 
 /* ---- escaping ------------------------------------------------------------------------ */
 
@@ -116,14 +117,10 @@ static uint32_t name_hash(const char *s, size_t n)
 
 static int push(pd_tpl *t, enum kind k, size_t off, size_t len)
 {
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 64;
-        node *nn = realloc(t->nodes, cap * sizeof *nn);
-        if (!nn)
-            return -1;
-        t->nodes = nn;
-        t->cap = cap;
-    }
+    node *nn = pd_grow(t->nodes, &t->cap, t->n, sizeof *nn, 64);
+    if (!nn)
+        return -1;
+    t->nodes = nn;
     t->nodes[t->n++] = (node){.kind = k,
                               .hash = k == N_TEXT ? 0 : name_hash(t->src + off, len),
                               .off = off,

@@ -440,70 +440,21 @@ static int sq_bulk_end(pd_bulk *b, int commit, pd_error *err)
     return rc;
 }
 
+#define SQ_OP_FILL(op) .op = sq_##op,
 static const pd_store_ops sq_ops = {
     .name = "sqlite",
-    .close = sq_close,
-    .migrate = sq_migrate,
-    .acquire = sq_acquire,
-    .release = sq_release,
-    .backup = sq_backup,
-    .begin = sq_begin,
-    .commit = sq_commit,
-    .rollback = sq_rollback,
+    SQ_OPS(SQ_OP_FILL) /* sqlite_int.h */
     .read_begin = sq_read_begin_v,
     .read_end = sq_read_end_v,
     .read_peek = sq_read_peek_v,
-    .user_add = sq_user_add,
-    .user_by_name = sq_user_by_name,
-    .user_by_id = sq_user_by_id,
-    .user_list = sq_user_list,
-    .user_set_disabled = sq_user_set_disabled,
-    .token_add = sq_token_add,
-    .token_user = sq_token_user,
-    .token_delete = sq_token_delete,
-    .token_purge = sq_token_purge,
-    .server_key = sq_server_key,
-    .brand_add = sq_brand_add,
-    .mcn_add = sq_mcn_add,
-    .org_list = sq_org_list,
-    .creator_put = sq_creator_put,
-    .creator_get = sq_creator_get,
-    .followers_history = sq_followers_history,
-    .followers_record = sq_followers_record,
-    .post_add = sq_post_add,
-    .post_publish = sq_post_publish,
-    .post_get = sq_post_get,
-    .post_set_metrics = sq_post_set_metrics,
-    .scan = sq_scan,
     .bulk_begin = sq_bulk_begin,
     .bulk_creator_ids = sq_bulk_creator_ids,
     .bulk_mcn = sq_bulk_mcn,
     .bulk_creator = sq_bulk_creator,
     .bulk_posts = sq_bulk_posts,
     .bulk_end = sq_bulk_end,
-    /* online certification (sqlite_online.c) */
-    .policy_add = sq_policy_add,
-    .policy_get = sq_policy_get,
-    .policy_list = sq_policy_list,
-    .policy_activate = sq_policy_activate,
-    .activation_list = sq_activation_list,
-    .online_state = sq_online_state,
-    .activation_due = sq_activation_due,
-    .online_step = sq_online_step,
-    .online_mark_stale = sq_online_mark_stale,
-    .cert_row_get = sq_cert_row_get,
-    .cert_sums = sq_cert_sums,
-    .cert_row_put = sq_cert_row_put,
-    .creator_status = sq_creator_status,
-    .status_history = sq_status_history,
-    .verdict_scan = sq_verdict_scan,
-    .creator_posts = sq_creator_posts, /* posts (sqlite_posts.c) */
-    .mcn_get = sq_mcn_get,             /* an MCN's roster (sqlite_roster.c) */
-    .mcn_creators = sq_mcn_creators,
-    .mcn_posts_since = sq_mcn_posts_since,
-    .creator_search = sq_creator_search, /* search (sqlite_search.c) */
-    .window_scan = sq_window_scan,       /* search (sqlite_scan.c) */
 };
+#undef SQ_OP_FILL
 
 int pd_sqlite_open(const char *path, const pd_store_options *o, pd_store **out, pd_error *err)
 {

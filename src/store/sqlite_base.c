@@ -102,19 +102,32 @@ int64_t sq_now_s(const sq_store *s)
     return pd_clock_now(s->base.clock);
 }
 
+/* The statement in *slot, prepared from sql on first use. */
+sqlite3_stmt *sq_prepare_cached(sq_db *d, sqlite3_stmt **slot, const char *sql, pd_error *err)
+{
+    if (!*slot) {
+        int rc = sqlite3_prepare_v3(d->db, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL);
+        if (rc != SQLITE_OK) {
+            sq_fail(d->db, rc, err, "preparing a statement");
+            *slot = NULL;
+        }
+    }
+    return *slot;
+}
+
 /* The cached statement, prepared on first use. */
 sqlite3_stmt *sq_stmt(sq_db *d, enum st id, pd_error *err)
 {
-    if (!d->st[id]) {
-        int rc =
-            sqlite3_prepare_v3(d->db, st_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &d->st[id], NULL);
-        if (rc != SQLITE_OK) {
-            sq_fail(d->db, rc, err, "preparing a statement");
-            d->st[id] = NULL;
-            return NULL;
-        }
-    }
-    return d->st[id];
+    return sq_prepare_cached(d, &d->st[id], st_sql[id], err);
+}
+
+/* Steps a statement whose rows do not matter, then resets it. */
+int sq_step_done(sq_db *d, sqlite3_stmt *st, const char *what, pd_error *err)
+{
+    int rc = sqlite3_step(st);
+    int out = rc == SQLITE_DONE || rc == SQLITE_ROW ? PD_OK : sq_fail(d->db, rc, err, what);
+    sq_done(st);
+    return out;
 }
 
 /* Runs a statement that returns no row (or whose rows do not matter). */
@@ -123,10 +136,7 @@ int sq_run(sq_db *d, enum st id, pd_error *err, const char *what)
     sqlite3_stmt *st = sq_stmt(d, id, err);
     if (!st)
         return err ? err->code : PD_EINTERNAL;
-    int rc = sqlite3_step(st);
-    int out = rc == SQLITE_DONE || rc == SQLITE_ROW ? PD_OK : sq_fail(d->db, rc, err, what);
-    sq_done(st);
-    return out;
+    return sq_step_done(d, st, what, err);
 }
 
 /* A constant statement that is not worth caching (pragmas, DDL). */
@@ -226,6 +236,23 @@ void sq_read_end(sq_db *d, int own)
     /* A read has nothing to keep: COMMIT only ends the snapshot. */
     if (own && !sqlite3_get_autocommit(d->db))
         sq_run(d, ST_COMMIT, NULL, "ending a read");
+}
+
+int sq_in_read(pd_store *ps, int (*fn)(sq_db *d, void *arg, pd_error *err), void *arg,
+               pd_error *err)
+{
+    pd_db *db;
+    int rc = ps->ops->acquire(ps, &db, err);
+    if (rc)
+        return rc;
+    sq_db *d = (sq_db *)db;
+    int own;
+    rc = sq_read_begin(d, &own, err);
+    if (rc == PD_OK)
+        rc = fn(d, arg, err);
+    sq_read_end(d, own);
+    ps->ops->release(ps, db);
+    return rc;
 }
 
 void sq_bind_text(sqlite3_stmt *st, int i, const char *s)

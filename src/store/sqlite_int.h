@@ -123,8 +123,14 @@ enum st {
     ST_COUNT
 };
 
+/* The statement in *slot (a connection's cache), prepared from sql on
+ * first use; NULL with err set when it does not prepare. */
+sqlite3_stmt *sq_prepare_cached(sq_db *d, sqlite3_stmt **slot, const char *sql, pd_error *err);
 /* The statement, prepared on first use and cached in the connection. */
 sqlite3_stmt *sq_stmt(sq_db *d, enum st id, pd_error *err);
+/* Steps a statement whose rows do not matter (`what` names a failure),
+ * then resets it. */
+int sq_step_done(sq_db *d, sqlite3_stmt *st, const char *what, pd_error *err);
 /* Runs a cached statement that returns no row (or whose rows do not matter). */
 int sq_run(sq_db *d, enum st id, pd_error *err, const char *what);
 /* A constant statement not worth caching (pragmas, DDL). */
@@ -145,56 +151,38 @@ int sq_creator_write(sq_db *d, const pd_creator_rec *c, int64_t at, int keep_bio
 void sq_bind_post(sqlite3_stmt *st, int base, const pd_post_rec *p);
 int sq_post_insert(sq_db *d, const pd_post_rec *p, pd_error *err);
 
-/* the pool, migrations, transactions, versions, backup (sqlite_conn.c) */
-int sq_acquire(pd_store *ps, pd_db **out, pd_error *err);
-void sq_release(pd_store *ps, pd_db *pdb);
-void sq_close(pd_store *ps);
-int sq_migrate(pd_store *ps, int *applied, int *version, pd_error *err);
-int sq_backup(pd_store *ps, const char *path, pd_error *err);
-int sq_begin(pd_db *pdb, pd_error *err);
-int sq_commit(pd_db *pdb, pd_error *err);
-void sq_rollback(pd_db *pdb);
+/* The backend operations of backend.h's pd_store_ops (all but bulk import,
+ * sqlite.c's own, and read_begin/end/peek, the _v functions below), each
+ * implemented as sq_<op> with the type of its member: this one list
+ * declares them here and fills the table in sqlite.c. */
+#define SQ_OPS(X)                                                                                  \
+    /* the pool, migrations, transactions, backup (sqlite_conn.c) */                               \
+    X(close) X(migrate) X(acquire) X(release) X(backup) X(begin) X(commit) X(rollback)             \
+    /* accounts and organisations (sqlite_accounts.c) */                                           \
+    X(user_add) X(user_by_name) X(user_by_id) X(user_list) X(user_set_disabled) X(token_add)       \
+    X(token_user) X(token_delete) X(token_purge) X(server_key) X(brand_add) X(mcn_add)             \
+    X(org_list)                                                                                    \
+    /* creators, posts, export (sqlite_creators.c) */                                              \
+    X(creator_put) X(creator_get) X(followers_history) X(followers_record) X(post_add)             \
+    X(post_publish) X(post_get) X(post_set_metrics) X(scan)                                        \
+    /* online certification (sqlite_online.c, sqlite_step.c) */                                    \
+    X(policy_add) X(policy_get) X(policy_list) X(policy_activate) X(activation_list)               \
+    X(online_state) X(online_mark_stale) X(activation_due) X(cert_row_get) X(cert_sums)            \
+    X(cert_row_put) X(online_step) X(creator_status) X(status_history) X(verdict_scan)             \
+    /* posts (sqlite_posts.c) */                                                                   \
+    X(creator_posts)                                                                               \
+    /* an MCN's roster (sqlite_roster.c) */                                                        \
+    X(mcn_get) X(mcn_creators) X(mcn_posts_since)                                                  \
+    /* search (sqlite_search.c, sqlite_scan.c) */                                                  \
+    X(creator_search) X(window_scan)
+#define SQ_OP_DECLARE(op) extern __typeof__(*((pd_store_ops *)0)->op) sq_##op;
+SQ_OPS(SQ_OP_DECLARE)
+#undef SQ_OP_DECLARE
+
+/* the read transactions of backend.h (sqlite_conn.c) */
 int sq_read_begin_v(pd_db *pdb, uint64_t *version, pd_error *err);
 void sq_read_end_v(pd_db *pdb);
 int sq_read_peek_v(pd_db *pdb, uint64_t *version);
-
-/* accounts and organisations (sqlite_accounts.c) */
-int sq_user_add(pd_db *pdb, pd_user *u, const char *hash, pd_error *err);
-int sq_user_by_name(pd_db *pdb, const char *name, pd_user *u, char hash[PD_HASH_MAX],
-                           pd_error *err);
-int sq_user_by_id(pd_db *pdb, int64_t id, pd_user *u, pd_error *err);
-int sq_user_list(pd_db *pdb, int (*each)(void *ctx, const pd_user *u), void *ctx,
-                        pd_error *err);
-int sq_user_set_disabled(pd_db *pdb, const char *name, int disabled, pd_error *err);
-int sq_token_add(pd_db *pdb, const uint8_t hash[32], int64_t user_id, int64_t expires_at,
-                        pd_error *err);
-int sq_token_user(pd_db *pdb, const uint8_t hash[32], int64_t now, pd_user *u,
-                         int64_t *expires_at, pd_error *err);
-int sq_token_delete(pd_db *pdb, const uint8_t hash[32], pd_error *err);
-int sq_token_purge(pd_db *pdb, int64_t now, int64_t *n, pd_error *err);
-int sq_server_key(pd_db *pdb, const char *name, const uint8_t *fresh, size_t fresh_len,
-                         uint8_t *out, size_t *len, pd_error *err);
-int sq_brand_add(pd_db *pdb, const char *name, int64_t *id, pd_error *err);
-int sq_mcn_add(pd_db *pdb, int64_t id, const char *name, int64_t *out_id, pd_error *err);
-int sq_org_list(pd_db *pdb, int mcns, int (*each)(void *ctx, const pd_org_rec *o),
-                       void *ctx, pd_error *err);
-
-/* creators, posts, export (sqlite_creators.c) */
-int sq_creator_put(pd_db *pdb, const pd_creator_rec *c, int64_t at, pd_error *err);
-int sq_creator_get(pd_db *pdb, int64_t id, pd_creator_rec *c, pd_error *err);
-int sq_followers_history(pd_db *pdb, int64_t creator_id,
-                                int (*each)(void *ctx, int64_t at, uint64_t followers), void *ctx,
-                                pd_error *err);
-int sq_followers_record(pd_db *pdb, int64_t creator_id, int64_t at, uint64_t followers,
-                               pd_error *err);
-int sq_post_add(pd_db *pdb, const pd_post_rec *p, pd_error *err);
-int sq_post_publish(pd_db *pdb, pd_post_rec *p, pd_error *err);
-int sq_post_get(pd_db *pdb, int64_t id, pd_post_rec *p, pd_error *err);
-int sq_post_set_metrics(pd_db *pdb, int64_t id, uint64_t views, uint64_t likes,
-                               uint64_t comments, uint64_t collects, pd_post_rec *before,
-                               pd_error *err);
-int sq_scan(pd_store *ps, int (*creator)(void *ctx, const pd_creator_rec *c),
-                   int (*post)(void *ctx, const pd_post_rec *p), void *ctx, pd_error *err);
 
 /* The store's clock (pd_store_now): seconds since the epoch. */
 int64_t sq_now_s(const sq_store *s);
@@ -226,6 +214,11 @@ int sq_step_one(sq_db *d, sqlite3_stmt *st, const char *reading, pd_error *err);
  * route opens one per request. */
 int sq_read_begin(sq_db *d, int *own, pd_error *err);
 void sq_read_end(sq_db *d, int own);
+/* Calls fn on a connection of ps inside one read transaction (one
+ * snapshot), then gives the connection back; returns fn's result, or the
+ * failure to get a connection or start the read. */
+int sq_in_read(pd_store *ps, int (*fn)(sq_db *d, void *arg, pd_error *err), void *arg,
+               pd_error *err);
 
 /* Makes one call atomic: a savepoint inside the caller's transaction, or a
  * transaction of its own when there is none. sq_call_end commits or rolls
@@ -247,53 +240,20 @@ void sq_read_creator(sqlite3_stmt *st, pd_creator_rec *c);
     "(SELECT coalesce(policy_id, 0) FROM online_state WHERE id = 1)"
 void sq_read_hit(sqlite3_stmt *st, int key_col, pd_creator_hit *h);
 
-/* an MCN's roster (sqlite_roster.c): the mcn_get, mcn_creators and
- * mcn_posts_since operations. */
-int sq_mcn_get(pd_db *pdb, int64_t id, pd_org_rec *o, pd_error *err);
-int sq_mcn_creators(pd_db *pdb, int64_t mcn_id, int (*each)(void *ctx, const pd_creator_hit *h),
-                    void *ctx, pd_error *err);
-int sq_mcn_posts_since(pd_db *pdb, int64_t mcn_id, int64_t from, int certified_only,
-                       int (*each)(void *ctx, const pd_post_rec *p), void *ctx, pd_error *err);
-
 /* The columns of a creator (table creators), in the order of
  * sq_read_creator (sqlite_creators.c) and of bulk import's inserts. */
 #define SQ_CREATOR_COLS "id, handle, category, bio, followers, mcn_id, created_at, updated_at"
 
 /* posts (sqlite_posts.c): the columns of a post (table posts) and their
- * reader from column 0 on, and the creator_posts operation. */
+ * reader from column 0 on (the creator_posts operation: SQ_OPS). */
 #define SQ_POST_COLS                                                                               \
     "id, creator_id, published_at, published_nsec, sponsored, views, likes, comments, collects"
 void sq_read_post(sqlite3_stmt *st, pd_post_rec *p);
-int sq_creator_posts(pd_db *pdb, int64_t creator_id, const pd_post_rec *after, unsigned limit,
-                     int (*each)(void *ctx, const pd_post_rec *p), void *ctx, pd_error *err);
 
-/* online certification (sqlite_online.c, sqlite_step.c): the backend
- * operations, the statements both files share, and freeing a connection's
- * part. They store and read; the use cases decide (app/online.h). */
-int sq_policy_add(pd_db *pdb, pd_policy_rec *r, const char *body, int64_t at, pd_error *err);
-int sq_policy_get(pd_db *pdb, int64_t id, pd_policy_rec *r, pd_error *err);
-int sq_policy_list(pd_db *pdb, int (*each)(void *ctx, const pd_policy_rec *r), void *ctx,
-                   pd_error *err);
-int sq_policy_activate(pd_db *pdb, int64_t policy_id, int64_t from_day, int64_t by_user,
-                       int64_t at, pd_activation_rec *out, pd_error *err);
-int sq_activation_list(pd_db *pdb, int (*each)(void *ctx, const pd_activation_rec *a), void *ctx,
-                       pd_error *err);
-int sq_online_state(pd_db *pdb, pd_online_state *st, int count, pd_error *err);
-int sq_online_mark_stale(pd_db *pdb, pd_error *err);
-int sq_activation_due(pd_db *pdb, int64_t day, pd_activation_rec *a, pd_error *err);
-int sq_cert_row_get(pd_db *pdb, int64_t id, pd_cert_row *r, pd_error *err);
-int sq_cert_sums(pd_db *pdb, int64_t creator_id, pd_window w, pd_cert_sums *s, pd_error *err);
-int sq_cert_row_put(pd_db *pdb, const pd_cert_row *was, const pd_cert_row *now,
-                    const pd_cert_note *note, pd_error *err);
-int sq_online_step(pd_db *pdb, const pd_advance_step *step, int64_t at, const pd_cert_walker *w,
-                   int *recomputed, pd_error *err);
-int sq_creator_status(pd_db *pdb, int64_t creator_id, pd_creator_status *st, pd_error *err);
-int sq_status_history(pd_db *pdb, int64_t creator_id, int64_t before_id, unsigned limit,
-                      int (*each)(void *ctx, const pd_status_change *c), void *ctx,
-                      pd_error *err);
-int sq_verdict_scan(pd_store *ps, pd_online_state *st,
-                    int (*each)(void *ctx, const pd_creator_status *c), void *ctx,
-                    pd_error *err);
+/* online certification (sqlite_online.c, sqlite_step.c): the statements
+ * both files share and freeing a connection's part (the backend
+ * operations: SQ_OPS). They store and read; the use cases decide
+ * (app/online.h). */
 
 /* The statements of online certification, prepared once per connection. */
 enum sq_ost {
@@ -334,22 +294,22 @@ sqlite3_stmt *sq_ostmt(sq_db *d, enum sq_ost id, pd_error *err);
     sqlite3_stmt *var = sq_ostmt((d), (id), (err));                                                \
     if (!var)                                                                                      \
     return (err)->code
-/* Runs a statement that returns no row, and resets it. */
-int sq_ostep(sq_db *d, sqlite3_stmt *st, const char *what, pd_error *err);
 /* Reads a creator's certification row (ROW_COLS) from column 0 on. */
 void sq_read_cert_row(sqlite3_stmt *st, pd_cert_row *r);
+/* Reads the aggregates and verdict of a row (ROW_COLS from win_posts to
+ * status_since, nine columns) from column col on into r; id and followers
+ * are left as they are. */
+void sq_read_cert_aggs(sqlite3_stmt *st, int col, pd_cert_row *r);
+/* The status of row r under the policy in force (0: none). */
+void sq_status_from_row(const pd_cert_row *r, int64_t policy_id, pd_creator_status *c);
 /* Writes `r` over `was` and, with a note, its status_history row (no
  * savepoint: the caller's transaction). */
 int sq_store_cert_row(sq_db *d, const pd_cert_row *was, const pd_cert_row *r,
                       const pd_cert_note *note, pd_error *err);
 void sq_online_free(sq_db *d);
 
-/* search (sqlite_search.c, sqlite_scan.c): the discovery and population
- * scan operations, and freeing a connection's search statements. */
-int sq_creator_search(pd_db *pdb, const pd_creator_query *q,
-                      int (*each)(void *ctx, const pd_creator_hit *h), void *ctx, pd_error *err);
-int sq_window_scan(pd_store *ps, uint32_t window_days, int64_t *today,
-                   int (*each)(void *ctx, const pd_creator_window *w), void *ctx, pd_error *err);
+/* search (sqlite_search.c, sqlite_scan.c): freeing a connection's search
+ * statements (the discovery and population scan operations: SQ_OPS). */
 void sq_search_free(sq_db *d);
 
 #endif

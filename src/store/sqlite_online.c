@@ -139,24 +139,7 @@ sqlite3_stmt *sq_ostmt(sq_db *d, enum sq_ost id, pd_error *err)
         }
         sq_on_close(d, sq_online_free);
     }
-    sqlite3_stmt **slot = &d->online->st[id];
-    if (!*slot) {
-        int rc = sqlite3_prepare_v3(d->db, os_sql[id], -1, SQLITE_PREPARE_PERSISTENT, slot, NULL);
-        if (rc != SQLITE_OK) {
-            sq_fail(d->db, rc, err, "preparing a statement");
-            *slot = NULL;
-        }
-    }
-    return *slot;
-}
-
-/* Runs a statement that returns no row. */
-int sq_ostep(sq_db *d, sqlite3_stmt *st, const char *what, pd_error *err)
-{
-    int r = sqlite3_step(st);
-    int rc = r == SQLITE_DONE || r == SQLITE_ROW ? PD_OK : sq_fail(d->db, r, err, what);
-    sq_done(st);
-    return rc;
+    return sq_prepare_cached(d, &d->online->st[id], os_sql[id], err);
 }
 
 /* ---- policies ------------------------------------------------------------------------- */
@@ -282,7 +265,7 @@ int sq_policy_activate(pd_db *pdb, int64_t policy_id, int64_t from_day, int64_t 
         rc = err->code;
     if (rc == PD_OK) {
         sqlite3_bind_int64(st, 1, from_day);
-        rc = sq_ostep(d, st, "replacing an activation", err);
+        rc = sq_step_done(d, st, "replacing an activation", err);
     }
     if (rc == PD_OK && (st = sq_ostmt(d, OS_ACT_ADD, err)) == NULL)
         rc = err->code;
@@ -379,25 +362,30 @@ int sq_online_mark_stale(pd_db *pdb, pd_error *err)
 {
     sq_db *d = (sq_db *)pdb;
     OSTMT(st, d, OS_STATE_STALE, err);
-    return sq_ostep(d, st, "marking the aggregates stale", err);
+    return sq_step_done(d, st, "marking the aggregates stale", err);
 }
 
 /* ---- rows ------------------------------------------------------------------------------------ */
+
+void sq_read_cert_aggs(sqlite3_stmt *st, int col, pd_cert_row *r)
+{
+    r->win.posts = (uint32_t)sqlite3_column_int64(st, col);
+    r->win.sponsored = (uint32_t)sqlite3_column_int64(st, col + 1);
+    r->win.views = (uint64_t)sqlite3_column_int64(st, col + 2);
+    r->engagements = (uint64_t)sqlite3_column_int64(st, col + 3);
+    r->avg_views = (uint64_t)sqlite3_column_int64(st, col + 4);
+    r->engagement_bp = (uint32_t)sqlite3_column_int64(st, col + 5);
+    r->certified = sqlite3_column_int(st, col + 6);
+    r->failed = (uint32_t)sqlite3_column_int64(st, col + 7);
+    r->since = sqlite3_column_int64(st, col + 8);
+}
 
 void sq_read_cert_row(sqlite3_stmt *st, pd_cert_row *r)
 {
     memset(r, 0, sizeof *r);
     r->id = sqlite3_column_int64(st, 0);
     r->followers = (uint64_t)sqlite3_column_int64(st, 1);
-    r->win.posts = (uint32_t)sqlite3_column_int64(st, 2);
-    r->win.sponsored = (uint32_t)sqlite3_column_int64(st, 3);
-    r->win.views = (uint64_t)sqlite3_column_int64(st, 4);
-    r->engagements = (uint64_t)sqlite3_column_int64(st, 5);
-    r->avg_views = (uint64_t)sqlite3_column_int64(st, 6);
-    r->engagement_bp = (uint32_t)sqlite3_column_int64(st, 7);
-    r->certified = sqlite3_column_int(st, 8);
-    r->failed = (uint32_t)sqlite3_column_int64(st, 9);
-    r->since = sqlite3_column_int64(st, 10);
+    sq_read_cert_aggs(st, 2, r);
 }
 
 int sq_cert_row_get(pd_db *pdb, int64_t id, pd_cert_row *r, pd_error *err)
@@ -451,7 +439,7 @@ int sq_store_cert_row(sq_db *d, const pd_cert_row *was, const pd_cert_row *r,
     sqlite3_bind_int(st, 8, r->certified);
     sqlite3_bind_int64(st, 9, r->failed);
     sqlite3_bind_int64(st, 10, r->since);
-    int rc = sq_ostep(d, st, "storing a creator's verdict", err);
+    int rc = sq_step_done(d, st, "storing a creator's verdict", err);
     if (rc != PD_OK || !note)
         return rc;
     OSTMT(h, d, OS_HIST_ADD, err);
@@ -462,7 +450,7 @@ int sq_store_cert_row(sq_db *d, const pd_cert_row *was, const pd_cert_row *r,
     sqlite3_bind_int64(h, 5, r->failed);
     sq_bind_text(h, 6, note->explanation ? note->explanation : "");
     sq_bind_text(h, 7, note->cause);
-    return sq_ostep(d, h, "recording a change of verdict", err);
+    return sq_step_done(d, h, "recording a change of verdict", err);
 }
 
 int sq_cert_row_put(pd_db *pdb, const pd_cert_row *was, const pd_cert_row *now,
@@ -475,7 +463,7 @@ int sq_cert_row_put(pd_db *pdb, const pd_cert_row *was, const pd_cert_row *now,
 
 /* ---- reading verdicts --------------------------------------------------------------------- */
 
-static void status_from_row(const pd_cert_row *r, int64_t policy_id, pd_creator_status *c)
+void sq_status_from_row(const pd_cert_row *r, int64_t policy_id, pd_creator_status *c)
 {
     memset(c, 0, sizeof *c);
     c->creator_id = r->id;
@@ -498,7 +486,7 @@ int sq_creator_status(pd_db *pdb, int64_t creator_id, pd_creator_status *c, pd_e
     if (rc == PD_OK)
         rc = sq_cert_row_get(pdb, creator_id, &r, err);
     if (rc == PD_OK)
-        status_from_row(&r, s.policy_id, c);
+        sq_status_from_row(&r, s.policy_id, c);
     return rc;
 }
 
@@ -540,39 +528,40 @@ int sq_status_history(pd_db *pdb, int64_t creator_id, int64_t before_id, unsigne
     return rc;
 }
 
+struct verdict_scan {
+    pd_online_state *out;
+    int (*each)(void *ctx, const pd_creator_status *c);
+    void *ctx;
+};
+
+static int verdict_scan_in(sq_db *d, void *arg, pd_error *err)
+{
+    struct verdict_scan *v = arg;
+    int rc = sq_online_state(&d->base, v->out, 1, err);
+    if (rc || v->out->stale || !v->out->today)
+        return rc;
+    OSTMT(st, d, OS_ROWS_ALL, err);
+    pd_cert_row w;
+    pd_creator_status c;
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        sq_read_cert_row(st, &w);
+        sq_status_from_row(&w, v->out->policy_id, &c);
+        if ((rc = v->each(v->ctx, &c)) != 0)
+            break;
+    }
+    if (rc == PD_OK && r != SQLITE_DONE)
+        rc = sq_fail(d->db, r, err, "reading creators");
+    sq_done(st);
+    return rc;
+}
+
 int sq_verdict_scan(pd_store *ps, pd_online_state *out,
                     int (*each)(void *ctx, const pd_creator_status *c), void *ctx,
                     pd_error *err)
 {
-    pd_db *db;
-    int rc = ps->ops->acquire(ps, &db, err);
-    if (rc)
-        return rc;
-    sq_db *d = (sq_db *)db;
     /* A read transaction: the state and every row from one snapshot. */
-    int own, r;
-    rc = sq_read_begin(d, &own, err);
-    if (rc == PD_OK)
-        rc = sq_online_state(db, out, 1, err);
-    sqlite3_stmt *st = rc == PD_OK && !out->stale && out->today ? sq_ostmt(d, OS_ROWS_ALL, err)
-                                                                : NULL;
-    if (st) {
-        pd_cert_row w;
-        pd_creator_status c;
-        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-            sq_read_cert_row(st, &w);
-            status_from_row(&w, out->policy_id, &c);
-            if ((rc = each(ctx, &c)) != 0)
-                break;
-        }
-        if (rc == PD_OK && r != SQLITE_DONE)
-            rc = sq_fail(d->db, r, err, "reading creators");
-        sq_done(st);
-    } else if (rc == PD_OK && !out->stale && out->today) {
-        rc = err->code;
-    }
-    sq_read_end(d, own);
-    ps->ops->release(ps, db);
-    return rc;
+    struct verdict_scan v = {out, each, ctx};
+    return sq_in_read(ps, verdict_scan_in, &v, err);
 }
 

@@ -112,45 +112,47 @@ static int scan_posts(sq_db *d, pd_window win,
     return rc;
 }
 
+struct window_scan {
+    uint32_t window_days;
+    int64_t *today;
+    int (*each)(void *ctx, const pd_creator_window *w);
+    void *ctx;
+};
+
+static int window_scan_in(sq_db *d, void *arg, pd_error *err)
+{
+    struct window_scan *v = arg;
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(d, state_sql, &st, err);
+    if (rc)
+        return rc;
+    int64_t held = 0, day = 0;
+    int stale = 1;
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        held = sqlite3_column_int64(st, 0);
+        day = sqlite3_column_int64(st, 1);
+        stale = sqlite3_column_int(st, 2);
+    } else {
+        rc = r == SQLITE_DONE ? pd_error_set(err, PD_EINTERNAL, "the online state is missing")
+                              : sq_fail(d->db, r, err, "reading the online state");
+    }
+    sqlite3_finalize(st);
+    if (rc)
+        return rc;
+    if (v->today)
+        *v->today = day;
+    if (!held)
+        held = DEFAULT_WINDOW;
+    if ((int64_t)v->window_days == held && !stale)
+        return scan_columns(d, v->each, v->ctx, err);
+    return scan_posts(d, pd_online_window(day, v->window_days), v->each, v->ctx, err);
+}
+
 int sq_window_scan(pd_store *ps, uint32_t window_days, int64_t *today,
                    int (*each)(void *ctx, const pd_creator_window *w), void *ctx, pd_error *err)
 {
-    pd_db *db;
-    int rc = ps->ops->acquire(ps, &db, err);
-    if (rc)
-        return rc;
-    sq_db *d = (sq_db *)db;
     /* A read transaction: the state and both tables from one snapshot. */
-    int own, r;
-    rc = sq_read_begin(d, &own, err);
-    sqlite3_stmt *st = NULL;
-    if (rc == PD_OK)
-        rc = prepare(d, state_sql, &st, err);
-    int64_t held = 0, day = 0;
-    int stale = 1;
-    if (rc == PD_OK) {
-        r = sqlite3_step(st);
-        if (r == SQLITE_ROW) {
-            held = sqlite3_column_int64(st, 0);
-            day = sqlite3_column_int64(st, 1);
-            stale = sqlite3_column_int(st, 2);
-        } else {
-            rc = r == SQLITE_DONE ? pd_error_set(err, PD_EINTERNAL, "the online state is missing")
-                                  : sq_fail(d->db, r, err, "reading the online state");
-        }
-        sqlite3_finalize(st);
-    }
-    if (rc == PD_OK) {
-        if (today)
-            *today = day;
-        if (!held)
-            held = DEFAULT_WINDOW;
-        if ((int64_t)window_days == held && !stale)
-            rc = scan_columns(d, each, ctx, err);
-        else
-            rc = scan_posts(d, pd_online_window(day, window_days), each, ctx, err);
-    }
-    sq_read_end(d, own);
-    ps->ops->release(ps, db);
-    return rc;
+    struct window_scan v = {window_days, today, each, ctx};
+    return sq_in_read(ps, window_scan_in, &v, err);
 }

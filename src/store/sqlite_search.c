@@ -658,20 +658,9 @@ static int over_budget(void *ctx)
 void sq_read_hit(sqlite3_stmt *st, int key_col, pd_creator_hit *h)
 {
     sq_read_creator(st, &h->c);
-    pd_creator_status *s = &h->st;
-    memset(s, 0, sizeof *s);
-    s->creator_id = h->c.id;
-    s->followers = h->c.followers;
-    s->win.posts = (uint32_t)sqlite3_column_int64(st, 8);
-    s->win.sponsored = (uint32_t)sqlite3_column_int64(st, 9);
-    s->win.views = (uint64_t)sqlite3_column_int64(st, 10);
-    s->engagements = (uint64_t)sqlite3_column_int64(st, 11);
-    s->avg_views = (uint64_t)sqlite3_column_int64(st, 12);
-    s->engagement_bp = (uint32_t)sqlite3_column_int64(st, 13);
-    s->certified = sqlite3_column_int(st, 14);
-    s->failed = (uint32_t)sqlite3_column_int64(st, 15);
-    s->since = sqlite3_column_int64(st, 16);
-    s->policy_id = sqlite3_column_int64(st, 17);
+    pd_cert_row r = {.id = h->c.id, .followers = h->c.followers};
+    sq_read_cert_aggs(st, 8, &r);
+    sq_status_from_row(&r, sqlite3_column_int64(st, 17), &h->st);
     h->key = sqlite3_column_int64(st, key_col);
 }
 

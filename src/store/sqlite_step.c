@@ -300,7 +300,7 @@ int sq_online_step(pd_db *pdb, const pd_advance_step *step, int64_t at, const pd
         OSTMT(st, d, OS_ACT_APPLY, err);
         sqlite3_bind_int64(st, 1, step->apply_upto);
         sqlite3_bind_int64(st, 2, at);
-        if ((rc = sq_ostep(d, st, "applying activations", err)) != PD_OK)
+        if ((rc = sq_step_done(d, st, "applying activations", err)) != PD_OK)
             return rc;
     }
     /* Without a recompute the window keeps its length and moves ahead. */
@@ -313,7 +313,7 @@ int sq_online_step(pd_db *pdb, const pd_advance_step *step, int64_t at, const pd
     sqlite3_stmt *cache = sq_ostmt(d, OS_CACHE_BIG, err);
     if (!cache)
         return err->code;
-    if ((rc = sq_ostep(d, cache, "setting the page cache", err)) != PD_OK ||
+    if ((rc = sq_step_done(d, cache, "setting the page cache", err)) != PD_OK ||
         (rc = count_of(d, OS_CREATORS_COUNT, 0, 0, &creators, err)) != PD_OK)
         goto restore;
     if (step->recompute) {
@@ -358,14 +358,14 @@ restore:
         pd_error ignored;
         sqlite3_stmt *c = sq_ostmt(d, OS_CACHE_RESTORE, &ignored);
         if (c)
-            sq_ostep(d, c, "restoring the page cache", &ignored);
+            sq_step_done(d, c, "restoring the page cache", &ignored);
     }
     if (rc == PD_OK) {
         OSTMT(st, d, OS_STATE_SET, err);
         sq_bind_link(st, 1, step->policy_id);
         sqlite3_bind_int64(st, 2, step->window_days);
         sqlite3_bind_int64(st, 3, step->today);
-        rc = sq_ostep(d, st, "storing the online state", err);
+        rc = sq_step_done(d, st, "storing the online state", err);
     }
     return rc;
 }

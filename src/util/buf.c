@@ -109,3 +109,16 @@ void pd_buf_free(pd_buf *b)
     b->data = NULL;
     b->len = b->cap = 0;
 }
+
+void *pd_grow(void *p, size_t *cap, size_t n, size_t size, size_t first)
+{
+    if (n < *cap)
+        return p;
+    size_t c = *cap ? 2 * *cap : first;
+    if (c < *cap || (size && c > SIZE_MAX / size))
+        return NULL;
+    void *q = realloc(p, c * size);
+    if (q)
+        *cap = c;
+    return q;
+}

@@ -6,6 +6,9 @@
  * append freely, then look at pd_buf_failed() once. The buffer owns `data`
  * (always NUL-terminated when len > 0 or after any append) until
  * pd_buf_detach hands it to the caller, who must free() it.
+ *
+ * pd_grow makes room in an array of any element type that the caller owns
+ * (and frees).
  */
 #ifndef PD_BUF_H
 #define PD_BUF_H
@@ -56,5 +59,11 @@ void pd_buf_reset(pd_buf *b); /* len = 0, keeps the memory */
 /* Hands the data to the caller (free() it); the buffer is empty afterwards. */
 char *pd_buf_detach(pd_buf *b, size_t *len);
 void pd_buf_free(pd_buf *b);
+
+/* p (an array of *cap elements of `size` bytes, n of them in use) with
+ * room for one more: p itself when there is, else a larger copy (capacity
+ * doubled, `first` when *cap is 0; *cap updated). NULL when memory runs
+ * out or the size overflows: p is then unchanged and still the caller's. */
+void *pd_grow(void *p, size_t *cap, size_t n, size_t size, size_t first);
 
 #endif

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "batch/dataset.h"
+#include "batch/rows.h"
 #include "core/instant.h"
 #include "util/buf.h"
 
@@ -1693,9 +1694,24 @@ static void test_labels_utf8(void **state)
     tmp_remove(&t);
 }
 
+/* pd_rows_id_lower_bound: where an id stands in a sorted list, or would. */
+static void test_id_lower_bound(void **state)
+{
+    (void)state;
+    const uint64_t ids[] = {2, 5, 5, 9};
+    assert_int_equal(pd_rows_id_lower_bound(ids, 0, 5), 0);
+    assert_int_equal(pd_rows_id_lower_bound(ids, 4, 1), 0);
+    assert_int_equal(pd_rows_id_lower_bound(ids, 4, 2), 0);
+    assert_int_equal(pd_rows_id_lower_bound(ids, 4, 3), 1);
+    assert_int_equal(pd_rows_id_lower_bound(ids, 4, 5), 1);
+    assert_int_equal(pd_rows_id_lower_bound(ids, 4, 9), 3);
+    assert_int_equal(pd_rows_id_lower_bound(ids, 4, 10), 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_id_lower_bound),
         cmocka_unit_test_teardown(test_known_answers, remove_leftovers),
         cmocka_unit_test_teardown(test_reordered_and_extra_columns, remove_leftovers),
         cmocka_unit_test_teardown(test_missing_column, remove_leftovers),

@@ -349,6 +349,30 @@ static void test_detach(void **state)
     pd_buf_free(&b);
 }
 
+/* pd_grow: the same array while there is room, doubling from `first`,
+ * and NULL (the array kept) when the size would overflow. */
+static void test_grow(void **state)
+{
+    (void)state;
+    size_t cap = 0;
+    int *a = pd_grow(NULL, &cap, 0, sizeof *a, 4);
+    assert_non_null(a);
+    assert_int_equal(cap, 4);
+    for (int i = 0; i < 4; i++)
+        a[i] = i;
+    assert_ptr_equal(pd_grow(a, &cap, 3, sizeof *a, 4), a);
+    assert_int_equal(cap, 4);
+    int *b = pd_grow(a, &cap, 4, sizeof *b, 4);
+    assert_non_null(b);
+    assert_int_equal(cap, 8);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(b[i], i);
+    size_t huge = SIZE_MAX / 2 + 1;
+    assert_null(pd_grow(b, &huge, huge, sizeof *b, 4));
+    assert_int_equal(huge, SIZE_MAX / 2 + 1);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -365,6 +389,7 @@ int main(void)
         cmocka_unit_test(test_ceiling_huge_requests),
         cmocka_unit_test(test_capacity_clamped),
         cmocka_unit_test(test_detach),
+        cmocka_unit_test(test_grow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

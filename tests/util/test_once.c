@@ -1,5 +1,7 @@
 /* test_once.c - the small header-only helpers kept once for all:
- * pd_mono_ms (util/mono.h) and pd_json_type_name (util/json_type.h). */
+ * pd_mono_ms (util/mono.h), pd_json_type_name (util/json_type.h) and
+ * pd_wake_all (util/wake.h). */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +13,7 @@
 
 #include "util/json_type.h"
 #include "util/mono.h"
+#include "util/wake.h"
 
 static void test_mono_ms(void **state)
 {
@@ -43,9 +46,41 @@ static void test_json_type_name(void **state)
     }
 }
 
+struct waiter {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int flag;
+    int seen;
+};
+
+static void *wait_flag(void *arg)
+{
+    struct waiter *w = arg;
+    pthread_mutex_lock(&w->mu);
+    while (!w->flag)
+        pthread_cond_wait(&w->cv, &w->mu);
+    w->seen = w->flag;
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+/* pd_wake_all: a thread waiting on the condition sees the value. */
+static void test_wake_all(void **state)
+{
+    (void)state;
+    struct waiter w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, wait_flag, &w), 0);
+    pd_wake_all(&w.mu, &w.cv, &w.flag, 7);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(w.flag, 7);
+    assert_int_equal(w.seen, 7);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_wake_all),
         cmocka_unit_test(test_mono_ms),
         cmocka_unit_test(test_json_type_name),
     };
