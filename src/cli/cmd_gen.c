@@ -7,11 +7,11 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "batch/gen.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "util/mono.h"
 #include "util/num.h"
 
 static const char usage[] =
@@ -33,13 +33,6 @@ static const char usage[] =
     "                   output does not depend on it\n"
     "  --quiet          print no summary and no progress\n"
     "  --help           show this help\n";
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 int pd_cmd_gen(int argc, char **argv)
 {
@@ -110,7 +103,7 @@ int pd_cmd_gen(int argc, char **argv)
         return pd_cli_usage_error("gen", "--out DIR is required");
 
     o.progress = !quiet;
-    double start = now_seconds();
+    int64_t start = pd_mono_ms();
     pd_gen_summary sum;
     int rc = pd_gen_run(&o, &sum, &err);
     if (rc)
@@ -124,7 +117,7 @@ int pd_cmd_gen(int argc, char **argv)
         fprintf(stderr,
                 "partnerd gen: creators %s, posts %s (%s of unknown creators), bytes %s, "
                 "%.2f s, in %s\n",
-                a, b, u, d, now_seconds() - start, o.out_dir);
+                a, b, u, d, (double)(pd_mono_ms() - start) / 1000.0, o.out_dir);
     }
     return PD_OK;
 }

@@ -4,7 +4,6 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "app/online.h"
 #include "cli/commands.h"
@@ -14,6 +13,7 @@
 #include "app/import.h"
 #include "store/store.h"
 #include "util/atomic_file.h"
+#include "util/mono.h"
 
 static const char import_usage[] =
     "Usage: partnerd import --db FILE --creators FILE --posts FILE [--skip-bad-lines]\n"
@@ -59,13 +59,6 @@ static const char export_usage[] =
     "\n"
     "Exit status: 0 done, 2 usage, 3 file or database error, 4 out of memory,\n"
     "7 the verdicts were never computed (give --today).\n";
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* The options both commands share. */
 struct args {
@@ -127,16 +120,6 @@ static int parse(const char *cmd, const char *usage, int with_import_opts, int a
     return 0;
 }
 
-static int open_store(const char *cmd, const char *db, int create, pd_store **s)
-{
-    pd_error err = {0};
-    pd_store_options o = {.create = create, .migrate = create, .pool_size = 1};
-    if (pd_store_open(db, &o, s, &err))
-        return err.code == PD_EUSAGE ? pd_cli_usage_error(cmd, "%s", err.msg)
-                                     : pd_cli_fail(cmd, &err);
-    return 0;
-}
-
 int pd_cmd_import(int argc, char **argv)
 {
     const char *cmd = "import";
@@ -144,9 +127,9 @@ int pd_cmd_import(int argc, char **argv)
     int rc = parse(cmd, import_usage, 1, argc, argv, &a);
     if (rc)
         return rc < 0 ? 0 : rc;
-    double start = now_seconds();
+    int64_t start = pd_mono_ms();
     pd_store *s;
-    if ((rc = open_store(cmd, a.db, 1, &s)) != 0)
+    if ((rc = pd_cli_open(cmd, a.db, PD_CLI_OPEN_CREATE, 1, &s)) != 0)
         return rc;
     pd_import_options o = {.creators_path = a.creators,
                            .posts_path = a.posts,
@@ -159,7 +142,7 @@ int pd_cmd_import(int argc, char **argv)
     if (rc)
         return pd_cli_fail(cmd, &err);
     if (!a.quiet) {
-        double secs = now_seconds() - start;
+        double secs = (double)(pd_mono_ms() - start) / 1000.0;
         char c[32], p[32], u[32], k[32], r[32];
         pd_fmt_thousands(sum.creators, c);
         pd_fmt_thousands(sum.posts, p);
@@ -236,7 +219,7 @@ int pd_cmd_export(int argc, char **argv)
         (strcmp(a.creators, "-") == 0 || strcmp(a.posts, "-") == 0))
         return pd_cli_usage_error(cmd, "only one of the files can be '-'");
     pd_store *s;
-    if ((rc = open_store(cmd, a.db, 0, &s)) != 0)
+    if ((rc = pd_cli_open(cmd, a.db, PD_CLI_OPEN_EXISTING, 1, &s)) != 0)
         return rc;
     pd_error err = {0};
     if (a.verdicts) {

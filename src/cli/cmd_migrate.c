@@ -52,14 +52,13 @@ int pd_cmd_migrate(int argc, char **argv)
     struct stat st;
     int existed = stat(path, &st) == 0;
 
-    pd_error err = {0};
     pd_store *s;
-    pd_store_options o = {.create = 1, .pool_size = 1};
-    if (pd_store_open(db, &o, &s, &err))
-        return err.code == PD_EUSAGE ? pd_cli_usage_error(cmd, "%s", err.msg)
-                                     : pd_cli_fail(cmd, &err);
+    int rc = pd_cli_open(cmd, db, PD_CLI_OPEN_BARE, 1, &s);
+    if (rc)
+        return rc;
+    pd_error err = {0};
     int applied = 0, version = 0;
-    int rc = pd_store_migrate(s, &applied, &version, &err);
+    rc = pd_store_migrate(s, &applied, &version, &err);
     pd_store_close(s);
     if (!existed && rc == PD_OK)
         printf("created %s\n", path);

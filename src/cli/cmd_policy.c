@@ -83,16 +83,6 @@ static int parse_db_args(const char *cmd, int argc, char **argv, struct db_args 
     return 0;
 }
 
-static int open_db(const char *cmd, const char *path, pd_store **s)
-{
-    pd_error err = {0};
-    pd_store_options o = {.create = 1, .migrate = 1, .pool_size = 2};
-    if (pd_store_open(path, &o, s, &err))
-        return err.code == PD_EUSAGE ? pd_cli_usage_error(cmd, "%s", err.msg)
-                                     : pd_cli_fail(cmd, &err);
-    return 0;
-}
-
 static int cmd_add(const char *cmd, int argc, char **argv)
 {
     struct db_args a = {0};
@@ -109,7 +99,7 @@ static int cmd_add(const char *cmd, int argc, char **argv)
         return err.code == PD_EUSAGE ? pd_cli_usage_error(cmd, "%s", err.msg)
                                      : pd_cli_fail(cmd, &err);
     pd_store *s;
-    if ((rc = open_db(cmd, a.db, &s)) != 0)
+    if ((rc = pd_cli_open(cmd, a.db, PD_CLI_OPEN_CREATE, 2, &s)) != 0)
         return rc;
     rc = pd_app_policy_add(s, &r, &err);
     pd_store_close(s);
@@ -141,7 +131,7 @@ static int cmd_activate(const char *cmd, int argc, char **argv)
     if (pd_day_parse("--from", a.from, &from, &err))
         return pd_cli_usage_error(cmd, "%s", err.msg);
     pd_store *s;
-    if ((rc = open_db(cmd, a.db, &s)) != 0)
+    if ((rc = pd_cli_open(cmd, a.db, PD_CLI_OPEN_CREATE, 2, &s)) != 0)
         return rc;
     /* Recorded, and applied at once when its day has come (app/policies.h). */
     pd_activation_result res;
@@ -198,7 +188,7 @@ static int cmd_status(const char *cmd, int argc, char **argv)
     if (a.today && pd_day_parse("--today", a.today, &today, &err))
         return pd_cli_usage_error(cmd, "%s", err.msg);
     pd_store *s;
-    if ((rc = open_db(cmd, a.db, &s)) != 0)
+    if ((rc = pd_cli_open(cmd, a.db, PD_CLI_OPEN_CREATE, 2, &s)) != 0)
         return rc;
     pd_online_report rep = {0};
     if (a.today)

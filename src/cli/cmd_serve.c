@@ -393,7 +393,7 @@ int pd_cmd_serve(int argc, char **argv)
     pd_demo demo;
     if (o.demo) {
         pd_error derr = {0};
-        if (pd_demo_prepare(o.db_path, stderr, &demo, &derr) != PD_OK)
+        if (pd_demo_prepare(o.db_path, &o.clock_value, stderr, &demo, &derr) != PD_OK)
             return derr.code == PD_EUSAGE ? pd_cli_usage_error("serve", "%s", derr.msg)
                                           : pd_cli_fail("serve", &derr);
     }

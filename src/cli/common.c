@@ -202,38 +202,37 @@ int pd_cli_env_clock(const pd_clock **out, pd_error *err)
     return PD_OK;
 }
 
+/* Opens path with o, on the process's clock (*clock gets it, when not
+ * NULL). */
+static int open_on_clock(const char *path, pd_store_options *o, pd_store **s,
+                         const pd_clock **clock, pd_error *err)
+{
+    *s = NULL;
+    int rc = pd_cli_env_clock(&o->clock, err);
+    if (rc != PD_OK)
+        return rc;
+    if (clock)
+        *clock = o->clock;
+    return pd_store_open(path, o, s, err);
+}
+
 int pd_cli_store_open(const char *path, int create, pd_store **s, const pd_clock **clock,
                       pd_error *err)
 {
     pd_store_options o = {.create = create, .migrate = 1, .pool_size = 1};
-    *s = NULL;
-    int rc = pd_cli_env_clock(&o.clock, err);
-    if (rc != PD_OK)
-        return rc;
-    if (clock)
-        *clock = o.clock;
-    return pd_store_open(path, &o, s, err);
+    return open_on_clock(path, &o, s, clock, err);
 }
 
-int pd_cli_db_open(const char *path, int create, pd_store **s, pd_db **db, pd_error *err)
+int pd_cli_open(const char *cmd, const char *path, pd_cli_open_mode mode, unsigned pool,
+                pd_store **s)
 {
-    *db = NULL;
-    int rc = pd_cli_store_open(path, create, s, NULL, err);
-    if (rc != PD_OK)
-        return rc;
-    rc = pd_store_acquire(*s, db, err);
-    if (rc != PD_OK) {
-        pd_store_close(*s);
-        *s = NULL;
-    }
-    return rc;
-}
-
-void pd_cli_db_close(pd_store *s, pd_db *db)
-{
-    if (db)
-        pd_store_release(s, db);
-    pd_store_close(s);
+    pd_error err = {0};
+    pd_store_options o = {.create = mode != PD_CLI_OPEN_EXISTING,
+                          .migrate = mode == PD_CLI_OPEN_CREATE,
+                          .pool_size = pool ? pool : 1};
+    if (open_on_clock(path, &o, s, NULL, &err) == PD_OK)
+        return PD_OK;
+    return err.code == PD_EUSAGE ? pd_cli_usage_error(cmd, "%s", err.msg) : pd_cli_fail(cmd, &err);
 }
 
 int pd_cli_parse_id(const char *cmd, const char *opt, const char *arg, int64_t *out)
@@ -244,24 +243,4 @@ int pd_cli_parse_id(const char *cmd, const char *opt, const char *arg, int64_t *
         return pd_cli_usage_error(cmd, "%s '%s': %s", opt, arg, why ? why : "ids start at 1");
     *out = (int64_t)v;
     return PD_OK;
-}
-
-int pd_cli_db_change(const char *path, int create, pd_cli_change_fn change, void *ctx,
-                     pd_error *err)
-{
-    pd_store *s = NULL;
-    pd_db *db = NULL;
-    int rc = pd_cli_db_open(path, create, &s, &db, err);
-    if (rc != PD_OK)
-        return rc;
-    rc = pd_db_begin(db, err);
-    if (rc == PD_OK) {
-        rc = change(db, ctx, err);
-        if (rc == PD_OK)
-            rc = pd_db_commit(db, err);
-        if (rc != PD_OK)
-            pd_db_rollback(db);
-    }
-    pd_cli_db_close(s, db);
-    return rc;
 }

@@ -88,19 +88,18 @@ int pd_cli_env_clock(const pd_clock **out, pd_error *err);
 int pd_cli_store_open(const char *path, int create, pd_store **s, const pd_clock **clock,
                       pd_error *err);
 
-/* A database for a command that reads or changes a few rows: the store
- * (created when `create` and missing, migrated, on PARTNERD_CLOCK's clock)
- * and its one connection. pd_cli_db_close releases both. */
-int pd_cli_db_open(const char *path, int create, pd_store **s, pd_db **db, pd_error *err);
-void pd_cli_db_close(pd_store *s, pd_db *db);
-
-typedef int (*pd_cli_change_fn)(pd_db *db, void *ctx, pd_error *err);
-
-/* Runs `change` on the database at `path` (created when `create` and
- * missing) in one transaction: committed when it returns PD_OK, rolled
- * back otherwise. Returns change's code or the store's. */
-int pd_cli_db_change(const char *path, int create, pd_cli_change_fn change, void *ctx,
-                     pd_error *err);
+/* The store of command cmd (import, export, policy, migrate), on the
+ * process's one clock (as pd_cli_store_open), its failure printed: PD_OK,
+ * or the exit status to return (a usage error for a bad PARTNERD_CLOCK or
+ * a path that names no database). pool: connections (0: one).
+ * pd_store_close releases it. */
+typedef enum pd_cli_open_mode {
+    PD_CLI_OPEN_EXISTING, /* it must exist; opened as it is (no migration)      */
+    PD_CLI_OPEN_CREATE,   /* created when missing, migrated                      */
+    PD_CLI_OPEN_BARE,     /* created when missing, not migrated (`migrate` does) */
+} pd_cli_open_mode;
+int pd_cli_open(const char *cmd, const char *path, pd_cli_open_mode mode, unsigned pool,
+                pd_store **s);
 
 /* Parses an id (1 or more) given to option `opt`; a usage error otherwise. */
 int pd_cli_parse_id(const char *cmd, const char *opt, const char *arg, int64_t *out);
