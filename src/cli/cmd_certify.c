@@ -46,15 +46,9 @@ int pd_cmd_certify(int argc, char **argv)
     pd_cli_inputs inputs = {0};
     int explain = 0;
     pd_error err = {0};
+    pd_cli_opts po = {.cmd = cmd, .usage = usage, .longopts = longopts, .inputs = &inputs};
     int opt;
-    optind = 1;
-    opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-        int taken = pd_cli_input_option(cmd, opt, optarg, argv, &inputs);
-        if (taken == 1)
-            continue;
-        if (taken)
-            return taken;
+    while ((opt = pd_cli_opt(&po, argc, argv)) > 0) {
         switch (opt) {
         case 'P':
             if (policy_arg)
@@ -63,9 +57,10 @@ int pd_cmd_certify(int argc, char **argv)
             break;
         case 'o': out_path = optarg; break;
         case 'e': explain = 1; break;
-        case 'h': fputs(usage, stdout); return 0;
         }
     }
+    if (opt < 0)
+        return po.status;
     pd_load_options o = {.nwindows = 1};
     int rc = pd_cli_inputs_finish(cmd, argc, argv, &inputs, &o);
     if (rc)

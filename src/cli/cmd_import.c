@@ -81,10 +81,9 @@ static int parse(const char *cmd, const char *usage, int with_import_opts, int a
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
+    pd_cli_opts po = {.cmd = cmd, .usage = usage, .longopts = longopts};
     int opt;
-    optind = 1;
-    opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+    while ((opt = pd_cli_opt(&po, argc, argv)) > 0) {
         switch (opt) {
         case 'd': a->db = optarg; break;
         case 'c': a->creators = optarg; break;
@@ -101,11 +100,10 @@ static int parse(const char *cmd, const char *usage, int with_import_opts, int a
                 return pd_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
             *(opt == 'v' ? &a->verdicts : &a->today) = optarg;
             break;
-        case 'h': fputs(usage, stdout); return -1;
-        case ':': return pd_cli_usage_error(cmd, "%s needs a value", argv[optind - 1]);
-        default: return pd_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
         }
     }
+    if (opt < 0)
+        return po.status ? po.status : -1;
     if (optind < argc)
         return pd_cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
     if (a->today && !a->verdicts)

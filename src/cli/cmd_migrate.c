@@ -30,17 +30,13 @@ int pd_cmd_migrate(int argc, char **argv)
     };
     const char *cmd = "migrate";
     const char *db = NULL;
+    pd_cli_opts po = {.cmd = cmd, .usage = usage, .longopts = longopts};
     int opt;
-    optind = 1;
-    opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-        switch (opt) {
-        case 'd': db = optarg; break;
-        case 'h': fputs(usage, stdout); return 0;
-        case ':': return pd_cli_usage_error(cmd, "%s needs a value", argv[optind - 1]);
-        default: return pd_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
-        }
-    }
+    while ((opt = pd_cli_opt(&po, argc, argv)) > 0)
+        if (opt == 'd')
+            db = optarg;
+    if (opt < 0)
+        return po.status;
     if (optind < argc)
         return pd_cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
     if (!db)

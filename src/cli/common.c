@@ -90,8 +90,9 @@ int pd_cli_parse_threads(const char *arg, unsigned *out, pd_error *err)
     return PD_OK;
 }
 
-int pd_cli_input_option(const char *cmd, int opt, const char *arg, char **argv,
-                        pd_cli_inputs *in)
+/* Takes a shared input option: 1 when opt was one, 0 when it is not, or
+ * PD_EUSAGE after printing why its value is bad. */
+static int input_option(const char *cmd, int opt, const char *arg, pd_cli_inputs *in)
 {
     pd_error err = {0};
     switch (opt) {
@@ -104,9 +105,37 @@ int pd_cli_input_option(const char *cmd, int opt, const char *arg, char **argv,
         if (pd_cli_parse_threads(arg, &in->threads, &err))
             return pd_cli_usage_error(cmd, "%s", err.msg);
         return 1;
-    case ':': return pd_cli_usage_error(cmd, "%s needs a value", argv[optind - 1]);
-    case '?': return pd_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
     default: return 0;
+    }
+}
+
+int pd_cli_opt(pd_cli_opts *o, int argc, char **argv)
+{
+    if (!o->started) {
+        optind = 1;
+        opterr = 0;
+        o->started = 1;
+    }
+    for (;;) {
+        int c = getopt_long(argc, argv, ":h", o->longopts, NULL);
+        if (c == -1)
+            return 0;
+        int taken = o->inputs && c != ':' && c != '?'
+                        ? input_option(o->cmd, c, optarg, o->inputs)
+                        : 0;
+        if (taken == 1)
+            continue;
+        if (taken)
+            o->status = taken;
+        else if (c == 'h')
+            fputs(o->usage, stdout), o->status = PD_OK;
+        else if (c == ':')
+            o->status = pd_cli_usage_error(o->cmd, "%s needs a value", argv[optind - 1]);
+        else if (c == '?')
+            o->status = pd_cli_usage_error(o->cmd, "unknown option '%s'", argv[optind - 1]);
+        else
+            return c;
+        return -1;
     }
 }
 

@@ -9,6 +9,7 @@
 #ifndef PD_CLI_COMMON_H
 #define PD_CLI_COMMON_H
 
+#include <getopt.h>
 #include <stddef.h>
 
 #include "batch/dataset.h"
@@ -47,12 +48,34 @@ typedef struct pd_cli_inputs {
         {"as-of", required_argument, NULL, 'a'}, {"threads", required_argument, NULL, 't'},     \
         {"skip-bad-lines", no_argument, NULL, 's'}, {"quiet", no_argument, NULL, 'q'}
 
-/* Takes one result of getopt_long (called with ":h" and opterr = 0). Returns
- * 1 when it was a shared option, 0 when it is the command's own, or
- * PD_EUSAGE after printing why (a bad value, a missing value, an unknown
- * option). */
-int pd_cli_input_option(const char *cmd, int opt, const char *arg, char **argv,
-                        pd_cli_inputs *in);
+/* ---- reading the options ------------------------------------------------------
+ *
+ * Every command reads its options alike: getopt_long from argv[1] on (an
+ * action such as "user add" passes argv + 1), --help prints the usage on
+ * standard output, a missing value or an unknown option is a usage error.
+ *
+ *     pd_cli_opts po = {.cmd = cmd, .usage = usage, .longopts = longopts};
+ *     int c;
+ *     while ((c = pd_cli_opt(&po, argc, argv)) > 0)
+ *         switch (c) { case 'd': db = optarg; break; ... }
+ *     if (c < 0)
+ *         return po.status;
+ */
+typedef struct pd_cli_opts {
+    const char *cmd;               /* the command in messages ("user add")          */
+    const char *usage;             /* printed for --help                            */
+    const struct option *longopts; /* the command's; --help's val is 'h'            */
+    pd_cli_inputs *inputs;         /* not NULL: PD_CLI_INPUT_LONGOPTS are read here */
+    int status;                    /* after -1: the exit status (0 after --help)    */
+    int started;                   /* set by pd_cli_opt                             */
+} pd_cli_opts;
+
+/* The next option that is the command's own (its val, > 0); 0 when there
+ * are no more (optind: the first argument left); -1 when the command ends
+ * with o->status: 0 after printing the usage, or PD_EUSAGE after saying
+ * what is wrong (a missing value, an unknown option, a bad shared input
+ * option). optarg is the option's value. */
+int pd_cli_opt(pd_cli_opts *o, int argc, char **argv);
 
 /* After the options: refuses stray arguments and missing inputs, and fills
  * the paths, as_of, threads, skip and progress of o. PD_OK, or PD_EUSAGE
