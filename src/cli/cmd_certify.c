@@ -34,19 +34,16 @@ static const char usage[] =
 
 int pd_cmd_certify(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        PD_CLI_INPUT_LONGOPTS,
-        {"policy", required_argument, NULL, 'P'},
-        {"out", required_argument, NULL, 'o'},
-        {"explain", no_argument, NULL, 'e'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option own[] = {{"policy", required_argument, NULL, 'P'},
+                                        {"out", required_argument, NULL, 'o'},
+                                        {"explain", no_argument, NULL, 'e'},
+                                        {NULL, 0, NULL, 0}};
     const char *cmd = "certify";
     const char *policy_arg = NULL, *out_path = NULL;
     pd_cli_inputs inputs = {0};
     int explain = 0;
     pd_error err = {0};
-    pd_cli_opts po = {.cmd = cmd, .usage = usage, .longopts = longopts, .inputs = &inputs};
+    pd_cli_opts po = {.cmd = cmd, .usage = usage, .own = own, .inputs = &inputs};
     int opt;
     while ((opt = pd_cli_opt(&po, argc, argv)) > 0) {
         switch (opt) {

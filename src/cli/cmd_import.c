@@ -70,22 +70,19 @@ struct args {
 static int parse(const char *cmd, const char *usage, int with_import_opts, int argc, char **argv,
                  struct args *a)
 {
-    static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},
+    static const struct option own[] = {
         {"creators", required_argument, NULL, 'c'},
         {"posts", required_argument, NULL, 'p'},
         {"skip-bad-lines", no_argument, NULL, 's'},
         {"quiet", no_argument, NULL, 'q'},
         {"verdicts", required_argument, NULL, 'v'},
         {"today", required_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    pd_cli_opts po = {.cmd = cmd, .usage = usage, .longopts = longopts};
+    pd_cli_opts po = {.cmd = cmd, .usage = usage, .own = own, .db = &a->db};
     int opt;
     while ((opt = pd_cli_opt(&po, argc, argv)) > 0) {
         switch (opt) {
-        case 'd': a->db = optarg; break;
         case 'c': a->creators = optarg; break;
         case 'p': a->posts = optarg; break;
         case 's':

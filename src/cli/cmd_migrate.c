@@ -23,18 +23,10 @@ static const char usage[] =
 
 int pd_cmd_migrate(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     const char *cmd = "migrate";
     const char *db = NULL;
-    pd_cli_opts po = {.cmd = cmd, .usage = usage, .longopts = longopts};
-    int opt;
-    while ((opt = pd_cli_opt(&po, argc, argv)) > 0)
-        if (opt == 'd')
-            db = optarg;
+    pd_cli_opts po = {.cmd = cmd, .usage = usage, .db = &db};
+    int opt = pd_cli_opt(&po, argc, argv); /* --db is its only option */
     if (opt < 0)
         return po.status;
     if (optind < argc)

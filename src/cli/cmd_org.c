@@ -74,23 +74,16 @@ typedef struct org_args {
  * -1 after printing the help. */
 static int parse(const org_kind *k, const char *cmd, int argc, char **argv, org_args *a)
 {
-    static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},
+    static const struct option own[] = {
         {"name", required_argument, NULL, 'n'},
         {"id", required_argument, NULL, 'i'},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
-    pd_cli_opts po = {.cmd = cmd, .usage = k->usage, .longopts = longopts};
+    pd_cli_opts po = {.cmd = cmd, .usage = k->usage, .own = own, .db = &a->db};
     int c;
-    while ((c = pd_cli_opt(&po, argc, argv)) > 0) {
-        switch (c) {
-        case 'd': a->db = optarg; break;
-        case 'n': a->name = optarg; break;
-        case 'i': a->id = optarg; break;
-        }
-    }
+    while ((c = pd_cli_opt(&po, argc, argv)) > 0)
+        *(c == 'n' ? &a->name : &a->id) = optarg;
     if (c < 0)
         return po.status ? po.status : -1;
     if (optind < argc)

@@ -58,22 +58,15 @@ struct db_args {
 
 static int parse_db_args(const char *cmd, int argc, char **argv, struct db_args *a)
 {
-    static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},
+    static const struct option own[] = {
         {"from", required_argument, NULL, 'f'},
         {"today", required_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    pd_cli_opts po = {.cmd = cmd, .usage = usage, .longopts = longopts};
+    pd_cli_opts po = {.cmd = cmd, .usage = usage, .own = own, .db = &a->db};
     int opt;
-    while ((opt = pd_cli_opt(&po, argc, argv)) > 0) {
-        switch (opt) {
-        case 'd': a->db = optarg; break;
-        case 'f': a->from = optarg; break;
-        case 't': a->today = optarg; break;
-        }
-    }
+    while ((opt = pd_cli_opt(&po, argc, argv)) > 0)
+        *(opt == 'f' ? &a->from : &a->today) = optarg;
     if (opt < 0)
         return po.status ? po.status : -1;
     if (!a->db)

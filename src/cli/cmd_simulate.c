@@ -140,15 +140,13 @@ static int write_whole(const char *path, const pd_buf *buf, pd_error *err)
 
 int pd_cmd_simulate(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        PD_CLI_INPUT_LONGOPTS,
+    static const struct option own[] = {
         {"policy", required_argument, NULL, 'P'},
         {"sweep", required_argument, NULL, 'S'},
         {"format", required_argument, NULL, 'f'},
         {"out", required_argument, NULL, 'o'},
         {"chart", required_argument, NULL, 'C'},
         {"top-mcns", required_argument, NULL, 'T'},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *sweep_arg = NULL, *out_path = NULL, *chart_path = NULL, *format_arg = "text";
     const char *policy_args[PD_SIM_MAX_POLICIES];
@@ -156,7 +154,7 @@ int pd_cmd_simulate(int argc, char **argv)
     uint64_t top_mcns = PD_SIM_MCN_TOP_DEFAULT;
     pd_cli_inputs inputs = {0};
     pd_error err = {0};
-    pd_cli_opts po = {.cmd = cmd, .usage = usage, .longopts = longopts, .inputs = &inputs};
+    pd_cli_opts po = {.cmd = cmd, .usage = usage, .own = own, .inputs = &inputs};
     int opt;
     while ((opt = pd_cli_opt(&po, argc, argv)) > 0) {
         switch (opt) {

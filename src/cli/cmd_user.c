@@ -186,19 +186,17 @@ typedef struct user_args {
  * -1 after printing the help. */
 static int parse(const char *cmd, int argc, char **argv, user_args *a)
 {
-    static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},       {"name", required_argument, NULL, 'n'},
-        {"role", required_argument, NULL, 'r'},     {"brand", required_argument, NULL, 'b'},
-        {"creator", required_argument, NULL, 'c'},  {"mcn", required_argument, NULL, 'm'},
-        {"password-stdin", no_argument, NULL, 's'}, {"password-cost", required_argument, NULL, 'k'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+    static const struct option own[] = {
+        {"name", required_argument, NULL, 'n'},     {"role", required_argument, NULL, 'r'},
+        {"brand", required_argument, NULL, 'b'},    {"creator", required_argument, NULL, 'c'},
+        {"mcn", required_argument, NULL, 'm'},      {"password-stdin", no_argument, NULL, 's'},
+        {"password-cost", required_argument, NULL, 'k'}, {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
-    pd_cli_opts po = {.cmd = cmd, .usage = usage, .longopts = longopts};
+    pd_cli_opts po = {.cmd = cmd, .usage = usage, .own = own, .db = &a->db};
     int c;
     while ((c = pd_cli_opt(&po, argc, argv)) > 0) {
         switch (c) {
-        case 'd': a->db = optarg; break;
         case 'n': a->name = optarg; break;
         case 'r': a->role = optarg; break;
         case 'b': a->brand = optarg; break;

@@ -109,17 +109,46 @@ static int input_option(const char *cmd, int opt, const char *arg, pd_cli_inputs
     }
 }
 
+/* The options every command may share. */
+static const struct option input_opts[] = {
+    {"creators", required_argument, NULL, 'c'}, {"posts", required_argument, NULL, 'p'},
+    {"as-of", required_argument, NULL, 'a'},    {"threads", required_argument, NULL, 't'},
+    {"skip-bad-lines", no_argument, NULL, 's'}, {"quiet", no_argument, NULL, 'q'},
+    {NULL, 0, NULL, 0}};
+static const struct option db_opt[] = {{"db", required_argument, NULL, 'd'}, {NULL, 0, NULL, 0}};
+static const struct option help_opt[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+
+/* Appends the options of `from` (ended by a NULL name) to o->all. */
+static void add_opts(pd_cli_opts *o, size_t *n, const struct option *from)
+{
+    for (; from && from->name; from++) {
+        if (*n == PD_CLI_OPTS_MAX)
+            abort(); /* a command with more options than the table holds */
+        o->all[(*n)++] = *from;
+    }
+}
+
 int pd_cli_opt(pd_cli_opts *o, int argc, char **argv)
 {
     if (!o->started) {
+        size_t n = 0;
+        add_opts(o, &n, o->db ? db_opt : NULL);
+        add_opts(o, &n, o->inputs ? input_opts : NULL);
+        add_opts(o, &n, o->own);
+        add_opts(o, &n, help_opt);
+        o->all[n] = (struct option){NULL, 0, NULL, 0};
         optind = 1;
         opterr = 0;
         o->started = 1;
     }
     for (;;) {
-        int c = getopt_long(argc, argv, ":h", o->longopts, NULL);
+        int c = getopt_long(argc, argv, ":h", o->all, NULL);
         if (c == -1)
             return 0;
+        if (c == 'd' && o->db) {
+            *o->db = optarg;
+            continue;
+        }
         int taken = o->inputs && c != ':' && c != '?'
                         ? input_option(o->cmd, c, optarg, o->inputs)
                         : 0;

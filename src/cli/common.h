@@ -42,32 +42,34 @@ typedef struct pd_cli_inputs {
     int skip_bad_lines, quiet;
 } pd_cli_inputs;
 
-/* Their entries for a getopt_long table. */
-#define PD_CLI_INPUT_LONGOPTS                                                                    \
-    {"creators", required_argument, NULL, 'c'}, {"posts", required_argument, NULL, 'p'},        \
-        {"as-of", required_argument, NULL, 'a'}, {"threads", required_argument, NULL, 't'},     \
-        {"skip-bad-lines", no_argument, NULL, 's'}, {"quiet", no_argument, NULL, 'q'}
-
 /* ---- reading the options ------------------------------------------------------
  *
  * Every command reads its options alike: getopt_long from argv[1] on (an
  * action such as "user add" passes argv + 1), --help prints the usage on
- * standard output, a missing value or an unknown option is a usage error.
+ * standard output, a missing value or an unknown option is a usage error;
+ * --db FILE and the input options of certify and simulate (--creators,
+ * --posts, --as-of, --threads, --skip-bad-lines, --quiet) are read here
+ * for the commands that take them. A command lists only its own options:
  *
- *     pd_cli_opts po = {.cmd = cmd, .usage = usage, .longopts = longopts};
+ *     static const struct option own[] = {{"name", required_argument, NULL, 'n'}, {0}};
+ *     pd_cli_opts po = {.cmd = cmd, .usage = usage, .own = own, .db = &db};
  *     int c;
  *     while ((c = pd_cli_opt(&po, argc, argv)) > 0)
- *         switch (c) { case 'd': db = optarg; break; ... }
+ *         switch (c) { case 'n': name = optarg; break; ... }
  *     if (c < 0)
  *         return po.status;
  */
+#define PD_CLI_OPTS_MAX 32 /* options of a command, the shared ones included */
+
 typedef struct pd_cli_opts {
-    const char *cmd;               /* the command in messages ("user add")          */
-    const char *usage;             /* printed for --help                            */
-    const struct option *longopts; /* the command's; --help's val is 'h'            */
-    pd_cli_inputs *inputs;         /* not NULL: PD_CLI_INPUT_LONGOPTS are read here */
-    int status;                    /* after -1: the exit status (0 after --help)    */
-    int started;                   /* set by pd_cli_opt                             */
+    const char *cmd;          /* the command in messages ("user add")           */
+    const char *usage;        /* printed for --help                             */
+    const struct option *own; /* the command's own, ended by a NULL name        */
+    const char **db;          /* not NULL: takes --db FILE                      */
+    pd_cli_inputs *inputs;    /* not NULL: takes the input options              */
+    int status;               /* after -1: the exit status (0 after --help)     */
+    int started;              /* set by pd_cli_opt                              */
+    struct option all[PD_CLI_OPTS_MAX + 1]; /* the table getopt_long reads       */
 } pd_cli_opts;
 
 /* The next option that is the command's own (its val, > 0); 0 when there
