@@ -79,7 +79,7 @@ static int parse(const char *cmd, const char *usage, int with_import_opts, int a
         {"today", required_argument, NULL, 't'},
         {NULL, 0, NULL, 0},
     };
-    pd_cli_opts po = {.cmd = cmd, .usage = usage, .own = own, .db = &a->db};
+    pd_cli_opts po = {.cmd = cmd, .usage = usage, .own = own, .db = &a->db, .no_args = 1};
     int opt;
     while ((opt = pd_cli_opt(&po, argc, argv)) > 0) {
         switch (opt) {
@@ -101,8 +101,6 @@ static int parse(const char *cmd, const char *usage, int with_import_opts, int a
     }
     if (opt < 0)
         return po.status ? po.status : -1;
-    if (optind < argc)
-        return pd_cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
     if (a->today && !a->verdicts)
         return pd_cli_usage_error(cmd, "--today goes with --verdicts");
     if (a->db && a->verdicts && !a->creators && !a->posts)

@@ -25,12 +25,9 @@ int pd_cmd_migrate(int argc, char **argv)
 {
     const char *cmd = "migrate";
     const char *db = NULL;
-    pd_cli_opts po = {.cmd = cmd, .usage = usage, .db = &db};
-    int opt = pd_cli_opt(&po, argc, argv); /* --db is its only option */
-    if (opt < 0)
+    pd_cli_opts po = {.cmd = cmd, .usage = usage, .db = &db, .no_args = 1};
+    if (pd_cli_opt(&po, argc, argv) < 0) /* --db is its only option */
         return po.status;
-    if (optind < argc)
-        return pd_cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
     if (!db)
         return pd_cli_usage_error(cmd, "missing --db");
 

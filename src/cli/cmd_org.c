@@ -80,16 +80,13 @@ static int parse(const org_kind *k, const char *cmd, int argc, char **argv, org_
         {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
-    pd_cli_opts po = {.cmd = cmd, .usage = k->usage, .own = own, .db = &a->db};
+    pd_cli_opts po = {
+        .cmd = cmd, .usage = k->usage, .own = own, .db = &a->db, .no_args = 1, .need_db = 1};
     int c;
     while ((c = pd_cli_opt(&po, argc, argv)) > 0)
         *(c == 'n' ? &a->name : &a->id) = optarg;
     if (c < 0)
         return po.status ? po.status : -1;
-    if (optind < argc)
-        return pd_cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    if (!a->db)
-        return pd_cli_usage_error(cmd, "--db FILE is required");
     if (a->id && !k->mcn)
         return pd_cli_usage_error(cmd, "--id is for MCNs (a brand's id is given to it)");
     return PD_OK;

@@ -193,7 +193,8 @@ static int parse(const char *cmd, int argc, char **argv, user_args *a)
         {"password-cost", required_argument, NULL, 'k'}, {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
-    pd_cli_opts po = {.cmd = cmd, .usage = usage, .own = own, .db = &a->db};
+    pd_cli_opts po = {
+        .cmd = cmd, .usage = usage, .own = own, .db = &a->db, .no_args = 1, .need_db = 1};
     int c;
     while ((c = pd_cli_opt(&po, argc, argv)) > 0) {
         switch (c) {
@@ -206,13 +207,7 @@ static int parse(const char *cmd, int argc, char **argv, user_args *a)
         case 'k': a->cost = optarg; break;
         }
     }
-    if (c < 0)
-        return po.status ? po.status : -1;
-    if (optind < argc)
-        return pd_cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    if (!a->db)
-        return pd_cli_usage_error(cmd, "--db FILE is required");
-    return PD_OK;
+    return c < 0 ? (po.status ? po.status : -1) : PD_OK;
 }
 
 /* Names are what people type to log in: keep them to what a terminal shows

@@ -143,8 +143,15 @@ int pd_cli_opt(pd_cli_opts *o, int argc, char **argv)
     }
     for (;;) {
         int c = getopt_long(argc, argv, ":h", o->all, NULL);
-        if (c == -1)
-            return 0;
+        if (c == -1) { /* the options are read: what follows them */
+            if (o->no_args && optind < argc)
+                o->status = pd_cli_usage_error(o->cmd, "unexpected argument '%s'", argv[optind]);
+            else if (o->need_db && !*o->db)
+                o->status = pd_cli_usage_error(o->cmd, "--db FILE is required");
+            else
+                return 0;
+            return -1;
+        }
         if (c == 'd' && o->db) {
             *o->db = optarg;
             continue;

@@ -67,6 +67,8 @@ typedef struct pd_cli_opts {
     const struct option *own; /* the command's own, ended by a NULL name        */
     const char **db;          /* not NULL: takes --db FILE                      */
     pd_cli_inputs *inputs;    /* not NULL: takes the input options              */
+    int no_args;              /* refuse arguments after the options             */
+    int need_db;              /* with db: refuse a command line without --db    */
     int status;               /* after -1: the exit status (0 after --help)     */
     int started;              /* set by pd_cli_opt                              */
     struct option all[PD_CLI_OPTS_MAX + 1]; /* the table getopt_long reads       */
@@ -76,7 +78,8 @@ typedef struct pd_cli_opts {
  * are no more (optind: the first argument left); -1 when the command ends
  * with o->status: 0 after printing the usage, or PD_EUSAGE after saying
  * what is wrong (a missing value, an unknown option, a bad shared input
- * option). optarg is the option's value. */
+ * option; with no_args an argument, with need_db no --db). optarg is the
+ * option's value. */
 int pd_cli_opt(pd_cli_opts *o, int argc, char **argv);
 
 /* After the options: refuses stray arguments and missing inputs, and fills
