@@ -58,7 +58,7 @@ int pd_cmd_certify(int argc, char **argv)
     }
     if (opt < 0)
         return po.status;
-    pd_load_options o = {.nwindows = 1};
+    pd_load_options o = {0};
     int rc = pd_cli_inputs_finish(cmd, argc, argv, &inputs, &o);
     if (rc)
         return rc;
@@ -66,9 +66,8 @@ int pd_cmd_certify(int argc, char **argv)
         return pd_cli_usage_error(cmd, "missing --policy");
 
     pd_policy policy;
-    if (pd_cli_load_policy(policy_arg, &policy, &err))
-        return err.code == PD_EUSAGE ? pd_cli_usage_error(cmd, "%s", err.msg) : pd_cli_fail(cmd, &err);
-    o.window_days[0] = policy.window_days;
+    if ((rc = pd_cli_load_policies(cmd, &policy_arg, 1, &policy, &o)) != PD_OK)
+        return rc;
 
     pd_dataset ds;
     if (pd_dataset_load(&o, &ds, &err))

@@ -204,27 +204,8 @@ int pd_cmd_simulate(int argc, char **argv)
     }
 
     pd_policy policies[PD_SIM_MAX_POLICIES];
-    for (size_t p = 0; p < npolicies; p++) {
-        if (pd_cli_load_policy(policy_args[p], &policies[p], &err))
-            return err.code == PD_EUSAGE ? pd_cli_usage_error(cmd, "%s", err.msg)
-                                         : pd_cli_fail(cmd, &err);
-        for (size_t q = 0; q < p; q++)
-            if (strcmp(policies[q].name, policies[p].name) == 0)
-                return pd_cli_usage_error(cmd,
-                                          "two policies are named '%s' (--policy %s and "
-                                          "--policy %s): the report could not tell them apart",
-                                          policies[p].name, policy_args[q], policy_args[p]);
-        /* one load serves every policy: each distinct window once */
-        size_t w = 0;
-        while (w < o.nwindows && o.window_days[w] != policies[p].window_days)
-            w++;
-        if (w == o.nwindows) {
-            if (o.nwindows == PD_MAX_WINDOWS)
-                return pd_cli_usage_error(cmd, "the policies use more than %d different windows",
-                                          PD_MAX_WINDOWS);
-            o.window_days[o.nwindows++] = policies[p].window_days;
-        }
-    }
+    if ((rc = pd_cli_load_policies(cmd, policy_args, npolicies, policies, &o)) != PD_OK)
+        return rc;
 
     pd_dataset ds;
     if (pd_dataset_load(&o, &ds, &err))

@@ -69,6 +69,33 @@ int pd_cli_load_policy(const char *arg, pd_policy *out, pd_error *err)
     return rc;
 }
 
+int pd_cli_load_policies(const char *cmd, const char *const *args, size_t n, pd_policy *out,
+                         pd_load_options *o)
+{
+    pd_error err = {0};
+    for (size_t p = 0; p < n; p++) {
+        if (pd_cli_load_policy(args[p], &out[p], &err))
+            return err.code == PD_EUSAGE ? pd_cli_usage_error(cmd, "%s", err.msg)
+                                         : pd_cli_fail(cmd, &err);
+        for (size_t q = 0; q < p; q++)
+            if (strcmp(out[q].name, out[p].name) == 0)
+                return pd_cli_usage_error(cmd,
+                                          "two policies are named '%s' (--policy %s and "
+                                          "--policy %s): the report could not tell them apart",
+                                          out[p].name, args[q], args[p]);
+        size_t w = 0;
+        while (w < o->nwindows && o->window_days[w] != out[p].window_days)
+            w++;
+        if (w == o->nwindows) {
+            if (o->nwindows == PD_MAX_WINDOWS)
+                return pd_cli_usage_error(cmd, "the policies use more than %d different windows",
+                                          PD_MAX_WINDOWS);
+            o->window_days[o->nwindows++] = out[p].window_days;
+        }
+    }
+    return PD_OK;
+}
+
 int pd_cli_parse_as_of(const char *arg, pd_instant *out, pd_error *err)
 {
     const char *why = NULL;

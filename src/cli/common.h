@@ -28,6 +28,15 @@ int pd_cli_read_file(const char *path, size_t max, char **out, size_t *len, pd_e
 /* A preset name ("red-2019-v2") or the path of a policy JSON file. */
 int pd_cli_load_policy(const char *arg, pd_policy *out, pd_error *err);
 
+/* The policies of certify and simulate: args[0..n) (presets or files)
+ * into out[0..n), each distinct window added to o's (o->nwindows set by
+ * the caller, 0 when none yet), so that one load serves every policy.
+ * PD_OK, or the exit status after saying why for cmd: a usage error for a
+ * bad argument, two policies of one name, or more than PD_MAX_WINDOWS
+ * windows; the file's error otherwise. */
+int pd_cli_load_policies(const char *cmd, const char *const *args, size_t n, pd_policy *out,
+                         pd_load_options *o);
+
 /* --as-of: an instant or a date (that day at 00:00:00Z). */
 int pd_cli_parse_as_of(const char *arg, pd_instant *out, pd_error *err);
 
