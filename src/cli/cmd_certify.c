@@ -59,19 +59,12 @@ int pd_cmd_certify(int argc, char **argv)
     if (opt < 0)
         return po.status;
     pd_load_options o = {0};
-    int rc = pd_cli_inputs_finish(cmd, argc, argv, &inputs, &o);
+    pd_policy policy;
+    pd_dataset ds;
+    int rc = pd_cli_load_data(cmd, argc, argv, &inputs, &policy_arg, policy_arg ? 1 : 0, &policy,
+                              &o, &ds);
     if (rc)
         return rc;
-    if (!policy_arg)
-        return pd_cli_usage_error(cmd, "missing --policy");
-
-    pd_policy policy;
-    if ((rc = pd_cli_load_policies(cmd, &policy_arg, 1, &policy, &o)) != PD_OK)
-        return rc;
-
-    pd_dataset ds;
-    if (pd_dataset_load(&o, &ds, &err))
-        return pd_cli_fail(cmd, &err);
     pd_outfile out;
     uint64_t certified = 0;
     rc = pd_outfile_open(&out, out_path, &err);

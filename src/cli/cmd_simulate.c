@@ -184,13 +184,7 @@ int pd_cmd_simulate(int argc, char **argv)
     }
     if (opt < 0)
         return po.status;
-    pd_load_options o = {0};
-    int rc = pd_cli_inputs_finish(cmd, argc, argv, &inputs, &o);
-    if (rc)
-        return rc;
-    if (npolicies == 0)
-        return pd_cli_usage_error(cmd, "missing --policy");
-
+    int rc;
     pd_report_format format;
     if (pd_report_format_parse(format_arg, &format, &err))
         return pd_cli_usage_error(cmd, "%s", err.msg);
@@ -203,13 +197,12 @@ int pd_cmd_simulate(int argc, char **argv)
             return rc;
     }
 
+    pd_load_options o = {0};
     pd_policy policies[PD_SIM_MAX_POLICIES];
-    if ((rc = pd_cli_load_policies(cmd, policy_args, npolicies, policies, &o)) != PD_OK)
-        return rc;
-
     pd_dataset ds;
-    if (pd_dataset_load(&o, &ds, &err))
-        return pd_cli_fail(cmd, &err);
+    if ((rc = pd_cli_load_data(cmd, argc, argv, &inputs, policy_args, npolicies, policies, &o,
+                               &ds)) != PD_OK)
+        return rc;
 
     const pd_window_stats *stats[PD_SIM_MAX_POLICIES];
     for (size_t p = 0; p < npolicies; p++)

@@ -96,6 +96,21 @@ int pd_cli_load_policies(const char *cmd, const char *const *args, size_t n, pd_
     return PD_OK;
 }
 
+int pd_cli_load_data(const char *cmd, int argc, char **argv, const pd_cli_inputs *in,
+                     const char *const *policy_args, size_t npolicies, pd_policy *policies,
+                     pd_load_options *o, pd_dataset *ds)
+{
+    int rc = pd_cli_inputs_finish(cmd, argc, argv, in, o);
+    if (rc)
+        return rc;
+    if (npolicies == 0)
+        return pd_cli_usage_error(cmd, "missing --policy");
+    if ((rc = pd_cli_load_policies(cmd, policy_args, npolicies, policies, o)) != PD_OK)
+        return rc;
+    pd_error err = {0};
+    return pd_dataset_load(o, ds, &err) ? pd_cli_fail(cmd, &err) : PD_OK;
+}
+
 int pd_cli_parse_as_of(const char *arg, pd_instant *out, pd_error *err)
 {
     const char *why = NULL;

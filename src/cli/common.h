@@ -97,6 +97,15 @@ int pd_cli_opt(pd_cli_opts *o, int argc, char **argv);
 int pd_cli_inputs_finish(const char *cmd, int argc, char **argv, const pd_cli_inputs *in,
                          pd_load_options *o);
 
+/* After the options of certify or simulate: the inputs finished
+ * (pd_cli_inputs_finish, into *o), --policy required (npolicies > 0), the
+ * policies loaded (pd_cli_load_policies) and the data read for their
+ * windows into *ds. PD_OK with *ds to release (pd_dataset_free), or the
+ * exit status after saying why. */
+int pd_cli_load_data(const char *cmd, int argc, char **argv, const pd_cli_inputs *in,
+                     const char *const *policy_args, size_t npolicies, pd_policy *policies,
+                     pd_load_options *o, pd_dataset *ds);
+
 /* ---- the clock ---------------------------------------------------------------
  *
  * Every command that records or decides by time reads one clock
