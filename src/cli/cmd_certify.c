@@ -42,7 +42,6 @@ int pd_cmd_certify(int argc, char **argv)
     const char *policy_arg = NULL, *out_path = NULL;
     pd_cli_inputs inputs = {0};
     int explain = 0;
-    pd_error err = {0};
     pd_cli_opts po = {.cmd = cmd, .usage = usage, .own = own, .inputs = &inputs};
     int opt;
     while ((opt = pd_cli_opt(&po, argc, argv)) > 0) {
@@ -65,6 +64,7 @@ int pd_cmd_certify(int argc, char **argv)
                               &o, &ds);
     if (rc)
         return rc;
+    pd_error err = {0};
     pd_outfile out;
     uint64_t certified = 0;
     rc = pd_outfile_open(&out, out_path, &err);
