@@ -36,7 +36,7 @@ static const char usage[] =
 
 int pd_cmd_gen(int argc, char **argv)
 {
-    static const struct option longopts[] = {
+    static const struct option own[] = {
         {"out", required_argument, NULL, 'o'},
         {"seed", required_argument, NULL, 's'},
         {"as-of", required_argument, NULL, 'a'},
@@ -44,7 +44,6 @@ int pd_cmd_gen(int argc, char **argv)
         {"creators", required_argument, NULL, 'n'},
         {"threads", required_argument, NULL, 't'},
         {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     pd_gen_options o;
@@ -54,10 +53,9 @@ int pd_cmd_gen(int argc, char **argv)
     const char *why;
     uint64_t v;
 
-    optind = 1;
-    opterr = 0;
+    pd_cli_opts po = {.cmd = "gen", .usage = usage, .own = own, .no_args = 1};
     int c;
-    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+    while ((c = pd_cli_opt(&po, argc, argv)) > 0) {
         switch (c) {
         case 'o':
             o.out_dir = optarg;
@@ -88,17 +86,10 @@ int pd_cmd_gen(int argc, char **argv)
         case 'q':
             quiet = 1;
             break;
-        case 'h':
-            fputs(usage, stdout);
-            return PD_OK;
-        case ':':
-            return pd_cli_usage_error("gen", "%s needs a value", argv[optind - 1]);
-        default:
-            return pd_cli_usage_error("gen", "unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (optind < argc)
-        return pd_cli_usage_error("gen", "unexpected argument '%s'", argv[optind]);
+    if (c < 0)
+        return po.status;
     if (!o.out_dir)
         return pd_cli_usage_error("gen", "--out DIR is required");
 

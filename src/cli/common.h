@@ -1,7 +1,10 @@
 /*
- * common.h - what every partnerd subcommand shares: reading policies and
- * instants from the command line, loading the two input files with the
- * options certify and simulate have in common, and reporting errors.
+ * common.h - what every partnerd subcommand shares: reading its options
+ * (pd_cli_opt), policies and instants from the command line, loading the
+ * two input files with the options certify and simulate have in common,
+ * the one clock (PARTNERD_CLOCK), opening the store on it, and reporting
+ * errors. A command writes nothing through the store itself: it calls the
+ * use cases (src/app/), which own their transactions.
  *
  * Exit status is the pd_code of the error (see docs/certification.md): 0 success,
  * 1 bad input data, 2 usage, 3 i/o error, 4 out of memory, 5 internal.
