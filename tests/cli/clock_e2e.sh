@@ -13,6 +13,8 @@
 # - the token check asks the same clock: a token stops working once a
 #   server's clock is past its expiry (a restart with a later --clock),
 #   and a token made on a 2019 clock is expired on the machine's clock;
+# - `serve --demo --clock` dates the demo's data by that clock: online
+#   certification stands at its day, and the demo accounts were made then;
 # - a bad PARTNERD_CLOCK or --clock is a usage error.
 # That sign-in rate-limit windows follow the clock (a lockout lifts when
 # the clock moves, and not before) is checked in tests/app/test_accounts.c,
@@ -195,5 +197,23 @@ get "2019 token today" "$URL/api/me" -H "Authorization: Bearer $OLD"
 expect_status "a token of the 2019 clock is expired on the machine's" 401
 get "2031 token today" "$URL/api/me" -H "Authorization: Bearer $TOKEN"
 expect_status "a token of the 2031 clock works on the machine's" 200
+
+stop_server
+
+# ---- the demo, on --clock ------------------------------------------------------
+demo=$T/demo.db
+START_SECONDS=360 start_server "$T/demo.log" --demo --db "$demo" --clock "$CLOCK" ||
+    pd_test_finish
+opw=$(awk -F'\t' '$1 == "operator" {print $2}' "$demo.logins")
+login operator "$opw"
+expect_status "demo operator signs in" 200
+TOKEN=$(jget "d['token']")
+get "demo certification" "$URL/api/certification" -H "Authorization: Bearer $TOKEN"
+expect_status "GET /api/certification" 200
+today=$(jget "d['today']")
+[ "$today" = 2031-03-04 ] && pass || fail "a demo on the 2031 clock stands at $today"
+stop_server
+"$PD" user list --db "$demo" >"$T/users" 2>"$T/err" || fail "user list: $(cat "$T/err")"
+expect_match "demo accounts made on the 2031 clock" "$T/users" '^[0-9]* *operator .* 2031-03-04T'
 
 pd_test_finish
