@@ -5,8 +5,9 @@
 # here to 2031, another year than the machine's:
 # - `user add`, `brand add` and `mcn add` record created_at in 2031, and
 #   so do `import` (a creator), `policy add` and `policy activate` (the
-#   policy and the activation) and `migrate` (when each migration was
-#   applied);
+#   policy and the activation), `export --verdicts --today` (when the
+#   activation it applies took effect) and `migrate` (when each migration
+#   was applied);
 # - a new token's expires_at, from POST /api/login, is 7 days after the
 #   server's clock; a creator added over the API and a post published
 #   through it are stamped by that clock;
@@ -74,6 +75,9 @@ expect_rc "policy add" 0
 PID=$(sed -n 's/^policy \([0-9]*\):.*/\1/p' "$T/stdout")
 PARTNERD_CLOCK=$CLOCK run policy activate --db "$db" "$PID" --from 2031-03-05
 expect_rc "policy activate" 0
+# export --verdicts --today applies it: when, by the same clock
+PARTNERD_CLOCK=$CLOCK run export --db "$db" --verdicts "$T/verdicts.csv" --today 2031-03-05
+expect_rc "export --verdicts --today" 0
 PARTNERD_CLOCK=$CLOCK run migrate --db "$T/migrated.db"
 expect_rc "migrate" 0
 if command -v sqlite3 >/dev/null; then
@@ -132,6 +136,12 @@ for what in "policies/$PID" activations creators/20; do
     *) fail "/api/$what: recorded on the 2031 clock by the CLI, but created_at is '$at'" ;;
     esac
 done
+get "activations" "$URL/api/activations" -H "Authorization: Bearer $TOKEN"
+applied=$(jget "d['activations'][0]['applied_at']")
+case $applied in
+2031-03-04T10:00:0[0-9]Z) pass ;;
+*) fail "an activation applied by export on the 2031 clock has applied_at '$applied'" ;;
+esac
 
 # a creator added over the API, and a post published through it
 get "create creator" "$URL/api/creators" -X POST -H "Authorization: Bearer $TOKEN" \
