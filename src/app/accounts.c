@@ -4,29 +4,7 @@
 #include <sodium.h>
 #include <string.h>
 
-/* Runs one write in a transaction on a connection of its own. */
-static int begin_write(pd_store *s, pd_db **db, pd_error *err)
-{
-    int rc = pd_store_acquire(s, db, err);
-    if (rc)
-        return rc;
-    rc = pd_db_begin(*db, err);
-    if (rc)
-        pd_store_release(s, *db);
-    return rc;
-}
-
-/* Commits when rc is PD_OK, rolls back otherwise; releases; returns the
- * first failure. */
-static int end_write(pd_store *s, pd_db *db, int rc, pd_error *err)
-{
-    if (rc == PD_OK)
-        rc = pd_db_commit(db, err);
-    if (rc != PD_OK)
-        pd_db_rollback(db);
-    pd_store_release(s, db);
-    return rc;
-}
+#include "app/txn.h"
 
 /* ---- users ------------------------------------------------------------------- */
 
@@ -39,9 +17,9 @@ int pd_app_user_add(pd_store *s, const pd_clock *clock, pd_user *u, const char *
         return rc;
     u->created_at = pd_clock_now(clock);
     pd_db *db;
-    rc = begin_write(s, &db, err);
+    rc = pd_app_txn_begin(s, &db, err);
     if (rc == PD_OK)
-        rc = end_write(s, db, pd_db_user_add(db, u, hash, err), err);
+        rc = pd_app_txn_end(s, db, pd_db_user_add(db, u, hash, err), err);
     sodium_memzero(hash, sizeof hash);
     return rc;
 }
@@ -49,26 +27,20 @@ int pd_app_user_add(pd_store *s, const pd_clock *clock, pd_user *u, const char *
 int pd_app_user_set_disabled(pd_store *s, const char *name, int disabled, pd_error *err)
 {
     pd_db *db;
-    int rc = begin_write(s, &db, err);
+    int rc = pd_app_txn_begin(s, &db, err);
     if (rc)
         return rc;
-    return end_write(s, db, pd_db_user_set_disabled(db, name, disabled, err), err);
+    return pd_app_txn_end(s, db, pd_db_user_set_disabled(db, name, disabled, err), err);
 }
 
 int pd_app_user_list(pd_store *s, int (*each)(void *ctx, const pd_user *u), void *ctx,
                      pd_error *err)
 {
     pd_db *db;
-    int rc = pd_store_acquire(s, &db, err);
+    int rc = pd_app_read_begin(s, &db, err);
     if (rc)
         return rc;
-    rc = pd_db_read_begin(db, NULL, err);
-    if (rc == PD_OK) {
-        rc = pd_db_user_list(db, each, ctx, err);
-        pd_db_read_end(db);
-    }
-    pd_store_release(s, db);
-    return rc;
+    return pd_app_read_finish(s, db, pd_db_user_list(db, each, ctx, err));
 }
 
 /* ---- signing in and out -------------------------------------------------------- */
@@ -160,11 +132,7 @@ int pd_app_sign_in(pd_app_accounts *a, const pd_app_sign_in_req *r, pd_app_sessi
     pd_token_hash(&t, th);
     rc = pd_db_begin(db, err);
     if (rc == PD_OK)
-        rc = pd_db_token_add(db, th, out->user.id, now + ttl, err);
-    if (rc == PD_OK)
-        rc = pd_db_commit(db, err);
-    else
-        pd_db_rollback(db);
+        rc = pd_app_txn_settle(db, pd_db_token_add(db, th, out->user.id, now + ttl, err), err);
     /* A proof of this sign-in for the client to show next time (a new one
      * each time: it is good for PD_DEVICE_TTL from now). Without one (the
      * database busy storing the first key, say) the sign-in still stands:
@@ -189,10 +157,10 @@ int pd_app_sign_out(pd_app_accounts *a, const pd_token *t, pd_error *err)
     uint8_t hash[PD_TOKEN_HASH_BYTES];
     pd_token_hash(t, hash);
     pd_db *db;
-    int rc = begin_write(a->store, &db, err);
+    int rc = pd_app_txn_begin(a->store, &db, err);
     if (rc)
         return rc;
-    return end_write(a->store, db, pd_db_token_delete(db, hash, err), err);
+    return pd_app_txn_end(a->store, db, pd_db_token_delete(db, hash, err), err);
 }
 
 /* ---- the token check ------------------------------------------------------------ */

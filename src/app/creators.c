@@ -4,29 +4,7 @@
 #include <string.h>
 
 #include "app/online.h"
-
-/* Ends a use case's transaction: commits when rc is PD_OK, rolls back
- * otherwise; gives the connection back. */
-static int finish(pd_store *s, pd_db *db, int rc, pd_error *err)
-{
-    if (rc == PD_OK)
-        rc = pd_db_commit(db, err);
-    else
-        pd_db_rollback(db);
-    pd_store_release(s, db);
-    return rc;
-}
-
-/* A connection with a write transaction begun. */
-static int start(pd_store *s, pd_db **db, pd_error *err)
-{
-    int rc = pd_store_acquire(s, db, err);
-    if (rc)
-        return rc;
-    if ((rc = pd_db_begin(*db, err)) != PD_OK)
-        pd_store_release(s, *db);
-    return rc;
-}
+#include "app/txn.h"
 
 /* The creator and (st not NULL) its status, as stored now. */
 static int read_back(pd_db *db, int64_t id, pd_creator_rec *out, pd_creator_status *st,
@@ -42,7 +20,7 @@ int pd_app_creator_create(pd_store *s, const pd_creator_rec *c, pd_creator_rec *
                           pd_creator_status *st, pd_error *err)
 {
     pd_db *db;
-    int rc = start(s, &db, err);
+    int rc = pd_app_txn_begin(s, &db, err);
     if (rc)
         return rc;
     pd_cert_row row;
@@ -59,14 +37,14 @@ int pd_app_creator_create(pd_store *s, const pd_creator_rec *c, pd_creator_rec *
         rc = pd_app_online_touch(db, c->id, "followers", err);
     if (rc == PD_OK)
         rc = read_back(db, c->id, out, st, err);
-    return finish(s, db, rc, err);
+    return pd_app_txn_end(s, db, rc, err);
 }
 
 int pd_app_creator_patch(pd_store *s, int64_t id, unsigned fields, const pd_creator_rec *to,
                          pd_creator_rec *out, pd_creator_status *st, pd_error *err)
 {
     pd_db *db;
-    int rc = start(s, &db, err);
+    int rc = pd_app_txn_begin(s, &db, err);
     if (rc)
         return rc;
     rc = pd_db_creator_get(db, id, out, err);
@@ -89,14 +67,14 @@ int pd_app_creator_patch(pd_store *s, int64_t id, unsigned fields, const pd_crea
         rc = pd_app_online_touch(db, id, "followers", err);
     if (rc == PD_OK)
         rc = read_back(db, id, out, st, err);
-    return finish(s, db, rc, err);
+    return pd_app_txn_end(s, db, rc, err);
 }
 
 int pd_app_post_publish(pd_store *s, pd_post_rec *p, pd_creator_status *st, pd_policy_rec *policy,
                         pd_error *err)
 {
     pd_db *db;
-    int rc = start(s, &db, err);
+    int rc = pd_app_txn_begin(s, &db, err);
     if (rc)
         return rc;
     int64_t at = pd_store_now(s);
@@ -119,14 +97,14 @@ int pd_app_post_publish(pd_store *s, pd_post_rec *p, pd_creator_status *st, pd_p
         if (st->policy_id)
             rc = pd_db_policy_get(db, st->policy_id, policy, err);
     }
-    return finish(s, db, rc, err);
+    return pd_app_txn_end(s, db, rc, err);
 }
 
 int pd_app_post_metrics(pd_store *s, int64_t id, uint64_t views, uint64_t likes, uint64_t comments,
                         uint64_t collects, pd_post_rec *after, pd_error *err)
 {
     pd_db *db;
-    int rc = start(s, &db, err);
+    int rc = pd_app_txn_begin(s, &db, err);
     if (rc)
         return rc;
     pd_post_rec before, now;
@@ -141,5 +119,26 @@ int pd_app_post_metrics(pd_store *s, int64_t id, uint64_t views, uint64_t likes,
     }
     if (rc == PD_OK && after)
         rc = pd_db_post_get(db, id, after, err);
-    return finish(s, db, rc, err);
+    return pd_app_txn_end(s, db, rc, err);
+}
+
+typedef struct follower_batch {
+    const pd_follower_count *c;
+    size_t n;
+} follower_batch;
+
+static int record_followers(pd_db *db, void *ctx, pd_error *err)
+{
+    const follower_batch *b = ctx;
+    int rc = PD_OK;
+    for (size_t i = 0; rc == PD_OK && i < b->n; i++)
+        rc = pd_db_followers_record(db, b->c[i].creator_id, b->c[i].at, b->c[i].followers, err);
+    return rc;
+}
+
+int pd_app_followers_record(pd_store *s, const pd_follower_count *counts, size_t n,
+                            pd_error *err)
+{
+    follower_batch b = {counts, n};
+    return pd_app_txn(s, record_followers, &b, err);
 }

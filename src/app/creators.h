@@ -1,6 +1,7 @@
 /*
  * creators.h - the use cases that write creators and posts: create and
- * patch a creator, publish a post, feed a post's metrics.
+ * patch a creator, publish a post, feed a post's metrics, record a
+ * follower history brought in from elsewhere.
  *
  * Each one is one transaction on a connection of its own: it begins, reads
  * what it needs, stores the write, keeps the creator's verdict current
@@ -15,6 +16,7 @@
 #ifndef PD_APP_CREATORS_H
 #define PD_APP_CREATORS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "store/store.h"
@@ -56,5 +58,20 @@ int pd_app_post_publish(pd_store *s, pd_post_rec *p, pd_creator_status *st, pd_p
  * stored. PD_ENOTFOUND for no such post. */
 int pd_app_post_metrics(pd_store *s, int64_t id, uint64_t views, uint64_t likes, uint64_t comments,
                         uint64_t collects, pd_post_rec *after, pd_error *err);
+
+/* A past follower count of a creator, brought in from elsewhere. */
+typedef struct pd_follower_count {
+    int64_t creator_id;
+    int64_t at; /* seconds since the epoch */
+    uint64_t followers;
+} pd_follower_count;
+
+/* Records n past follower counts (another system's history, the demo's
+ * generated one) in one transaction: all of them, or none. Each is a row
+ * of its creator's follower history and nothing else: the current count
+ * and the verdict do not change (no clock is read). PD_EINPUT for a
+ * creator that does not exist or a count over PD_COUNT_MAX. */
+int pd_app_followers_record(pd_store *s, const pd_follower_count *counts, size_t n,
+                            pd_error *err);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "app/txn.h"
 #include "core/advance.h"
 #include "core/online.h"
 #include "core/verdict.h"
@@ -19,10 +20,6 @@
     pd_error local_err_;                                                                           \
     if (!(err))                                                                                    \
     (err) = &local_err_
-
-/* Days we accept: the years 0000 to 9999, as instants are. */
-#define DAY_MIN (-719528) /* 0000-01-01 */
-#define DAY_MAX (2932896) /* 9999-12-31 */
 
 int64_t pd_app_today(const pd_store *s)
 {
@@ -175,7 +172,7 @@ int pd_app_online_advance(pd_store *s, int64_t today, pd_online_report *rep, pd_
     if (!rep)
         rep = &local;
     memset(rep, 0, sizeof *rep);
-    if (today < DAY_MIN || today > DAY_MAX)
+    if (today < PD_DAY_MIN || today > PD_DAY_MAX)
         return pd_error_set(err, PD_EINPUT, "today: %lld is outside the years 0000 to 9999",
                             (long long)today);
     pd_db *db;
@@ -211,11 +208,7 @@ int pd_app_online_advance(pd_store *s, int64_t today, pd_online_report *rep, pd_
             .policy = step.policy_id ? &step.policy : NULL, .at = pd_store_now(s), .rep = rep};
         pd_cert_walker w = {.decide = walk_decide, .would_change = walk_would_change, .ctx = &wk};
         int recomputed = 0;
-        rc = pd_db_online_step(db, &step, wk.at, &w, &recomputed, err);
-        if (rc == PD_OK)
-            rc = pd_db_commit(db, err);
-        else
-            pd_db_rollback(db);
+        rc = pd_app_txn_settle(db, pd_db_online_step(db, &step, wk.at, &w, &recomputed, err), err);
         if (rc != PD_OK)
             break;
         rep->to_day = step.today;

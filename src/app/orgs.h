@@ -14,6 +14,7 @@
 #ifndef PD_APP_ORGS_H
 #define PD_APP_ORGS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "store/store.h"
@@ -27,6 +28,18 @@ int pd_app_brand_add(pd_store *s, const char *name, int64_t *id, pd_error *err);
  * free one); *out_id gets it. An existing id with the same name is not an
  * error. */
 int pd_app_mcn_add(pd_store *s, int64_t id, const char *name, int64_t *out_id, pd_error *err);
+
+/* An organisation to add: its name (borrowed) and, for an MCN, the content
+ * platform's id (0: the next free one); the id given is written back. */
+typedef struct pd_app_org {
+    int64_t id;
+    const char *name;
+} pd_app_org;
+
+/* Registers n MCNs (as pd_app_mcn_add each) in one transaction: all of
+ * them, or none; mcns[i].id gets each one's id. For a batch brought in at
+ * once (the demo's generated MCNs, before the import that numbers them). */
+int pd_app_mcns_add(pd_store *s, pd_app_org *mcns, size_t n, pd_error *err);
 
 /* Every brand, or every MCN, in id order, read in one read transaction;
  * stops when each returns non-zero (and returns that value). */

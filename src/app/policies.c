@@ -3,23 +3,17 @@
 
 #include <string.h>
 
+#include "app/txn.h"
 #include "core/advance.h"
 
 int pd_app_policy_add(pd_store *s, pd_policy_rec *r, pd_error *err)
 {
+    int64_t now = pd_store_now(s);
     pd_db *db;
-    int rc = pd_store_acquire(s, &db, err);
+    int rc = pd_app_txn_begin(s, &db, err);
     if (rc)
         return rc;
-    rc = pd_db_begin(db, err);
-    if (rc == PD_OK)
-        rc = pd_db_policy_add(db, r, pd_store_now(s), err);
-    if (rc == PD_OK)
-        rc = pd_db_commit(db, err);
-    else
-        pd_db_rollback(db);
-    pd_store_release(s, db);
-    return rc;
+    return pd_app_txn_end(s, db, pd_db_policy_add(db, r, now, err), err);
 }
 
 struct find_activation {
@@ -39,26 +33,18 @@ int pd_app_policy_activate(pd_store *s, int64_t policy_id, int64_t from_day, int
                            pd_impact *impact, pd_activation_result *out, pd_error *err)
 {
     memset(out, 0, sizeof *out);
+    int64_t now = pd_store_now(s);
     pd_db *db;
-    int rc = pd_store_acquire(s, &db, err);
+    int rc = pd_app_txn_begin(s, &db, err);
     if (rc)
         return rc;
     pd_online_state st;
-    rc = pd_db_begin(db, err);
-    if (rc == PD_OK) {
-        rc = pd_db_policy_get(db, policy_id, &out->policy, err);
-        if (rc == PD_OK)
-            rc = pd_db_policy_activate(db, policy_id, from_day, by_user, pd_store_now(s),
-                                       &out->activation, err);
-        if (rc == PD_OK)
-            rc = pd_db_online_read(db, &st, err);
-        if (rc == PD_OK)
-            rc = pd_db_commit(db, err);
-        else
-            pd_db_rollback(db);
-    }
-    pd_store_release(s, db);
-    if (rc)
+    rc = pd_db_policy_get(db, policy_id, &out->policy, err);
+    if (rc == PD_OK)
+        rc = pd_db_policy_activate(db, policy_id, from_day, by_user, now, &out->activation, err);
+    if (rc == PD_OK)
+        rc = pd_db_online_read(db, &st, err);
+    if ((rc = pd_app_txn_end(s, db, rc, err)) != PD_OK)
         return rc;
     pd_advance_state as = {.today = st.today};
     if (!pd_advance_applies_now(&as, from_day))

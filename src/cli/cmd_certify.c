@@ -34,27 +34,17 @@ static const char usage[] =
 
 int pd_cmd_certify(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        PD_CLI_INPUT_LONGOPTS,
-        {"policy", required_argument, NULL, 'P'},
-        {"out", required_argument, NULL, 'o'},
-        {"explain", no_argument, NULL, 'e'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option own[] = {{"policy", required_argument, NULL, 'P'},
+                                        {"out", required_argument, NULL, 'o'},
+                                        {"explain", no_argument, NULL, 'e'},
+                                        {NULL, 0, NULL, 0}};
     const char *cmd = "certify";
     const char *policy_arg = NULL, *out_path = NULL;
     pd_cli_inputs inputs = {0};
     int explain = 0;
-    pd_error err = {0};
+    pd_cli_opts po = {.cmd = cmd, .usage = usage, .own = own, .inputs = &inputs};
     int opt;
-    optind = 1;
-    opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-        int taken = pd_cli_input_option(cmd, opt, optarg, argv, &inputs);
-        if (taken == 1)
-            continue;
-        if (taken)
-            return taken;
+    while ((opt = pd_cli_opt(&po, argc, argv)) > 0) {
         switch (opt) {
         case 'P':
             if (policy_arg)
@@ -63,24 +53,18 @@ int pd_cmd_certify(int argc, char **argv)
             break;
         case 'o': out_path = optarg; break;
         case 'e': explain = 1; break;
-        case 'h': fputs(usage, stdout); return 0;
         }
     }
-    pd_load_options o = {.nwindows = 1};
-    int rc = pd_cli_inputs_finish(cmd, argc, argv, &inputs, &o);
+    if (opt < 0)
+        return po.status;
+    pd_load_options o = {0};
+    pd_policy policy;
+    pd_dataset ds;
+    int rc = pd_cli_load_data(cmd, argc, argv, &inputs, &policy_arg, policy_arg ? 1 : 0, &policy,
+                              &o, &ds);
     if (rc)
         return rc;
-    if (!policy_arg)
-        return pd_cli_usage_error(cmd, "missing --policy");
-
-    pd_policy policy;
-    if (pd_cli_load_policy(policy_arg, &policy, &err))
-        return err.code == PD_EUSAGE ? pd_cli_usage_error(cmd, "%s", err.msg) : pd_cli_fail(cmd, &err);
-    o.window_days[0] = policy.window_days;
-
-    pd_dataset ds;
-    if (pd_dataset_load(&o, &ds, &err))
-        return pd_cli_fail(cmd, &err);
+    pd_error err = {0};
     pd_outfile out;
     uint64_t certified = 0;
     rc = pd_outfile_open(&out, out_path, &err);

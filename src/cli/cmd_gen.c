@@ -7,11 +7,11 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "batch/gen.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "util/mono.h"
 #include "util/num.h"
 
 static const char usage[] =
@@ -34,16 +34,9 @@ static const char usage[] =
     "  --quiet          print no summary and no progress\n"
     "  --help           show this help\n";
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int pd_cmd_gen(int argc, char **argv)
 {
-    static const struct option longopts[] = {
+    static const struct option own[] = {
         {"out", required_argument, NULL, 'o'},
         {"seed", required_argument, NULL, 's'},
         {"as-of", required_argument, NULL, 'a'},
@@ -51,7 +44,6 @@ int pd_cmd_gen(int argc, char **argv)
         {"creators", required_argument, NULL, 'n'},
         {"threads", required_argument, NULL, 't'},
         {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     pd_gen_options o;
@@ -61,10 +53,9 @@ int pd_cmd_gen(int argc, char **argv)
     const char *why;
     uint64_t v;
 
-    optind = 1;
-    opterr = 0;
+    pd_cli_opts po = {.cmd = "gen", .usage = usage, .own = own, .no_args = 1};
     int c;
-    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+    while ((c = pd_cli_opt(&po, argc, argv)) > 0) {
         switch (c) {
         case 'o':
             o.out_dir = optarg;
@@ -95,22 +86,15 @@ int pd_cmd_gen(int argc, char **argv)
         case 'q':
             quiet = 1;
             break;
-        case 'h':
-            fputs(usage, stdout);
-            return PD_OK;
-        case ':':
-            return pd_cli_usage_error("gen", "%s needs a value", argv[optind - 1]);
-        default:
-            return pd_cli_usage_error("gen", "unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (optind < argc)
-        return pd_cli_usage_error("gen", "unexpected argument '%s'", argv[optind]);
+    if (c < 0)
+        return po.status;
     if (!o.out_dir)
         return pd_cli_usage_error("gen", "--out DIR is required");
 
     o.progress = !quiet;
-    double start = now_seconds();
+    int64_t start = pd_mono_ms();
     pd_gen_summary sum;
     int rc = pd_gen_run(&o, &sum, &err);
     if (rc)
@@ -124,7 +108,7 @@ int pd_cmd_gen(int argc, char **argv)
         fprintf(stderr,
                 "partnerd gen: creators %s, posts %s (%s of unknown creators), bytes %s, "
                 "%.2f s, in %s\n",
-                a, b, u, d, now_seconds() - start, o.out_dir);
+                a, b, u, d, (double)(pd_mono_ms() - start) / 1000.0, o.out_dir);
     }
     return PD_OK;
 }

@@ -4,7 +4,6 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "app/online.h"
 #include "cli/commands.h"
@@ -14,6 +13,7 @@
 #include "app/import.h"
 #include "store/store.h"
 #include "util/atomic_file.h"
+#include "util/mono.h"
 
 static const char import_usage[] =
     "Usage: partnerd import --db FILE --creators FILE --posts FILE [--skip-bad-lines]\n"
@@ -60,13 +60,6 @@ static const char export_usage[] =
     "Exit status: 0 done, 2 usage, 3 file or database error, 4 out of memory,\n"
     "7 the verdicts were never computed (give --today).\n";
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* The options both commands share. */
 struct args {
     const char *db, *creators, *posts;
@@ -77,23 +70,19 @@ struct args {
 static int parse(const char *cmd, const char *usage, int with_import_opts, int argc, char **argv,
                  struct args *a)
 {
-    static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},
+    static const struct option own[] = {
         {"creators", required_argument, NULL, 'c'},
         {"posts", required_argument, NULL, 'p'},
         {"skip-bad-lines", no_argument, NULL, 's'},
         {"quiet", no_argument, NULL, 'q'},
         {"verdicts", required_argument, NULL, 'v'},
         {"today", required_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
+    pd_cli_opts po = {.cmd = cmd, .usage = usage, .own = own, .db = &a->db, .no_args = 1};
     int opt;
-    optind = 1;
-    opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+    while ((opt = pd_cli_opt(&po, argc, argv)) > 0) {
         switch (opt) {
-        case 'd': a->db = optarg; break;
         case 'c': a->creators = optarg; break;
         case 'p': a->posts = optarg; break;
         case 's':
@@ -108,13 +97,10 @@ static int parse(const char *cmd, const char *usage, int with_import_opts, int a
                 return pd_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
             *(opt == 'v' ? &a->verdicts : &a->today) = optarg;
             break;
-        case 'h': fputs(usage, stdout); return -1;
-        case ':': return pd_cli_usage_error(cmd, "%s needs a value", argv[optind - 1]);
-        default: return pd_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (optind < argc)
-        return pd_cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if (opt < 0)
+        return po.status ? po.status : -1;
     if (a->today && !a->verdicts)
         return pd_cli_usage_error(cmd, "--today goes with --verdicts");
     if (a->db && a->verdicts && !a->creators && !a->posts)
@@ -127,16 +113,6 @@ static int parse(const char *cmd, const char *usage, int with_import_opts, int a
     return 0;
 }
 
-static int open_store(const char *cmd, const char *db, int create, pd_store **s)
-{
-    pd_error err = {0};
-    pd_store_options o = {.create = create, .migrate = create, .pool_size = 1};
-    if (pd_store_open(db, &o, s, &err))
-        return err.code == PD_EUSAGE ? pd_cli_usage_error(cmd, "%s", err.msg)
-                                     : pd_cli_fail(cmd, &err);
-    return 0;
-}
-
 int pd_cmd_import(int argc, char **argv)
 {
     const char *cmd = "import";
@@ -144,9 +120,9 @@ int pd_cmd_import(int argc, char **argv)
     int rc = parse(cmd, import_usage, 1, argc, argv, &a);
     if (rc)
         return rc < 0 ? 0 : rc;
-    double start = now_seconds();
+    int64_t start = pd_mono_ms();
     pd_store *s;
-    if ((rc = open_store(cmd, a.db, 1, &s)) != 0)
+    if ((rc = pd_cli_open(cmd, a.db, PD_CLI_OPEN_CREATE, 1, &s)) != 0)
         return rc;
     pd_import_options o = {.creators_path = a.creators,
                            .posts_path = a.posts,
@@ -159,7 +135,7 @@ int pd_cmd_import(int argc, char **argv)
     if (rc)
         return pd_cli_fail(cmd, &err);
     if (!a.quiet) {
-        double secs = now_seconds() - start;
+        double secs = (double)(pd_mono_ms() - start) / 1000.0;
         char c[32], p[32], u[32], k[32], r[32];
         pd_fmt_thousands(sum.creators, c);
         pd_fmt_thousands(sum.posts, p);
@@ -236,7 +212,7 @@ int pd_cmd_export(int argc, char **argv)
         (strcmp(a.creators, "-") == 0 || strcmp(a.posts, "-") == 0))
         return pd_cli_usage_error(cmd, "only one of the files can be '-'");
     pd_store *s;
-    if ((rc = open_store(cmd, a.db, 0, &s)) != 0)
+    if ((rc = pd_cli_open(cmd, a.db, PD_CLI_OPEN_EXISTING, 1, &s)) != 0)
         return rc;
     pd_error err = {0};
     if (a.verdicts) {

@@ -23,26 +23,11 @@ static const char usage[] =
 
 int pd_cmd_migrate(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     const char *cmd = "migrate";
     const char *db = NULL;
-    int opt;
-    optind = 1;
-    opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-        switch (opt) {
-        case 'd': db = optarg; break;
-        case 'h': fputs(usage, stdout); return 0;
-        case ':': return pd_cli_usage_error(cmd, "%s needs a value", argv[optind - 1]);
-        default: return pd_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return pd_cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    pd_cli_opts po = {.cmd = cmd, .usage = usage, .db = &db, .no_args = 1};
+    if (pd_cli_opt(&po, argc, argv) < 0) /* --db is its only option */
+        return po.status;
     if (!db)
         return pd_cli_usage_error(cmd, "missing --db");
 
@@ -52,14 +37,13 @@ int pd_cmd_migrate(int argc, char **argv)
     struct stat st;
     int existed = stat(path, &st) == 0;
 
-    pd_error err = {0};
     pd_store *s;
-    pd_store_options o = {.create = 1, .pool_size = 1};
-    if (pd_store_open(db, &o, &s, &err))
-        return err.code == PD_EUSAGE ? pd_cli_usage_error(cmd, "%s", err.msg)
-                                     : pd_cli_fail(cmd, &err);
+    int rc = pd_cli_open(cmd, db, PD_CLI_OPEN_BARE, 1, &s);
+    if (rc)
+        return rc;
+    pd_error err = {0};
     int applied = 0, version = 0;
-    int rc = pd_store_migrate(s, &applied, &version, &err);
+    rc = pd_store_migrate(s, &applied, &version, &err);
     pd_store_close(s);
     if (!existed && rc == PD_OK)
         printf("created %s\n", path);

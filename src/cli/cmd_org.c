@@ -74,59 +74,42 @@ typedef struct org_args {
  * -1 after printing the help. */
 static int parse(const org_kind *k, const char *cmd, int argc, char **argv, org_args *a)
 {
-    static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},
+    static const struct option own[] = {
         {"name", required_argument, NULL, 'n'},
         {"id", required_argument, NULL, 'i'},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
-    optind = 1;
-    opterr = 0;
+    pd_cli_opts po = {
+        .cmd = cmd, .usage = k->usage, .own = own, .db = &a->db, .no_args = 1, .need_db = 1};
     int c;
-    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'd': a->db = optarg; break;
-        case 'n': a->name = optarg; break;
-        case 'i': a->id = optarg; break;
-        case 'h': fputs(k->usage, stdout); return -1;
-        case ':': return pd_cli_usage_error(cmd, "%s needs a value", argv[optind - 1]);
-        default: return pd_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return pd_cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    if (!a->db)
-        return pd_cli_usage_error(cmd, "--db FILE is required");
+    while ((c = pd_cli_opt(&po, argc, argv)) > 0)
+        *(c == 'n' ? &a->name : &a->id) = optarg;
+    if (c < 0)
+        return po.status ? po.status : -1;
     if (a->id && !k->mcn)
         return pd_cli_usage_error(cmd, "--id is for MCNs (a brand's id is given to it)");
     return PD_OK;
 }
 
-static int do_add(const org_kind *k, int argc, char **argv)
+static int do_add(const org_kind *k, const char *cmd, const org_args *a)
 {
-    char cmd[16];
-    snprintf(cmd, sizeof cmd, "%s add", k->cmd);
-    org_args a;
-    int rc = parse(k, cmd, argc, argv, &a);
-    if (rc)
-        return rc < 0 ? PD_OK : rc;
-    if (!a.name)
+    if (!a->name)
         return pd_cli_usage_error(cmd, "--name NAME is required");
     int64_t id = 0;
-    if (a.id && (rc = pd_cli_parse_id(cmd, "--id", a.id, &id)) != PD_OK)
+    int rc;
+    if (a->id && (rc = pd_cli_parse_id(cmd, "--id", a->id, &id)) != PD_OK)
         return rc;
     pd_error err = {0};
     pd_store *s = NULL;
-    rc = pd_cli_store_open(a.db, 1, &s, NULL, &err);
+    rc = pd_cli_store_open(a->db, 1, &s, NULL, &err);
     if (rc == PD_OK)
-        rc = k->mcn ? pd_app_mcn_add(s, id, a.name, &id, &err)
-                    : pd_app_brand_add(s, a.name, &id, &err);
+        rc = k->mcn ? pd_app_mcn_add(s, id, a->name, &id, &err)
+                    : pd_app_brand_add(s, a->name, &id, &err);
     pd_store_close(s);
     if (rc != PD_OK)
         return pd_cli_fail(cmd, &err);
-    printf("%s %lld added: %s\n", k->what, (long long)id, a.name);
+    printf("%s %lld added: %s\n", k->what, (long long)id, a->name);
     return PD_OK;
 }
 
@@ -140,19 +123,14 @@ static int print_org(void *ctx, const pd_org_rec *o)
     return 0;
 }
 
-static int do_list(const org_kind *k, int argc, char **argv)
+static int do_list(const org_kind *k, const char *cmd, const org_args *a)
 {
-    char cmd[16];
-    snprintf(cmd, sizeof cmd, "%s list", k->cmd);
-    org_args a;
-    int rc = parse(k, cmd, argc, argv, &a);
-    if (rc)
-        return rc < 0 ? PD_OK : rc;
-    if (a.name || a.id)
+    if (a->name || a->id)
         return pd_cli_usage_error(cmd, "list takes only --db");
     pd_error err = {0};
     pd_store *s = NULL;
-    if ((rc = pd_cli_store_open(a.db, 0, &s, NULL, &err)) != PD_OK)
+    int rc;
+    if ((rc = pd_cli_store_open(a->db, 0, &s, NULL, &err)) != PD_OK)
         return pd_cli_fail(cmd, &err);
     printf("%-8s %-40s %9s  %s\n", "ID", "NAME", k->members, "CREATED");
     rc = k->mcn ? pd_app_mcn_list(s, print_org, NULL, &err)
@@ -169,12 +147,17 @@ static int run(const org_kind *k, int argc, char **argv)
         fputs(k->usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? PD_EUSAGE : PD_OK;
     }
+    int add = strcmp(argv[1], "add") == 0;
+    if (!add && strcmp(argv[1], "list") != 0)
+        return pd_cli_usage_error(k->cmd, "unknown action '%s' (add, list)", argv[1]);
+    char cmd[16];
+    snprintf(cmd, sizeof cmd, "%s %s", k->cmd, argv[1]);
+    org_args a;
     /* getopt sees the action as its argv[0]. */
-    if (strcmp(argv[1], "add") == 0)
-        return do_add(k, argc - 1, argv + 1);
-    if (strcmp(argv[1], "list") == 0)
-        return do_list(k, argc - 1, argv + 1);
-    return pd_cli_usage_error(k->cmd, "unknown action '%s' (add, list)", argv[1]);
+    int rc = parse(k, cmd, argc - 1, argv + 1, &a);
+    if (rc)
+        return rc < 0 ? PD_OK : rc;
+    return add ? do_add(k, cmd, &a) : do_list(k, cmd, &a);
 }
 
 int pd_cmd_brand(int argc, char **argv)

@@ -58,38 +58,19 @@ struct db_args {
 
 static int parse_db_args(const char *cmd, int argc, char **argv, struct db_args *a)
 {
-    static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},
+    static const struct option own[] = {
         {"from", required_argument, NULL, 'f'},
         {"today", required_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
+    pd_cli_opts po = {.cmd = cmd, .usage = usage, .own = own, .db = &a->db};
     int opt;
-    optind = 1;
-    opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-        switch (opt) {
-        case 'd': a->db = optarg; break;
-        case 'f': a->from = optarg; break;
-        case 't': a->today = optarg; break;
-        case 'h': fputs(usage, stdout); return -1;
-        case ':': return pd_cli_usage_error(cmd, "%s needs a value", argv[optind - 1]);
-        default: return pd_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
-        }
-    }
+    while ((opt = pd_cli_opt(&po, argc, argv)) > 0)
+        *(opt == 'f' ? &a->from : &a->today) = optarg;
+    if (opt < 0)
+        return po.status ? po.status : -1;
     if (!a->db)
         return pd_cli_usage_error(cmd, "missing --db");
-    return 0;
-}
-
-static int open_db(const char *cmd, const char *path, pd_store **s)
-{
-    pd_error err = {0};
-    pd_store_options o = {.create = 1, .migrate = 1, .pool_size = 2};
-    if (pd_store_open(path, &o, s, &err))
-        return err.code == PD_EUSAGE ? pd_cli_usage_error(cmd, "%s", err.msg)
-                                     : pd_cli_fail(cmd, &err);
     return 0;
 }
 
@@ -109,7 +90,7 @@ static int cmd_add(const char *cmd, int argc, char **argv)
         return err.code == PD_EUSAGE ? pd_cli_usage_error(cmd, "%s", err.msg)
                                      : pd_cli_fail(cmd, &err);
     pd_store *s;
-    if ((rc = open_db(cmd, a.db, &s)) != 0)
+    if ((rc = pd_cli_open(cmd, a.db, PD_CLI_OPEN_CREATE, 2, &s)) != 0)
         return rc;
     rc = pd_app_policy_add(s, &r, &err);
     pd_store_close(s);
@@ -141,7 +122,7 @@ static int cmd_activate(const char *cmd, int argc, char **argv)
     if (pd_day_parse("--from", a.from, &from, &err))
         return pd_cli_usage_error(cmd, "%s", err.msg);
     pd_store *s;
-    if ((rc = open_db(cmd, a.db, &s)) != 0)
+    if ((rc = pd_cli_open(cmd, a.db, PD_CLI_OPEN_CREATE, 2, &s)) != 0)
         return rc;
     /* Recorded, and applied at once when its day has come (app/policies.h). */
     pd_activation_result res;
@@ -198,7 +179,7 @@ static int cmd_status(const char *cmd, int argc, char **argv)
     if (a.today && pd_day_parse("--today", a.today, &today, &err))
         return pd_cli_usage_error(cmd, "%s", err.msg);
     pd_store *s;
-    if ((rc = open_db(cmd, a.db, &s)) != 0)
+    if ((rc = pd_cli_open(cmd, a.db, PD_CLI_OPEN_CREATE, 2, &s)) != 0)
         return rc;
     pd_online_report rep = {0};
     if (a.today)

@@ -209,9 +209,8 @@ static void set_num(serve_options *o, int id, uint64_t v)
 
 static int parse_options(int argc, char **argv, serve_options *o)
 {
-    static const struct option longopts[] = {
+    static const struct option own[] = {
         {"listen", required_argument, NULL, 'l'},
-        {"db", required_argument, NULL, 'd'},
         {"threads", required_argument, NULL, OPT_THREADS},
         {"handlers", required_argument, NULL, OPT_HANDLERS},
         {"max-connections", required_argument, NULL, OPT_MAX_CONN},
@@ -230,13 +229,11 @@ static int parse_options(int argc, char **argv, serve_options *o)
         {"log-level", required_argument, NULL, 'L'},
         {"demo", no_argument, NULL, 'M'},
         {"clock", required_argument, NULL, 'K'},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     int opt, rc;
     uint64_t v = 0;
-    optind = 1;
-    opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+    pd_cli_opts po = {.cmd = "serve", .usage = usage, .own = own, .db = &o->db_path, .no_args = 1};
+    while ((opt = pd_cli_opt(&po, argc, argv)) > 0) {
         const num_option *num = NULL;
         for (size_t i = 0; i < sizeof num_options / sizeof num_options[0]; i++)
             if (num_options[i].id == opt)
@@ -249,7 +246,6 @@ static int parse_options(int argc, char **argv, serve_options *o)
         }
         switch (opt) {
         case 'l': o->listen = optarg; break;
-        case 'd': o->db_path = optarg; break;
         case OPT_METRICS_ACCESS:
             if (strcmp(optarg, "operator") != 0 && strcmp(optarg, "public") != 0)
                 return pd_cli_usage_error("serve", "--metrics-access '%s': operator or public",
@@ -266,13 +262,10 @@ static int parse_options(int argc, char **argv, serve_options *o)
         }
         case 'M': o->demo = 1; break;
         case 'K': o->clock = optarg; break;
-        case 'h': fputs(usage, stdout); return -1;
-        case ':': return pd_cli_usage_error("serve", "%s needs a value", argv[optind - 1]);
-        default: return pd_cli_usage_error("serve", "unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (optind < argc)
-        return pd_cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
+    if (opt < 0)
+        return po.status ? po.status : -1;
     pd_error cerr = {0};
     if (pd_cli_clock(o->clock, &o->clock_value, &cerr) != PD_OK)
         return pd_cli_usage_error("serve", "%s", cerr.msg);
@@ -393,7 +386,7 @@ int pd_cmd_serve(int argc, char **argv)
     pd_demo demo;
     if (o.demo) {
         pd_error derr = {0};
-        if (pd_demo_prepare(o.db_path, stderr, &demo, &derr) != PD_OK)
+        if (pd_demo_prepare(o.db_path, &o.clock_value, stderr, &demo, &derr) != PD_OK)
             return derr.code == PD_EUSAGE ? pd_cli_usage_error("serve", "%s", derr.msg)
                                           : pd_cli_fail("serve", &derr);
     }

@@ -140,15 +140,13 @@ static int write_whole(const char *path, const pd_buf *buf, pd_error *err)
 
 int pd_cmd_simulate(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        PD_CLI_INPUT_LONGOPTS,
+    static const struct option own[] = {
         {"policy", required_argument, NULL, 'P'},
         {"sweep", required_argument, NULL, 'S'},
         {"format", required_argument, NULL, 'f'},
         {"out", required_argument, NULL, 'o'},
         {"chart", required_argument, NULL, 'C'},
         {"top-mcns", required_argument, NULL, 'T'},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *sweep_arg = NULL, *out_path = NULL, *chart_path = NULL, *format_arg = "text";
     const char *policy_args[PD_SIM_MAX_POLICIES];
@@ -156,15 +154,9 @@ int pd_cmd_simulate(int argc, char **argv)
     uint64_t top_mcns = PD_SIM_MCN_TOP_DEFAULT;
     pd_cli_inputs inputs = {0};
     pd_error err = {0};
+    pd_cli_opts po = {.cmd = cmd, .usage = usage, .own = own, .inputs = &inputs};
     int opt;
-    optind = 1;
-    opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-        int taken = pd_cli_input_option(cmd, opt, optarg, argv, &inputs);
-        if (taken == 1)
-            continue;
-        if (taken)
-            return taken;
+    while ((opt = pd_cli_opt(&po, argc, argv)) > 0) {
         switch (opt) {
         case 'P':
             if (npolicies == PD_SIM_MAX_POLICIES)
@@ -188,16 +180,11 @@ int pd_cmd_simulate(int argc, char **argv)
                                           PD_SIM_MCN_TOP_MAX, why ? ": " : "", why ? why : "");
             break;
         }
-        case 'h': fputs(usage, stdout); return 0;
         }
     }
-    pd_load_options o = {0};
-    int rc = pd_cli_inputs_finish(cmd, argc, argv, &inputs, &o);
-    if (rc)
-        return rc;
-    if (npolicies == 0)
-        return pd_cli_usage_error(cmd, "missing --policy");
-
+    if (opt < 0)
+        return po.status;
+    int rc;
     pd_report_format format;
     if (pd_report_format_parse(format_arg, &format, &err))
         return pd_cli_usage_error(cmd, "%s", err.msg);
@@ -210,32 +197,12 @@ int pd_cmd_simulate(int argc, char **argv)
             return rc;
     }
 
+    pd_load_options o = {0};
     pd_policy policies[PD_SIM_MAX_POLICIES];
-    for (size_t p = 0; p < npolicies; p++) {
-        if (pd_cli_load_policy(policy_args[p], &policies[p], &err))
-            return err.code == PD_EUSAGE ? pd_cli_usage_error(cmd, "%s", err.msg)
-                                         : pd_cli_fail(cmd, &err);
-        for (size_t q = 0; q < p; q++)
-            if (strcmp(policies[q].name, policies[p].name) == 0)
-                return pd_cli_usage_error(cmd,
-                                          "two policies are named '%s' (--policy %s and "
-                                          "--policy %s): the report could not tell them apart",
-                                          policies[p].name, policy_args[q], policy_args[p]);
-        /* one load serves every policy: each distinct window once */
-        size_t w = 0;
-        while (w < o.nwindows && o.window_days[w] != policies[p].window_days)
-            w++;
-        if (w == o.nwindows) {
-            if (o.nwindows == PD_MAX_WINDOWS)
-                return pd_cli_usage_error(cmd, "the policies use more than %d different windows",
-                                          PD_MAX_WINDOWS);
-            o.window_days[o.nwindows++] = policies[p].window_days;
-        }
-    }
-
     pd_dataset ds;
-    if (pd_dataset_load(&o, &ds, &err))
-        return pd_cli_fail(cmd, &err);
+    if ((rc = pd_cli_load_data(cmd, argc, argv, &inputs, policy_args, npolicies, policies, &o,
+                               &ds)) != PD_OK)
+        return rc;
 
     const pd_window_stats *stats[PD_SIM_MAX_POLICIES];
     for (size_t p = 0; p < npolicies; p++)

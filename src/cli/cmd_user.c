@@ -186,20 +186,18 @@ typedef struct user_args {
  * -1 after printing the help. */
 static int parse(const char *cmd, int argc, char **argv, user_args *a)
 {
-    static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},       {"name", required_argument, NULL, 'n'},
-        {"role", required_argument, NULL, 'r'},     {"brand", required_argument, NULL, 'b'},
-        {"creator", required_argument, NULL, 'c'},  {"mcn", required_argument, NULL, 'm'},
-        {"password-stdin", no_argument, NULL, 's'}, {"password-cost", required_argument, NULL, 'k'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+    static const struct option own[] = {
+        {"name", required_argument, NULL, 'n'},     {"role", required_argument, NULL, 'r'},
+        {"brand", required_argument, NULL, 'b'},    {"creator", required_argument, NULL, 'c'},
+        {"mcn", required_argument, NULL, 'm'},      {"password-stdin", no_argument, NULL, 's'},
+        {"password-cost", required_argument, NULL, 'k'}, {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
-    optind = 1;
-    opterr = 0;
+    pd_cli_opts po = {
+        .cmd = cmd, .usage = usage, .own = own, .db = &a->db, .no_args = 1, .need_db = 1};
     int c;
-    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+    while ((c = pd_cli_opt(&po, argc, argv)) > 0) {
         switch (c) {
-        case 'd': a->db = optarg; break;
         case 'n': a->name = optarg; break;
         case 'r': a->role = optarg; break;
         case 'b': a->brand = optarg; break;
@@ -207,16 +205,9 @@ static int parse(const char *cmd, int argc, char **argv, user_args *a)
         case 'm': a->mcn = optarg; break;
         case 's': a->password_stdin = 1; break;
         case 'k': a->cost = optarg; break;
-        case 'h': fputs(usage, stdout); return -1;
-        case ':': return pd_cli_usage_error(cmd, "%s needs a value", argv[optind - 1]);
-        default: return pd_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (optind < argc)
-        return pd_cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    if (!a->db)
-        return pd_cli_usage_error(cmd, "--db FILE is required");
-    return PD_OK;
+    return c < 0 ? (po.status ? po.status : -1) : PD_OK;
 }
 
 /* Names are what people type to log in: keep them to what a terminal shows
@@ -234,13 +225,9 @@ static int check_name(const char *cmd, const char *name)
     return PD_OK;
 }
 
-static int do_add(int argc, char **argv)
+static int do_add(const char *cmd, user_args a)
 {
-    const char *cmd = "user add";
-    user_args a;
-    int rc = parse(cmd, argc, argv, &a);
-    if (rc)
-        return rc < 0 ? PD_OK : rc;
+    int rc;
     if (!a.name)
         return pd_cli_usage_error(cmd, "--name NAME is required");
     if (!a.role)
@@ -319,18 +306,14 @@ static int print_user(void *ctx, const pd_user *u)
     return 0;
 }
 
-static int do_list(int argc, char **argv)
+static int do_list(const char *cmd, const user_args *a)
 {
-    const char *cmd = "user list";
-    user_args a;
-    int rc = parse(cmd, argc, argv, &a);
-    if (rc)
-        return rc < 0 ? PD_OK : rc;
-    if (a.name || a.role || a.brand || a.creator || a.mcn || a.password_stdin || a.cost)
+    int rc;
+    if (a->name || a->role || a->brand || a->creator || a->mcn || a->password_stdin || a->cost)
         return pd_cli_usage_error(cmd, "list takes only --db");
     pd_error err = {0};
     pd_store *s = NULL;
-    rc = pd_cli_store_open(a.db, 0, &s, NULL, &err);
+    rc = pd_cli_store_open(a->db, 0, &s, NULL, &err);
     if (rc != PD_OK)
         return pd_cli_fail(cmd, &err);
     printf("%-6s %-24s %-9s %-16s %-9s %s\n", "ID", "NAME", "ROLE", "BELONGS TO", "STATUS",
@@ -342,26 +325,22 @@ static int do_list(int argc, char **argv)
     return fflush(stdout) == 0 ? PD_OK : PD_EIO;
 }
 
-static int do_set_disabled(int argc, char **argv, int disabled)
+static int do_set_disabled(const char *cmd, const user_args *a, int disabled)
 {
-    const char *cmd = disabled ? "user disable" : "user enable";
-    user_args a;
-    int rc = parse(cmd, argc, argv, &a);
-    if (rc)
-        return rc < 0 ? PD_OK : rc;
-    if (!a.name)
+    int rc;
+    if (!a->name)
         return pd_cli_usage_error(cmd, "--name NAME is required");
-    if (a.role || a.brand || a.creator || a.mcn || a.password_stdin || a.cost)
+    if (a->role || a->brand || a->creator || a->mcn || a->password_stdin || a->cost)
         return pd_cli_usage_error(cmd, "%s takes only --db and --name", cmd + 5);
     pd_error err = {0};
     pd_store *s = NULL;
-    rc = pd_cli_store_open(a.db, 0, &s, NULL, &err);
+    rc = pd_cli_store_open(a->db, 0, &s, NULL, &err);
     if (rc == PD_OK)
-        rc = pd_app_user_set_disabled(s, a.name, disabled, &err);
+        rc = pd_app_user_set_disabled(s, a->name, disabled, &err);
     pd_store_close(s);
     if (rc != PD_OK)
         return pd_cli_fail(cmd, &err);
-    printf("user %s %s\n", a.name, disabled ? "disabled" : "enabled");
+    printf("user %s %s\n", a->name, disabled ? "disabled" : "enabled");
     return PD_OK;
 }
 
@@ -371,14 +350,21 @@ int pd_cmd_user(int argc, char **argv)
         fputs(usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? PD_EUSAGE : PD_OK;
     }
+    static const char *const actions[] = {"add", "list", "disable", "enable"};
+    int act = 0;
+    while (act < 4 && strcmp(argv[1], actions[act]) != 0)
+        act++;
+    if (act == 4)
+        return pd_cli_usage_error("user", "unknown action '%s' (add, list, disable, enable)",
+                                  argv[1]);
+    char cmd[16];
+    snprintf(cmd, sizeof cmd, "user %s", actions[act]);
+    user_args a;
     /* getopt sees the action as its argv[0]. */
-    if (strcmp(argv[1], "add") == 0)
-        return do_add(argc - 1, argv + 1);
-    if (strcmp(argv[1], "list") == 0)
-        return do_list(argc - 1, argv + 1);
-    if (strcmp(argv[1], "disable") == 0)
-        return do_set_disabled(argc - 1, argv + 1, 1);
-    if (strcmp(argv[1], "enable") == 0)
-        return do_set_disabled(argc - 1, argv + 1, 0);
-    return pd_cli_usage_error("user", "unknown action '%s' (add, list, disable, enable)", argv[1]);
+    int rc = parse(cmd, argc - 1, argv + 1, &a);
+    if (rc)
+        return rc < 0 ? PD_OK : rc;
+    if (act == 0)
+        return do_add(cmd, a);
+    return act == 1 ? do_list(cmd, &a) : do_set_disabled(cmd, &a, act == 2);
 }

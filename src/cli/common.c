@@ -69,6 +69,48 @@ int pd_cli_load_policy(const char *arg, pd_policy *out, pd_error *err)
     return rc;
 }
 
+int pd_cli_load_policies(const char *cmd, const char *const *args, size_t n, pd_policy *out,
+                         pd_load_options *o)
+{
+    pd_error err = {0};
+    for (size_t p = 0; p < n; p++) {
+        if (pd_cli_load_policy(args[p], &out[p], &err))
+            return err.code == PD_EUSAGE ? pd_cli_usage_error(cmd, "%s", err.msg)
+                                         : pd_cli_fail(cmd, &err);
+        for (size_t q = 0; q < p; q++)
+            if (strcmp(out[q].name, out[p].name) == 0)
+                return pd_cli_usage_error(cmd,
+                                          "two policies are named '%s' (--policy %s and "
+                                          "--policy %s): the report could not tell them apart",
+                                          out[p].name, args[q], args[p]);
+        size_t w = 0;
+        while (w < o->nwindows && o->window_days[w] != out[p].window_days)
+            w++;
+        if (w == o->nwindows) {
+            if (o->nwindows == PD_MAX_WINDOWS)
+                return pd_cli_usage_error(cmd, "the policies use more than %d different windows",
+                                          PD_MAX_WINDOWS);
+            o->window_days[o->nwindows++] = out[p].window_days;
+        }
+    }
+    return PD_OK;
+}
+
+int pd_cli_load_data(const char *cmd, int argc, char **argv, const pd_cli_inputs *in,
+                     const char *const *policy_args, size_t npolicies, pd_policy *policies,
+                     pd_load_options *o, pd_dataset *ds)
+{
+    int rc = pd_cli_inputs_finish(cmd, argc, argv, in, o);
+    if (rc)
+        return rc;
+    if (npolicies == 0)
+        return pd_cli_usage_error(cmd, "missing --policy");
+    if ((rc = pd_cli_load_policies(cmd, policy_args, npolicies, policies, o)) != PD_OK)
+        return rc;
+    pd_error err = {0};
+    return pd_dataset_load(o, ds, &err) ? pd_cli_fail(cmd, &err) : PD_OK;
+}
+
 int pd_cli_parse_as_of(const char *arg, pd_instant *out, pd_error *err)
 {
     const char *why = NULL;
@@ -90,8 +132,9 @@ int pd_cli_parse_threads(const char *arg, unsigned *out, pd_error *err)
     return PD_OK;
 }
 
-int pd_cli_input_option(const char *cmd, int opt, const char *arg, char **argv,
-                        pd_cli_inputs *in)
+/* Takes a shared input option: 1 when opt was one, 0 when it is not, or
+ * PD_EUSAGE after printing why its value is bad. */
+static int input_option(const char *cmd, int opt, const char *arg, pd_cli_inputs *in)
 {
     pd_error err = {0};
     switch (opt) {
@@ -104,9 +147,73 @@ int pd_cli_input_option(const char *cmd, int opt, const char *arg, char **argv,
         if (pd_cli_parse_threads(arg, &in->threads, &err))
             return pd_cli_usage_error(cmd, "%s", err.msg);
         return 1;
-    case ':': return pd_cli_usage_error(cmd, "%s needs a value", argv[optind - 1]);
-    case '?': return pd_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
     default: return 0;
+    }
+}
+
+/* The options every command may share. */
+static const struct option input_opts[] = {
+    {"creators", required_argument, NULL, 'c'}, {"posts", required_argument, NULL, 'p'},
+    {"as-of", required_argument, NULL, 'a'},    {"threads", required_argument, NULL, 't'},
+    {"skip-bad-lines", no_argument, NULL, 's'}, {"quiet", no_argument, NULL, 'q'},
+    {NULL, 0, NULL, 0}};
+static const struct option db_opt[] = {{"db", required_argument, NULL, 'd'}, {NULL, 0, NULL, 0}};
+static const struct option help_opt[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+
+/* Appends the options of `from` (ended by a NULL name) to o->all. */
+static void add_opts(pd_cli_opts *o, size_t *n, const struct option *from)
+{
+    for (; from && from->name; from++) {
+        if (*n == PD_CLI_OPTS_MAX)
+            abort(); /* a command with more options than the table holds */
+        o->all[(*n)++] = *from;
+    }
+}
+
+int pd_cli_opt(pd_cli_opts *o, int argc, char **argv)
+{
+    if (!o->started) {
+        size_t n = 0;
+        add_opts(o, &n, o->db ? db_opt : NULL);
+        add_opts(o, &n, o->inputs ? input_opts : NULL);
+        add_opts(o, &n, o->own);
+        add_opts(o, &n, help_opt);
+        o->all[n] = (struct option){NULL, 0, NULL, 0};
+        optind = 1;
+        opterr = 0;
+        o->started = 1;
+    }
+    for (;;) {
+        int c = getopt_long(argc, argv, ":h", o->all, NULL);
+        if (c == -1) { /* the options are read: what follows them */
+            if (o->no_args && optind < argc)
+                o->status = pd_cli_usage_error(o->cmd, "unexpected argument '%s'", argv[optind]);
+            else if (o->need_db && !*o->db)
+                o->status = pd_cli_usage_error(o->cmd, "--db FILE is required");
+            else
+                return 0;
+            return -1;
+        }
+        if (c == 'd' && o->db) {
+            *o->db = optarg;
+            continue;
+        }
+        int taken = o->inputs && c != ':' && c != '?'
+                        ? input_option(o->cmd, c, optarg, o->inputs)
+                        : 0;
+        if (taken == 1)
+            continue;
+        if (taken)
+            o->status = taken;
+        else if (c == 'h')
+            fputs(o->usage, stdout), o->status = PD_OK;
+        else if (c == ':')
+            o->status = pd_cli_usage_error(o->cmd, "%s needs a value", argv[optind - 1]);
+        else if (c == '?')
+            o->status = pd_cli_usage_error(o->cmd, "unknown option '%s'", argv[optind - 1]);
+        else
+            return c;
+        return -1;
     }
 }
 
@@ -202,38 +309,37 @@ int pd_cli_env_clock(const pd_clock **out, pd_error *err)
     return PD_OK;
 }
 
+/* Opens path with o, on the process's clock (*clock gets it, when not
+ * NULL). */
+static int open_on_clock(const char *path, pd_store_options *o, pd_store **s,
+                         const pd_clock **clock, pd_error *err)
+{
+    *s = NULL;
+    int rc = pd_cli_env_clock(&o->clock, err);
+    if (rc != PD_OK)
+        return rc;
+    if (clock)
+        *clock = o->clock;
+    return pd_store_open(path, o, s, err);
+}
+
 int pd_cli_store_open(const char *path, int create, pd_store **s, const pd_clock **clock,
                       pd_error *err)
 {
     pd_store_options o = {.create = create, .migrate = 1, .pool_size = 1};
-    *s = NULL;
-    int rc = pd_cli_env_clock(&o.clock, err);
-    if (rc != PD_OK)
-        return rc;
-    if (clock)
-        *clock = o.clock;
-    return pd_store_open(path, &o, s, err);
+    return open_on_clock(path, &o, s, clock, err);
 }
 
-int pd_cli_db_open(const char *path, int create, pd_store **s, pd_db **db, pd_error *err)
+int pd_cli_open(const char *cmd, const char *path, pd_cli_open_mode mode, unsigned pool,
+                pd_store **s)
 {
-    *db = NULL;
-    int rc = pd_cli_store_open(path, create, s, NULL, err);
-    if (rc != PD_OK)
-        return rc;
-    rc = pd_store_acquire(*s, db, err);
-    if (rc != PD_OK) {
-        pd_store_close(*s);
-        *s = NULL;
-    }
-    return rc;
-}
-
-void pd_cli_db_close(pd_store *s, pd_db *db)
-{
-    if (db)
-        pd_store_release(s, db);
-    pd_store_close(s);
+    pd_error err = {0};
+    pd_store_options o = {.create = mode != PD_CLI_OPEN_EXISTING,
+                          .migrate = mode == PD_CLI_OPEN_CREATE,
+                          .pool_size = pool ? pool : 1};
+    if (open_on_clock(path, &o, s, NULL, &err) == PD_OK)
+        return PD_OK;
+    return err.code == PD_EUSAGE ? pd_cli_usage_error(cmd, "%s", err.msg) : pd_cli_fail(cmd, &err);
 }
 
 int pd_cli_parse_id(const char *cmd, const char *opt, const char *arg, int64_t *out)
@@ -244,24 +350,4 @@ int pd_cli_parse_id(const char *cmd, const char *opt, const char *arg, int64_t *
         return pd_cli_usage_error(cmd, "%s '%s': %s", opt, arg, why ? why : "ids start at 1");
     *out = (int64_t)v;
     return PD_OK;
-}
-
-int pd_cli_db_change(const char *path, int create, pd_cli_change_fn change, void *ctx,
-                     pd_error *err)
-{
-    pd_store *s = NULL;
-    pd_db *db = NULL;
-    int rc = pd_cli_db_open(path, create, &s, &db, err);
-    if (rc != PD_OK)
-        return rc;
-    rc = pd_db_begin(db, err);
-    if (rc == PD_OK) {
-        rc = change(db, ctx, err);
-        if (rc == PD_OK)
-            rc = pd_db_commit(db, err);
-        if (rc != PD_OK)
-            pd_db_rollback(db);
-    }
-    pd_cli_db_close(s, db);
-    return rc;
 }

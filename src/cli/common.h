@@ -1,7 +1,10 @@
 /*
- * common.h - what every partnerd subcommand shares: reading policies and
- * instants from the command line, loading the two input files with the
- * options certify and simulate have in common, and reporting errors.
+ * common.h - what every partnerd subcommand shares: reading its options
+ * (pd_cli_opt), policies and instants from the command line, loading the
+ * two input files with the options certify and simulate have in common,
+ * the one clock (PARTNERD_CLOCK), opening the store on it, and reporting
+ * errors. A command writes nothing through the store itself: it calls the
+ * use cases (src/app/), which own their transactions.
  *
  * Exit status is the pd_code of the error (see docs/certification.md): 0 success,
  * 1 bad input data, 2 usage, 3 i/o error, 4 out of memory, 5 internal.
@@ -9,6 +12,7 @@
 #ifndef PD_CLI_COMMON_H
 #define PD_CLI_COMMON_H
 
+#include <getopt.h>
 #include <stddef.h>
 
 #include "batch/dataset.h"
@@ -27,6 +31,15 @@ int pd_cli_read_file(const char *path, size_t max, char **out, size_t *len, pd_e
 /* A preset name ("red-2019-v2") or the path of a policy JSON file. */
 int pd_cli_load_policy(const char *arg, pd_policy *out, pd_error *err);
 
+/* The policies of certify and simulate: args[0..n) (presets or files)
+ * into out[0..n), each distinct window added to o's (o->nwindows set by
+ * the caller, 0 when none yet), so that one load serves every policy.
+ * PD_OK, or the exit status after saying why for cmd: a usage error for a
+ * bad argument, two policies of one name, or more than PD_MAX_WINDOWS
+ * windows; the file's error otherwise. */
+int pd_cli_load_policies(const char *cmd, const char *const *args, size_t n, pd_policy *out,
+                         pd_load_options *o);
+
 /* --as-of: an instant or a date (that day at 00:00:00Z). */
 int pd_cli_parse_as_of(const char *arg, pd_instant *out, pd_error *err);
 
@@ -41,24 +54,60 @@ typedef struct pd_cli_inputs {
     int skip_bad_lines, quiet;
 } pd_cli_inputs;
 
-/* Their entries for a getopt_long table. */
-#define PD_CLI_INPUT_LONGOPTS                                                                    \
-    {"creators", required_argument, NULL, 'c'}, {"posts", required_argument, NULL, 'p'},        \
-        {"as-of", required_argument, NULL, 'a'}, {"threads", required_argument, NULL, 't'},     \
-        {"skip-bad-lines", no_argument, NULL, 's'}, {"quiet", no_argument, NULL, 'q'}
+/* ---- reading the options ------------------------------------------------------
+ *
+ * Every command reads its options alike: getopt_long from argv[1] on (an
+ * action such as "user add" passes argv + 1), --help prints the usage on
+ * standard output, a missing value or an unknown option is a usage error;
+ * --db FILE and the input options of certify and simulate (--creators,
+ * --posts, --as-of, --threads, --skip-bad-lines, --quiet) are read here
+ * for the commands that take them. A command lists only its own options:
+ *
+ *     static const struct option own[] = {{"name", required_argument, NULL, 'n'}, {0}};
+ *     pd_cli_opts po = {.cmd = cmd, .usage = usage, .own = own, .db = &db};
+ *     int c;
+ *     while ((c = pd_cli_opt(&po, argc, argv)) > 0)
+ *         switch (c) { case 'n': name = optarg; break; ... }
+ *     if (c < 0)
+ *         return po.status;
+ */
+#define PD_CLI_OPTS_MAX 32 /* options of a command, the shared ones included */
 
-/* Takes one result of getopt_long (called with ":h" and opterr = 0). Returns
- * 1 when it was a shared option, 0 when it is the command's own, or
- * PD_EUSAGE after printing why (a bad value, a missing value, an unknown
- * option). */
-int pd_cli_input_option(const char *cmd, int opt, const char *arg, char **argv,
-                        pd_cli_inputs *in);
+typedef struct pd_cli_opts {
+    const char *cmd;          /* the command in messages ("user add")           */
+    const char *usage;        /* printed for --help                             */
+    const struct option *own; /* the command's own, ended by a NULL name        */
+    const char **db;          /* not NULL: takes --db FILE                      */
+    pd_cli_inputs *inputs;    /* not NULL: takes the input options              */
+    int no_args;              /* refuse arguments after the options             */
+    int need_db;              /* with db: refuse a command line without --db    */
+    int status;               /* after -1: the exit status (0 after --help)     */
+    int started;              /* set by pd_cli_opt                              */
+    struct option all[PD_CLI_OPTS_MAX + 1]; /* the table getopt_long reads       */
+} pd_cli_opts;
+
+/* The next option that is the command's own (its val, > 0); 0 when there
+ * are no more (optind: the first argument left); -1 when the command ends
+ * with o->status: 0 after printing the usage, or PD_EUSAGE after saying
+ * what is wrong (a missing value, an unknown option, a bad shared input
+ * option; with no_args an argument, with need_db no --db). optarg is the
+ * option's value. */
+int pd_cli_opt(pd_cli_opts *o, int argc, char **argv);
 
 /* After the options: refuses stray arguments and missing inputs, and fills
  * the paths, as_of, threads, skip and progress of o. PD_OK, or PD_EUSAGE
  * after printing why. */
 int pd_cli_inputs_finish(const char *cmd, int argc, char **argv, const pd_cli_inputs *in,
                          pd_load_options *o);
+
+/* After the options of certify or simulate: the inputs finished
+ * (pd_cli_inputs_finish, into *o), --policy required (npolicies > 0), the
+ * policies loaded (pd_cli_load_policies) and the data read for their
+ * windows into *ds. PD_OK with *ds to release (pd_dataset_free), or the
+ * exit status after saying why. */
+int pd_cli_load_data(const char *cmd, int argc, char **argv, const pd_cli_inputs *in,
+                     const char *const *policy_args, size_t npolicies, pd_policy *policies,
+                     pd_load_options *o, pd_dataset *ds);
 
 /* ---- the clock ---------------------------------------------------------------
  *
@@ -88,19 +137,18 @@ int pd_cli_env_clock(const pd_clock **out, pd_error *err);
 int pd_cli_store_open(const char *path, int create, pd_store **s, const pd_clock **clock,
                       pd_error *err);
 
-/* A database for a command that reads or changes a few rows: the store
- * (created when `create` and missing, migrated, on PARTNERD_CLOCK's clock)
- * and its one connection. pd_cli_db_close releases both. */
-int pd_cli_db_open(const char *path, int create, pd_store **s, pd_db **db, pd_error *err);
-void pd_cli_db_close(pd_store *s, pd_db *db);
-
-typedef int (*pd_cli_change_fn)(pd_db *db, void *ctx, pd_error *err);
-
-/* Runs `change` on the database at `path` (created when `create` and
- * missing) in one transaction: committed when it returns PD_OK, rolled
- * back otherwise. Returns change's code or the store's. */
-int pd_cli_db_change(const char *path, int create, pd_cli_change_fn change, void *ctx,
-                     pd_error *err);
+/* The store of command cmd (import, export, policy, migrate), on the
+ * process's one clock (as pd_cli_store_open), its failure printed: PD_OK,
+ * or the exit status to return (a usage error for a bad PARTNERD_CLOCK or
+ * a path that names no database). pool: connections (0: one).
+ * pd_store_close releases it. */
+typedef enum pd_cli_open_mode {
+    PD_CLI_OPEN_EXISTING, /* it must exist; opened as it is (no migration)      */
+    PD_CLI_OPEN_CREATE,   /* created when missing, migrated                      */
+    PD_CLI_OPEN_BARE,     /* created when missing, not migrated (`migrate` does) */
+} pd_cli_open_mode;
+int pd_cli_open(const char *cmd, const char *path, pd_cli_open_mode mode, unsigned pool,
+                pd_store **s);
 
 /* Parses an id (1 or more) given to option `opt`; a usage error otherwise. */
 int pd_cli_parse_id(const char *cmd, const char *opt, const char *arg, int64_t *out);

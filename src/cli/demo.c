@@ -17,7 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app/accounts.h"
+#include "app/creators.h"
 #include "app/import.h"
+#include "app/orgs.h"
 #include "auth/password.h"
 #include "batch/gen.h"
 #include "app/online.h"
@@ -121,66 +124,69 @@ static void remove_dir(const char *dir)
     rmdir(dir);
 }
 
-/* Runs body(db, ctx, err) in one transaction on a connection of s: all of
- * it is stored, or nothing. */
-static int in_transaction(pd_store *s, int (*body)(pd_db *db, void *ctx, pd_error *err),
-                          void *ctx, pd_error *err)
-{
-    pd_db *db;
-    int rc = pd_store_acquire(s, &db, err);
-    if (rc)
-        return rc;
-    rc = pd_db_begin(db, err);
-    if (rc == PD_OK)
-        rc = body(db, ctx, err);
-    if (rc == PD_OK)
-        rc = pd_db_commit(db, err);
-    else
-        pd_db_rollback(db);
-    pd_store_release(s, db);
-    return rc;
-}
-
 /* The generator's MCNs, named, before the import that numbers them. */
-static int add_mcns(pd_db *db, void *ctx, pd_error *err)
+static int add_mcns(pd_store *s, const pd_gen_options *go, pd_error *err)
 {
-    const pd_gen_options *go = ctx;
     uint64_t n = pd_gen_mcn_count(go);
-    int rc = PD_OK;
-    for (uint64_t id = 1; rc == PD_OK && id <= n; id++) {
-        char name[PD_GEN_MCN_NAME_MAX];
-        pd_gen_mcn_name(go->seed, id, name);
-        rc = pd_db_mcn_add(db, (int64_t)id, name, NULL, err);
+    char (*names)[PD_GEN_MCN_NAME_MAX] = calloc(n, sizeof *names);
+    pd_app_org *mcns = calloc(n, sizeof *mcns);
+    int rc = names && mcns ? PD_OK : pd_error_set(err, PD_ENOMEM, "out of memory");
+    for (uint64_t i = 0; rc == PD_OK && i < n; i++) {
+        pd_gen_mcn_name(go->seed, i + 1, names[i]);
+        mcns[i] = (pd_app_org){.id = (int64_t)(i + 1), .name = names[i]};
     }
+    if (rc == PD_OK)
+        rc = pd_app_mcns_add(s, mcns, n, err);
+    free(names);
+    free(mcns);
     return rc;
 }
 
-typedef struct history_job {
-    const pd_gen_options *go;
-    uint64_t ncreators;
-    int64_t now;
-} history_job;
+#define HISTORY_CREATORS 1024 /* creators whose history is stored at once */
+
+/* The follower history of creators first .. first + HISTORY_CREATORS - 1
+ * (at most ncreators) into batch; *n gets how many counts. */
+static int history_of(pd_store *s, const pd_gen_options *go, uint64_t first, uint64_t ncreators,
+                      int64_t now, pd_follower_count *batch, size_t *n, pd_error *err)
+{
+    pd_db *db = NULL;
+    int rc = pd_store_acquire(s, &db, err);
+    uint64_t counts[PD_GEN_WINDOW_DAYS];
+    *n = 0;
+    for (uint64_t id = first; rc == PD_OK && id <= ncreators && id < first + HISTORY_CREATORS;
+         id++) {
+        pd_creator_rec c;
+        if ((rc = pd_db_creator_get(db, (int64_t)id, &c, err)) != PD_OK)
+            break;
+        pd_gen_follower_history(go->seed, id, c.followers, counts, PD_GEN_WINDOW_DAYS);
+        for (unsigned d = 0; d < PD_GEN_WINDOW_DAYS; d++)
+            batch[(*n)++] = (pd_follower_count){
+                .creator_id = c.id,
+                .at = now - (int64_t)(PD_GEN_WINDOW_DAYS - d) * 86400,
+                .followers = counts[d]};
+    }
+    if (db)
+        pd_store_release(s, db);
+    return rc;
+}
 
 /* Each creator's follower counts of the PD_GEN_WINDOW_DAYS days before
  * now, one a day at this time of day; the import has recorded today's. */
-static int add_follower_history(pd_db *db, void *ctx, pd_error *err)
+static int add_follower_history(pd_store *s, const pd_gen_options *go, uint64_t ncreators,
+                                int64_t now, pd_error *err)
 {
-    const history_job *j = ctx;
-    uint64_t counts[PD_GEN_WINDOW_DAYS];
-    int rc = PD_OK;
-    for (uint64_t id = 1; rc == PD_OK && id <= j->ncreators; id++) {
-        pd_creator_rec c;
-        if ((rc = pd_db_creator_get(db, (int64_t)id, &c, err)))
-            break;
-        pd_gen_follower_history(j->go->seed, id, c.followers, counts, PD_GEN_WINDOW_DAYS);
-        for (unsigned d = 0; rc == PD_OK && d < PD_GEN_WINDOW_DAYS; d++)
-            rc = pd_db_followers_record(db, c.id,
-                                        j->now - (int64_t)(PD_GEN_WINDOW_DAYS - d) * 86400,
-                                        counts[d], err);
+    pd_follower_count *batch =
+        calloc((size_t)HISTORY_CREATORS * PD_GEN_WINDOW_DAYS, sizeof *batch);
+    int rc = batch ? PD_OK : pd_error_set(err, PD_ENOMEM, "out of memory");
+    for (uint64_t first = 1; rc == PD_OK && first <= ncreators; first += HISTORY_CREATORS) {
+        size_t n = 0;
+        rc = history_of(s, go, first, ncreators, now, batch, &n, err);
+        if (rc == PD_OK)
+            rc = pd_app_followers_record(s, batch, n, err);
     }
+    free(batch);
     return rc;
 }
-
 static int add_policy(pd_store *s, const char *preset, int64_t *id, pd_error *err)
 {
     pd_policy_rec r = {0};
@@ -218,23 +224,20 @@ static int64_t pick_mcn(pd_db *db, uint64_t n, pd_error *err)
     return 0;
 }
 
-static int add_user(pd_db *db, pd_demo_login *l, pd_user *u, pd_error *err)
+static int add_user(pd_store *s, const pd_clock *clock, pd_demo_login *l, pd_user *u,
+                    pd_error *err)
 {
     random_password(l->password);
-    char hash[PD_PASSWORD_HASH_MAX];
-    int rc = pd_password_hash(l->password, strlen(l->password), PD_PWCOST_INTERACTIVE, hash, err);
-    if (rc == PD_OK) {
-        snprintf(u->name, sizeof u->name, "%s", l->name);
-        rc = pd_db_user_add(db, u, hash, err);
-    }
-    sodium_memzero(hash, sizeof hash);
-    return rc;
+    snprintf(u->name, sizeof u->name, "%s", l->name);
+    return pd_app_user_add(s, clock, u, l->password, strlen(l->password), PD_PWCOST_INTERACTIVE,
+                           err);
 }
 
 typedef struct accounts_job {
     int64_t now, today; /* seconds; days since 1970-01-01 */
     int64_t v1, v2;     /* the presets' ids, once stored   */
     uint64_t ncreators;
+    const pd_clock *clock; /* the demo's clock: users' created_at */
     pd_demo *d;
 } accounts_job;
 
@@ -252,11 +255,15 @@ static int add_policies(pd_store *s, accounts_job *j, pd_error *err)
 }
 
 /* The brand and one account per role, with what each shows. */
-static int add_accounts(pd_db *db, void *ctx, pd_error *err)
+static int add_accounts(pd_store *s, accounts_job *j, pd_error *err)
 {
-    accounts_job *j = ctx;
+    pd_db *db;
+    int rc = pd_store_acquire(s, &db, err);
+    if (rc)
+        return rc;
     int64_t creator = pick_creator(db, j->ncreators, err);
     int64_t mcn = pick_mcn(db, j->ncreators, err);
+    pd_store_release(s, db);
     int64_t brand = 0;
     pd_demo_login *l = j->d->logins;
     snprintf(l[0].name, sizeof l[0].name, "operator");
@@ -274,20 +281,22 @@ static int add_accounts(pd_db *db, void *ctx, pd_error *err)
         {.role = PD_ROLE_CREATOR, .creator_id = creator},
         {.role = PD_ROLE_MCN, .mcn_id = mcn},
     };
-    int rc = pd_db_brand_add(db, "Demo Brand", &brand, err);
+    rc = pd_app_brand_add(s, "Demo Brand", &brand, err);
     u[1].brand_id = brand;
     for (int i = 0; rc == PD_OK && i < PD_DEMO_ROLES; i++)
-        rc = add_user(db, &l[i], &u[i], err);
+        rc = add_user(s, j->clock, &l[i], &u[i], err);
     return rc;
 }
 
 /* Policies, activations, the brand and the accounts, after the import. */
-static int fill_accounts(pd_store *s, uint64_t ncreators, pd_demo *d, pd_error *err)
+static int fill_accounts(pd_store *s, const pd_clock *clock, uint64_t ncreators, pd_demo *d,
+                         pd_error *err)
 {
     int64_t now = pd_store_now(s);
     accounts_job j = {.now = now,
                       .today = pd_day_of((pd_instant){.sec = now, .nsec = 0}),
                       .ncreators = ncreators,
+                      .clock = clock,
                       .d = d};
     pd_online_report rep;
     pd_activation_result res;
@@ -302,11 +311,12 @@ static int fill_accounts(pd_store *s, uint64_t ncreators, pd_demo *d, pd_error *
     if (rc == PD_OK)
         rc = pd_app_online_advance(s, j.today, &rep, err);
     if (rc == PD_OK)
-        rc = in_transaction(s, add_accounts, &j, err);
+        rc = add_accounts(s, &j, err);
     return rc;
 }
 
-int pd_demo_prepare(const char *db_path, FILE *progress, pd_demo *d, pd_error *err)
+int pd_demo_prepare(const char *db_path, const pd_clock *clock, FILE *progress, pd_demo *d,
+                    pd_error *err)
 {
     memset(d, 0, sizeof *d);
     char logins[PATH_CAP];
@@ -334,18 +344,18 @@ int pd_demo_prepare(const char *db_path, FILE *progress, pd_demo *d, pd_error *e
     pd_gen_options_init(&go);
     go.out_dir = dir;
     go.preset = PD_GEN_PRESET_RED_2019;
-    go.as_of = (pd_instant){.sec = pd_clock_now(NULL), .nsec = 0}; /* the demo data's "now" */
+    go.as_of = (pd_instant){.sec = pd_clock_now(clock), .nsec = 0}; /* the demo data's "now" */
     pd_gen_summary gs;
     if (progress)
         fprintf(progress, "partnerd demo: generating the red-2019 population ...\n");
     rc = pd_gen_run(&go, &gs, err);
 
     pd_store *s = NULL;
-    pd_store_options so = {.create = 1, .migrate = 1};
+    pd_store_options so = {.create = 1, .migrate = 1, .clock = clock};
     if (rc == PD_OK)
         rc = pd_store_open(db_path, &so, &s, err);
     if (rc == PD_OK)
-        rc = in_transaction(s, add_mcns, &go, err);
+        rc = add_mcns(s, &go, err);
     if (rc == PD_OK) {
         char cpath[PATH_CAP], ppath[PATH_CAP];
         snprintf(cpath, sizeof cpath, "%s/creators.csv", dir);
@@ -362,13 +372,12 @@ int pd_demo_prepare(const char *db_path, FILE *progress, pd_demo *d, pd_error *e
         if (progress)
             fprintf(progress, "partnerd demo: %d days of follower counts ...\n",
                     (int)PD_GEN_WINDOW_DAYS);
-        history_job job = {&go, gs.creators, pd_store_now(s)};
-        rc = in_transaction(s, add_follower_history, &job, err);
+        rc = add_follower_history(s, &go, gs.creators, pd_store_now(s), err);
     }
     if (rc == PD_OK) {
         if (progress)
             fprintf(progress, "partnerd demo: policies, certification and accounts ...\n");
-        rc = fill_accounts(s, gs.creators, d, err);
+        rc = fill_accounts(s, clock, gs.creators, d, err);
     }
     pd_store_close(s);
     if (rc == PD_OK)

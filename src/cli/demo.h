@@ -35,9 +35,13 @@ typedef struct pd_demo {
 } pd_demo;
 
 /* Fills db_path (which must not exist, or be an earlier demo's database
- * with its FILE.logins beside it) as described above; progress lines go to
- * `progress` (NULL: none). PD_EUSAGE when db_path holds something else. */
-int pd_demo_prepare(const char *db_path, FILE *progress, pd_demo *out, pd_error *err);
+ * with its FILE.logins beside it) as described above, dated by `clock`
+ * (NULL: the system's; serve gives its one clock, so the demo's "now" is
+ * --clock's); progress lines go to `progress` (NULL: none). Every write
+ * goes through the use cases (src/app/). PD_EUSAGE when db_path holds
+ * something else. */
+int pd_demo_prepare(const char *db_path, const pd_clock *clock, FILE *progress, pd_demo *out,
+                    pd_error *err);
 
 /* Prints the URL and the logins (to stderr in serve). */
 void pd_demo_print(const pd_demo *d, const char *url, FILE *out);

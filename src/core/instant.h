@@ -32,6 +32,11 @@ typedef struct pd_instant {
  * what is wrong ("month out of range"). */
 int pd_instant_parse(const char *s, size_t len, pd_instant *out, const char **why);
 
+/* The days an instant may fall on (the years 0000 to 9999), as days since
+ * 1970-01-01: 0000-01-01 and 9999-12-31. */
+#define PD_DAY_MIN (-719528)
+#define PD_DAY_MAX 2932896
+
 /* Days since 1970-01-01 of a proleptic Gregorian date (valid input assumed). */
 int64_t pd_days_from_civil(int64_t y, unsigned m, unsigned d);
 

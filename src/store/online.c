@@ -19,10 +19,6 @@
     if (!(err))                                                                                    \
     (err) = &local_err_
 
-/* Days we accept: the years 0000 to 9999, as instants are. */
-#define DAY_MIN (-719528)  /* 0000-01-01 */
-#define DAY_MAX (2932896)  /* 9999-12-31 */
-
 /* ---- policies --------------------------------------------------------------------- */
 
 int pd_db_policy_add(pd_db *db, pd_policy_rec *r, int64_t at, pd_error *err)
@@ -66,7 +62,7 @@ int pd_db_policy_activate(pd_db *db, int64_t policy_id, int64_t from_day, int64_
     ERR_OR_LOCAL(err);
     if (policy_id < 1)
         return pd_error_set(err, PD_ENOTFOUND, "no policy with id %lld", (long long)policy_id);
-    if (from_day < DAY_MIN || from_day > DAY_MAX)
+    if (from_day < PD_DAY_MIN || from_day > PD_DAY_MAX)
         return pd_error_set(err, PD_EINPUT, "from_day: %lld is outside the years 0000 to 9999",
                             (long long)from_day);
     if (by_user < 0)
@@ -144,7 +140,7 @@ int pd_db_online_step(pd_db *db, const pd_advance_step *step, int64_t at,
     int local;
     if (!w || !w->decide || (step->judge_all && !w->would_change) || !step->cause)
         return pd_error_set(err, PD_EINTERNAL, "a step of the days without its walker");
-    if (step->today < DAY_MIN || step->today > DAY_MAX)
+    if (step->today < PD_DAY_MIN || step->today > PD_DAY_MAX)
         return pd_error_set(err, PD_EINPUT, "today: %lld is outside the years 0000 to 9999",
                             (long long)step->today);
     return db->ops->online_step(db, step, at, w, recomputed ? recomputed : &local, err);

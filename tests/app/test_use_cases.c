@@ -4,7 +4,9 @@
  * re-judge, a feed's metrics move the window), a refused write stores
  * nothing, and an activation applies at once exactly when its day has come
  * (on or before the day online certification stands at), else waits for
- * the step of the days that reaches it. */
+ * the step of the days that reaches it; app/txn.h's frame stores all of a
+ * work or none of it and always gives the connection back; the batches
+ * brought in (MCNs, a follower history) are stored whole or not at all. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,7 +20,9 @@
 
 #include "app/creators.h"
 #include "app/online.h"
+#include "app/orgs.h"
 #include "app/policies.h"
+#include "app/txn.h"
 #include "store/store.h"
 
 #include "../store/fixture.h"
@@ -181,11 +185,138 @@ static void test_writes_keep_verdicts(void **state)
     free(out);
 }
 
+/* ---- app/txn.h: one transaction, all or nothing ------------------------------ */
+
+struct txn_work {
+    int64_t brand; /* the id the first brand got */
+    int fail;      /* then fail with PD_EINPUT */
+};
+
+static int txn_two_brands(pd_db *db, void *ctx, pd_error *err)
+{
+    struct txn_work *w = ctx;
+    int rc = pd_db_brand_add(db, "First", &w->brand, err);
+    int64_t id;
+    if (rc == PD_OK)
+        rc = pd_db_brand_add(db, "Second", &id, err);
+    if (rc == PD_OK && w->fail)
+        rc = pd_error_set(err, PD_EINPUT, "refused");
+    return rc;
+}
+
+static int count_org(void *ctx, const pd_org_rec *o)
+{
+    (void)o;
+    ++*(int *)ctx;
+    return 0;
+}
+
+static int brands(pd_store *s)
+{
+    pd_error err = {0};
+    int n = 0;
+    ASSERT_CODE(PD_OK, pd_app_brand_list(s, count_org, &n, &err));
+    return n;
+}
+
+static void test_txn(void **state)
+{
+    struct pd_store_fx *f = *state;
+    pd_error err = {0};
+    /* a failing work stores nothing, and says why */
+    struct txn_work w = {.fail = 1};
+    ASSERT_CODE(PD_EINPUT, pd_app_txn(f->s, txn_two_brands, &w, &err));
+    assert_string_equal(err.msg, "refused");
+    assert_int_equal(brands(f->s), 0);
+    /* a good one stores all of it */
+    w.fail = 0;
+    ASSERT_CODE(PD_OK, pd_app_txn(f->s, txn_two_brands, &w, &err));
+    assert_int_equal(brands(f->s), 2);
+    /* the pair: rolled back on a failure, the connection given back (the
+     * pool of 4 would run dry otherwise) */
+    for (int i = 0; i < 8; i++) {
+        pd_db *db;
+        ASSERT_CODE(PD_OK, pd_app_txn_begin(f->s, &db, &err));
+        int64_t id;
+        char name[16];
+        snprintf(name, sizeof name, "B%d", i);
+        ASSERT_CODE(PD_OK, pd_db_brand_add(db, name, &id, &err));
+        ASSERT_CODE(i % 2 ? PD_OK : PD_ECONFLICT,
+                    pd_app_txn_end(f->s, db, i % 2 ? PD_OK : PD_ECONFLICT, &err));
+    }
+    assert_int_equal(brands(f->s), 2 + 4);
+    /* settle on a held connection; a read */
+    pd_db *db;
+    ASSERT_CODE(PD_OK, pd_store_acquire(f->s, &db, &err));
+    ASSERT_CODE(PD_OK, pd_db_begin(db, &err));
+    int64_t id;
+    ASSERT_CODE(PD_OK, pd_db_brand_add(db, "Held", &id, &err));
+    ASSERT_CODE(PD_OK, pd_app_txn_settle(db, PD_OK, &err));
+    pd_store_release(f->s, db);
+    ASSERT_CODE(PD_OK, pd_app_read_begin(f->s, &db, &err));
+    int n = 0;
+    ASSERT_CODE(PD_OK, pd_db_brand_list(db, count_org, &n, &err));
+    assert_int_equal(pd_app_read_finish(f->s, db, PD_ENOTFOUND), PD_ENOTFOUND);
+    assert_int_equal(n, 7);
+}
+
+/* ---- batches brought in: MCNs, follower history --------------------------------- */
+
+static int count_history(void *ctx, int64_t at, uint64_t followers)
+{
+    (void)at;
+    (void)followers;
+    ++*(int *)ctx;
+    return 0;
+}
+
+static void test_batches(void **state)
+{
+    struct pd_store_fx *f = *state;
+    pd_error err = {0};
+    pd_app_org mcns[3] = {{.id = 7, .name = "Seven"}, {.id = 9, .name = "Nine"}, {.name = "Next"}};
+    ASSERT_CODE(PD_OK, pd_app_mcns_add(f->s, mcns, 3, &err));
+    assert_int_equal(mcns[0].id, 7);
+    assert_int_equal(mcns[1].id, 9);
+    assert_true(mcns[2].id > 9);
+    pd_org_rec o;
+    ASSERT_CODE(PD_OK, pd_db_mcn_get(f->d, 9, &o, &err));
+    assert_string_equal(o.name, "Nine");
+    /* a bad one in a batch: none of it */
+    pd_app_org bad[2] = {{.id = 20, .name = "Twenty"}, {.id = 21, .name = ""}};
+    assert_int_not_equal(PD_OK, pd_app_mcns_add(f->s, bad, 2, &err));
+    ASSERT_CODE(PD_ENOTFOUND, pd_db_mcn_get(f->d, 20, &o, &err));
+    int64_t one;
+    ASSERT_CODE(PD_OK, pd_app_mcn_add(f->s, 0, "Alone", &one, &err));
+    assert_true(one > mcns[2].id);
+
+    pd_creator_rec out;
+    ASSERT_CODE(PD_OK, pd_app_creator_create(f->s, creator(1, 500), &out, NULL, &err));
+    int before = 0;
+    ASSERT_CODE(PD_OK, pd_db_followers_history(f->d, 1, count_history, &before, &err));
+    pd_follower_count h[3] = {{1, 1000, 100}, {1, 2000, 200}, {1, 3000, 300}};
+    ASSERT_CODE(PD_OK, pd_app_followers_record(f->s, h, 3, &err));
+    int after = 0;
+    ASSERT_CODE(PD_OK, pd_db_followers_history(f->d, 1, count_history, &after, &err));
+    assert_int_equal(after, before + 3);
+    /* the current count is not touched */
+    ASSERT_CODE(PD_OK, pd_db_creator_get(f->d, 1, &out, &err));
+    assert_int_equal(out.followers, 500);
+    /* an unknown creator in the batch: none of it */
+    pd_follower_count mixed[2] = {{1, 4000, 400}, {99, 4000, 1}};
+    ASSERT_CODE(PD_EINPUT, pd_app_followers_record(f->s, mixed, 2, &err));
+    int again = 0;
+    ASSERT_CODE(PD_OK, pd_db_followers_history(f->d, 1, count_history, &again, &err));
+    assert_int_equal(again, after);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_activation_at_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_writes_keep_verdicts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_txn, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batches, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,13 +3,19 @@
 # decides by time follows `partnerd serve --clock INSTANT`, and
 # PARTNERD_CLOCK for every command (serve included; --clock wins), set
 # here to 2031, another year than the machine's:
-# - `user add`, `brand add` and `mcn add` record created_at in 2031;
+# - `user add`, `brand add` and `mcn add` record created_at in 2031, and
+#   so do `import` (a creator), `policy add` and `policy activate` (the
+#   policy and the activation), `export --verdicts --today` (when the
+#   activation it applies took effect) and `migrate` (when each migration
+#   was applied);
 # - a new token's expires_at, from POST /api/login, is 7 days after the
 #   server's clock; a creator added over the API and a post published
 #   through it are stamped by that clock;
 # - the token check asks the same clock: a token stops working once a
 #   server's clock is past its expiry (a restart with a later --clock),
 #   and a token made on a 2019 clock is expired on the machine's clock;
+# - `serve --demo --clock` dates the demo's data by that clock: online
+#   certification stands at its day, and the demo accounts were made then;
 # - a bad PARTNERD_CLOCK or --clock is a usage error.
 # That sign-in rate-limit windows follow the clock (a lockout lifts when
 # the clock moves, and not before) is checked in tests/app/test_accounts.c,
@@ -56,6 +62,33 @@ printf 'a third long secret\n' | "$PD" user add --db "$db" --name now --role ope
 "$PD" user list --db "$db" >"$T/users" 2>"$T/err"
 expect_match "without PARTNERD_CLOCK: this year" "$T/users" "^[0-9]* *now .* $(date -u +%Y)-"
 
+# import, policy add and activate, migrate: the same clock
+printf '%s\n' 'creator_id,handle,category,followers,mcn_id' '20,imported,food,1200,8' \
+    >"$T/creators.csv"
+printf '%s\n' 'post_id,creator_id,published_at,kind,views,likes,comments,collects' \
+    '201,20,2031-03-01T08:00:00Z,organic,100,5,1,0' >"$T/posts.csv"
+PARTNERD_CLOCK=$CLOCK run import --db "$db" --creators "$T/creators.csv" --posts "$T/posts.csv" \
+    --quiet
+expect_rc "import" 0
+PARTNERD_CLOCK=$CLOCK run policy add --db "$db" red-2019-v1
+expect_rc "policy add" 0
+PID=$(sed -n 's/^policy \([0-9]*\):.*/\1/p' "$T/stdout")
+PARTNERD_CLOCK=$CLOCK run policy activate --db "$db" "$PID" --from 2031-03-05
+expect_rc "policy activate" 0
+# export --verdicts --today applies it: when, by the same clock
+PARTNERD_CLOCK=$CLOCK run export --db "$db" --verdicts "$T/verdicts.csv" --today 2031-03-05
+expect_rc "export --verdicts --today" 0
+PARTNERD_CLOCK=$CLOCK run migrate --db "$T/migrated.db"
+expect_rc "migrate" 0
+if command -v sqlite3 >/dev/null; then
+    applied=$(sqlite3 "$T/migrated.db" 'SELECT min(applied_at) || " " || max(applied_at) FROM schema_version')
+    # 2031-03-04T10:00:00Z is 1930384800
+    case $applied in
+    19303848[0-5]?\ 19303848[0-5]?) pass ;;
+    *) fail "migrations applied on the 2031 clock are dated $applied" ;;
+    esac
+fi
+
 PARTNERD_CLOCK=yesterday run brand add --db "$db" --name Other
 expect_rc "bad PARTNERD_CLOCK: a usage error" 2
 expect_grep "bad PARTNERD_CLOCK named" "$T/stderr" "PARTNERD_CLOCK 'yesterday'"
@@ -82,6 +115,33 @@ case $expires in
 esac
 get "me" "$URL/api/me" -H "Authorization: Bearer $TOKEN"
 expect_status "the 2031 token works on the 2031 clock" 200
+
+# what the CLI recorded on PARTNERD_CLOCK, read back through the API
+created_ats() { python3 -c '
+import json, sys
+def walk(v):
+    if isinstance(v, dict):
+        for k, x in v.items():
+            if k == "created_at": print(x)
+            else: walk(x)
+    elif isinstance(v, list):
+        for x in v: walk(x)
+walk(json.load(open(sys.argv[1])))' "$T/body"; }
+for what in "policies/$PID" activations creators/20; do
+    get "$what" "$URL/api/$what" -H "Authorization: Bearer $TOKEN"
+    expect_status "GET /api/$what" 200
+    at=$(created_ats | head -n 1)
+    case $at in
+    2031-03-04T10:00:0[0-9]Z) pass ;;
+    *) fail "/api/$what: recorded on the 2031 clock by the CLI, but created_at is '$at'" ;;
+    esac
+done
+get "activations" "$URL/api/activations" -H "Authorization: Bearer $TOKEN"
+applied=$(jget "d['activations'][0]['applied_at']")
+case $applied in
+2031-03-04T10:00:0[0-9]Z) pass ;;
+*) fail "an activation applied by export on the 2031 clock has applied_at '$applied'" ;;
+esac
 
 # a creator added over the API, and a post published through it
 get "create creator" "$URL/api/creators" -X POST -H "Authorization: Bearer $TOKEN" \
@@ -147,5 +207,23 @@ get "2019 token today" "$URL/api/me" -H "Authorization: Bearer $OLD"
 expect_status "a token of the 2019 clock is expired on the machine's" 401
 get "2031 token today" "$URL/api/me" -H "Authorization: Bearer $TOKEN"
 expect_status "a token of the 2031 clock works on the machine's" 200
+
+stop_server
+
+# ---- the demo, on --clock ------------------------------------------------------
+demo=$T/demo.db
+START_SECONDS=360 start_server "$T/demo.log" --demo --db "$demo" --clock "$CLOCK" ||
+    pd_test_finish
+opw=$(awk -F'\t' '$1 == "operator" {print $2}' "$demo.logins")
+login operator "$opw"
+expect_status "demo operator signs in" 200
+TOKEN=$(jget "d['token']")
+get "demo certification" "$URL/api/certification" -H "Authorization: Bearer $TOKEN"
+expect_status "GET /api/certification" 200
+today=$(jget "d['today']")
+[ "$today" = 2031-03-04 ] && pass || fail "a demo on the 2031 clock stands at $today"
+stop_server
+"$PD" user list --db "$demo" >"$T/users" 2>"$T/err" || fail "user list: $(cat "$T/err")"
+expect_match "demo accounts made on the 2031 clock" "$T/users" '^[0-9]* *operator .* 2031-03-04T'
 
 pd_test_finish
