@@ -25,8 +25,8 @@ static int cache_get(void *ctx, const void *owner, uint64_t version,
 static void cache_put(void *ctx, const void *owner, uint64_t version,
                       const uint8_t hash[PD_TOKEN_HASH_BYTES], const pd_app_token_check *c)
 {
-    pd_pagecache_put(ctx, owner, version, (const char *)hash, PD_TOKEN_HASH_BYTES,
-                     (const char *)c, sizeof *c);
+    pd_pagecache_put(ctx, owner, version, (const char *)hash, PD_TOKEN_HASH_BYTES, (const char *)c,
+                     sizeof *c);
 }
 
 /* The use cases' view of a. */
@@ -127,7 +127,8 @@ static int authenticate(pd_req *req, pd_accounts *a, const pd_route *route, pd_e
                             "sign in first: send 'Authorization: Bearer <token>' with a token "
                             "from POST /api/login");
     pd_token t;
-    int rc = h ? pd_token_parse_header(h, &t, err) : pd_token_parse(cookie, strlen(cookie), &t, err);
+    int rc =
+        h ? pd_token_parse_header(h, &t, err) : pd_token_parse(cookie, strlen(cookie), &t, err);
     if (rc)
         return rc;
     if (cookie && !pd_req_safe_method(req) && !same_origin(req)) {
@@ -201,7 +202,6 @@ int pd_access_creator_private(pd_db *db, const pd_user *u, int64_t creator_id, i
     return rc;
 }
 
-
 /* Whether u may see creator id's private data: a lookup (app/views.h). */
 struct private_check {
     const pd_user *u;
@@ -252,8 +252,8 @@ static int redirect_to_sign_in(pd_req *req)
         memcpy(o, "?next=", 6);
         o += 6;
         for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
-            if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                (*p >= '0' && *p <= '9') || *p == '/' || *p == '-' || *p == '_' || *p == '.') {
+            if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                *p == '/' || *p == '-' || *p == '_' || *p == '.') {
                 *o++ = (char)*p;
             } else {
                 *o++ = '%';
@@ -276,10 +276,8 @@ int pd_accounts_guard(pd_req *req, const pd_route *route, void *ctx, pd_error *e
 {
     pd_accounts *a = ctx;
     switch (route->access) {
-    case PD_ACCESS_PUBLIC:
-        return PD_OK;
-    case PD_ACCESS_SIGNED_IN:
-        return authenticate(req, a, route, err);
+    case PD_ACCESS_PUBLIC: return PD_OK;
+    case PD_ACCESS_SIGNED_IN: return authenticate(req, a, route, err);
     case PD_ACCESS_OPERATOR: {
         int rc = authenticate(req, a, route, err);
         if (rc)
@@ -321,8 +319,7 @@ int pd_accounts_guard(pd_req *req, const pd_route *route, void *ctx, pd_error *e
                                   (long long)id);
     }
     default:
-        return pd_error_set(err, PD_EINTERNAL, "route %s declares no access rule",
-                            route->name);
+        return pd_error_set(err, PD_EINTERNAL, "route %s declares no access rule", route->name);
     }
 }
 
@@ -373,8 +370,7 @@ static int login(pd_req *req, void *ctx, pd_error *err)
     pd_user u;
     char text[PD_TOKEN_TEXT_MAX], expires[PD_INSTANT_FMT_MAX];
     int64_t expires_at = 0;
-    rc = pd_accounts_sign_in(a, req, name, password, strlen(password), &u, text, &expires_at,
-                             err);
+    rc = pd_accounts_sign_in(a, req, name, password, strlen(password), &u, text, &expires_at, err);
     json_decref(body); /* name and password lived in it */
     if (rc)
         return rc;
@@ -462,14 +458,26 @@ static int me(pd_req *req, void *ctx, pd_error *err)
 }
 
 static const pd_route account_routes[] = {
-    {.method = "POST", .pattern = "/api/login", .name = "accounts.login",
+    {.method = "POST",
+     .pattern = "/api/login",
+     .name = "accounts.login",
      .summary = "Sign in with a name and a password; returns a bearer token",
-     .access = PD_ACCESS_PUBLIC, .handler = login, .sign_in = 1},
-    {.method = "POST", .pattern = "/api/logout", .name = "accounts.logout",
+     .access = PD_ACCESS_PUBLIC,
+     .handler = login,
+     .sign_in = 1},
+    {.method = "POST",
+     .pattern = "/api/logout",
+     .name = "accounts.logout",
      .summary = "Sign out: the request's token stops working",
-     .access = PD_ACCESS_SIGNED_IN, .handler = logout},
-    {.method = "GET", .pattern = "/api/me", .name = "accounts.me",
-     .summary = "The signed-in user", .access = PD_ACCESS_SIGNED_IN, .handler = me, .quick = 1},
+     .access = PD_ACCESS_SIGNED_IN,
+     .handler = logout},
+    {.method = "GET",
+     .pattern = "/api/me",
+     .name = "accounts.me",
+     .summary = "The signed-in user",
+     .access = PD_ACCESS_SIGNED_IN,
+     .handler = me,
+     .quick = 1},
 };
 
 int pd_accounts_routes(pd_router *r, pd_accounts *a, pd_error *err)

@@ -36,7 +36,6 @@
 #include "api/verdict.h"
 #include "util/jsonw.h"
 
-
 /* ---- small helpers ---------------------------------------------------------------------- */
 
 static int out_of_memory(pd_error *err)
@@ -854,8 +853,8 @@ static int put_metrics(pd_req *req, void *ctx, pd_error *err)
     if (rc)
         return rc;
     pd_post_rec after;
-    if ((rc = pd_app_post_metrics(store, id, p.views, p.likes, p.comments, p.collects, &after,
-                                  err)))
+    if ((rc =
+             pd_app_post_metrics(store, id, p.views, p.likes, p.comments, p.collects, &after, err)))
         return rc;
     write_post(pd_req_jsonw(req), &after);
     return PD_OK;
@@ -971,8 +970,8 @@ int pd_creators_metrics(pd_metrics *m, pd_creators *ctx, pd_error *err)
     if (!ctx->pages)
         return PD_OK;
     int rc = pd_metrics_add_counter(m, "partnerd_page_cache_hits_total",
-                                    "Discovery pages answered from the page cache",
-                                    page_hits, ctx->pages, err);
+                                    "Discovery pages answered from the page cache", page_hits,
+                                    ctx->pages, err);
     if (rc == PD_OK)
         rc = pd_metrics_add_counter(m, "partnerd_page_cache_misses_total",
                                     "Discovery pages the page cache did not have (then computed)",

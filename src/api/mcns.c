@@ -67,8 +67,8 @@ static void write_row(pd_jsonw *w, pd_buf *scratch, const pd_roster *r, const pd
     pd_jsonw_khundredths(w, "engagement_rate", (int64_t)st->engagement_bp);
     pd_jsonw_kbool(w, "certified", row->standing != PD_STANDING_NOT_CERTIFIED);
     pd_jsonw_kstr(w, "standing", pd_standing_name(row->standing));
-    write_failed(w, scratch, &r->state.policy, r->state.policy_id ? st->failed : 0,
-                 st->followers, &st->win, NULL);
+    write_failed(w, scratch, &r->state.policy, r->state.policy_id ? st->failed : 0, st->followers,
+                 &st->win, NULL);
     pd_jsonw_key(w, "risk");
     if (row->standing == PD_STANDING_AT_RISK) {
         const pd_risk *k = &row->risk;
@@ -112,8 +112,8 @@ static int get_roster(pd_req *req, void *ctx, pd_error *err)
         return rc;
     size_t first, count;
     char next[PD_ROSTER_CURSOR_MAX];
-    rc = pd_roster_page(r, filter, pd_req_query(req, "after"), (size_t)limit, &first, &count,
-                        next, err);
+    rc = pd_roster_page(r, filter, pd_req_query(req, "after"), (size_t)limit, &first, &count, next,
+                        err);
     if (rc) {
         pd_roster_free(r);
         return rc;

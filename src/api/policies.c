@@ -385,8 +385,7 @@ static int request_policy(pd_policies *p, const json_t *v, const char *field, pd
         pd_policy_rec r;
         int rc = id > 0 ? policy_get(p->store, id, &r, err) : PD_ENOTFOUND;
         if (rc == PD_ENOTFOUND)
-            return pd_error_set(err, PD_EINPUT, "%s: no stored policy %lld", field,
-                                (long long)id);
+            return pd_error_set(err, PD_EINPUT, "%s: no stored policy %lld", field, (long long)id);
         if (rc)
             return rc;
         *out = r.policy;
@@ -453,23 +452,26 @@ static int parse_sweep(const json_t *sw, pd_sim_sweep_spec *out, pd_error *err)
     static const char *const fields[] = {"rule", "from", "to", "step", NULL};
     const char *key;
     json_t *val;
-    json_object_foreach((json_t *)sw, key, val) {
+    json_object_foreach((json_t *)sw, key, val)
+    {
         size_t i = 0;
         while (fields[i] && strcmp(fields[i], key))
             i++;
         if (!fields[i])
-            return pd_error_set(err, PD_EINPUT, "sweep.%.60s: unknown field (known: rule, from, to, step)",
-                                key);
+            return pd_error_set(err, PD_EINPUT,
+                                "sweep.%.60s: unknown field (known: rule, from, to, step)", key);
     }
     const json_t *r = json_object_get(sw, "rule");
     if (!json_is_string(r))
-        return pd_error_set(err, PD_EINPUT, "sweep.rule: expected a rule name such as \"min_avg_views\"");
+        return pd_error_set(err, PD_EINPUT,
+                            "sweep.rule: expected a rule name such as \"min_avg_views\"");
     int rule = pd_rule_from_key(json_string_value(r), json_string_length(r));
     if (rule < 0)
-        return pd_error_set(err, PD_EINPUT,
-                            "sweep.rule: unknown rule '%.60s' (known: min_followers, min_avg_views, "
-                            "min_organic_per_sponsored, min_sponsored, min_posts, max_sponsored)",
-                            json_string_value(r));
+        return pd_error_set(
+            err, PD_EINPUT,
+            "sweep.rule: unknown rule '%.60s' (known: min_followers, min_avg_views, "
+            "min_organic_per_sponsored, min_sponsored, min_posts, max_sponsored)",
+            json_string_value(r));
     out->rule = (pd_rule)rule;
     int rc;
     if ((rc = sweep_number(sw, "from", out->rule, &out->from, err)) ||
@@ -490,19 +492,18 @@ static const char *cand_field(size_t i, char *buf)
 
 /* The request: policies[0] the baseline, then the candidates. */
 static int parse_impact(pd_policies *p, pd_req *req, pd_policy *pols, size_t *npols,
-                        pd_sim_sweep_spec *sweep, int *has_sweep, size_t *top_mcns,
-                        pd_error *err)
+                        pd_sim_sweep_spec *sweep, int *has_sweep, size_t *top_mcns, pd_error *err)
 {
     json_t *body;
     int rc = pd_req_json_body(req, &body, err);
     if (rc)
         return rc;
-    static const char *const fields[] = {"baseline", "candidate", "candidates", "sweep",
-                                         "top_mcns", NULL};
+    static const char *const fields[] = {"baseline", "candidate", "candidates",
+                                         "sweep",    "top_mcns",  NULL};
     int64_t top = 0;
     if ((rc = pd_req_json_only(body, fields, err)) ||
-        (rc = pd_req_json_opt_int(body, "top_mcns", 1, PD_SIM_MCN_TOP_MAX,
-                                  PD_SIM_MCN_TOP_DEFAULT, &top, err)))
+        (rc = pd_req_json_opt_int(body, "top_mcns", 1, PD_SIM_MCN_TOP_MAX, PD_SIM_MCN_TOP_DEFAULT,
+                                  &top, err)))
         goto out;
     *top_mcns = (size_t)top;
     const json_t *base = json_object_get(body, "baseline");
@@ -600,27 +601,49 @@ static int impact(pd_req *req, void *ctx, pd_error *err)
 }
 
 static const pd_route policy_routes[] = {
-    {.method = "GET", .pattern = "/api/policies", .name = "policies.list",
-     .summary = "Stored certification policies, every version", .access = PD_ACCESS_OPERATOR,
+    {.method = "GET",
+     .pattern = "/api/policies",
+     .name = "policies.list",
+     .summary = "Stored certification policies, every version",
+     .access = PD_ACCESS_OPERATOR,
      .handler = list_policies},
-    {.method = "POST", .pattern = "/api/policies", .name = "policies.add",
+    {.method = "POST",
+     .pattern = "/api/policies",
+     .name = "policies.add",
      .summary = "Store a policy (docs/policies.md format) as the next version of its name",
-     .access = PD_ACCESS_OPERATOR, .handler = add_policy},
-    {.method = "GET", .pattern = "/api/policies/{id:int}", .name = "policies.get",
-     .summary = "One stored policy", .access = PD_ACCESS_OPERATOR, .handler = get_policy},
-    {.method = "POST", .pattern = "/api/policies/{id:int}/activate", .name = "policies.activate",
+     .access = PD_ACCESS_OPERATOR,
+     .handler = add_policy},
+    {.method = "GET",
+     .pattern = "/api/policies/{id:int}",
+     .name = "policies.get",
+     .summary = "One stored policy",
+     .access = PD_ACCESS_OPERATOR,
+     .handler = get_policy},
+    {.method = "POST",
+     .pattern = "/api/policies/{id:int}/activate",
+     .name = "policies.activate",
      .summary = "Put a stored policy in force from a day ({\"from\": \"YYYY-MM-DD\"})",
-     .access = PD_ACCESS_OPERATOR, .handler = activate},
-    {.method = "POST", .pattern = "/api/policies/impact", .name = "policies.impact",
+     .access = PD_ACCESS_OPERATOR,
+     .handler = activate},
+    {.method = "POST",
+     .pattern = "/api/policies/impact",
+     .name = "policies.impact",
      .summary = "Who would keep, lose or gain certification under candidate policies",
-     .access = PD_ACCESS_OPERATOR, .handler = impact},
-    {.method = "GET", .pattern = "/api/activations", .name = "activations.list",
-     .summary = "Every policy activation, newest first", .access = PD_ACCESS_OPERATOR,
+     .access = PD_ACCESS_OPERATOR,
+     .handler = impact},
+    {.method = "GET",
+     .pattern = "/api/activations",
+     .name = "activations.list",
+     .summary = "Every policy activation, newest first",
+     .access = PD_ACCESS_OPERATOR,
      .handler = list_activations},
-    {.method = "GET", .pattern = "/api/certification", .name = "certification.get",
+    {.method = "GET",
+     .pattern = "/api/certification",
+     .name = "certification.get",
      .summary = "Online certification now: the policy in force, today, certified count, "
                 "pending activations",
-     .access = PD_ACCESS_SIGNED_IN, .handler = certification},
+     .access = PD_ACCESS_SIGNED_IN,
+     .handler = certification},
 };
 
 int pd_policies_routes(pd_router *r, pd_policies *p, pd_error *err)

@@ -39,8 +39,7 @@ const char *pd_show_percent(uint32_t bp, char buf[PD_SHOW_MAX])
     return buf;
 }
 
-const char *pd_show_noun(uint64_t n, const char *one, const char *many,
-                         char buf[PD_SHOW_NOUN_MAX])
+const char *pd_show_noun(uint64_t n, const char *one, const char *many, char buf[PD_SHOW_NOUN_MAX])
 {
     char c[PD_SHOW_MAX];
     snprintf(buf, PD_SHOW_NOUN_MAX, "%s %s", pd_show_count(n, c), n == 1 ? one : many);
@@ -175,9 +174,9 @@ void pd_show_advice(pd_buf *out, const pd_policy *p, pd_rule r, uint64_t followe
                       pd_show_count(more, n2), more == 1 ? "view" : "views");
         return;
     case PD_RULE_MIN_ORGANIC_PER_SPONSORED:
-        pd_buf_printf(out, "Publish %s more organic (not sponsored) %s %s, or fewer sponsored ones.",
-                      pd_show_count(more, t), more == 1 ? "post" : "posts",
-                      by ? when : "in the window");
+        pd_buf_printf(
+            out, "Publish %s more organic (not sponsored) %s %s, or fewer sponsored ones.",
+            pd_show_count(more, t), more == 1 ? "post" : "posts", by ? when : "in the window");
         return;
     case PD_RULE_MIN_SPONSORED:
         pd_buf_printf(out, "Publish %s more sponsored %s %s.", pd_show_count(more, t),

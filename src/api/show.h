@@ -23,8 +23,8 @@
 #include "core/policy.h"
 #include "util/buf.h"
 
-#define PD_SHOW_MAX 32       /* a number as shown, with its NUL (27 at most) */
-#define PD_SHOW_NOUN_MAX 96  /* a count and its noun, with the NUL       */
+#define PD_SHOW_MAX 32      /* a number as shown, with its NUL (27 at most) */
+#define PD_SHOW_NOUN_MAX 96 /* a count and its noun, with the NUL       */
 
 /* 1234567 -> "1,234,567". */
 const char *pd_show_count(uint64_t v, char buf[PD_SHOW_MAX]);
@@ -43,8 +43,7 @@ const char *pd_show_percent(uint32_t bp, char buf[PD_SHOW_MAX]);
 
 /* A count and its noun: (1, "post", "posts") -> "1 post", 2000 -> "2,000
  * posts". Nouns longer than the buffer allows are cut. */
-const char *pd_show_noun(uint64_t n, const char *one, const char *many,
-                         char buf[PD_SHOW_NOUN_MAX]);
+const char *pd_show_noun(uint64_t n, const char *one, const char *many, char buf[PD_SHOW_NOUN_MAX]);
 
 /* A day (days since 1970-01-01, UTC) as "2019-06-03". */
 const char *pd_show_day(int64_t day, char buf[16]);

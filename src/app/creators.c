@@ -136,8 +136,7 @@ static int record_followers(pd_db *db, void *ctx, pd_error *err)
     return rc;
 }
 
-int pd_app_followers_record(pd_store *s, const pd_follower_count *counts, size_t n,
-                            pd_error *err)
+int pd_app_followers_record(pd_store *s, const pd_follower_count *counts, size_t n, pd_error *err)
 {
     follower_batch b = {counts, n};
     return pd_app_txn(s, record_followers, &b, err);

@@ -71,7 +71,6 @@ typedef struct pd_follower_count {
  * of its creator's follower history and nothing else: the current count
  * and the verdict do not change (no clock is read). PD_EINPUT for a
  * creator that does not exist or a count over PD_COUNT_MAX. */
-int pd_app_followers_record(pd_store *s, const pd_follower_count *counts, size_t n,
-                            pd_error *err);
+int pd_app_followers_record(pd_store *s, const pd_follower_count *counts, size_t n, pd_error *err);
 
 #endif

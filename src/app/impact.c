@@ -16,16 +16,16 @@
 #define BUILD_TRIES 3 /* scans restarted when the day changes in the middle */
 
 typedef struct snap {
-    pd_impact_snap pub;   /* first: a pd_impact_snap * is a snap *          */
-    unsigned refs;        /* under imp->mu; the published one holds one too */
-    uint64_t generation;  /* imp->generation when its build began           */
-    uint64_t fp;          /* the source's fingerprint then                  */
+    pd_impact_snap pub;  /* first: a pd_impact_snap * is a snap *          */
+    unsigned refs;       /* under imp->mu; the published one holds one too */
+    uint64_t generation; /* imp->generation when its build began           */
+    uint64_t fp;         /* the source's fingerprint then                  */
     int has_fp;
-    int64_t built_ms;     /* monotonic                                      */
+    int64_t built_ms; /* monotonic                                      */
     pd_creator *creators;
     char **categories;
     pd_sim_mcn_index mcns;
-    char **mcn_names;     /* mcns.n, NULL entries for unnamed MCNs         */
+    char **mcn_names; /* mcns.n, NULL entries for unnamed MCNs         */
     pd_window_stats *stats[PD_IMPACT_MAX_WINDOWS];
 } snap;
 
@@ -39,7 +39,7 @@ struct pd_impact {
     int has_thread;
     pthread_t thread;
     snap *cur;
-    uint64_t serial;          /* under build_mu                           */
+    uint64_t serial; /* under build_mu                           */
     atomic_uint_fast64_t generation;
     atomic_uint_fast64_t builds;
 };
@@ -108,10 +108,10 @@ static int has_windows(const snap *s, const uint32_t *windows, size_t n)
  * the statistics of one window. */
 typedef struct first_scan {
     snap *s;
-    size_t cap;              /* of s->creators and s->stats[0]          */
-    size_t catcap;           /* of s->categories                        */
-    pd_hashtab table;        /* category name -> index (util/hashtab.h) */
-    const char *name;        /* the name category_index looks for       */
+    size_t cap;       /* of s->creators and s->stats[0]          */
+    size_t catcap;    /* of s->categories                        */
+    pd_hashtab table; /* category name -> index (util/hashtab.h) */
+    const char *name; /* the name category_index looks for       */
     pd_error *err;
 } first_scan;
 
@@ -160,8 +160,8 @@ static int first_each(void *ctx, const pd_creator_window *w)
         if (st)
             s->stats[0] = st;
         if (!c || !st)
-            return pd_error_set(f->err, PD_ENOMEM, "policy impact: out of memory loading %zu creators",
-                                s->pub.n);
+            return pd_error_set(f->err, PD_ENOMEM,
+                                "policy impact: out of memory loading %zu creators", s->pub.n);
         f->cap = ncap;
     }
     int64_t cat = category_index(f, w->category ? w->category : "");
@@ -629,8 +629,7 @@ static void *refresher(void *arg)
 /* ---- the store as a source ------------------------------------------------- */
 
 static int store_scan(void *ctx, uint32_t window_days, int64_t *today,
-                      int (*each)(void *, const pd_creator_window *), void *each_ctx,
-                      pd_error *err)
+                      int (*each)(void *, const pd_creator_window *), void *each_ctx, pd_error *err)
 {
     return pd_store_window_scan(ctx, window_days, today, each, each_ctx, err);
 }
@@ -646,8 +645,8 @@ static int store_fingerprint(void *ctx, uint64_t *out, pd_error *err)
     pd_store_release(ctx, db);
     if (rc)
         return rc;
-    uint64_t parts[5] = {(uint64_t)st.today, (uint64_t)st.policy_id, st.version,
-                         (uint64_t)st.stale, st.certified};
+    uint64_t parts[5] = {(uint64_t)st.today, (uint64_t)st.policy_id, st.version, (uint64_t)st.stale,
+                         st.certified};
     *out = pd_hash_bytes(parts, sizeof parts);
     return PD_OK;
 }

@@ -82,15 +82,15 @@ typedef struct pd_impact_options {
 
 /* A published snapshot: read-only for everyone. */
 typedef struct pd_impact_snap {
-    size_t n;                          /* creators                           */
-    const pd_creator *creators;        /* n, sorted by id                    */
+    size_t n;                   /* creators                           */
+    const pd_creator *creators; /* n, sorted by id                    */
     size_t ncategories;
-    const char *const *categories;     /* names, indexed by creator.category */
-    pd_sim_mcn_index mcns;             /* the creators' MCNs (read-only)     */
-    const char *const *mcn_names;      /* mcns.n: the name of mcns.ids[k], or
-                                          NULL when the source had none     */
-    int64_t today;                     /* the online state's day             */
-    uint64_t serial;                   /* 1, 2, ...: which build this is     */
+    const char *const *categories; /* names, indexed by creator.category */
+    pd_sim_mcn_index mcns;         /* the creators' MCNs (read-only)     */
+    const char *const *mcn_names;  /* mcns.n: the name of mcns.ids[k], or
+                                      NULL when the source had none     */
+    int64_t today;                 /* the online state's day             */
+    uint64_t serial;               /* 1, 2, ...: which build this is     */
     size_t nwindows;
     uint32_t window_days[PD_IMPACT_MAX_WINDOWS];
     const pd_window_stats *stats[PD_IMPACT_MAX_WINDOWS]; /* n each, like creators */

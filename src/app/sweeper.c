@@ -13,8 +13,8 @@
 #include "util/log.h"
 #include "util/mono.h"
 
-#define RETRY_MS 10000     /* after a failed sweep                              */
-#define MAX_WAIT_MS 60000  /* look at the clock at least this often (it may jump) */
+#define RETRY_MS 10000    /* after a failed sweep                              */
+#define MAX_WAIT_MS 60000 /* look at the clock at least this often (it may jump) */
 
 struct pd_sweeper {
     pd_store *store;
@@ -55,8 +55,9 @@ int pd_sweep_once(pd_store *store, pd_online_report *rep, pd_error *err)
     PD_LOG(PD_LOG_INFO, "online sweep", PD_LOG_STR("from_day", from), PD_LOG_STR("to_day", to),
            PD_LOG_BOOL("policy_changed", rep->policy_changed),
            PD_LOG_BOOL("recomputed", rep->recomputed),
-           PD_LOG_UINT("creators_touched", rep->creators_touched), PD_LOG_UINT("gained", rep->gained),
-           PD_LOG_UINT("lost", rep->lost), PD_LOG_INT("ms", pd_mono_ms() - t0));
+           PD_LOG_UINT("creators_touched", rep->creators_touched),
+           PD_LOG_UINT("gained", rep->gained), PD_LOG_UINT("lost", rep->lost),
+           PD_LOG_INT("ms", pd_mono_ms() - t0));
     return PD_OK;
 }
 

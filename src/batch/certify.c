@@ -47,8 +47,8 @@ struct job {
     unsigned nthreads;
     pthread_mutex_t lock;
     pthread_cond_t turn;
-    size_t next;     /* the block to be written next */
-    int failed;      /* a write or an allocation failed: everyone stops */
+    size_t next; /* the block to be written next */
+    int failed;  /* a write or an allocation failed: everyone stops */
     int err_no;
     uint64_t certified;
 };
@@ -133,8 +133,7 @@ int pd_certify_write(FILE *fp, const pd_dataset *ds, const pd_policy *p, int exp
         return pd_error_set(err, PD_EUSAGE, "the %u-day window of policy %s was not loaded",
                             p->window_days, p->name);
     static const char header[] = "creator_id,certified,followers,posts,sponsored,avg_views";
-    if (fputs(header, fp) < 0 || (explain && fputs(",failed_rules", fp) < 0) ||
-        fputc('\n', fp) < 0)
+    if (fputs(header, fp) < 0 || (explain && fputs(",failed_rules", fp) < 0) || fputc('\n', fp) < 0)
         return pd_error_set(err, PD_EIO, "write failed: %s", strerror(errno));
 
     struct job j = {.fp = fp, .ds = ds, .p = p, .stats = stats, .explain = explain};

@@ -15,8 +15,8 @@
 
 enum { PARSED, INCOMPLETE, MALFORMED };
 
-int pd_csv_reader_init(pd_csv_reader *r, int fd, uint64_t start, uint64_t stop,
-                       uint64_t file_end, size_t bufsize, pd_error *err)
+int pd_csv_reader_init(pd_csv_reader *r, int fd, uint64_t start, uint64_t stop, uint64_t file_end,
+                       size_t bufsize, pd_error *err)
 {
     memset(r, 0, sizeof *r);
     struct stat st;
@@ -116,8 +116,8 @@ int pd_csv_fill(pd_csv_reader *r)
 }
 
 /* Byte classes for the unquoted-field scan. */
-static const unsigned char special[256] = {[','] = 1, ['\n'] = 1, ['\r'] = 1, ['"'] = 1,
-                                           ['\0'] = 1};
+static const unsigned char special[256] = {
+    [','] = 1, ['\n'] = 1, ['\r'] = 1, ['"'] = 1, ['\0'] = 1};
 
 static size_t count_newlines(const char *p, const char *end)
 {
@@ -295,7 +295,7 @@ static int parse_record(pd_csv_reader *r, int at_eof, size_t *nfields, size_t *n
     *nl = lines;
     return PARSED;
 
-malformed: {
+malformed : {
     /* Resume at the line after the one where the record started. */
     char *nlp = memchr(base + r->pos, '\n', (size_t)(end - (base + r->pos)));
     if (!nlp && !at_eof)

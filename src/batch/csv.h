@@ -40,8 +40,8 @@ typedef struct pd_csv_field {
 typedef struct pd_csv_record {
     pd_csv_field *fields; /* owned by the reader */
     size_t nfields;
-    uint64_t line;        /* line the record starts on, relative to the range */
-    uint64_t offset;      /* file offset of its first byte                     */
+    uint64_t line;   /* line the record starts on, relative to the range */
+    uint64_t offset; /* file offset of its first byte                     */
 } pd_csv_record;
 
 /* What went wrong in the last failed call: static reason, relative line,
@@ -55,16 +55,16 @@ typedef struct pd_csv_fault {
 
 typedef struct pd_csv_reader {
     int fd;
-    int seekable;            /* pread at offsets, else read() in sequence   */
-    uint64_t stop;           /* records starting here or later are not ours */
-    uint64_t file_end;       /* no byte at or after this offset is read     */
-    uint64_t buf_off;        /* file offset of buf[0]                        */
-    char *buf;               /* after a fill, buf[len] is a NUL sentinel   */
-    size_t cap, len, pos;    /* unconsumed bytes: buf[pos..len)             */
-    uint64_t line;           /* newlines consumed since the range's start    */
-    int eof;                 /* every byte up to file_end is in buf          */
-    int resync;              /* dropping bytes up to the next LF: a record
-                                over the ceiling is being skipped           */
+    int seekable;                /* pread at offsets, else read() in sequence   */
+    uint64_t stop;               /* records starting here or later are not ours */
+    uint64_t file_end;           /* no byte at or after this offset is read     */
+    uint64_t buf_off;            /* file offset of buf[0]                        */
+    char *buf;                   /* after a fill, buf[len] is a NUL sentinel   */
+    size_t cap, len, pos;        /* unconsumed bytes: buf[pos..len)             */
+    uint64_t line;               /* newlines consumed since the range's start    */
+    int eof;                     /* every byte up to file_end is in buf          */
+    int resync;                  /* dropping bytes up to the next LF: a record
+                                    over the ceiling is being skipped           */
     _Atomic uint64_t bytes_read; /* for progress displays                   */
     pd_csv_field *fields;
     size_t fcap;
@@ -75,8 +75,8 @@ typedef struct pd_csv_reader {
  * byte at or after file_end (use UINT64_MAX for "to the end"). start must be
  * a record start. bufsize is the initial buffer (it grows up to
  * PD_CSV_MAX_RECORD for long records). Returns PD_OK or PD_ENOMEM. */
-int pd_csv_reader_init(pd_csv_reader *r, int fd, uint64_t start, uint64_t stop,
-                       uint64_t file_end, size_t bufsize, pd_error *err);
+int pd_csv_reader_init(pd_csv_reader *r, int fd, uint64_t start, uint64_t stop, uint64_t file_end,
+                       size_t bufsize, pd_error *err);
 
 void pd_csv_reader_free(pd_csv_reader *r);
 

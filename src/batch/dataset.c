@@ -41,7 +41,7 @@
 
 #define DEFAULT_MIN_CHUNK (1u << 20)
 #define READ_BUF (1u << 20)
-#define MAX_REPORTS 10      /* skipped lines reported per file */
+#define MAX_REPORTS 10 /* skipped lines reported per file */
 #define MAX_CATEGORIES 65536
 #define NONE UINT32_MAX
 
@@ -56,7 +56,7 @@ struct bad {
 /* ---- category names ------------------------------------------------------ */
 
 struct strtab {
-    char **names;   /* by index */
+    char **names; /* by index */
     size_t n, cap;
     pd_hashtab tab; /* name -> index (util/hashtab.h) */
 };
@@ -161,31 +161,31 @@ struct chunk;
 
 struct load {
     const pd_load_options *o;
-    pd_rows_input *in;              /* the file being scanned now */
+    pd_rows_input *in; /* the file being scanned now */
     struct chunk *chunks;
     size_t nchunks;
-    int posts;                     /* scanning posts.csv, else creators.csv */
+    int posts; /* scanning posts.csv, else creators.csv */
     /* posts */
     struct index ix;
     size_t n;
     pd_window win[PD_MAX_WINDOWS]; /* core/window.h: the one window rule */
     int one_thread;                /* read on one thread (the second pass) */
     /* repeated post ids: the first pass finds them, the second names them */
-    uint64_t *dups;                /* second pass: the repeated ids, sorted */
-    uint64_t *dup_first;           /* ndups: relative line + 1 of the first */
+    uint64_t *dups;      /* second pass: the repeated ids, sorted */
+    uint64_t *dup_first; /* ndups: relative line + 1 of the first */
     size_t ndups;
 };
 
 struct chunk {
     struct load *ld;
     size_t index;
-    uint64_t start, stop;          /* records starting in [start, stop) */
-    uint64_t end;                  /* where it stopped: first record start >= stop */
-    uint64_t lines;                /* newlines in [start, end) */
+    uint64_t start, stop; /* records starting in [start, stop) */
+    uint64_t end;         /* where it stopped: first record start >= stop */
+    uint64_t lines;       /* newlines in [start, end) */
     pd_csv_reader rd;
-    _Atomic uint64_t rows;         /* for progress */
-    int failed;                    /* stopped on a bad line or a failure */
-    struct bad first;              /* what stopped it */
+    _Atomic uint64_t rows; /* for progress */
+    int failed;            /* stopped on a bad line or a failure */
+    struct bad first;      /* what stopped it */
     uint64_t skipped;
     struct bad reports[MAX_REPORTS];
     size_t nreports;
@@ -197,7 +197,7 @@ struct chunk {
     /* posts */
     pd_window_stats *stats[PD_MAX_WINDOWS];
     uint64_t posts_read, unknown, in_window[PD_MAX_WINDOWS];
-    pd_rows_ids ids;      /* ids met by this chunk (first pass)       */
+    pd_rows_ids ids;       /* ids met by this chunk (first pass)       */
     pd_rows_idlist far;    /* ids above ids.max, checked after the join */
     pd_rows_idlist dupids; /* ids met twice                             */
 };
@@ -256,8 +256,8 @@ static int creators_record(struct chunk *c, const pd_csv_record *rec)
                         "more than 65,536 distinct categories", row.category.p, row.category.len);
         return chunk_bad(c, &b);
     }
-    pd_creator cr = {.id = row.id, .followers = row.followers, .mcn_id = row.mcn_id,
-                     .category = (uint32_t)k};
+    pd_creator cr = {
+        .id = row.id, .followers = row.followers, .mcn_id = row.mcn_id, .category = (uint32_t)k};
     cr.line = rec->line > UINT32_MAX ? UINT32_MAX : (uint32_t)rec->line;
     pd_creator *p = pd_grow(c->cr, &c->capcr, c->ncr, sizeof *p, 1024);
     if (!p)
@@ -340,8 +340,7 @@ static inline int post_id_check(struct chunk *c, uint64_t id, uint64_t line)
         return 0;
     }
     pd_rows_bad b;
-    pd_rows_bad_duplicate_post(&b, ld->in, line, pd_rows_line(ld->in, ld->dup_first[lo] - 1),
-                               id);
+    pd_rows_bad_duplicate_post(&b, ld->in, line, pd_rows_line(ld->in, ld->dup_first[lo] - 1), id);
     return chunk_bad(c, &b) ? 1 : -1;
 }
 
@@ -469,8 +468,7 @@ static void *chunk_main(void *arg)
         creators_scan(c);
     c->end = c->rd.buf_off + c->rd.pos;
     c->lines = c->rd.line;
-    atomic_store_explicit(&c->rows, c->ld->posts ? c->posts_read : c->ncr,
-                          memory_order_relaxed);
+    atomic_store_explicit(&c->rows, c->ld->posts ? c->posts_read : c->ncr, memory_order_relaxed);
     return NULL;
 }
 
@@ -551,8 +549,8 @@ static int chunks_run(struct load *ld, const char *label)
             break;
         started++;
     }
-    pd_progress *pg = pd_progress_start(ld->o->progress, label,
-                                        ld->in->size - ld->in->data_start, progress_poll, ld);
+    pd_progress *pg = pd_progress_start(ld->o->progress, label, ld->in->size - ld->in->data_start,
+                                        progress_poll, ld);
     chunk_main(&ld->chunks[0]);
     for (size_t i = 1; i < started; i++)
         pthread_join(ld->chunks[i].thread, NULL);
@@ -741,8 +739,7 @@ static int load_creators(struct load *ld, pd_dataset *ds, pd_error *err)
         goto out;
     }
     if (dups) {
-        pd_rows_duplicates_skipped(ld->o->diag ? ld->o->diag : stderr, &in, dups, worst,
-                                   worst_id);
+        pd_rows_duplicates_skipped(ld->o->diag ? ld->o->diag : stderr, &in, dups, worst, worst_id);
         ds->summary.skipped_creator_lines += dups;
     }
     n = w;

@@ -31,13 +31,13 @@
 typedef struct pd_load_options {
     const char *creators_path;
     const char *posts_path;
-    pd_instant as_of;                       /* windows end here (excluded)    */
-    uint32_t window_days[PD_MAX_WINDOWS];   /* distinct window lengths        */
-    size_t nwindows;                        /* 1 .. PD_MAX_WINDOWS            */
-    unsigned threads;                       /* 0: every online CPU            */
-    int skip_bad_lines;                     /* count and report, don't stop   */
-    int progress;                           /* draw a progress line on stderr */
-    FILE *diag;     /* where skipped lines are reported; NULL: stderr         */
+    pd_instant as_of;                     /* windows end here (excluded)    */
+    uint32_t window_days[PD_MAX_WINDOWS]; /* distinct window lengths        */
+    size_t nwindows;                      /* 1 .. PD_MAX_WINDOWS            */
+    unsigned threads;                     /* 0: every online CPU            */
+    int skip_bad_lines;                   /* count and report, don't stop   */
+    int progress;                         /* draw a progress line on stderr */
+    FILE *diag;               /* where skipped lines are reported; NULL: stderr         */
     uint64_t min_chunk_bytes; /* smallest share of a file per thread; 0: 1 MiB.
                                  Tests set it tiny to split small files.      */
 } pd_load_options;
@@ -52,9 +52,9 @@ typedef struct pd_load_summary {
 } pd_load_summary;
 
 typedef struct pd_dataset {
-    size_t n;                  /* number of creators                          */
-    pd_creator *creators;      /* n, sorted by id ascending                   */
-    char **categories;         /* category names, indexed by pd_creator.category */
+    size_t n;             /* number of creators                          */
+    pd_creator *creators; /* n, sorted by id ascending                   */
+    char **categories;    /* category names, indexed by pd_creator.category */
     size_t ncategories;
     size_t nwindows;
     uint32_t window_days[PD_MAX_WINDOWS];

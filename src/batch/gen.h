@@ -41,28 +41,28 @@
 #include "core/instant.h"
 
 typedef enum pd_gen_preset {
-    PD_GEN_PRESET_NONE = 0,  /* followers from a few to millions            */
-    PD_GEN_PRESET_RED_2019,  /* the v1-certified population: followers >= 1000 */
+    PD_GEN_PRESET_NONE = 0, /* followers from a few to millions            */
+    PD_GEN_PRESET_RED_2019, /* the v1-certified population: followers >= 1000 */
 } pd_gen_preset;
 
-#define PD_GEN_DEFAULT_CREATORS 100000u  /* without a preset               */
-#define PD_GEN_RED_2019_CREATORS 17000u  /* the red-2019 preset            */
-#define PD_GEN_MAX_CREATORS 100000000u   /* ceiling: about 300 GB of posts */
-#define PD_GEN_WINDOW_DAYS 60u           /* posts fall in [as_of - 60 d, as_of) */
-#define PD_GEN_UNKNOWN_CREATORS 1000u    /* unknown posts use ids N+1..N+1000 */
+#define PD_GEN_DEFAULT_CREATORS 100000u /* without a preset               */
+#define PD_GEN_RED_2019_CREATORS 17000u /* the red-2019 preset            */
+#define PD_GEN_MAX_CREATORS 100000000u  /* ceiling: about 300 GB of posts */
+#define PD_GEN_WINDOW_DAYS 60u          /* posts fall in [as_of - 60 d, as_of) */
+#define PD_GEN_UNKNOWN_CREATORS 1000u   /* unknown posts use ids N+1..N+1000 */
 #define PD_GEN_MAX_THREADS 64u
 
 typedef struct pd_gen_options {
-    const char *out_dir;     /* created, with its parents, when missing       */
-    uint64_t seed;           /* any value; 1 by default                        */
-    pd_instant as_of;        /* posts end just before it; 2019-06-01 by default */
+    const char *out_dir; /* created, with its parents, when missing       */
+    uint64_t seed;       /* any value; 1 by default                        */
+    pd_instant as_of;    /* posts end just before it; 2019-06-01 by default */
     pd_gen_preset preset;
-    uint64_t creators;       /* 0: the preset's number (100,000 without one)  */
-    unsigned threads;        /* 0: the online CPUs, at most 2; capped at
-                                PD_GEN_MAX_THREADS; output is the
-                                same for any value                            */
-    int progress;            /* draw a progress line on stderr while the posts
-                                are written (only when it is a terminal)      */
+    uint64_t creators; /* 0: the preset's number (100,000 without one)  */
+    unsigned threads;  /* 0: the online CPUs, at most 2; capped at
+                          PD_GEN_MAX_THREADS; output is the
+                          same for any value                            */
+    int progress;      /* draw a progress line on stderr while the posts
+                          are written (only when it is a terminal)      */
 } pd_gen_options;
 
 typedef struct pd_gen_summary {
@@ -104,8 +104,8 @@ void pd_gen_mcn_name(uint64_t seed, uint64_t mcn_id, char out[PD_GEN_MCN_NAME_MA
  * `days` days ago, out[days - 1] yesterday's (at most
  * PD_GEN_HISTORY_DAYS_MAX are filled). Most creators grew over the days,
  * some lost a few percent; the same arguments give the same counts. */
-void pd_gen_follower_history(uint64_t seed, uint64_t creator_id, uint64_t followers,
-                             uint64_t *out, unsigned days);
+void pd_gen_follower_history(uint64_t seed, uint64_t creator_id, uint64_t followers, uint64_t *out,
+                             unsigned days);
 
 /* Writes out_dir/creators.csv and out_dir/posts.csv. On success fills out
  * (may be NULL) and returns PD_OK. On failure err says why (PD_EUSAGE for

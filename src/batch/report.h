@@ -36,7 +36,7 @@
 #include "util/buf.h"
 
 #define PD_REPORT_MAX (256u << 20) /* a sensible ceiling for one report */
-#define PD_REPORT_LABEL_MAX 96      /* bytes of a group's label, with the NUL */
+#define PD_REPORT_LABEL_MAX 96     /* bytes of a group's label, with the NUL */
 
 typedef enum pd_report_format { PD_REPORT_TEXT, PD_REPORT_CSV, PD_REPORT_JSON } pd_report_format;
 

@@ -37,14 +37,10 @@ static const char usage[] =
 int pd_cmd_gen(int argc, char **argv)
 {
     static const struct option own[] = {
-        {"out", required_argument, NULL, 'o'},
-        {"seed", required_argument, NULL, 's'},
-        {"as-of", required_argument, NULL, 'a'},
-        {"preset", required_argument, NULL, 'p'},
-        {"creators", required_argument, NULL, 'n'},
-        {"threads", required_argument, NULL, 't'},
-        {"quiet", no_argument, NULL, 'q'},
-        {NULL, 0, NULL, 0},
+        {"out", required_argument, NULL, 'o'},      {"seed", required_argument, NULL, 's'},
+        {"as-of", required_argument, NULL, 'a'},    {"preset", required_argument, NULL, 'p'},
+        {"creators", required_argument, NULL, 'n'}, {"threads", required_argument, NULL, 't'},
+        {"quiet", no_argument, NULL, 'q'},          {NULL, 0, NULL, 0},
     };
     pd_gen_options o;
     pd_gen_options_init(&o);
@@ -57,9 +53,7 @@ int pd_cmd_gen(int argc, char **argv)
     int c;
     while ((c = pd_cli_opt(&po, argc, argv)) > 0) {
         switch (c) {
-        case 'o':
-            o.out_dir = optarg;
-            break;
+        case 'o': o.out_dir = optarg; break;
         case 's':
             if (pd_parse_uint(optarg, strlen(optarg), UINT64_MAX, &o.seed, &why) < 0)
                 return pd_cli_usage_error("gen", "--seed '%s': %s", optarg, why);
@@ -83,9 +77,7 @@ int pd_cmd_gen(int argc, char **argv)
             if (pd_cli_parse_threads(optarg, &o.threads, &err))
                 return pd_cli_usage_error("gen", "%s", err.msg);
             break;
-        case 'q':
-            quiet = 1;
-            break;
+        case 'q': quiet = 1; break;
         }
     }
     if (c < 0)
@@ -98,7 +90,8 @@ int pd_cmd_gen(int argc, char **argv)
     pd_gen_summary sum;
     int rc = pd_gen_run(&o, &sum, &err);
     if (rc)
-        return rc == PD_EUSAGE ? pd_cli_usage_error("gen", "%s", err.msg) : pd_cli_fail("gen", &err);
+        return rc == PD_EUSAGE ? pd_cli_usage_error("gen", "%s", err.msg)
+                               : pd_cli_fail("gen", &err);
     if (!quiet) {
         char a[32], b[32], u[32], d[32];
         pd_fmt_thousands(sum.creators, a);

@@ -159,8 +159,9 @@ static int print_pending(void *ctx, const pd_activation_rec *a)
     char d[16];
     if (pd_db_policy_get(p->db, a->policy_id, &r, &err) != PD_OK)
         return err.code;
-    printf("%s  policy %lld (%s version %u) from %s\n", p->n++ ? "                 " : "pending:        ",
-           (long long)a->policy_id, r.policy.name, r.version, day_text(a->from_day, d));
+    printf("%s  policy %lld (%s version %u) from %s\n",
+           p->n++ ? "                 " : "pending:        ", (long long)a->policy_id,
+           r.policy.name, r.version, day_text(a->from_day, d));
     return 0;
 }
 
@@ -207,8 +208,8 @@ static int cmd_status(const char *cmd, int argc, char **argv)
         printf("aggregates:     %s\n",
                st.stale ? "stale: recomputed at the next advance" : "current");
         if (st.policy_id)
-            printf("policy:         %lld (%s version %u, %u-day window)\n",
-                   (long long)st.policy_id, st.policy.name, st.version, st.policy.window_days);
+            printf("policy:         %lld (%s version %u, %u-day window)\n", (long long)st.policy_id,
+                   st.policy.name, st.version, st.policy.window_days);
         else
             printf("policy:         none in force (nobody is certified)\n");
         pd_fmt_thousands(st.certified, n);
@@ -267,8 +268,8 @@ int pd_cmd_policy(int argc, char **argv)
             if (pd_cli_load_policy(argv[i], &p, &err))
                 return pd_cli_fail(cmd, &err);
             int rules = __builtin_popcount(p.rules);
-            printf("%s: ok: policy %s, %u-day window, %d rule%s\n", argv[i], p.name,
-                   p.window_days, rules, rules == 1 ? "" : "s");
+            printf("%s: ok: policy %s, %u-day window, %d rule%s\n", argv[i], p.name, p.window_days,
+                   rules, rules == 1 ? "" : "s");
         }
         return 0;
     }

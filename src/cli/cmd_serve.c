@@ -132,7 +132,7 @@ static const char usage[] =
 /* The options of serve; strings point into argv. */
 typedef struct serve_options {
     const char *listen;
-    const char *db_path; /* the database file */
+    const char *db_path;     /* the database file */
     pd_server_config limits; /* threads, handlers and every limit given (0: default) */
     unsigned drain_s;
     int metrics_public; /* --metrics-access public */
@@ -162,10 +162,21 @@ typedef struct num_option {
 } num_option;
 
 enum {
-    OPT_THREADS = 't', OPT_HANDLERS = 'H', OPT_MAX_CONN = 'c', OPT_MAX_BODY = 'b',
-    OPT_TIMEOUT = 'T', OPT_DRAIN = 'D', OPT_PER_ADDR = 256, OPT_HEADER_TIMEOUT,
-    OPT_BODY_TIMEOUT, OPT_BODY_RATE, OPT_JSON_BODY, OPT_BODY_MEMORY, OPT_SIGN_IN_THREADS,
-    OPT_SIGN_IN_QUEUE, OPT_METRICS_ACCESS
+    OPT_THREADS = 't',
+    OPT_HANDLERS = 'H',
+    OPT_MAX_CONN = 'c',
+    OPT_MAX_BODY = 'b',
+    OPT_TIMEOUT = 'T',
+    OPT_DRAIN = 'D',
+    OPT_PER_ADDR = 256,
+    OPT_HEADER_TIMEOUT,
+    OPT_BODY_TIMEOUT,
+    OPT_BODY_RATE,
+    OPT_JSON_BODY,
+    OPT_BODY_MEMORY,
+    OPT_SIGN_IN_THREADS,
+    OPT_SIGN_IN_QUEUE,
+    OPT_METRICS_ACCESS
 };
 
 static const num_option num_options[] = {
@@ -297,14 +308,13 @@ static void raise_open_files(void)
         rlim_t was = rl.rlim_cur;
         rl.rlim_cur = rl.rlim_max;
         if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
-            PD_LOG(PD_LOG_WARN, "cannot raise the open-file limit",
-                   PD_LOG_UINT("soft", was), PD_LOG_UINT("hard", rl.rlim_max),
-                   PD_LOG_STR("why", strerror(errno)));
+            PD_LOG(PD_LOG_WARN, "cannot raise the open-file limit", PD_LOG_UINT("soft", was),
+                   PD_LOG_UINT("hard", rl.rlim_max), PD_LOG_STR("why", strerror(errno)));
     }
 }
 
-#define POOL_SPARE 4 /* store connections beyond one a server thread */
-#define TOKEN_CACHE_SLOTS 1024    /* token checks kept (accounts.h) */
+#define POOL_SPARE 4               /* store connections beyond one a server thread */
+#define TOKEN_CACHE_SLOTS 1024     /* token checks kept (accounts.h) */
 #define TOKEN_CACHE_VALUE_MAX 1024 /* a user and an expiry, with room */
 
 static int count_user(void *ctx, const pd_user *u)
@@ -415,7 +425,8 @@ int pd_cmd_serve(int argc, char **argv)
     keep_large_blocks_mapped();
     /* The clock says --clock's instant from here (a demo took its time). */
     pd_cli_clock(o.clock, &o.clock_value, NULL); /* checked by parse_options */
-    pd_store_options so = {.create = 1, .migrate = 1,
+    pd_store_options so = {.create = 1,
+                           .migrate = 1,
                            .pool_size = pd_server_workers_for(&o.limits) + POOL_SPARE,
                            .clock = &o.clock_value};
     accounts.clock = &o.clock_value;
@@ -435,12 +446,12 @@ int pd_cmd_serve(int argc, char **argv)
         goto out;
     }
     api = (pd_site){.store = store,
-                   .accounts = &accounts,
-                   .creators = &creators,
-                   .policies = &policies,
-                   .metrics = metrics,
-                   .metrics_access = o.metrics_public ? PD_ACCESS_PUBLIC : PD_ACCESS_OPERATOR,
-                   .version = PD_VERSION};
+                    .accounts = &accounts,
+                    .creators = &creators,
+                    .policies = &policies,
+                    .metrics = metrics,
+                    .metrics_access = o.metrics_public ? PD_ACCESS_PUBLIC : PD_ACCESS_OPERATOR,
+                    .version = PD_VERSION};
     if ((rc = pd_site_add(&api, router, &err)) != 0)
         goto out;
 
@@ -478,8 +489,7 @@ int pd_cmd_serve(int argc, char **argv)
     const pd_server_config *in_force = pd_server_config_of(server);
     PD_LOG(PD_LOG_INFO, "listening", PD_LOG_STR("url", pd_server_url(server)),
            PD_LOG_UINT("routes", pd_router_count(router)),
-           PD_LOG_UINT("threads", in_force->threads),
-           PD_LOG_UINT("handlers", in_force->handlers),
+           PD_LOG_UINT("threads", in_force->threads), PD_LOG_UINT("handlers", in_force->handlers),
            PD_LOG_UINT("sign_in_threads", in_force->sign_in_threads),
            PD_LOG_UINT("max_connections", in_force->max_connections),
            PD_LOG_UINT("max_per_address", in_force->max_per_address),

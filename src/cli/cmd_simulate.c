@@ -60,13 +60,12 @@ static const char usage[] =
 static const char *const cmd = "simulate";
 
 /* Parses one number of a sweep in the rule's unit. */
-static int sweep_number(const char *spec, const char *what, pd_rule rule, const char *s,
-                        size_t len, uint64_t *out)
+static int sweep_number(const char *spec, const char *what, pd_rule rule, const char *s, size_t len,
+                        uint64_t *out)
 {
     const char *why = NULL;
-    int bad = pd_rule_is_decimal(rule)
-                  ? pd_parse_hundredths(s, len, PD_COUNT_MAX * 100, out, &why)
-                  : pd_parse_uint(s, len, PD_COUNT_MAX, out, &why);
+    int bad = pd_rule_is_decimal(rule) ? pd_parse_hundredths(s, len, PD_COUNT_MAX * 100, out, &why)
+                                       : pd_parse_uint(s, len, PD_COUNT_MAX, out, &why);
     if (!bad)
         return PD_OK;
     if (!pd_rule_is_decimal(rule) && memchr(s, '.', len))
@@ -140,14 +139,13 @@ static int write_whole(const char *path, const pd_buf *buf, pd_error *err)
 
 int pd_cmd_simulate(int argc, char **argv)
 {
-    static const struct option own[] = {
-        {"policy", required_argument, NULL, 'P'},
-        {"sweep", required_argument, NULL, 'S'},
-        {"format", required_argument, NULL, 'f'},
-        {"out", required_argument, NULL, 'o'},
-        {"chart", required_argument, NULL, 'C'},
-        {"top-mcns", required_argument, NULL, 'T'},
-        {NULL, 0, NULL, 0}};
+    static const struct option own[] = {{"policy", required_argument, NULL, 'P'},
+                                        {"sweep", required_argument, NULL, 'S'},
+                                        {"format", required_argument, NULL, 'f'},
+                                        {"out", required_argument, NULL, 'o'},
+                                        {"chart", required_argument, NULL, 'C'},
+                                        {"top-mcns", required_argument, NULL, 'T'},
+                                        {NULL, 0, NULL, 0}};
     const char *sweep_arg = NULL, *out_path = NULL, *chart_path = NULL, *format_arg = "text";
     const char *policy_args[PD_SIM_MAX_POLICIES];
     size_t npolicies = 0;
@@ -160,8 +158,7 @@ int pd_cmd_simulate(int argc, char **argv)
         switch (opt) {
         case 'P':
             if (npolicies == PD_SIM_MAX_POLICIES)
-                return pd_cli_usage_error(cmd, "at most %d --policy options",
-                                          PD_SIM_MAX_POLICIES);
+                return pd_cli_usage_error(cmd, "at most %d --policy options", PD_SIM_MAX_POLICIES);
             policy_args[npolicies++] = optarg;
             break;
         case 'S':
@@ -207,9 +204,14 @@ int pd_cmd_simulate(int argc, char **argv)
     const pd_window_stats *stats[PD_SIM_MAX_POLICIES];
     for (size_t p = 0; p < npolicies; p++)
         stats[p] = pd_dataset_stats(&ds, policies[p].window_days);
-    pd_sim_input in = {.creators = ds.creators, .n = ds.n, .ncategories = ds.ncategories,
-                       .policies = policies, .npolicies = npolicies, .stats = stats,
-                       .sweep = sweep_arg ? &sweep : NULL, .mcn_top = (size_t)top_mcns};
+    pd_sim_input in = {.creators = ds.creators,
+                       .n = ds.n,
+                       .ncategories = ds.ncategories,
+                       .policies = policies,
+                       .npolicies = npolicies,
+                       .stats = stats,
+                       .sweep = sweep_arg ? &sweep : NULL,
+                       .mcn_top = (size_t)top_mcns};
     pd_sim_result sim;
     pd_buf report, chart;
     pd_buf_init(&report, PD_REPORT_MAX);

@@ -187,9 +187,9 @@ typedef struct user_args {
 static int parse(const char *cmd, int argc, char **argv, user_args *a)
 {
     static const struct option own[] = {
-        {"name", required_argument, NULL, 'n'},     {"role", required_argument, NULL, 'r'},
-        {"brand", required_argument, NULL, 'b'},    {"creator", required_argument, NULL, 'c'},
-        {"mcn", required_argument, NULL, 'm'},      {"password-stdin", no_argument, NULL, 's'},
+        {"name", required_argument, NULL, 'n'},          {"role", required_argument, NULL, 'r'},
+        {"brand", required_argument, NULL, 'b'},         {"creator", required_argument, NULL, 'c'},
+        {"mcn", required_argument, NULL, 'm'},           {"password-stdin", no_argument, NULL, 's'},
         {"password-cost", required_argument, NULL, 'k'}, {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);

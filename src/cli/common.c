@@ -126,8 +126,7 @@ int pd_cli_parse_threads(const char *arg, unsigned *out, pd_error *err)
     uint64_t v;
     const char *why;
     if (pd_parse_uint(arg, strlen(arg), 256, &v, &why) < 0 || v == 0)
-        return pd_error_set(err, PD_EUSAGE, "--threads '%s': expected a number from 1 to 256",
-                            arg);
+        return pd_error_set(err, PD_EUSAGE, "--threads '%s': expected a number from 1 to 256", arg);
     *out = (unsigned)v;
     return PD_OK;
 }
@@ -152,11 +151,13 @@ static int input_option(const char *cmd, int opt, const char *arg, pd_cli_inputs
 }
 
 /* The options every command may share. */
-static const struct option input_opts[] = {
-    {"creators", required_argument, NULL, 'c'}, {"posts", required_argument, NULL, 'p'},
-    {"as-of", required_argument, NULL, 'a'},    {"threads", required_argument, NULL, 't'},
-    {"skip-bad-lines", no_argument, NULL, 's'}, {"quiet", no_argument, NULL, 'q'},
-    {NULL, 0, NULL, 0}};
+static const struct option input_opts[] = {{"creators", required_argument, NULL, 'c'},
+                                           {"posts", required_argument, NULL, 'p'},
+                                           {"as-of", required_argument, NULL, 'a'},
+                                           {"threads", required_argument, NULL, 't'},
+                                           {"skip-bad-lines", no_argument, NULL, 's'},
+                                           {"quiet", no_argument, NULL, 'q'},
+                                           {NULL, 0, NULL, 0}};
 static const struct option db_opt[] = {{"db", required_argument, NULL, 'd'}, {NULL, 0, NULL, 0}};
 static const struct option help_opt[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 
@@ -198,9 +199,8 @@ int pd_cli_opt(pd_cli_opts *o, int argc, char **argv)
             *o->db = optarg;
             continue;
         }
-        int taken = o->inputs && c != ':' && c != '?'
-                        ? input_option(o->cmd, c, optarg, o->inputs)
-                        : 0;
+        int taken =
+            o->inputs && c != ':' && c != '?' ? input_option(o->cmd, c, optarg, o->inputs) : 0;
         if (taken == 1)
             continue;
         if (taken)

@@ -74,15 +74,15 @@ typedef struct pd_cli_inputs {
 #define PD_CLI_OPTS_MAX 32 /* options of a command, the shared ones included */
 
 typedef struct pd_cli_opts {
-    const char *cmd;          /* the command in messages ("user add")           */
-    const char *usage;        /* printed for --help                             */
-    const struct option *own; /* the command's own, ended by a NULL name        */
-    const char **db;          /* not NULL: takes --db FILE                      */
-    pd_cli_inputs *inputs;    /* not NULL: takes the input options              */
-    int no_args;              /* refuse arguments after the options             */
-    int need_db;              /* with db: refuse a command line without --db    */
-    int status;               /* after -1: the exit status (0 after --help)     */
-    int started;              /* set by pd_cli_opt                              */
+    const char *cmd;                        /* the command in messages ("user add")           */
+    const char *usage;                      /* printed for --help                             */
+    const struct option *own;               /* the command's own, ended by a NULL name        */
+    const char **db;                        /* not NULL: takes --db FILE                      */
+    pd_cli_inputs *inputs;                  /* not NULL: takes the input options              */
+    int no_args;                            /* refuse arguments after the options             */
+    int need_db;                            /* with db: refuse a command line without --db    */
+    int status;                             /* after -1: the exit status (0 after --help)     */
+    int started;                            /* set by pd_cli_opt                              */
     struct option all[PD_CLI_OPTS_MAX + 1]; /* the table getopt_long reads       */
 } pd_cli_opts;
 

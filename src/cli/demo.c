@@ -75,15 +75,18 @@ static int read_logins(const char *path, pd_demo *d, pd_error *err)
         *pw++ = '\0';
         *what++ = '\0';
         pd_demo_login *l = &d->logins[n];
-        if (copy_field(l->name, sizeof l->name, name) || copy_field(l->password, sizeof l->password, pw) ||
+        if (copy_field(l->name, sizeof l->name, name) ||
+            copy_field(l->password, sizeof l->password, pw) ||
             copy_field(l->what, sizeof l->what, what))
             break;
         n++;
     }
     fclose(f);
     if (n != PD_DEMO_ROLES)
-        return pd_error_set(err, PD_EINPUT, "%s: not a demo logins file (remove the database "
-                            "and its .logins file to start a new demo)", path);
+        return pd_error_set(err, PD_EINPUT,
+                            "%s: not a demo logins file (remove the database "
+                            "and its .logins file to start a new demo)",
+                            path);
     return PD_OK;
 }
 
@@ -128,7 +131,7 @@ static void remove_dir(const char *dir)
 static int add_mcns(pd_store *s, const pd_gen_options *go, pd_error *err)
 {
     uint64_t n = pd_gen_mcn_count(go);
-    char (*names)[PD_GEN_MCN_NAME_MAX] = calloc(n, sizeof *names);
+    char(*names)[PD_GEN_MCN_NAME_MAX] = calloc(n, sizeof *names);
     pd_app_org *mcns = calloc(n, sizeof *mcns);
     int rc = names && mcns ? PD_OK : pd_error_set(err, PD_ENOMEM, "out of memory");
     for (uint64_t i = 0; rc == PD_OK && i < n; i++) {
@@ -160,10 +163,10 @@ static int history_of(pd_store *s, const pd_gen_options *go, uint64_t first, uin
             break;
         pd_gen_follower_history(go->seed, id, c.followers, counts, PD_GEN_WINDOW_DAYS);
         for (unsigned d = 0; d < PD_GEN_WINDOW_DAYS; d++)
-            batch[(*n)++] = (pd_follower_count){
-                .creator_id = c.id,
-                .at = now - (int64_t)(PD_GEN_WINDOW_DAYS - d) * 86400,
-                .followers = counts[d]};
+            batch[(*n)++] =
+                (pd_follower_count){.creator_id = c.id,
+                                    .at = now - (int64_t)(PD_GEN_WINDOW_DAYS - d) * 86400,
+                                    .followers = counts[d]};
     }
     if (db)
         pd_store_release(s, db);
@@ -175,8 +178,7 @@ static int history_of(pd_store *s, const pd_gen_options *go, uint64_t first, uin
 static int add_follower_history(pd_store *s, const pd_gen_options *go, uint64_t ncreators,
                                 int64_t now, pd_error *err)
 {
-    pd_follower_count *batch =
-        calloc((size_t)HISTORY_CREATORS * PD_GEN_WINDOW_DAYS, sizeof *batch);
+    pd_follower_count *batch = calloc((size_t)HISTORY_CREATORS * PD_GEN_WINDOW_DAYS, sizeof *batch);
     int rc = batch ? PD_OK : pd_error_set(err, PD_ENOMEM, "out of memory");
     for (uint64_t first = 1; rc == PD_OK && first <= ncreators; first += HISTORY_CREATORS) {
         size_t n = 0;
@@ -224,8 +226,7 @@ static int64_t pick_mcn(pd_db *db, uint64_t n, pd_error *err)
     return 0;
 }
 
-static int add_user(pd_store *s, const pd_clock *clock, pd_demo_login *l, pd_user *u,
-                    pd_error *err)
+static int add_user(pd_store *s, const pd_clock *clock, pd_demo_login *l, pd_user *u, pd_error *err)
 {
     random_password(l->password);
     snprintf(u->name, sizeof u->name, "%s", l->name);
@@ -397,8 +398,8 @@ int pd_demo_prepare(const char *db_path, const pd_clock *clock, FILE *progress, 
 
 void pd_demo_print(const pd_demo *d, const char *url, FILE *out)
 {
-    fprintf(out, "\npartnerd demo%s: open %s\n\n", d->reused ? " (the database of an earlier demo)" : "",
-            url);
+    fprintf(out, "\npartnerd demo%s: open %s\n\n",
+            d->reused ? " (the database of an earlier demo)" : "", url);
     for (int i = 0; i < PD_DEMO_ROLES; i++)
         fprintf(out, "  sign in as %-9s password %s   %s\n", d->logins[i].name,
                 d->logins[i].password, d->logins[i].what);

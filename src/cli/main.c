@@ -27,17 +27,10 @@ static const struct {
     const char *name;
     int (*run)(int, char **);
 } commands[] = {
-    {"certify", pd_cmd_certify},
-    {"simulate", pd_cmd_simulate},
-    {"gen", pd_cmd_gen},
-    {"policy", pd_cmd_policy},
-    {"migrate", pd_cmd_migrate},
-    {"import", pd_cmd_import},
-    {"export", pd_cmd_export},
-    {"serve", pd_cmd_serve},
-    {"user", pd_cmd_user},
-    {"brand", pd_cmd_brand},
-    {"mcn", pd_cmd_mcn},
+    {"certify", pd_cmd_certify}, {"simulate", pd_cmd_simulate}, {"gen", pd_cmd_gen},
+    {"policy", pd_cmd_policy},   {"migrate", pd_cmd_migrate},   {"import", pd_cmd_import},
+    {"export", pd_cmd_export},   {"serve", pd_cmd_serve},       {"user", pd_cmd_user},
+    {"brand", pd_cmd_brand},     {"mcn", pd_cmd_mcn},
 };
 
 int main(int argc, char **argv)

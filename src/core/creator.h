@@ -24,14 +24,18 @@ enum { PD_TIER_COUNT = 6 };
 
 static inline unsigned pd_follower_tier(uint64_t followers)
 {
-    return followers < 1000 ? 0 : followers < 5000 ? 1 : followers < 10000 ? 2
-         : followers < 50000 ? 3 : followers < 100000 ? 4 : 5;
+    return followers < 1000     ? 0
+           : followers < 5000   ? 1
+           : followers < 10000  ? 2
+           : followers < 50000  ? 3
+           : followers < 100000 ? 4
+                                : 5;
 }
 
 /* Label of a tier ("<1k", "1k-5k", ...). Static storage. */
 static inline const char *pd_follower_tier_label(unsigned tier)
 {
-    static const char *const labels[PD_TIER_COUNT] = {"<1k", "1k-5k", "5k-10k",
+    static const char *const labels[PD_TIER_COUNT] = {"<1k",     "1k-5k",    "5k-10k",
                                                       "10k-50k", "50k-100k", ">=100k"};
     return tier < PD_TIER_COUNT ? labels[tier] : "?";
 }

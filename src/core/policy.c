@@ -101,8 +101,8 @@ int pd_policy_validate(const pd_policy *p, pd_error *err)
                                 p->name);
     }
     if (p->window_days < 1 || p->window_days > PD_POLICY_WINDOW_MAX)
-        return pd_error_set(err, PD_EINPUT, "window_days: %u is out of range 1..%d",
-                            p->window_days, PD_POLICY_WINDOW_MAX);
+        return pd_error_set(err, PD_EINPUT, "window_days: %u is out of range 1..%d", p->window_days,
+                            PD_POLICY_WINDOW_MAX);
     if ((p->rules & (BIT(PD_RULE_COUNT) - 1)) == 0 || (p->rules >> PD_RULE_COUNT) != 0)
         return pd_error_set(err, PD_EINPUT,
                             "rules: a policy needs at least one rule (it would certify everyone)");
@@ -151,8 +151,8 @@ static int parse_threshold(pd_rule r, const json_t *v, uint64_t *out, pd_error *
          * itself: 2.55 passes, 10000.001 does not. */
         double rh = round(x * 100.0);
         if (rh / 100.0 != x)
-            return pd_error_set(err, PD_EINPUT, "rules.%s: %.17g has more than two decimals",
-                                key, x);
+            return pd_error_set(err, PD_EINPUT, "rules.%s: %.17g has more than two decimals", key,
+                                x);
         *out = (uint64_t)rh;
         return PD_OK;
     }
@@ -357,21 +357,16 @@ static int rule_fails(const pd_policy *p, pd_rule r, uint64_t followers, const p
     if (rule_info[r].needs_posts && s->posts == 0)
         return 1;
     switch (r) {
-    case PD_RULE_MIN_FOLLOWERS:
-        return followers < t;
+    case PD_RULE_MIN_FOLLOWERS: return followers < t;
     case PD_RULE_MIN_AVG_VIEWS: /* views / posts >= t / 100, exactly */
         return (unsigned __int128)s->views * 100 < (unsigned __int128)t * s->posts;
     case PD_RULE_MIN_ORGANIC_PER_SPONSORED: /* organic >= t / 100 * sponsored */
         return (unsigned __int128)(s->posts - s->sponsored) * 100 <
                (unsigned __int128)t * s->sponsored;
-    case PD_RULE_MIN_SPONSORED:
-        return s->sponsored < t;
-    case PD_RULE_MIN_POSTS:
-        return s->posts < t;
-    case PD_RULE_MAX_SPONSORED:
-        return s->sponsored > t;
-    case PD_RULE_COUNT:
-        break;
+    case PD_RULE_MIN_SPONSORED: return s->sponsored < t;
+    case PD_RULE_MIN_POSTS: return s->posts < t;
+    case PD_RULE_MAX_SPONSORED: return s->sponsored > t;
+    case PD_RULE_COUNT: break;
     }
     return 1;
 }
@@ -413,14 +408,11 @@ size_t pd_policy_explain(const pd_policy *p, uint32_t failed, uint64_t followers
         case PD_RULE_MIN_SPONSORED:
             sink_printf(&out, "%ssponsored %u < %s", sep, s->sponsored, t);
             break;
-        case PD_RULE_MIN_POSTS:
-            sink_printf(&out, "%sposts %u < %s", sep, s->posts, t);
-            break;
+        case PD_RULE_MIN_POSTS: sink_printf(&out, "%sposts %u < %s", sep, s->posts, t); break;
         case PD_RULE_MAX_SPONSORED:
             sink_printf(&out, "%ssponsored %u > %s", sep, s->sponsored, t);
             break;
-        case PD_RULE_COUNT:
-            break;
+        case PD_RULE_COUNT: break;
         }
         if (rule_info[r].needs_posts && s->posts == 0)
             sink_printf(&out, " (no posts in the %u-day window)", p->window_days);

@@ -20,12 +20,12 @@
 #include "util/error.h"
 
 typedef enum pd_rule {
-    PD_RULE_MIN_FOLLOWERS = 0,        /* followers >= t                          */
-    PD_RULE_MIN_AVG_VIEWS,            /* views / posts >= t/100 (needs posts)    */
-    PD_RULE_MIN_ORGANIC_PER_SPONSORED,/* organic >= t/100 * sponsored (needs posts) */
-    PD_RULE_MIN_SPONSORED,            /* sponsored >= t (needs posts)            */
-    PD_RULE_MIN_POSTS,                /* posts >= t (needs posts)                */
-    PD_RULE_MAX_SPONSORED,            /* sponsored <= t                          */
+    PD_RULE_MIN_FOLLOWERS = 0,         /* followers >= t                          */
+    PD_RULE_MIN_AVG_VIEWS,             /* views / posts >= t/100 (needs posts)    */
+    PD_RULE_MIN_ORGANIC_PER_SPONSORED, /* organic >= t/100 * sponsored (needs posts) */
+    PD_RULE_MIN_SPONSORED,             /* sponsored >= t (needs posts)            */
+    PD_RULE_MIN_POSTS,                 /* posts >= t (needs posts)                */
+    PD_RULE_MAX_SPONSORED,             /* sponsored <= t                          */
     PD_RULE_COUNT
 } pd_rule;
 
@@ -40,8 +40,8 @@ typedef struct pd_policy {
     char name[PD_POLICY_NAME_MAX];
     char description[PD_POLICY_DESC_MAX];
     uint32_t window_days;
-    uint32_t rules;                      /* bit (1u << rule) set when it applies */
-    uint64_t threshold[PD_RULE_COUNT];   /* see the unit of each rule above */
+    uint32_t rules;                    /* bit (1u << rule) set when it applies */
+    uint64_t threshold[PD_RULE_COUNT]; /* see the unit of each rule above */
 } pd_policy;
 
 /* What the window of one creator holds: the inputs every rule reads. */

@@ -32,8 +32,8 @@ static int window_of(const pd_risk_post *posts, size_t n, int64_t day, uint32_t 
 }
 
 int pd_risk_project(const pd_policy *in_force, const pd_risk_change *changes, size_t nchanges,
-                    int64_t today, unsigned horizon, uint64_t followers,
-                    const pd_risk_post *posts, size_t nposts, pd_risk *out)
+                    int64_t today, unsigned horizon, uint64_t followers, const pd_risk_post *posts,
+                    size_t nposts, pd_risk *out)
 {
     if (horizon < 1 || horizon > PD_RISK_HORIZON_MAX)
         return -1;

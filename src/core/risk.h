@@ -54,13 +54,13 @@ typedef enum pd_risk_cause {
 } pd_risk_cause;
 
 typedef struct pd_risk {
-    pd_risk_cause cause;   /* PD_RISK_NONE: certified on every day ahead   */
-    int64_t day;           /* the first day that fails                     */
-    uint32_t failed;       /* the rules failed on that day (policy bits)   */
-    int change;            /* the policy of that day: -1 the one in force
-                              today, else an index into the changes        */
-    pd_window_stats win;   /* the window on that day                       */
-    uint32_t posts_left;   /* posts of today's window gone by that day     */
+    pd_risk_cause cause; /* PD_RISK_NONE: certified on every day ahead   */
+    int64_t day;         /* the first day that fails                     */
+    uint32_t failed;     /* the rules failed on that day (policy bits)   */
+    int change;          /* the policy of that day: -1 the one in force
+                            today, else an index into the changes        */
+    pd_window_stats win; /* the window on that day                       */
+    uint32_t posts_left; /* posts of today's window gone by that day     */
 } pd_risk;
 
 /* Judges a creator on each day today+1 .. today+horizon (1..PD_RISK_HORIZON_MAX)
@@ -74,8 +74,8 @@ typedef struct pd_risk {
  * creator certified today: day 0 is not judged. Returns 0, or -1 (out
  * untouched) for a horizon out of range or window counts that overflow. */
 int pd_risk_project(const pd_policy *in_force, const pd_risk_change *changes, size_t nchanges,
-                    int64_t today, unsigned horizon, uint64_t followers,
-                    const pd_risk_post *posts, size_t nposts, pd_risk *out);
+                    int64_t today, unsigned horizon, uint64_t followers, const pd_risk_post *posts,
+                    size_t nposts, pd_risk *out);
 
 /* "posts_leave", "policy" or "none". Static storage. */
 const char *pd_risk_cause_name(pd_risk_cause c);

@@ -23,9 +23,9 @@
 #include <stdint.h>
 
 typedef struct pd_rng {
-    uint64_t s[4];     /* xoshiro256** state, never all zero                 */
-    double spare;      /* second normal of the last polar-method pair        */
-    int has_spare;     /* 1 when `spare` holds an unused normal              */
+    uint64_t s[4]; /* xoshiro256** state, never all zero                 */
+    double spare;  /* second normal of the last polar-method pair        */
+    int has_spare; /* 1 when `spare` holds an unused normal              */
 } pd_rng;
 
 /* One step of splitmix64: advances *state and returns a well-mixed value.

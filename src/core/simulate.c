@@ -28,7 +28,9 @@ typedef uint64_t code_counts[4];
 
 static pd_sim_trans trans_from_counts(const code_counts c)
 {
-    pd_sim_trans t = {.kept = c[CODE_KEPT], .lost = c[CODE_LOST], .gained = c[CODE_GAINED],
+    pd_sim_trans t = {.kept = c[CODE_KEPT],
+                      .lost = c[CODE_LOST],
+                      .gained = c[CODE_GAINED],
                       .never = c[CODE_NEVER]};
     return t;
 }
@@ -217,7 +219,7 @@ typedef struct compiled {
 static void compile(const pd_policy *p, compiled *c)
 {
     static const pd_rule order[PD_RULE_COUNT] = {
-        PD_RULE_MIN_FOLLOWERS, PD_RULE_MIN_POSTS, PD_RULE_MIN_SPONSORED,
+        PD_RULE_MIN_FOLLOWERS, PD_RULE_MIN_POSTS,     PD_RULE_MIN_SPONSORED,
         PD_RULE_MAX_SPONSORED, PD_RULE_MIN_AVG_VIEWS, PD_RULE_MIN_ORGANIC_PER_SPONSORED};
     c->n = 0;
     for (size_t k = 0; k < PD_RULE_COUNT; k++)
@@ -233,22 +235,17 @@ static void compile(const pd_policy *p, compiled *c)
 static inline int rule_holds(pd_rule r, uint64_t t, uint64_t followers, const pd_window_stats *s)
 {
     switch (r) {
-    case PD_RULE_MIN_FOLLOWERS:
-        return followers >= t;
+    case PD_RULE_MIN_FOLLOWERS: return followers >= t;
     case PD_RULE_MIN_AVG_VIEWS:
         return s->posts != 0 &&
                (unsigned __int128)s->views * 100 >= (unsigned __int128)t * s->posts;
     case PD_RULE_MIN_ORGANIC_PER_SPONSORED:
         return s->posts != 0 && (unsigned __int128)(uint32_t)(s->posts - s->sponsored) * 100 >=
                                     (unsigned __int128)t * s->sponsored;
-    case PD_RULE_MIN_SPONSORED:
-        return s->posts != 0 && s->sponsored >= t;
-    case PD_RULE_MIN_POSTS:
-        return s->posts != 0 && s->posts >= t;
-    case PD_RULE_MAX_SPONSORED:
-        return s->sponsored <= t;
-    case PD_RULE_COUNT:
-        break;
+    case PD_RULE_MIN_SPONSORED: return s->posts != 0 && s->sponsored >= t;
+    case PD_RULE_MIN_POSTS: return s->posts != 0 && s->posts >= t;
+    case PD_RULE_MAX_SPONSORED: return s->sponsored <= t;
+    case PD_RULE_COUNT: break;
     }
     return 0;
 }
@@ -296,9 +293,7 @@ static int rule_value(pd_rule r, uint64_t followers, const pd_window_stats *s, u
 {
     *is_max = 0;
     switch (r) {
-    case PD_RULE_MIN_FOLLOWERS:
-        *v = followers;
-        return 1;
+    case PD_RULE_MIN_FOLLOWERS: *v = followers; return 1;
     case PD_RULE_MIN_AVG_VIEWS: { /* views * 100 >= t * posts */
         if (s->posts == 0)
             return 0;
@@ -317,18 +312,13 @@ static int rule_value(pd_rule r, uint64_t followers, const pd_window_stats *s, u
         *v = s->sponsored ? (uint64_t)organic * 100 / s->sponsored : UINT64_MAX;
         return 1;
     }
-    case PD_RULE_MIN_SPONSORED:
-        *v = s->sponsored;
-        return s->posts != 0;
-    case PD_RULE_MIN_POSTS:
-        *v = s->posts;
-        return s->posts != 0;
+    case PD_RULE_MIN_SPONSORED: *v = s->sponsored; return s->posts != 0;
+    case PD_RULE_MIN_POSTS: *v = s->posts; return s->posts != 0;
     case PD_RULE_MAX_SPONSORED:
         *v = s->sponsored;
         *is_max = 1;
         return 1;
-    case PD_RULE_COUNT:
-        break;
+    case PD_RULE_COUNT: break;
     }
     return 0;
 }
@@ -495,10 +485,9 @@ int pd_sim_run(const pd_sim_input *in, pd_sim_result *out, pd_error *err)
         return pd_error_set(err, PD_EINPUT, "simulate: the MCN index has no creators");
     for (size_t i = 0; i < n; i++) {
         if (in->creators[i].category >= in->ncategories)
-            return pd_error_set(err, PD_EINPUT,
-                                "creator %lld: category index %u is out of range (%zu categories)",
-                                (long long)in->creators[i].id, in->creators[i].category,
-                                in->ncategories);
+            return pd_error_set(
+                err, PD_EINPUT, "creator %lld: category index %u is out of range (%zu categories)",
+                (long long)in->creators[i].id, in->creators[i].category, in->ncategories);
         if (ix && (ix->of[i] > ix->n || (ix->of[i] == 0) != (in->creators[i].mcn_id == 0)))
             return pd_error_set(err, PD_EINPUT,
                                 "creator %lld: the MCN index does not match the creators",

@@ -46,10 +46,16 @@ typedef struct pd_sim_trans {
 } pd_sim_trans;
 
 /* Creators certified by the policy the numbers describe. */
-static inline uint64_t pd_sim_certified(const pd_sim_trans *t) { return t->kept + t->gained; }
+static inline uint64_t pd_sim_certified(const pd_sim_trans *t)
+{
+    return t->kept + t->gained;
+}
 
 /* Creators certified by the baseline. */
-static inline uint64_t pd_sim_baseline(const pd_sim_trans *t) { return t->kept + t->lost; }
+static inline uint64_t pd_sim_baseline(const pd_sim_trans *t)
+{
+    return t->kept + t->lost;
+}
 
 /* Creators in the group. */
 static inline uint64_t pd_sim_total(const pd_sim_trans *t)
@@ -77,9 +83,9 @@ enum { PD_SIM_MCN_MEMBER = 0, PD_SIM_MCN_INDEPENDENT = 1, PD_SIM_MCN_GROUPS = 2 
 #define PD_SIM_MCN_TOP_MAX 100
 
 typedef enum pd_sim_mcn_kind {
-    PD_SIM_MCN_ONE = 0,  /* one MCN: id                                  */
-    PD_SIM_MCN_OTHERS,   /* every MCN not shown on its own: mcns of them  */
-    PD_SIM_MCN_NONE,     /* creators of no MCN                           */
+    PD_SIM_MCN_ONE = 0, /* one MCN: id                                  */
+    PD_SIM_MCN_OTHERS,  /* every MCN not shown on its own: mcns of them  */
+    PD_SIM_MCN_NONE,    /* creators of no MCN                           */
 } pd_sim_mcn_kind;
 
 typedef struct pd_sim_mcn_group {
@@ -93,9 +99,9 @@ typedef struct pd_sim_mcn_group {
  * member of ids[k]. Made by pd_sim_mcn_index_build, or by a caller that
  * knows it better; pd_sim_run builds one itself when given none. */
 typedef struct pd_sim_mcn_index {
-    size_t n;       /* distinct MCNs                          */
-    uint64_t *ids;  /* n, ascending                           */
-    uint32_t *of;   /* one per creator, in the creators' order */
+    size_t n;      /* distinct MCNs                          */
+    uint64_t *ids; /* n, ascending                           */
+    uint32_t *of;  /* one per creator, in the creators' order */
 } pd_sim_mcn_index;
 
 /* Builds the index of creators[0..n) (sorts their MCN ids: O(n log n)).
@@ -119,9 +125,9 @@ typedef struct pd_sim_sweep_spec {
 typedef struct pd_sim_input {
     const pd_creator *creators; /* n, any order (the data set sorts by id)   */
     size_t n;
-    size_t ncategories;         /* every creator's category is below this    */
-    const pd_policy *policies;  /* npolicies; the first is the baseline      */
-    size_t npolicies;           /* 1 .. PD_SIM_MAX_POLICIES                  */
+    size_t ncategories;        /* every creator's category is below this    */
+    const pd_policy *policies; /* npolicies; the first is the baseline      */
+    size_t npolicies;          /* 1 .. PD_SIM_MAX_POLICIES                  */
     /* stats[p]: n window statistics for policies[p]'s window, in the order of
      * creators (the caller picks the array for policies[p].window_days). */
     const pd_window_stats *const *stats;
@@ -137,8 +143,8 @@ typedef struct pd_sim_input {
 } pd_sim_input;
 
 typedef struct pd_sim_sweep_point {
-    uint64_t threshold;  /* in the rule's unit                           */
-    pd_sim_trans trans;  /* the changed policy compared with the baseline */
+    uint64_t threshold; /* in the rule's unit                           */
+    pd_sim_trans trans; /* the changed policy compared with the baseline */
 } pd_sim_sweep_point;
 
 typedef struct pd_sim_result {
@@ -154,7 +160,7 @@ typedef struct pd_sim_result {
     /* The sweep, when the input asked for one. */
     int has_sweep;
     pd_sim_sweep_spec sweep;
-    size_t nsweep;                   /* number of thresholds             */
+    size_t nsweep;                    /* number of thresholds             */
     pd_sim_sweep_point *sweep_points; /* nsweep, thresholds ascending     */
 } pd_sim_result;
 

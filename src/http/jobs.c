@@ -81,8 +81,8 @@ int pd_jobs_start(unsigned threads, pd_jobs **out, pd_error *err)
         int e = pthread_create(&j->threads[i], NULL, job_thread, j);
         if (e != 0) {
             pd_jobs_free(j);
-            return pd_error_set(err, PD_EIO, "cannot start job thread %u of %u: %s", i + 1,
-                                threads, strerror(e));
+            return pd_error_set(err, PD_EIO, "cannot start job thread %u of %u: %s", i + 1, threads,
+                                strerror(e));
         }
         j->nthreads++;
     }

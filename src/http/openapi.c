@@ -20,13 +20,12 @@
 #include "http/request.h"
 
 /* What a description file may hold under "components". */
-static const char *const sections[] = {"schemas", "responses",       "parameters",
-                                       "headers", "requestBodies",   "securitySchemes",
-                                       NULL};
+static const char *const sections[] = {"schemas",       "responses",       "parameters", "headers",
+                                       "requestBodies", "securitySchemes", NULL};
 
 /* What an operation of a description file may hold. */
-static const char *const op_fields[] = {"route", "description", "parameters", "requestBody",
-                                        "responses", NULL};
+static const char *const op_fields[] = {"route",       "description", "parameters",
+                                        "requestBody", "responses",   NULL};
 
 /* The answers the server gives any route, whatever its handler does: a
  * query, path parameter, encoding or framing it cannot read (request.c,
@@ -88,7 +87,8 @@ static int load_components(build *b, const char *file, json_t *comp)
         return pd_error_set(b->err, PD_EINTERNAL, "%s: \"components\" is not an object", file);
     const char *section;
     json_t *entries;
-    json_object_foreach(comp, section, entries) {
+    json_object_foreach(comp, section, entries)
+    {
         if (!listed(section, sections) || !json_is_object(entries))
             return pd_error_set(b->err, PD_EINTERNAL,
                                 "%s: components.%s: not a section of named components (known: "
@@ -103,7 +103,8 @@ static int load_components(build *b, const char *file, json_t *comp)
         }
         const char *name;
         json_t *v;
-        json_object_foreach(entries, name, v) {
+        json_object_foreach(entries, name, v)
+        {
             char key[256], what[300];
             snprintf(key, sizeof key, "%s/%s", section, name);
             snprintf(what, sizeof what, "components.%s.%s", section, name);
@@ -121,7 +122,8 @@ static int load_operations(build *b, const char *file, json_t *ops)
         return pd_error_set(b->err, PD_EINTERNAL, "%s: \"operations\" is not an object", file);
     const char *name;
     json_t *op;
-    json_object_foreach(ops, name, op) {
+    json_object_foreach(ops, name, op)
+    {
         if (!json_is_object(op))
             return pd_error_set(b->err, PD_EINTERNAL, "%s: operations.%s is not an object", file,
                                 name);
@@ -147,7 +149,8 @@ static int load_file(build *b, const pd_asset *d)
     const char *key;
     json_t *v;
     if (rc == PD_OK)
-        json_object_foreach(root, key, v) {
+        json_object_foreach(root, key, v)
+        {
             if (strcmp(key, "components") == 0)
                 rc = load_components(b, d->name, v);
             else if (strcmp(key, "operations") == 0)
@@ -198,7 +201,8 @@ static int check_refs(const build *b, const json_t *v, const char *where)
         return PD_OK;
     const char *key;
     json_t *x;
-    json_object_foreach((json_t *)v, key, x) {
+    json_object_foreach((json_t *)v, key, x)
+    {
         if (strcmp(key, "$ref") == 0) {
             const char *ref = json_string_value(x);
             if (!ref || !component(b, ref))
@@ -217,11 +221,11 @@ static int check_refs(const build *b, const json_t *v, const char *where)
 static int check_content(const build *b, const json_t *content, const char *where)
 {
     if (!json_is_object(content) || json_object_size(content) == 0)
-        return pd_error_set(b->err, PD_EINTERNAL, "%s: \"content\" needs a media type",
-                            where);
+        return pd_error_set(b->err, PD_EINTERNAL, "%s: \"content\" needs a media type", where);
     const char *media;
     json_t *m;
-    json_object_foreach((json_t *)content, media, m) {
+    json_object_foreach((json_t *)content, media, m)
+    {
         if (!json_is_object(json_object_get(m, "schema")))
             return pd_error_set(b->err, PD_EINTERNAL, "%s: %s has no schema", where, media);
     }
@@ -237,8 +241,7 @@ static int check_response(const build *b, const json_t *r, const char *where)
     if (json_object_get(r, "$ref"))
         return PD_OK;
     if (!json_is_string(json_object_get(r, "description")))
-        return pd_error_set(b->err, PD_EINTERNAL, "%s: a response needs a \"description\"",
-                            where);
+        return pd_error_set(b->err, PD_EINTERNAL, "%s: a response needs a \"description\"", where);
     const json_t *content = json_object_get(r, "content");
     return content ? check_content(b, content, where) : PD_OK;
 }
@@ -248,19 +251,22 @@ static int check_components(const build *b)
     const char *name;
     json_t *v;
     char where[160];
-    json_object_foreach(json_object_get(b->components, "responses"), name, v) {
+    json_object_foreach(json_object_get(b->components, "responses"), name, v)
+    {
         char key[96];
         snprintf(key, sizeof key, "responses/%s", name);
         snprintf(where, sizeof where, "%s: components.responses.%s", file_of(b, key), name);
         if (check_response(b, v, where))
             return b->err->code;
     }
-    json_object_foreach(json_object_get(b->components, "requestBodies"), name, v) {
+    json_object_foreach(json_object_get(b->components, "requestBodies"), name, v)
+    {
         snprintf(where, sizeof where, "components.requestBodies.%s", name);
         if (check_content(b, json_object_get(v, "content"), where))
             return b->err->code;
     }
-    json_object_foreach(b->components, name, v) {
+    json_object_foreach(b->components, name, v)
+    {
         snprintf(where, sizeof where, "components.%s", name);
         if (check_refs(b, v, where))
             return b->err->code;
@@ -323,15 +329,15 @@ static json_t *parameters(const build *b, const pd_openapi_ctx *c, size_t i, con
         while (j < np && strcmp(names[j], name) != 0)
             j++;
         if (j == np) {
-            pd_error_set(b->err, PD_EINTERNAL, "%s: path parameter %s is not in the pattern",
-                         where, name);
+            pd_error_set(b->err, PD_EINTERNAL, "%s: path parameter %s is not in the pattern", where,
+                         name);
             return NULL;
         }
         if (strcmp(type, is_int[j] ? "integer" : "string") != 0 ||
             !json_is_true(json_object_get(p, "required"))) {
             pd_error_set(b->err, PD_EINTERNAL,
-                         "%s: path parameter %s: the pattern makes it a required %s", where,
-                         name, is_int[j] ? "integer ({name:int})" : "string");
+                         "%s: path parameter %s: the pattern makes it a required %s", where, name,
+                         is_int[j] ? "integer ({name:int})" : "string");
             return NULL;
         }
     }
@@ -344,8 +350,8 @@ static json_t *parameters(const build *b, const pd_openapi_ctx *c, size_t i, con
                 strcmp(json_string_value(json_object_get(p, "name")), names[j]) == 0)
                 mine = json_array_get(given, k);
         }
-        if (json_array_append_new(out, mine ? json_incref(mine) : path_parameter(names[j],
-                                                                                   is_int[j]))) {
+        if (json_array_append_new(out,
+                                  mine ? json_incref(mine) : path_parameter(names[j], is_int[j]))) {
             json_decref(out);
             out = NULL;
         }
@@ -388,11 +394,12 @@ static json_t *responses(const build *b, const pd_openapi_ctx *c, const pd_route
     const char *status;
     json_t *r;
     char at[200];
-    json_object_foreach((json_t *)given, status, r) {
+    json_object_foreach((json_t *)given, status, r)
+    {
         if (strlen(status) != 3 || status[0] < '1' || status[0] > '5' ||
             strspn(status, "0123456789") != 3) {
-            pd_error_set(b->err, PD_EINTERNAL, "%s: response \"%s\" is not an HTTP status",
-                         where, status);
+            pd_error_set(b->err, PD_EINTERNAL, "%s: response \"%s\" is not an HTTP status", where,
+                         status);
             return NULL;
         }
         success |= status[0] == '2' || status[0] == '3';
@@ -404,8 +411,8 @@ static json_t *responses(const build *b, const pd_openapi_ctx *c, const pd_route
         pd_error_set(b->err, PD_EINTERNAL, "%s: no success answer (a 2xx or 3xx response)", where);
         return NULL;
     }
-    pd_openapi_response add[sizeof server_responses / sizeof server_responses[0] +
-                            PD_OPENAPI_GUARD_MAX];
+    pd_openapi_response
+        add[sizeof server_responses / sizeof server_responses[0] + PD_OPENAPI_GUARD_MAX];
     size_t nadd = 0;
     for (size_t k = 0; k < sizeof server_responses / sizeof server_responses[0]; k++)
         add[nadd++] = server_responses[k];
@@ -422,8 +429,7 @@ static json_t *responses(const build *b, const pd_openapi_ctx *c, const pd_route
     size_t nkeys = 0;
     json_t *out = all && json_object_size(all) <= 64 ? json_object() : NULL;
     if (out) {
-        json_object_foreach(all, status, r)
-            keys[nkeys++] = status;
+        json_object_foreach(all, status, r) keys[nkeys++] = status;
         qsort(keys, nkeys, sizeof keys[0], by_status);
         for (size_t k = 0; k < nkeys; k++)
             if (json_object_set(out, keys[k], json_object_get(all, keys[k]))) {
@@ -453,7 +459,8 @@ static int operation(build *b, const pd_openapi_ctx *c, size_t i, const char *pa
     snprintf(where, sizeof where, "%s: operations.%s", file_of(b, rt->name), rt->name);
     const char *key;
     json_t *v;
-    json_object_foreach(d, key, v) {
+    json_object_foreach(d, key, v)
+    {
         if (!listed(key, op_fields))
             return pd_error_set(b->err, PD_EINTERNAL,
                                 "%s: \"%s\" is not a field of a description (route, description, "
@@ -579,8 +586,8 @@ static json_t *paths(build *b, const pd_openapi_ctx *c)
 int pd_openapi_build(pd_openapi_ctx *c, pd_error *err)
 {
     pd_error_clear(err);
-    build b = {.components = json_object(), .ops = json_object(), .files = json_object(),
-               .err = err};
+    build b = {
+        .components = json_object(), .ops = json_object(), .files = json_object(), .err = err};
     json_t *doc = NULL;
     int rc = b.components && b.ops && b.files ? PD_OK : oom(err);
     for (size_t i = 0; rc == PD_OK && i < c->ndocs; i++)
@@ -600,9 +607,8 @@ int pd_openapi_build(pd_openapi_ctx *c, pd_error *err)
     } else if (rc == PD_OK) {
         rc = err->code;
     }
-    char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER |
-                                           JSON_REAL_PRECISION(15))
-                     : NULL;
+    char *text =
+        doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15)) : NULL;
     if (doc && !text)
         rc = oom(err);
     json_decref(doc);
@@ -635,8 +641,11 @@ static int get_openapi(pd_req *req, void *ctx, pd_error *err)
 }
 
 static const pd_route openapi_routes[] = {
-    {.method = "GET", .pattern = "/openapi.json", .name = "ops.openapi",
-     .summary = "This API described as an OpenAPI 3.1 document", .access = PD_ACCESS_PUBLIC,
+    {.method = "GET",
+     .pattern = "/openapi.json",
+     .name = "ops.openapi",
+     .summary = "This API described as an OpenAPI 3.1 document",
+     .access = PD_ACCESS_PUBLIC,
      .handler = get_openapi,
      .quick = 1},
 };

@@ -53,12 +53,12 @@ typedef size_t (*pd_openapi_guard_fn)(const pd_route *r, pd_openapi_response *ou
 #define PD_OPENAPI_GUARD_MAX 8 /* answers one route's guard may add */
 
 typedef struct pd_openapi_ctx {
-    const pd_router *router;           /* the routes to describe */
-    const char *version;               /* info.version */
-    const pd_asset *docs;              /* the descriptions, ndocs of them */
+    const pd_router *router; /* the routes to describe */
+    const char *version;     /* info.version */
+    const pd_asset *docs;    /* the descriptions, ndocs of them */
     size_t ndocs;
     pd_openapi_guard_fn guard_responses; /* NULL: the guard adds nothing */
-    char *doc;                         /* the document, once built */
+    char *doc;                           /* the document, once built */
     size_t len;
 } pd_openapi_ctx;
 

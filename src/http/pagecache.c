@@ -13,8 +13,8 @@ typedef struct entry {
     uint64_t hash;     /* of key and owner                          */
     const void *owner; /* NULL: an empty slot                       */
     uint64_t version;
-    uint64_t used;     /* the cache's tick when last found or kept  */
-    char *mem;         /* key bytes, then body bytes (one malloc)   */
+    uint64_t used; /* the cache's tick when last found or kept  */
+    char *mem;     /* key bytes, then body bytes (one malloc)   */
     size_t klen, len;
 } entry;
 
@@ -63,8 +63,7 @@ static uint64_t hash_of(const void *owner, const char *key, size_t klen)
 
 static int same_page(const entry *x, uint64_t h, const void *owner, const char *key, size_t klen)
 {
-    return x->owner == owner && x->hash == h && x->klen == klen &&
-           memcmp(x->mem, key, klen) == 0;
+    return x->owner == owner && x->hash == h && x->klen == klen && memcmp(x->mem, key, klen) == 0;
 }
 
 /* The entry for (owner, version, key), under c->mu, counted as a hit or
@@ -137,8 +136,13 @@ void pd_pagecache_put(pd_pagecache *c, const void *owner, uint64_t version, cons
                 v = &set[i];
     }
     char *old = v->mem;
-    *v = (entry){.hash = h, .owner = owner, .version = version, .used = ++c->tick, .mem = mem,
-                 .klen = klen, .len = len};
+    *v = (entry){.hash = h,
+                 .owner = owner,
+                 .version = version,
+                 .used = ++c->tick,
+                 .mem = mem,
+                 .klen = klen,
+                 .len = len};
     pthread_mutex_unlock(&c->mu);
     free(old);
 }

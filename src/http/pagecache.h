@@ -32,8 +32,8 @@
 
 #include "util/jsonw.h"
 
-#define PD_PAGECACHE_SLOTS_DEFAULT 256        /* pages kept                     */
-#define PD_PAGECACHE_BODY_MAX (64u * 1024)    /* larger pages are not kept      */
+#define PD_PAGECACHE_SLOTS_DEFAULT 256     /* pages kept                     */
+#define PD_PAGECACHE_BODY_MAX (64u * 1024) /* larger pages are not kept      */
 
 typedef struct pd_pagecache pd_pagecache;
 

@@ -231,8 +231,8 @@ int pd_req_guarded(const pd_req *req);
  * request framed two ways, nothing that follows on it can be trusted. */
 typedef struct pd_head {
     unsigned content_length, transfer_encoding, host, authorization; /* times seen */
-    const char *cl_value, *te_value;  /* the first of each (the caller's storage) */
-    char bad_name[48];                /* the first bad header name, cut; "" */
+    const char *cl_value, *te_value; /* the first of each (the caller's storage) */
+    char bad_name[48];               /* the first bad header name, cut; "" */
     int has_bad_name;
 } pd_head;
 

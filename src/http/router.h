@@ -68,24 +68,24 @@ typedef struct pd_route {
     const char *summary; /* one line for the OpenAPI document */
     unsigned access;     /* who may call it: see above */
     pd_handler handler;
-    int reads_only;      /* 1: a GET whose handler reads the store through
-                            the read the auth layer checked the caller in
-                            (pd_req_held; accounts.h: pd_accounts_read),
-                            never through a connection of its own */
-    int quick;           /* 1: answered on the thread that read the request,
-                            which serves many connections: the guard and
-                            handler never wait (for a write lock, a password
-                            hash, a long computation) and take microseconds,
-                            at most a few milliseconds. 0: on the server's
-                            handler threads (server.h) */
-    int sign_in;         /* 1: checks a password (Argon2id: a core and 64 MiB
-                            for a tenth of a second): run on the sign-in
-                            lane, a few threads with a bounded queue, so that
-                            a flood of sign-ins holds up no write; its body is
-                            a name and a password (PD_SIGN_IN_BODY_MAX) */
-    int large_body;      /* 1: takes the largest bodies the server allows
-                            (CSV imports: --max-body); 0: a JSON body, up to
-                            the server's smaller JSON ceiling */
+    int reads_only; /* 1: a GET whose handler reads the store through
+                       the read the auth layer checked the caller in
+                       (pd_req_held; accounts.h: pd_accounts_read),
+                       never through a connection of its own */
+    int quick;      /* 1: answered on the thread that read the request,
+                       which serves many connections: the guard and
+                       handler never wait (for a write lock, a password
+                       hash, a long computation) and take microseconds,
+                       at most a few milliseconds. 0: on the server's
+                       handler threads (server.h) */
+    int sign_in;    /* 1: checks a password (Argon2id: a core and 64 MiB
+                       for a tenth of a second): run on the sign-in
+                       lane, a few threads with a bounded queue, so that
+                       a flood of sign-ins holds up no write; its body is
+                       a name and a password (PD_SIGN_IN_BODY_MAX) */
+    int large_body; /* 1: takes the largest bodies the server allows
+                       (CSV imports: --max-body); 0: a JSON body, up to
+                       the server's smaller JSON ceiling */
 } pd_route;
 
 /* The body ceiling of a sign-in route: a name and a password of 1024

@@ -60,57 +60,57 @@
 typedef struct pd_server pd_server;
 
 /* Defaults for the zero fields of a config. */
-#define PD_SERVER_CONNECTIONS_DEFAULT 1024            /* capped by the open-file limit */
-#define PD_SERVER_PER_ADDRESS_DEFAULT 512             /* capped by the connection limit */
-#define PD_SERVER_TIMEOUT_DEFAULT 30                  /* seconds without traffic */
-#define PD_SERVER_HEADER_TIMEOUT_DEFAULT 10           /* seconds for a request's head */
-#define PD_SERVER_BODY_TIMEOUT_DEFAULT 10             /* seconds of grace for a body... */
-#define PD_SERVER_BODY_RATE_DEFAULT 4096              /* ...then bytes a second at least */
-#define PD_SERVER_HEAD_MAX_DEFAULT (16u * 1024)       /* request line and headers */
-#define PD_SERVER_BODY_MAX_DEFAULT (1024u * 1024)     /* the largest body (imports) */
-#define PD_SERVER_JSON_BODY_MAX_DEFAULT (64u * 1024)  /* a JSON body */
+#define PD_SERVER_CONNECTIONS_DEFAULT 1024                /* capped by the open-file limit */
+#define PD_SERVER_PER_ADDRESS_DEFAULT 512                 /* capped by the connection limit */
+#define PD_SERVER_TIMEOUT_DEFAULT 30                      /* seconds without traffic */
+#define PD_SERVER_HEADER_TIMEOUT_DEFAULT 10               /* seconds for a request's head */
+#define PD_SERVER_BODY_TIMEOUT_DEFAULT 10                 /* seconds of grace for a body... */
+#define PD_SERVER_BODY_RATE_DEFAULT 4096                  /* ...then bytes a second at least */
+#define PD_SERVER_HEAD_MAX_DEFAULT (16u * 1024)           /* request line and headers */
+#define PD_SERVER_BODY_MAX_DEFAULT (1024u * 1024)         /* the largest body (imports) */
+#define PD_SERVER_JSON_BODY_MAX_DEFAULT (64u * 1024)      /* a JSON body */
 #define PD_SERVER_BODY_MEMORY_DEFAULT (64u * 1024 * 1024) /* all bodies in flight */
-#define PD_SERVER_OUT_MAX_DEFAULT (64u * 1024 * 1024) /* response body */
-#define PD_SERVER_SIGN_IN_THREADS_DEFAULT 2           /* 64 MiB each while hashing */
-#define PD_SERVER_SIGN_IN_QUEUE_DEFAULT 32            /* sign-ins waiting for a thread */
+#define PD_SERVER_OUT_MAX_DEFAULT (64u * 1024 * 1024)     /* response body */
+#define PD_SERVER_SIGN_IN_THREADS_DEFAULT 2               /* 64 MiB each while hashing */
+#define PD_SERVER_SIGN_IN_QUEUE_DEFAULT 32                /* sign-ins waiting for a thread */
 
 typedef struct pd_server_config {
     /* "127.0.0.1:8080", "[::1]:8080", ":8080" (every IPv4 address); port 0:
      * the system picks one (pd_server_port says which). */
     const char *listen;
-    unsigned threads;         /* connection threads, >= 2; 0: 4 per core, at most 64 */
-    unsigned handlers;        /* handler threads for GET and HEAD (routes not
-                                 quick), and half as many for the other
-                                 methods; 0: 2 per core, 8 to 64 */
-    unsigned sign_in_threads; /* handler threads of the routes marked sign_in
-                                 (password checks); 0: default */
-    unsigned sign_in_queue;   /* sign-ins waiting for one of them at most; past
-                                 it 503 at once; 0: default */
-    unsigned max_connections; /* 0: default */
-    unsigned max_per_address; /* connections open from one client address (an
-                                 IPv6 /64) at most; past it the connection
-                                 gets a 503 and is closed at once; 0: default */
-    unsigned timeout_s;       /* idle seconds before a connection is closed; 0: default */
-    unsigned header_timeout_s;/* seconds from a connection's start, or the end of
-                                 its previous answer, to the end of the next
-                                 request's headers; then closed; 0: default */
-    unsigned body_timeout_s;  /* seconds a body may take before it must keep up
-                                 body_min_rate; then closed; 0: default */
-    size_t body_min_rate;     /* bytes a second; 0: default */
-    size_t head_max;          /* request line and headers; past it 431 (or
-                                 libmicrohttpd's 414/431 well past it); 0: default */
-    size_t body_max;          /* the largest body, for large_body routes; the
-                                 ceiling of every other; 0: default */
-    size_t json_body_max;     /* a body of any other route; 0: default */
-    size_t body_memory_max;   /* body bytes of all requests in flight together;
-                                 past it 503; 0: default */
-    size_t out_max;           /* 0: default */
-    const pd_router *router;  /* required; read-only while the server runs */
-    pd_metrics *metrics;      /* optional; attached to the router at start, and
-                                 given the server's counters (server.h, top),
-                                 which read the server: one server a registry,
-                                 and no scrape after pd_server_stop */
-    pd_guard guard;           /* optional: the access check before each handler */
+    unsigned threads;          /* connection threads, >= 2; 0: 4 per core, at most 64 */
+    unsigned handlers;         /* handler threads for GET and HEAD (routes not
+                                  quick), and half as many for the other
+                                  methods; 0: 2 per core, 8 to 64 */
+    unsigned sign_in_threads;  /* handler threads of the routes marked sign_in
+                                  (password checks); 0: default */
+    unsigned sign_in_queue;    /* sign-ins waiting for one of them at most; past
+                                  it 503 at once; 0: default */
+    unsigned max_connections;  /* 0: default */
+    unsigned max_per_address;  /* connections open from one client address (an
+                                  IPv6 /64) at most; past it the connection
+                                  gets a 503 and is closed at once; 0: default */
+    unsigned timeout_s;        /* idle seconds before a connection is closed; 0: default */
+    unsigned header_timeout_s; /* seconds from a connection's start, or the end of
+                                  its previous answer, to the end of the next
+                                  request's headers; then closed; 0: default */
+    unsigned body_timeout_s;   /* seconds a body may take before it must keep up
+                                  body_min_rate; then closed; 0: default */
+    size_t body_min_rate;      /* bytes a second; 0: default */
+    size_t head_max;           /* request line and headers; past it 431 (or
+                                  libmicrohttpd's 414/431 well past it); 0: default */
+    size_t body_max;           /* the largest body, for large_body routes; the
+                                  ceiling of every other; 0: default */
+    size_t json_body_max;      /* a body of any other route; 0: default */
+    size_t body_memory_max;    /* body bytes of all requests in flight together;
+                                  past it 503; 0: default */
+    size_t out_max;            /* 0: default */
+    const pd_router *router;   /* required; read-only while the server runs */
+    pd_metrics *metrics;       /* optional; attached to the router at start, and
+                                  given the server's counters (server.h, top),
+                                  which read the server: one server a registry,
+                                  and no scrape after pd_server_stop */
+    pd_guard guard;            /* optional: the access check before each handler */
     void *guard_ctx;
     int log_requests; /* one log line per request (at info) */
 } pd_server_config;

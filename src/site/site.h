@@ -34,7 +34,7 @@ typedef struct pd_site {
     pd_policies *policies;
     pd_metrics *metrics;     /* required: /healthz and /metrics live in it */
     unsigned metrics_access; /* who may read /metrics: PD_ACCESS_OPERATOR or _PUBLIC */
-    const char *version; /* the document's info.version */
+    const char *version;     /* the document's info.version */
     /* Filled by pd_site_add: */
     pd_pages pages;
     pd_mcns mcns;

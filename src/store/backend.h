@@ -132,8 +132,8 @@ struct pd_store_ops {
                        pd_error *err);
     int (*policy_activate)(pd_db *db, int64_t policy_id, int64_t from_day, int64_t by_user,
                            int64_t at, pd_activation_rec *out, pd_error *err);
-    int (*activation_list)(pd_db *db, int (*each)(void *ctx, const pd_activation_rec *a),
-                           void *ctx, pd_error *err);
+    int (*activation_list)(pd_db *db, int (*each)(void *ctx, const pd_activation_rec *a), void *ctx,
+                           pd_error *err);
     /* The state (st->window_days: the window the aggregates hold, 0 when
      * none is recorded, and then stale); certified counted when count. */
     int (*online_state)(pd_db *db, pd_online_state *st, int count, pd_error *err);
@@ -146,8 +146,8 @@ struct pd_store_ops {
     int (*cert_row_put)(pd_db *db, const pd_cert_row *was, const pd_cert_row *now,
                         const pd_cert_note *note, pd_error *err);
     /* pd_db_online_step. */
-    int (*online_step)(pd_db *db, const pd_advance_step *step, int64_t at,
-                       const pd_cert_walker *w, int *recomputed, pd_error *err);
+    int (*online_step)(pd_db *db, const pd_advance_step *step, int64_t at, const pd_cert_walker *w,
+                       int *recomputed, pd_error *err);
     int (*creator_status)(pd_db *db, int64_t creator_id, pd_creator_status *st, pd_error *err);
     int (*status_history)(pd_db *db, int64_t creator_id, int64_t before_id, unsigned limit,
                           int (*each)(void *ctx, const pd_status_change *c), void *ctx,

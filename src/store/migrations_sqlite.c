@@ -140,7 +140,8 @@ static const char online_certification[] =
     "    today INTEGER NOT NULL,\n"
     "    stale INTEGER NOT NULL CHECK (stale IN (0, 1))\n"
     ");\n"
-    "INSERT INTO online_state (id, policy_id, window_days, today, stale) VALUES (1, NULL, 30, 0, 1);\n"
+    "INSERT INTO online_state (id, policy_id, window_days, today, stale) VALUES (1, NULL, 30, 0, "
+    "1);\n"
     /* The window of each creator: posts published on or after the first day
      * of the window ending on online_state.today (later posts included, so a
      * day's sweep only ever takes posts out). engagements = likes + comments
@@ -233,17 +234,17 @@ static const char online_certification[] =
  * so that what they sign outlives a restart: the key of the device proofs
  * (auth/device.h, docs/internals/sign-in.md). A stolen database gives them
  * away: they prove only where someone signed in before, and grant nothing. */
-static const char server_keys[] =
-    "CREATE TABLE server_keys (\n"
-    "    name TEXT PRIMARY KEY,\n"
-    "    key BLOB NOT NULL CHECK (length(key) >= 16),\n"
-    "    created_at INTEGER NOT NULL\n"
-    ");\n";
+static const char server_keys[] = "CREATE TABLE server_keys (\n"
+                                  "    name TEXT PRIMARY KEY,\n"
+                                  "    key BLOB NOT NULL CHECK (length(key) >= 16),\n"
+                                  "    created_at INTEGER NOT NULL\n"
+                                  ");\n";
 
 const pd_migration pd_sqlite_migrations[] = {
     {1, "accounts, brands, MCNs, creators with follower history, posts", initial_schema},
-    {2, "online certification: policies, activations, window aggregates, status history, "
-        "creator search",
+    {2,
+     "online certification: policies, activations, window aggregates, status history, "
+     "creator search",
      online_certification},
     {3, "server keys: the device-proof key of sign-in", server_keys},
 };

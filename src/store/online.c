@@ -69,8 +69,7 @@ int pd_db_policy_activate(pd_db *db, int64_t policy_id, int64_t from_day, int64_
         return pd_error_set(err, PD_EINPUT, "activated_by: %lld is not a user id",
                             (long long)by_user);
     pd_activation_rec local;
-    return db->ops->policy_activate(db, policy_id, from_day, by_user, at, out ? out : &local,
-                                    err);
+    return db->ops->policy_activate(db, policy_id, from_day, by_user, at, out ? out : &local, err);
 }
 
 int pd_db_activation_list(pd_db *db, int (*each)(void *ctx, const pd_activation_rec *a), void *ctx,
@@ -133,8 +132,8 @@ int pd_db_cert_row_put(pd_db *db, const pd_cert_row *was, const pd_cert_row *now
     return db->ops->cert_row_put(db, was, now, note, err);
 }
 
-int pd_db_online_step(pd_db *db, const pd_advance_step *step, int64_t at,
-                      const pd_cert_walker *w, int *recomputed, pd_error *err)
+int pd_db_online_step(pd_db *db, const pd_advance_step *step, int64_t at, const pd_cert_walker *w,
+                      int *recomputed, pd_error *err)
 {
     ERR_OR_LOCAL(err);
     int local;
@@ -175,9 +174,8 @@ struct verdicts {
 static int write_header(struct verdicts *v)
 {
     v->header = 1;
-    return fputs("creator_id,certified,followers,posts,sponsored,avg_views\n", v->out) < 0
-               ? PD_EIO
-               : PD_OK;
+    return fputs("creator_id,certified,followers,posts,sponsored,avg_views\n", v->out) < 0 ? PD_EIO
+                                                                                           : PD_OK;
 }
 
 static int write_verdict(void *ctx, const pd_creator_status *c)

@@ -444,7 +444,7 @@ static int sq_bulk_end(pd_bulk *b, int commit, pd_error *err)
 static const pd_store_ops sq_ops = {
     .name = "sqlite",
     SQ_OPS(SQ_OP_FILL) /* sqlite_int.h */
-    .read_begin = sq_read_begin_v,
+        .read_begin = sq_read_begin_v,
     .read_end = sq_read_end_v,
     .read_peek = sq_read_peek_v,
     .bulk_begin = sq_bulk_begin,

@@ -37,7 +37,6 @@ static void read_user(sqlite3_stmt *st, pd_user *u, char *hash)
         sq_col_text(st, 8, hash, PD_HASH_MAX);
 }
 
-
 /* Runs a query of one user (by name, id or token); PD_ENOTFOUND when none.
  * next (when not NULL) gets the integer column after USER_COLS (a token's
  * expiry). */
@@ -115,8 +114,7 @@ int sq_user_add(pd_db *pdb, pd_user *u, const char *hash, pd_error *err)
     return sq_call_end(d, rc, err);
 }
 
-int sq_user_by_name(pd_db *pdb, const char *name, pd_user *u, char hash[PD_HASH_MAX],
-                           pd_error *err)
+int sq_user_by_name(pd_db *pdb, const char *name, pd_user *u, char hash[PD_HASH_MAX], pd_error *err)
 {
     sq_db *d = (sq_db *)pdb;
     sqlite3_stmt *st = sq_stmt(d, ST_USER_BY_NAME, err);
@@ -140,8 +138,7 @@ int sq_user_by_id(pd_db *pdb, int64_t id, pd_user *u, pd_error *err)
     return one_user(d, st, u, NULL, NULL, err, what);
 }
 
-int sq_user_list(pd_db *pdb, int (*each)(void *ctx, const pd_user *u), void *ctx,
-                        pd_error *err)
+int sq_user_list(pd_db *pdb, int (*each)(void *ctx, const pd_user *u), void *ctx, pd_error *err)
 {
     sq_db *d = (sq_db *)pdb;
     sqlite3_stmt *st = sq_stmt(d, ST_USER_LIST, err);
@@ -179,7 +176,7 @@ int sq_user_set_disabled(pd_db *pdb, const char *name, int disabled, pd_error *e
 }
 
 int sq_token_add(pd_db *pdb, const uint8_t hash[32], int64_t user_id, int64_t expires_at,
-                        pd_error *err)
+                 pd_error *err)
 {
     sq_db *d = (sq_db *)pdb;
     int rc = sq_call_begin(d, err);
@@ -204,8 +201,8 @@ int sq_token_add(pd_db *pdb, const uint8_t hash[32], int64_t user_id, int64_t ex
     return sq_call_end(d, rc, err);
 }
 
-int sq_token_user(pd_db *pdb, const uint8_t hash[32], int64_t now, pd_user *u,
-                         int64_t *expires_at, pd_error *err)
+int sq_token_user(pd_db *pdb, const uint8_t hash[32], int64_t now, pd_user *u, int64_t *expires_at,
+                  pd_error *err)
 {
     sq_db *d = (sq_db *)pdb;
     sqlite3_stmt *st = sq_stmt(d, ST_TOKEN_USER, err);
@@ -272,7 +269,7 @@ static int key_get(sq_db *d, const char *name, uint8_t *out, size_t *len, pd_err
 }
 
 int sq_server_key(pd_db *pdb, const char *name, const uint8_t *fresh, size_t fresh_len,
-                         uint8_t *out, size_t *len, pd_error *err)
+                  uint8_t *out, size_t *len, pd_error *err)
 {
     sq_db *d = (sq_db *)pdb;
     int rc = key_get(d, name, out, len, err);
@@ -319,8 +316,8 @@ int sq_brand_add(pd_db *pdb, const char *name, int64_t *id, pd_error *err)
     return out;
 }
 
-int sq_org_list(pd_db *pdb, int mcns, int (*each)(void *ctx, const pd_org_rec *o),
-                       void *ctx, pd_error *err)
+int sq_org_list(pd_db *pdb, int mcns, int (*each)(void *ctx, const pd_org_rec *o), void *ctx,
+                pd_error *err)
 {
     sq_db *d = (sq_db *)pdb;
     sqlite3_stmt *st = sq_stmt(d, mcns ? ST_MCN_LIST : ST_BRAND_LIST, err);
@@ -389,4 +386,3 @@ int sq_mcn_add(pd_db *pdb, int64_t id, const char *name, int64_t *out_id, pd_err
     }
     return sq_call_end(d, rc, err);
 }
-

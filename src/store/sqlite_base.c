@@ -96,7 +96,6 @@ static const char *const st_sql[ST_COUNT] = {
 
 /* ---- the clock and the statements ---------------------------------------------------- */
 
-
 int64_t sq_now_s(const sq_store *s)
 {
     return pd_clock_now(s->base.clock);

@@ -106,8 +106,8 @@ int sq_acquire(pd_store *ps, pd_db **out, pd_error *err)
         if (timed_out) {
             pthread_mutex_unlock(&s->mu);
             return pd_error_set(err, PD_EUNAVAILABLE,
-                                "all %u database connections stayed busy for %u ms",
-                                s->pool_size, s->busy_ms);
+                                "all %u database connections stayed busy for %u ms", s->pool_size,
+                                s->busy_ms);
         }
         timed_out = pthread_cond_timedwait(&s->cv, &s->mu, &deadline) == ETIMEDOUT;
     }
@@ -180,12 +180,12 @@ static int migrate_conn(sq_db *d, int *applied, int *version, pd_error *err)
 {
     int n = 0, v = 0;
     int rc = sq_exec(d,
-                  "CREATE TABLE IF NOT EXISTS schema_version (\n"
-                  "    version INTEGER PRIMARY KEY,\n"
-                  "    name TEXT NOT NULL,\n"
-                  "    applied_at INTEGER NOT NULL\n"
-                  ")",
-                  err);
+                     "CREATE TABLE IF NOT EXISTS schema_version (\n"
+                     "    version INTEGER PRIMARY KEY,\n"
+                     "    name TEXT NOT NULL,\n"
+                     "    applied_at INTEGER NOT NULL\n"
+                     ")",
+                     err);
     while (rc == PD_OK) {
         if ((rc = sq_run(d, ST_BEGIN, err, "starting a migration")) != PD_OK)
             break;
@@ -364,8 +364,8 @@ void sq_rollback(pd_db *pdb)
  * them equal has a whole one, as SQLite's own readers do. The region is
  * found through the VFS's xShmMap, the way SQLite maps it, and stays
  * mapped while the connection is open. */
-#define WAL_INDEX_PAGE 32768u  /* the size SQLite maps the WAL-index in */
-#define WAL_HDR_WORDS 12u      /* 48 bytes a copy */
+#define WAL_INDEX_PAGE 32768u /* the size SQLite maps the WAL-index in */
+#define WAL_HDR_WORDS 12u     /* 48 bytes a copy */
 #define WAL_HDR_VERSION 3007000u
 
 /* The WAL-index header now into hdr: 0, or -1 when it cannot be read whole
@@ -375,8 +375,8 @@ static int wal_header(sq_db *d, uint32_t hdr[WAL_HDR_WORDS])
     if (!d->wal_index) {
         sqlite3_file *f = NULL;
         volatile void *p = NULL;
-        if (sqlite3_file_control(d->db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK ||
-            !f || !f->pMethods || f->pMethods->iVersion < 2 || !f->pMethods->xShmMap ||
+        if (sqlite3_file_control(d->db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK || !f ||
+            !f->pMethods || f->pMethods->iVersion < 2 || !f->pMethods->xShmMap ||
             f->pMethods->xShmMap(f, 0, (int)WAL_INDEX_PAGE, 0, &p) != SQLITE_OK || !p)
             return -1;
         d->wal_index = (const volatile uint32_t *)p;
@@ -509,4 +509,3 @@ int sq_backup(pd_store *ps, const char *path, pd_error *err)
         pd_error_prefix(err, "backup to %s", path);
     return rc;
 }
-

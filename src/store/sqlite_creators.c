@@ -150,8 +150,8 @@ int sq_creator_get(pd_db *pdb, int64_t id, pd_creator_rec *c, pd_error *err)
 }
 
 int sq_followers_history(pd_db *pdb, int64_t creator_id,
-                                int (*each)(void *ctx, int64_t at, uint64_t followers), void *ctx,
-                                pd_error *err)
+                         int (*each)(void *ctx, int64_t at, uint64_t followers), void *ctx,
+                         pd_error *err)
 {
     sq_db *d = (sq_db *)pdb;
     int yes = 0;
@@ -177,7 +177,7 @@ int sq_followers_history(pd_db *pdb, int64_t creator_id,
 
 /* One statement: atomic on its own, no savepoint needed. */
 int sq_followers_record(pd_db *pdb, int64_t creator_id, int64_t at, uint64_t followers,
-                               pd_error *err)
+                        pd_error *err)
 {
     sq_db *d = (sq_db *)pdb;
     sqlite3_stmt *st = sq_stmt(d, ST_HISTORY_ADD, err);
@@ -260,9 +260,8 @@ int sq_post_get(pd_db *pdb, int64_t id, pd_post_rec *p, pd_error *err)
     return out;
 }
 
-int sq_post_set_metrics(pd_db *pdb, int64_t id, uint64_t views, uint64_t likes,
-                               uint64_t comments, uint64_t collects, pd_post_rec *before,
-                               pd_error *err)
+int sq_post_set_metrics(pd_db *pdb, int64_t id, uint64_t views, uint64_t likes, uint64_t comments,
+                        uint64_t collects, pd_post_rec *before, pd_error *err)
 {
     sq_db *d = (sq_db *)pdb;
     int rc = sq_call_begin(d, err);
@@ -293,7 +292,7 @@ int sq_post_set_metrics(pd_db *pdb, int64_t id, uint64_t views, uint64_t likes,
 /* ---- export ----------------------------------------------------------------------- */
 
 int sq_scan(pd_store *ps, int (*creator)(void *ctx, const pd_creator_rec *c),
-                   int (*post)(void *ctx, const pd_post_rec *p), void *ctx, pd_error *err)
+            int (*post)(void *ctx, const pd_post_rec *p), void *ctx, pd_error *err)
 {
     pd_db *db;
     int rc = sq_acquire(ps, &db, err);
@@ -340,4 +339,3 @@ int sq_scan(pd_store *ps, int (*creator)(void *ctx, const pd_creator_rec *c),
     sq_release(ps, db);
     return rc;
 }
-

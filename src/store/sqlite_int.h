@@ -32,13 +32,13 @@ typedef struct sq_db {
     sqlite3_stmt *bulk;                         /* BULK_ROWS posts at once */
     sqlite3_stmt *bulk_creators, *bulk_history; /* BULK_CREATORS new creators */
     int own_txn;                                /* the running call began the transaction itself */
-    unsigned data_version;                      /* SQLITE_FCNTL_DATA_VERSION at the last read_begin */
-    uint64_t version;                           /* new from s->versions when data_version moves   */
-    const volatile uint32_t *wal_index;         /* the WAL-index header (shared memory), or NULL  */
-    uint32_t wal_hdr[12];                       /* it as it was just before the last read_begin   */
-    int wal_hdr_ok;                             /* wal_hdr was read, and version is of that state */
-    struct sq_online *online;                   /* sqlite_online.c's statements and cache */
-    struct sq_search *search;                   /* sqlite_search.c's statements and tokenizer */
+    unsigned data_version;              /* SQLITE_FCNTL_DATA_VERSION at the last read_begin */
+    uint64_t version;                   /* new from s->versions when data_version moves   */
+    const volatile uint32_t *wal_index; /* the WAL-index header (shared memory), or NULL  */
+    uint32_t wal_hdr[12];               /* it as it was just before the last read_begin   */
+    int wal_hdr_ok;                     /* wal_hdr was read, and version is of that state */
+    struct sq_online *online;           /* sqlite_online.c's statements and cache */
+    struct sq_search *search;           /* sqlite_search.c's statements and tokenizer */
     void (*on_close[SQ_ON_CLOSE_MAX])(struct sq_db *d); /* sq_on_close */
     int non_close;
 } sq_db;
@@ -54,7 +54,7 @@ struct sq_store {
     size_t nall;
     sq_db **idle; /* pool_size slots; nidle free */
     size_t nidle;
-    size_t opening; /* connections being opened outside the lock */
+    size_t opening;                /* connections being opened outside the lock */
     atomic_uint_fast64_t versions; /* read versions given out (sq_db.version) */
 };
 
@@ -155,6 +155,7 @@ int sq_post_insert(sq_db *d, const pd_post_rec *p, pd_error *err);
  * sqlite.c's own, and read_begin/end/peek, the _v functions below), each
  * implemented as sq_<op> with the type of its member: this one list
  * declares them here and fills the table in sqlite.c. */
+/* clang-format off */
 #define SQ_OPS(X)                                                                                  \
     /* the pool, migrations, transactions, backup (sqlite_conn.c) */                               \
     X(close) X(migrate) X(acquire) X(release) X(backup) X(begin) X(commit) X(rollback)             \
@@ -169,12 +170,11 @@ int sq_post_insert(sq_db *d, const pd_post_rec *p, pd_error *err);
     X(policy_add) X(policy_get) X(policy_list) X(policy_activate) X(activation_list)               \
     X(online_state) X(online_mark_stale) X(activation_due) X(cert_row_get) X(cert_sums)            \
     X(cert_row_put) X(online_step) X(creator_status) X(status_history) X(verdict_scan)             \
-    /* posts (sqlite_posts.c) */                                                                   \
-    X(creator_posts)                                                                               \
-    /* an MCN's roster (sqlite_roster.c) */                                                        \
-    X(mcn_get) X(mcn_creators) X(mcn_posts_since)                                                  \
+    /* posts (sqlite_posts.c); an MCN's roster (sqlite_roster.c) */                                \
+    X(creator_posts) X(mcn_get) X(mcn_creators) X(mcn_posts_since)                                 \
     /* search (sqlite_search.c, sqlite_scan.c) */                                                  \
     X(creator_search) X(window_scan)
+/* clang-format on */
 #define SQ_OP_DECLARE(op) extern __typeof__(*((pd_store_ops *)0)->op) sq_##op;
 SQ_OPS(SQ_OP_DECLARE)
 #undef SQ_OP_DECLARE

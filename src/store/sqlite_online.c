@@ -245,8 +245,8 @@ static void read_activation(sqlite3_stmt *st, pd_activation_rec *a)
     a->applied_at = sqlite3_column_int64(st, 5);
 }
 
-int sq_policy_activate(pd_db *pdb, int64_t policy_id, int64_t from_day, int64_t by_user,
-                       int64_t at, pd_activation_rec *out, pd_error *err)
+int sq_policy_activate(pd_db *pdb, int64_t policy_id, int64_t from_day, int64_t by_user, int64_t at,
+                       pd_activation_rec *out, pd_error *err)
 {
     sq_db *d = (sq_db *)pdb;
     int rc = sq_call_begin(d, err);
@@ -491,8 +491,7 @@ int sq_creator_status(pd_db *pdb, int64_t creator_id, pd_creator_status *c, pd_e
 }
 
 int sq_status_history(pd_db *pdb, int64_t creator_id, int64_t before_id, unsigned limit,
-                      int (*each)(void *ctx, const pd_status_change *c), void *ctx,
-                      pd_error *err)
+                      int (*each)(void *ctx, const pd_status_change *c), void *ctx, pd_error *err)
 {
     sq_db *d = (sq_db *)pdb;
     OSTMT(ex, d, OS_CREATOR_EXISTS, err);
@@ -557,11 +556,9 @@ static int verdict_scan_in(sq_db *d, void *arg, pd_error *err)
 }
 
 int sq_verdict_scan(pd_store *ps, pd_online_state *out,
-                    int (*each)(void *ctx, const pd_creator_status *c), void *ctx,
-                    pd_error *err)
+                    int (*each)(void *ctx, const pd_creator_status *c), void *ctx, pd_error *err)
 {
     /* A read transaction: the state and every row from one snapshot. */
     struct verdict_scan v = {out, each, ctx};
     return sq_in_read(ps, verdict_scan_in, &v, err);
 }
-

@@ -12,9 +12,9 @@
 static const char mcn_sql[] = "SELECT m.id, m.name, m.created_at, "
                               "(SELECT count(*) FROM creators c WHERE c.mcn_id = m.id) "
                               "FROM mcns m WHERE m.id = ?1";
-static const char creators_sql[] = "SELECT " SQ_HIT_COLS
-                                   " FROM creators AS c INDEXED BY creators_by_mcn "
-                                   "WHERE c.mcn_id = ?1 ORDER BY c.id";
+static const char creators_sql[] =
+    "SELECT " SQ_HIT_COLS " FROM creators AS c INDEXED BY creators_by_mcn "
+    "WHERE c.mcn_id = ?1 ORDER BY c.id";
 #define POSTS_SQL(cond)                                                                            \
     "SELECT p.id, p.creator_id, p.published_at, p.published_nsec, p.sponsored, p.views, "          \
     "p.likes, p.comments, p.collects " /* SQ_POST_COLS, of p */                                    \

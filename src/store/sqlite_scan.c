@@ -71,8 +71,8 @@ static int scan_columns(sq_db *d, int (*each)(void *ctx, const pd_creator_window
 }
 
 /* From the posts: creators merged with one GROUP BY, both in id order. */
-static int scan_posts(sq_db *d, pd_window win,
-                      int (*each)(void *ctx, const pd_creator_window *w), void *ctx, pd_error *err)
+static int scan_posts(sq_db *d, pd_window win, int (*each)(void *ctx, const pd_creator_window *w),
+                      void *ctx, pd_error *err)
 {
     sqlite3_stmt *cs = NULL, *ps = NULL;
     int rc = prepare(d, creators_sql, &cs, err);

@@ -262,8 +262,8 @@ int pd_db_server_key(pd_db *db, const char *name, const uint8_t *fresh, size_t l
     size_t n = 0;
     int rc = db->ops->server_key(db, name, fresh, len, got, &n, err);
     if (rc == PD_OK && n != len)
-        rc = pd_error_set(err, PD_EINPUT, "server key %s: %zu bytes stored, %zu asked for", name,
-                          n, len);
+        rc = pd_error_set(err, PD_EINPUT, "server key %s: %zu bytes stored, %zu asked for", name, n,
+                          len);
     if (rc == PD_OK)
         memcpy(out, got, len);
     explicit_bzero(got, sizeof got);
@@ -293,8 +293,7 @@ int pd_db_brand_list(pd_db *db, int (*each)(void *ctx, const pd_org_rec *o), voi
     return db->ops->org_list(db, 0, each, ctx, err);
 }
 
-int pd_db_mcn_list(pd_db *db, int (*each)(void *ctx, const pd_org_rec *o), void *ctx,
-                   pd_error *err)
+int pd_db_mcn_list(pd_db *db, int (*each)(void *ctx, const pd_org_rec *o), void *ctx, pd_error *err)
 {
     ERR_OR_LOCAL(err);
     return db->ops->org_list(db, 1, each, ctx, err);
@@ -615,8 +614,7 @@ static int check_query(const pd_creator_query *q, pd_error *err)
 }
 
 int pd_db_creator_search(pd_db *db, const pd_creator_query *q,
-                         int (*each)(void *ctx, const pd_creator_hit *h), void *ctx,
-                         pd_error *err)
+                         int (*each)(void *ctx, const pd_creator_hit *h), void *ctx, pd_error *err)
 {
     ERR_OR_LOCAL(err);
     int rc = check_query(q, err);

@@ -40,10 +40,10 @@ typedef struct pd_store pd_store;
 typedef struct pd_db pd_db;
 
 typedef struct pd_store_options {
-    int create;          /* create the database file when missing             */
-    int migrate;         /* apply pending migrations on open                   */
-    unsigned pool_size;  /* connections kept open; 0: 8                        */
-    unsigned busy_ms;    /* how long a writer waits for the lock; 0: 5000      */
+    int create;            /* create the database file when missing             */
+    int migrate;           /* apply pending migrations on open                   */
+    unsigned pool_size;    /* connections kept open; 0: 8                        */
+    unsigned busy_ms;      /* how long a writer waits for the lock; 0: 5000      */
     const pd_clock *clock; /* the clock (util/clock.h) of every time the store
                             records by itself (pd_store_now); NULL: the
                             system's. Lets a server or a test live on another
@@ -60,8 +60,7 @@ int64_t pd_db_now(const pd_db *db);
 
 /* Opens the database at `location`: a file path (SQLite; "sqlite:PATH" also
  * works). Later: "postgresql://..." URLs. */
-int pd_store_open(const char *location, const pd_store_options *o, pd_store **out,
-                  pd_error *err);
+int pd_store_open(const char *location, const pd_store_options *o, pd_store **out, pd_error *err);
 
 /* Closes every connection (after a final checkpoint for SQLite). NULL ok. */
 void pd_store_close(pd_store *s);
@@ -76,9 +75,9 @@ int pd_store_migrate(pd_store *s, int *applied, int *version, pd_error *err);
 int pd_store_acquire(pd_store *s, pd_db **out, pd_error *err);
 void pd_store_release(pd_store *s, pd_db *db);
 
-int pd_db_begin(pd_db *db, pd_error *err);  /* a write transaction */
+int pd_db_begin(pd_db *db, pd_error *err); /* a write transaction */
 int pd_db_commit(pd_db *db, pd_error *err);
-void pd_db_rollback(pd_db *db);             /* safe when nothing is open */
+void pd_db_rollback(pd_db *db); /* safe when nothing is open */
 
 /* A read transaction: every read until pd_db_read_end sees one state of the
  * database, which begins here. *version (when not NULL) names that state
@@ -86,10 +85,10 @@ void pd_db_rollback(pd_db *db);             /* safe when nothing is open */
  * versions saw the same data, and any change committed in between (by this
  * connection, another one, or another process) gives a new version. A
  * version is never given twice in a pd_store's life, not even to another
- * connection, but the versions of two pd_db say nothing about each other. For answers computed from the data
- * alone, kept while the data is unchanged (http/pagecache.h). */
+ * connection, but the versions of two pd_db say nothing about each other. For answers computed from
+ * the data alone, kept while the data is unchanged (http/pagecache.h). */
 int pd_db_read_begin(pd_db *db, uint64_t *version, pd_error *err);
-void pd_db_read_end(pd_db *db);             /* safe when nothing is open */
+void pd_db_read_end(pd_db *db); /* safe when nothing is open */
 /* The version a read begun now would have, when it can be known without
  * beginning one: nothing at all has been committed to the database (by
  * anyone, any process) since this pd_db's last read began. 1 and *version
@@ -116,8 +115,8 @@ typedef enum pd_role {
 const char *pd_role_name(pd_role r);
 int pd_role_from_name(const char *name, pd_role *out); /* 0 or -1 */
 
-#define PD_NAME_MAX 64   /* user, brand and MCN names, with the NUL */
-#define PD_HASH_MAX 128  /* a crypto_pwhash_str string, with the NUL */
+#define PD_NAME_MAX 64  /* user, brand and MCN names, with the NUL */
+#define PD_HASH_MAX 128 /* a crypto_pwhash_str string, with the NUL */
 
 typedef struct pd_user {
     int64_t id;
@@ -142,8 +141,7 @@ int pd_db_user_by_id(pd_db *db, int64_t id, pd_user *u, pd_error *err);
 
 /* Every user in name order; stops when each returns non-zero (and returns
  * that value). */
-int pd_db_user_list(pd_db *db, int (*each)(void *ctx, const pd_user *u), void *ctx,
-                    pd_error *err);
+int pd_db_user_list(pd_db *db, int (*each)(void *ctx, const pd_user *u), void *ctx, pd_error *err);
 
 /* Disables (disabled = 1) or enables a user; a disabled user's tokens stop
  * working at once. */
@@ -207,7 +205,7 @@ typedef struct pd_creator_rec {
     char category[PD_CATEGORY_MAX];
     char bio[PD_BIO_MAX];
     uint64_t followers;
-    int64_t mcn_id;     /* 0: independent */
+    int64_t mcn_id; /* 0: independent */
     int64_t created_at;
     int64_t updated_at;
 } pd_creator_rec;
@@ -253,9 +251,8 @@ int pd_db_post_add(pd_db *db, const pd_post_rec *p, pd_error *err);
 int pd_db_post_publish(pd_db *db, pd_post_rec *p, pd_error *err);
 int pd_db_post_get(pd_db *db, int64_t id, pd_post_rec *p, pd_error *err);
 /* Sets a post's counts; *before (if not NULL) gets the post as it was. */
-int pd_db_post_set_metrics(pd_db *db, int64_t id, uint64_t views, uint64_t likes,
-                           uint64_t comments, uint64_t collects, pd_post_rec *before,
-                           pd_error *err);
+int pd_db_post_set_metrics(pd_db *db, int64_t id, uint64_t views, uint64_t likes, uint64_t comments,
+                           uint64_t collects, pd_post_rec *before, pd_error *err);
 
 /* ---- posts -------------------------------------------------------------------- */
 
@@ -358,7 +355,7 @@ typedef struct pd_activation_rec {
     int64_t from_day;     /* days since 1970-01-01 (UTC)             */
     int64_t activated_by; /* user id; 0: the system                  */
     int64_t created_at;
-    int64_t applied_at;   /* when it took effect; 0: not yet         */
+    int64_t applied_at; /* when it took effect; 0: not yet         */
 } pd_activation_rec;
 
 /* Records that policy_id governs from from_day on. It takes effect at the
@@ -379,11 +376,11 @@ typedef struct pd_online_state {
     int64_t policy_id; /* in force; 0: none (nobody is certified) */
     pd_policy policy;  /* its rules, when policy_id != 0           */
     uint32_t version;
-    int64_t today;     /* the day verdicts are for; 0: never set   */
+    int64_t today;        /* the day verdicts are for; 0: never set   */
     uint32_t window_days; /* the window the aggregates hold; 0: none
                              recorded (then stale)                 */
-    int stale;         /* aggregates must be recomputed            */
-    uint64_t certified;/* creators certified now                   */
+    int stale;            /* aggregates must be recomputed            */
+    uint64_t certified;   /* creators certified now                   */
 } pd_online_state;
 
 int pd_db_online_state(pd_db *db, pd_online_state *st, pd_error *err);
@@ -439,15 +436,15 @@ typedef struct pd_cert_walker {
  * is) asking w for each and writing what it decides (history rows dated
  * `at`, with the step's policy and cause), and stores the new state.
  * *recomputed is set when every row was rebuilt. */
-int pd_db_online_step(pd_db *db, const pd_advance_step *step, int64_t at,
-                      const pd_cert_walker *w, int *recomputed, pd_error *err);
+int pd_db_online_step(pd_db *db, const pd_advance_step *step, int64_t at, const pd_cert_walker *w,
+                      int *recomputed, pd_error *err);
 
 /* A creator's current verdict and what it rests on. */
 typedef struct pd_creator_status {
     int64_t creator_id;
-    int64_t policy_id;      /* 0: no policy in force          */
+    int64_t policy_id; /* 0: no policy in force          */
     int certified;
-    uint32_t failed;        /* rule bits (core/policy.h)      */
+    uint32_t failed; /* rule bits (core/policy.h)      */
     uint64_t followers;
     pd_window_stats win;    /* posts, sponsored, views        */
     uint64_t engagements;   /* likes + comments + collects    */
@@ -465,11 +462,11 @@ typedef struct pd_status_change {
     int64_t id;
     int64_t creator_id;
     int64_t at;
-    int certified;       /* the verdict from then on    */
+    int certified; /* the verdict from then on    */
     int64_t policy_id;
     uint32_t failed;
     char explanation[PD_EXPLAIN_MAX]; /* "avg_views 7321.50 < 10000; ..." */
-    char cause[PD_CAUSE_MAX];         /* "post", "metrics", "followers", "day", "policy", "import" */
+    char cause[PD_CAUSE_MAX]; /* "post", "metrics", "followers", "day", "policy", "import" */
 } pd_status_change;
 
 /* A creator's changes of verdict, newest first; at most limit (0: all)
@@ -503,22 +500,22 @@ typedef enum pd_creator_sort {
  * inclusive; a *_max of 0 means no upper bound. A new field must also go
  * into the page cache's key (http/creators.c, query_key). */
 typedef struct pd_creator_query {
-    const char *category;      /* exact category                                  */
-    const char *text;          /* words matched in handle and bio (FTS5); every
-                                  word must match, the last as a prefix; any
-                                  characters are safe (they are never FTS syntax) */
+    const char *category; /* exact category                                  */
+    const char *text;     /* words matched in handle and bio (FTS5); every
+                             word must match, the last as a prefix; any
+                             characters are safe (they are never FTS syntax) */
     uint64_t followers_min, followers_max;
     uint64_t avg_views_min, avg_views_max; /* hundredths                          */
     uint32_t engagement_min_bp, engagement_max_bp;
     int certified_only;
     int micro_only;
-    int64_t mcn_id;            /* > 0: that MCN; -1: independents only            */
+    int64_t mcn_id; /* > 0: that MCN; -1: independents only            */
     pd_creator_sort sort;
     /* Keyset pagination: the sort key and id of the last row of the previous
      * page (has_after = 1); the page starts after it. */
     int has_after;
     int64_t after_key, after_id;
-    unsigned limit;            /* 1..100                                          */
+    unsigned limit; /* 1..100                                          */
 } pd_creator_query;
 
 /* A row of a result page. For the next page use key (the row's sort key:
@@ -533,8 +530,7 @@ typedef struct pd_creator_hit {
  * q->limit; each is called once per row, in order. PD_EINPUT for a query
  * out of range (limit, inverted ranges, text with no word). */
 int pd_db_creator_search(pd_db *db, const pd_creator_query *q,
-                         int (*each)(void *ctx, const pd_creator_hit *h), void *ctx,
-                         pd_error *err);
+                         int (*each)(void *ctx, const pd_creator_hit *h), void *ctx, pd_error *err);
 
 /* ---- an MCN's roster ----------------------------------------------------------
  *
@@ -563,8 +559,8 @@ typedef struct pd_creator_window {
     int64_t id;
     const char *category; /* valid during the call */
     uint64_t followers;
-    int64_t mcn_id;       /* 0: independent */
-    pd_window_stats win;  /* for the window asked for */
+    int64_t mcn_id;      /* 0: independent */
+    pd_window_stats win; /* for the window asked for */
 } pd_creator_window;
 
 /* Every creator, by id, with window statistics for the window_days days

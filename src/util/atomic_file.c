@@ -39,8 +39,8 @@ int pd_outfile_open(pd_outfile *f, const char *path, pd_error *err)
         if (!fp) {
             int e = f->final_path ? errno : ENOMEM;
             pd_outfile_abort(f);
-            return pd_error_set(err, e == ENOMEM ? PD_ENOMEM : PD_EIO, "%s: cannot open: %s",
-                                path, strerror(e));
+            return pd_error_set(err, e == ENOMEM ? PD_ENOMEM : PD_EIO, "%s: cannot open: %s", path,
+                                strerror(e));
         }
         f->fp = fp;
         setvbuf(f->fp, f->iobuf, _IOFBF, IOBUF_SIZE);

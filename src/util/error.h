@@ -13,17 +13,17 @@
 
 typedef enum pd_code {
     PD_OK = 0,
-    PD_EINPUT = 1,   /* the user's data is malformed (a CSV line, a policy)   */
-    PD_EUSAGE = 2,   /* the command line or a request is wrong                */
-    PD_EIO = 3,      /* a file cannot be read or written                      */
-    PD_ENOMEM = 4,   /* an allocation failed or a ceiling was reached         */
-    PD_EINTERNAL = 5,/* a bug: an invariant did not hold                      */
-    PD_ENOTFOUND = 6,/* the thing asked for does not exist                    */
-    PD_ECONFLICT = 7,/* it exists already, or changed under the caller        */
-    PD_EAUTH = 8,    /* who is asking is not known (no or bad credentials)    */
-    PD_EDENIED = 9,  /* known, but not allowed to do this                     */
-    PD_ETOOBIG = 10, /* a request, field or page over its ceiling            */
-    PD_EBUSY = 11,   /* too many attempts: try again later                    */
+    PD_EINPUT = 1,       /* the user's data is malformed (a CSV line, a policy)   */
+    PD_EUSAGE = 2,       /* the command line or a request is wrong                */
+    PD_EIO = 3,          /* a file cannot be read or written                      */
+    PD_ENOMEM = 4,       /* an allocation failed or a ceiling was reached         */
+    PD_EINTERNAL = 5,    /* a bug: an invariant did not hold                      */
+    PD_ENOTFOUND = 6,    /* the thing asked for does not exist                    */
+    PD_ECONFLICT = 7,    /* it exists already, or changed under the caller        */
+    PD_EAUTH = 8,        /* who is asking is not known (no or bad credentials)    */
+    PD_EDENIED = 9,      /* known, but not allowed to do this                     */
+    PD_ETOOBIG = 10,     /* a request, field or page over its ceiling            */
+    PD_EBUSY = 11,       /* too many attempts: try again later                    */
     PD_EUNAVAILABLE = 12 /* busy for now (the database locked by another
                           * writer, every connection in use): retry soon   */
 } pd_code;
@@ -45,8 +45,7 @@ int pd_error_set(pd_error *err, pd_code code, const char *fmt, ...)
 
 /* Prepends "prefix: " to an already set message (for adding a file name or a
  * field path as the error travels up). Returns err->code. */
-int pd_error_prefix(pd_error *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+int pd_error_prefix(pd_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Resets err to PD_OK with an empty message. */
 void pd_error_clear(pd_error *err);

@@ -12,7 +12,8 @@
 
 #include "util/utf8.h"
 
-#define FONT_FAMILY "'Helvetica Neue', Helvetica, Arial, 'DejaVu Sans', 'Liberation Sans', sans-serif"
+#define FONT_FAMILY                                                                                \
+    "'Helvetica Neue', Helvetica, Arial, 'DejaVu Sans', 'Liberation Sans', sans-serif"
 #define TEXT_COLOR "#222222"
 #define MUTED_COLOR "#555555"
 #define GRID_COLOR "#e3e3e3"
@@ -21,7 +22,7 @@
 #define SUBTITLE_SIZE 13
 #define LABEL_SIZE 13 /* axis titles, legend */
 #define TICK_SIZE 12
-#define VALUE_SIZE 10 /* numbers on bars */
+#define VALUE_SIZE 10       /* numbers on bars */
 #define LABEL_MAX_CHARS 28  /* longer group labels are cut with an ellipsis */
 #define LEGEND_MAX_CHARS 64 /* and legend labels */
 #define MAX_TICKS 32
@@ -57,11 +58,26 @@ void pd_svg_escape(pd_buf *out, const char *str)
         if (!*s)
             break;
         switch (*s) {
-        case '&': pd_buf_puts(out, "&amp;"); s++; continue;
-        case '<': pd_buf_puts(out, "&lt;"); s++; continue;
-        case '>': pd_buf_puts(out, "&gt;"); s++; continue;
-        case '"': pd_buf_puts(out, "&quot;"); s++; continue;
-        case '\'': pd_buf_puts(out, "&#39;"); s++; continue;
+        case '&':
+            pd_buf_puts(out, "&amp;");
+            s++;
+            continue;
+        case '<':
+            pd_buf_puts(out, "&lt;");
+            s++;
+            continue;
+        case '>':
+            pd_buf_puts(out, "&gt;");
+            s++;
+            continue;
+        case '"':
+            pd_buf_puts(out, "&quot;");
+            s++;
+            continue;
+        case '\'':
+            pd_buf_puts(out, "&#39;");
+            s++;
+            continue;
         default: break;
         }
         if (*s < 0x20) {
@@ -195,10 +211,10 @@ size_t pd_svg_format_number(double v, double step, char *buf)
 /* ---- frame ------------------------------------------------------------ */
 
 typedef struct frame {
-    double w, h;              /* canvas                                 */
-    double left, right;       /* plot area, pixels                      */
+    double w, h;        /* canvas                                 */
+    double left, right; /* plot area, pixels                      */
     double top, bottom;
-    double x0, x1, y0, y1;    /* data range mapped onto the plot area   */
+    double x0, x1, y0, y1; /* data range mapped onto the plot area   */
 } frame;
 
 static double fx(const frame *f, double x)
@@ -221,8 +237,8 @@ static void open_svg(pd_buf *b, double w, double h, const char *title, const cha
     pd_buf_puts(b, "<title>");
     pd_svg_escape(b, title);
     pd_buf_puts(b, "</title>\n");
-    pd_buf_printf(b, "<rect x=\"0\" y=\"0\" width=\"%.0f\" height=\"%.0f\" fill=\"#ffffff\"/>\n",
-                  w, h);
+    pd_buf_printf(b, "<rect x=\"0\" y=\"0\" width=\"%.0f\" height=\"%.0f\" fill=\"#ffffff\"/>\n", w,
+                  h);
     char attrs[128];
     snprintf(attrs, sizeof attrs, "font-size=\"%d\" font-weight=\"bold\" fill=\"%s\"", TITLE_SIZE,
              TEXT_COLOR);
@@ -287,8 +303,7 @@ static void y_axis(pd_buf *b, const frame *f, const double *ticks, size_t nt, do
                       "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
                       "stroke-width=\"1\"/>\n",
                       f->left, y, f->right, y, GRID_COLOR);
-        pd_buf_printf(b,
-                      "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>\n",
+        pd_buf_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>\n",
                       f->left - 5, y, f->left, y, AXIS_COLOR);
         pd_svg_format_number(ticks[i], step, label);
         text_el(b, f->left - 8, y, attrs, label);
@@ -321,8 +336,8 @@ static void x_title_el(pd_buf *b, const frame *f, const char *x_title)
     if (!x_title || !*x_title)
         return;
     char attrs[96];
-    snprintf(attrs, sizeof attrs, "font-size=\"%d\" fill=\"%s\" text-anchor=\"middle\"",
-             LABEL_SIZE, TEXT_COLOR);
+    snprintf(attrs, sizeof attrs, "font-size=\"%d\" fill=\"%s\" text-anchor=\"middle\"", LABEL_SIZE,
+             TEXT_COLOR);
     text_el(b, (f->left + f->right) / 2, f->h - 14, attrs, x_title);
 }
 
@@ -364,8 +379,7 @@ int pd_svg_line(pd_buf *out, const pd_svg_line_chart *c, pd_error *err)
         for (size_t i = 0; i < se->n; i++) {
             if (!isfinite(se->x[i]) || !isfinite(se->y[i]))
                 return pd_error_set(err, PD_EINPUT,
-                                    "line chart: series %zu, point %zu: not a finite number", s,
-                                    i);
+                                    "line chart: series %zu, point %zu: not a finite number", s, i);
             xmin = fmin(xmin, se->x[i]);
             xmax = fmax(xmax, se->x[i]);
             ymin = fmin(ymin, se->y[i]);
@@ -417,8 +431,8 @@ int pd_svg_line(pd_buf *out, const pd_svg_line_chart *c, pd_error *err)
 
     y_axis(out, &f, yt, nyt, ystep, c->y_title);
     char attrs[128], label[64];
-    snprintf(attrs, sizeof attrs, "font-size=\"%d\" fill=\"%s\" text-anchor=\"middle\"",
-             TICK_SIZE, TEXT_COLOR);
+    snprintf(attrs, sizeof attrs, "font-size=\"%d\" fill=\"%s\" text-anchor=\"middle\"", TICK_SIZE,
+             TEXT_COLOR);
     for (size_t i = 0; i < nxt; i++) {
         if (xt[i] < xmin - xstep * 1e-9 || xt[i] > xmax + xstep * 1e-9)
             continue;
@@ -476,11 +490,10 @@ int pd_svg_bars(pd_buf *out, const pd_svg_bar_chart *c, pd_error *err)
     if (!c->title)
         return pd_error_set(err, PD_EINPUT, "bar chart: a title is required");
     if (c->nseries < 1 || c->nseries > PD_SVG_MAX_SERIES || !c->series)
-        return pd_error_set(err, PD_EINPUT, "bar chart: 1 to %d series, not %zu",
-                            PD_SVG_MAX_SERIES, c->nseries);
+        return pd_error_set(err, PD_EINPUT, "bar chart: 1 to %d series, not %zu", PD_SVG_MAX_SERIES,
+                            c->nseries);
     if (c->ngroups > PD_SVG_MAX_GROUPS)
-        return pd_error_set(err, PD_EINPUT, "bar chart: more than %d groups",
-                            PD_SVG_MAX_GROUPS);
+        return pd_error_set(err, PD_EINPUT, "bar chart: more than %d groups", PD_SVG_MAX_GROUPS);
     if (c->ngroups && (!c->groups || !c->values))
         return pd_error_set(err, PD_EINPUT, "bar chart: groups or values missing");
     size_t ns = c->nseries, nv = c->ngroups * ns;
@@ -516,9 +529,8 @@ int pd_svg_bars(pd_buf *out, const pd_svg_bar_chart *c, pd_error *err)
     char cut[LABEL_MAX_CHARS * 4 + 8];
     double widest = 0;
     for (size_t g = 0; g < c->ngroups; g++) {
-        double lw = text_width(shorten(c->groups[g] ? c->groups[g] : "", LABEL_MAX_CHARS, cut,
-                                       sizeof cut),
-                               TICK_SIZE);
+        double lw = text_width(
+            shorten(c->groups[g] ? c->groups[g] : "", LABEL_MAX_CHARS, cut, sizeof cut), TICK_SIZE);
         widest = lw > widest ? lw : widest;
     }
     int turned = widest > band - 6;
@@ -559,15 +571,14 @@ int pd_svg_bars(pd_buf *out, const pd_svg_bar_chart *c, pd_error *err)
             pd_buf_printf(out, ": %s</title></rect>\n", num);
             /* the value above the bar, when there is room for it */
             if (text_width(num, VALUE_SIZE) <= bw + 2) {
-                snprintf(attrs, sizeof attrs,
-                         "font-size=\"%d\" fill=\"%s\" text-anchor=\"middle\"", VALUE_SIZE,
-                         TEXT_COLOR);
+                snprintf(attrs, sizeof attrs, "font-size=\"%d\" fill=\"%s\" text-anchor=\"middle\"",
+                         VALUE_SIZE, TEXT_COLOR);
                 text_el(out, gx + bw * ((double)s + 0.5), v >= 0 ? top - 4 : top + h + 11, attrs,
                         num);
             }
         }
-        const char *label = shorten(c->groups[g] ? c->groups[g] : "", LABEL_MAX_CHARS, cut,
-                                    sizeof cut);
+        const char *label =
+            shorten(c->groups[g] ? c->groups[g] : "", LABEL_MAX_CHARS, cut, sizeof cut);
         double cx = f.left + band * ((double)g + 0.5);
         if (turned) {
             pd_buf_printf(out,

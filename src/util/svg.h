@@ -37,10 +37,10 @@ typedef struct pd_svg_line_chart {
     const char *x_title;  /* optional axis titles                     */
     const char *y_title;
     const pd_svg_series *series;
-    size_t nseries;       /* 1 .. PD_SVG_MAX_SERIES                   */
+    size_t nseries; /* 1 .. PD_SVG_MAX_SERIES                   */
     const pd_svg_marker *markers;
     size_t nmarkers;
-    int y_from_zero;      /* start the y axis at 0 (counts)           */
+    int y_from_zero;        /* start the y axis at 0 (counts)           */
     unsigned width, height; /* pixels; 0 picks a default (860 x 500)  */
 } pd_svg_line_chart;
 

@@ -132,8 +132,7 @@ void test_api_json_str(const char *body, const char *key, char *out, size_t cap)
 void test_api_expect(const test_answer *a, unsigned status, const char *part)
 {
     if (a->status != status || (part && !strstr(a->body, part)))
-        fail_msg("expected %u with '%s', got %u: %s", status, part ? part : "", a->status,
-                 a->body);
+        fail_msg("expected %u with '%s', got %u: %s", status, part ? part : "", a->status, a->body);
 }
 
 long long test_api_json_int(const char *body, const char *key)

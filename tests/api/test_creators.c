@@ -29,8 +29,7 @@ typedef struct fx {
     test_answer a;
 } fx;
 
-static void call(fx *f, const char *method, const char *target, const char *token,
-                 const char *body)
+static void call(fx *f, const char *method, const char *target, const char *token, const char *body)
 {
     test_api_call(&f->t, method, target, token, body ? "application/json" : NULL, body, &f->a);
 }
@@ -199,7 +198,8 @@ static void test_posts_metrics_and_verdict(void **state)
     /* the metrics feed: operators, all four counters */
     char target[64];
     snprintf(target, sizeof target, "/api/posts/%lld/metrics", p1);
-    call(f, "PUT", target, f->ops, "{\"views\": 1200, \"likes\": 30, \"comments\": 4, \"collects\": 2}");
+    call(f, "PUT", target, f->ops,
+         "{\"views\": 1200, \"likes\": 30, \"comments\": 4, \"collects\": 2}");
     test_api_expect(&f->a, 200, "\"views\":1200");
     call(f, "PUT", target, f->ops, "{\"views\": 1}");
     test_api_expect(&f->a, 400, "likes");

@@ -32,8 +32,7 @@ typedef struct fx {
     test_answer a;
 } fx;
 
-static void call(fx *f, const char *method, const char *target, const char *token,
-                 const char *body)
+static void call(fx *f, const char *method, const char *target, const char *token, const char *body)
 {
     test_api_call(&f->t, method, target, token, body ? "application/json" : NULL, body, &f->a);
 }
@@ -149,7 +148,8 @@ static void test_activate_now_and_later(void **state)
     assert_non_null(strstr(f->a.body, "\"report\":null"));
     call(f, "GET", "/api/certification", f->buyer, NULL);
     test_api_expect(&f->a, 200, "\"policy\":{\"id\":1,");
-    assert_non_null(strstr(f->a.body, "\"pending\":[{\"id\":2,\"policy_id\":2,\"from\":\"2031-03-10\""));
+    assert_non_null(
+        strstr(f->a.body, "\"pending\":[{\"id\":2,\"policy_id\":2,\"from\":\"2031-03-10\""));
     call(f, "GET", "/api/activations", f->ops, NULL);
     test_api_expect(&f->a, 200, "{\"activations\":[{\"id\":2,");
     assert_int_equal(test_api_count(f->a.body, "\"policy_id\":"), 2);

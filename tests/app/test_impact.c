@@ -27,7 +27,7 @@ typedef struct fake {
     unsigned version;
     unsigned scans;
     uint64_t fp;
-    int skip_every; /* > 0: a scan of a window other than 30 leaves out every k-th */
+    int skip_every;     /* > 0: a scan of a window other than 30 leaves out every k-th */
     int move_day_after; /* > 0: today + 1 after that many scans */
     int fail;
 } fake;
@@ -75,8 +75,8 @@ static int fake_fp(void *ctx, uint64_t *out, pd_error *err)
 static pd_impact *open_cache(fake *f, unsigned min_age_ms, int thread)
 {
     pd_impact_source src = {fake_scan, fake_fp, f};
-    pd_impact_options o = {.min_age_ms = min_age_ms, .max_age_ms = 3600000, .poll_ms = 10,
-                           .no_thread = !thread};
+    pd_impact_options o = {
+        .min_age_ms = min_age_ms, .max_age_ms = 3600000, .poll_ms = 10, .no_thread = !thread};
     pd_impact *imp;
     pd_error err;
     assert_int_equal(pd_impact_new(&src, &o, &imp, &err), PD_OK);
@@ -294,7 +294,8 @@ static void test_simulation_matches(void **state)
     for (int d = 0; d < PD_SIM_DIM_COUNT; d++)
         if (d != PD_SIM_BY_CATEGORY) {
             assert_int_equal(ra.ngroups[d], rb.ngroups[d]);
-            assert_memory_equal(ra.groups[d], rb.groups[d], ra.ngroups[d] * 2 * sizeof(pd_sim_trans));
+            assert_memory_equal(ra.groups[d], rb.groups[d],
+                                ra.ngroups[d] * 2 * sizeof(pd_sim_trans));
         }
     /* categories: same numbers under each name */
     for (size_t g = 0; g < rb.ngroups[PD_SIM_BY_CATEGORY]; g++) {
@@ -357,8 +358,13 @@ static void test_mcn_names(void **state)
     /* the simulation's breakdown by MCN names them */
     const pd_window_stats *stats[1] = {pd_impact_stats(b, 30)};
     pd_policy pol = *pd_policy_preset("red-2019-v1");
-    pd_sim_input in = {.creators = b->creators, .n = b->n, .ncategories = b->ncategories,
-                       .policies = &pol, .npolicies = 1, .stats = stats, .mcns = &b->mcns,
+    pd_sim_input in = {.creators = b->creators,
+                       .n = b->n,
+                       .ncategories = b->ncategories,
+                       .policies = &pol,
+                       .npolicies = 1,
+                       .stats = stats,
+                       .mcns = &b->mcns,
                        .mcn_top = 1};
     pd_sim_result r;
     assert_int_equal(pd_sim_run(&in, &r, &err), PD_OK);
@@ -397,14 +403,10 @@ static void test_empty_population(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_first_build),
-        cmocka_unit_test(test_more_windows),
-        cmocka_unit_test(test_refresh),
-        cmocka_unit_test(test_day_moves_during_build),
-        cmocka_unit_test(test_background),
-        cmocka_unit_test(test_simulation_matches),
-        cmocka_unit_test(test_mcn_names),
-        cmocka_unit_test(test_empty_population),
+        cmocka_unit_test(test_first_build), cmocka_unit_test(test_more_windows),
+        cmocka_unit_test(test_refresh),     cmocka_unit_test(test_day_moves_during_build),
+        cmocka_unit_test(test_background),  cmocka_unit_test(test_simulation_matches),
+        cmocka_unit_test(test_mcn_names),   cmocka_unit_test(test_empty_population),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -651,8 +651,8 @@ static void test_property_random(void **state)
     pd_policy a = *pd_policy_preset("red-2019-v1");
     a.window_days = 7;
     a.threshold[PD_RULE_MIN_FOLLOWERS] = 300;
-    a.rules |= (1u << PD_RULE_MIN_POSTS) | (1u << PD_RULE_MIN_AVG_VIEWS) |
-               (1u << PD_RULE_MAX_SPONSORED);
+    a.rules |=
+        (1u << PD_RULE_MIN_POSTS) | (1u << PD_RULE_MIN_AVG_VIEWS) | (1u << PD_RULE_MAX_SPONSORED);
     a.threshold[PD_RULE_MIN_POSTS] = 3;
     a.threshold[PD_RULE_MIN_AVG_VIEWS] = 50000; /* 500.00 */
     a.threshold[PD_RULE_MAX_SPONSORED] = 2;
@@ -692,8 +692,8 @@ static void test_property_random(void **state)
             pd_post_rec *p = &m->p[rnd((uint64_t)m->np)];
             p->views = rnd(2000);
             p->likes = rnd(50);
-            ASSERT_CODE(PD_OK, set_metrics(f->d, p->id, p->views, p->likes,
-                                                      p->comments, p->collects, NULL, &err));
+            ASSERT_CODE(PD_OK, set_metrics(f->d, p->id, p->views, p->likes, p->comments,
+                                           p->collects, NULL, &err));
             snprintf(what, sizeof what, "metrics");
         } else if (k < 83) {
             int c = (int)rnd((uint64_t)m->ncreators) + 1;
@@ -706,8 +706,8 @@ static void test_property_random(void **state)
         } else if (k < 86) {
             /* A policy from a day soon, sometimes today. */
             int64_t id = rnd(2) ? ra.id : rb.id;
-            ASSERT_CODE(PD_OK, pd_db_policy_activate(f->d, id, today + (int64_t)rnd(3), 0, 1,
-                                                     NULL, &err));
+            ASSERT_CODE(PD_OK,
+                        pd_db_policy_activate(f->d, id, today + (int64_t)rnd(3), 0, 1, NULL, &err));
             if (rnd(2))
                 advance(f->s, today, NULL);
             snprintf(what, sizeof what, "activation");

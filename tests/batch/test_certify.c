@@ -181,8 +181,8 @@ static void test_csv_quote(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rows_exact),      cmocka_unit_test(test_threads_same_bytes),
-        cmocka_unit_test(test_empty_dataset),   cmocka_unit_test(test_write_error),
+        cmocka_unit_test(test_rows_exact),        cmocka_unit_test(test_threads_same_bytes),
+        cmocka_unit_test(test_empty_dataset),     cmocka_unit_test(test_write_error),
         cmocka_unit_test(test_window_not_loaded), cmocka_unit_test(test_csv_quote),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

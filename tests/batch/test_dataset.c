@@ -1575,8 +1575,8 @@ static char *posts_with_repeat(uint64_t base, unsigned dup_line, unsigned first_
     pd_buf_puts(&b, "post_id,creator_id,published_at,kind,views,likes,comments,collects\n");
     for (unsigned line = 2; line < 402; line++) {
         uint64_t id = base + (line == dup_line ? first_line : line);
-        pd_buf_printf(&b, "%llu,1,2019-05-20T10:00:00Z,organic,%u,0,0,0\n",
-                      (unsigned long long)id, line == dup_line ? 7u : 100u);
+        pd_buf_printf(&b, "%llu,1,2019-05-20T10:00:00Z,organic,%u,0,0,0\n", (unsigned long long)id,
+                      line == dup_line ? 7u : 100u);
     }
     assert_false(pd_buf_failed(&b));
     return pd_buf_detach(&b, NULL);
@@ -1603,13 +1603,11 @@ static void test_repeated_post_id(void **state)
             char want[512], skipped[600];
             snprintf(want, sizeof want,
                      "%s:%u: column 1 (post_id): duplicate post_id %llu (first on line %u)",
-                     t.posts, dups[d][0], (unsigned long long)(bases[bi] + dups[d][1]),
-                     dups[d][1]);
+                     t.posts, dups[d][0], (unsigned long long)(bases[bi] + dups[d][1]), dups[d][1]);
             snprintf(skipped, sizeof skipped,
                      "%s:%u: skipped: column 1 (post_id): duplicate post_id %llu (first on "
                      "line %u)\n",
-                     t.posts, dups[d][0], (unsigned long long)(bases[bi] + dups[d][1]),
-                     dups[d][1]);
+                     t.posts, dups[d][0], (unsigned long long)(bases[bi] + dups[d][1]), dups[d][1]);
             for (size_t k = 0; k < sizeof threads / sizeof threads[0]; k++) {
                 pd_load_options o = opts_for(&t);
                 o.threads = threads[k];

@@ -149,19 +149,19 @@ static uint64_t parse_u64(const char *s, size_t len)
 /* What the checks below learn from one generated directory. */
 typedef struct dataset_facts {
     uint64_t ncreators;
-    uint64_t *followers;        /* [1..ncreators] */
+    uint64_t *followers; /* [1..ncreators] */
     uint64_t no_mcn, max_mcn, quoted_handles, cjk_handles;
     uint64_t category_count[10];
     uint64_t nposts, unknown, sponsored, offset_instants, fraction_instants;
-    pd_window_stats *win30;     /* [1..ncreators]: the 30 days before as_of */
-    uint64_t never_sponsored;   /* creators with posts but no sponsored one */
-    uint8_t *category;          /* [1..ncreators] */
+    pd_window_stats *win30;        /* [1..ncreators]: the 30 days before as_of */
+    uint64_t never_sponsored;      /* creators with posts but no sponsored one */
+    uint8_t *category;             /* [1..ncreators] */
     uint64_t *views, *engagements; /* [1..ncreators]: every post's, summed */
-    uint64_t cert_hash;         /* FNV-1a of posts.csv's first five columns */
+    uint64_t cert_hash;            /* FNV-1a of posts.csv's first five columns */
 } dataset_facts;
 
-static const char *const categories[10] = {"beauty", "fashion", "food", "travel", "fitness",
-                                           "parenting", "tech", "home", "pets", "books"};
+static const char *const categories[10] = {"beauty",    "fashion", "food", "travel", "fitness",
+                                           "parenting", "tech",    "home", "pets",   "books"};
 
 /* Reads creators.csv and posts.csv of dir, asserting the format on every
  * line, and collects the facts. */
@@ -279,8 +279,7 @@ static void read_dataset(const char *dir, pd_instant as_of, dataset_facts *f)
         else if (flen[3] == 7 && memcmp(field[3], "organic", 7) == 0)
             sponsored = 0;
         else
-            fail_msg("post %llu: kind '%.*s'", (unsigned long long)post_id, (int)flen[3],
-                     field[3]);
+            fail_msg("post %llu: kind '%.*s'", (unsigned long long)post_id, (int)flen[3], field[3]);
         uint64_t views = parse_u64(field[4], flen[4]);
         uint64_t likes = parse_u64(field[5], flen[5]);
         uint64_t comments = parse_u64(field[6], flen[6]);
@@ -465,7 +464,7 @@ static void test_gen_deterministic(void **state)
         char *a = slurp(p1, &l1), *b = slurp(p2, &l2), *c = slurp(p3, &l3);
         assert_int_equal(l1, i == 0 ? s1.creators_bytes : s1.posts_bytes);
         assert_int_equal(l1, l2);
-        assert_memory_equal(a, b, l1); /* same seed, other thread count */
+        assert_memory_equal(a, b, l1);                  /* same seed, other thread count */
         assert_true(l1 != l3 || memcmp(a, c, l1) != 0); /* other seed */
         free(a);
         free(b);
@@ -562,8 +561,7 @@ static void check_preset(uint64_t seed)
     assert_int_equal(count_certified(&f, "red-2019-v1"), 17000);
     uint64_t v2 = count_certified(&f, "red-2019-v2");
     print_message("red-2019, seed %llu: %llu posts, %llu certified by red-2019-v2\n",
-                  (unsigned long long)seed, (unsigned long long)f.nposts,
-                  (unsigned long long)v2);
+                  (unsigned long long)seed, (unsigned long long)f.nposts, (unsigned long long)v2);
     if (v2 < 3800 || v2 > 4200)
         fail_msg("seed %llu: %llu creators certified by red-2019-v2, expected 3800..4200",
                  (unsigned long long)seed, (unsigned long long)v2);
@@ -634,7 +632,7 @@ static void test_gen_mcn_names(void **state)
         assert_true(len > 4 && len < PD_GEN_MCN_NAME_MAX);
         assert_non_null(strchr(n, ' '));
         assert_true((unsigned char)n[0] >= 0xE0); /* a Chinese name first */
-        for (size_t i = 0; i < len;) { /* well-formed UTF-8 */
+        for (size_t i = 0; i < len;) {            /* well-formed UTF-8 */
             unsigned char c = (unsigned char)n[i];
             size_t k = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
             for (size_t j = 1; j < k; j++)

@@ -58,8 +58,13 @@ static void build(fixture *f, const pd_policy *pols, size_t np, const pd_sim_swe
     const pd_window_stats *stats[PD_SIM_MAX_POLICIES];
     for (size_t p = 0; p < np; p++)
         stats[p] = f->st;
-    pd_sim_input in = {.creators = f->cr, .n = N, .ncategories = 3, .policies = pols,
-                       .npolicies = np, .stats = stats, .sweep = sw};
+    pd_sim_input in = {.creators = f->cr,
+                       .n = N,
+                       .ncategories = 3,
+                       .policies = pols,
+                       .npolicies = np,
+                       .stats = stats,
+                       .sweep = sw};
     pd_error err;
     assert_int_equal(pd_sim_run(&in, &f->sim, &err), PD_OK);
     f->rep = (pd_report){&f->sim, cats, "2019-06-01T00:00:00Z"};
@@ -94,8 +99,8 @@ static void assert_table_aligned(const char *text, const char *title)
         if (lines == 0)
             width = len;
         else if (len != width)
-            fail_msg("table '%s': line %zu is %zu wide, the header %zu:\n%.*s", title, lines,
-                     len, width, (int)len, p);
+            fail_msg("table '%s': line %zu is %zu wide, the header %zu:\n%.*s", title, lines, len,
+                     width, (int)len, p);
         lines++;
         p = e + 1;
     }
@@ -172,7 +177,9 @@ static void test_text_one_and_three_policies(void **state)
 
     pd_policy three[3];
     presets(three);
-    three[2] = (pd_policy){.name = "tiny", .window_days = 30, .rules = BIT(PD_RULE_MIN_FOLLOWERS),
+    three[2] = (pd_policy){.name = "tiny",
+                           .window_days = 30,
+                           .rules = BIT(PD_RULE_MIN_FOLLOWERS),
                            .threshold = {[PD_RULE_MIN_FOLLOWERS] = 100}};
     build(&f, three, 3, NULL);
     assert_int_equal(pd_report_text(&f.rep, &f.out, &err), PD_OK);
@@ -200,14 +207,15 @@ static void test_text_sweep(void **state)
     const char *t = f.out.data;
     assert_non_null(strstr(t, "\nSweep of min_followers in red-2019-v2 from 0 to 10000 by 2500 "
                               "(today 5000)\n"));
-    assert_non_null(strstr(t, "\nkept, lost and gained compare with the 17,000 creators "
-                              "certified under red-2019-v1\n"
-                              "  min_followers  certified    kept    lost  gained   never\n"
-                              "              0     50,000  17,000       0  33,000       0\n"
-                              "           2500      4,012   4,012  12,988       0  33,000\n"
-                              "           5000      4,012   4,012  12,988       0  33,000  <- today\n"
-                              "           7500          0       0  17,000       0  33,000\n"
-                              "          10000          0       0  17,000       0  33,000\n"));
+    assert_non_null(strstr(t,
+                           "\nkept, lost and gained compare with the 17,000 creators "
+                           "certified under red-2019-v1\n"
+                           "  min_followers  certified    kept    lost  gained   never\n"
+                           "              0     50,000  17,000       0  33,000       0\n"
+                           "           2500      4,012   4,012  12,988       0  33,000\n"
+                           "           5000      4,012   4,012  12,988       0  33,000  <- today\n"
+                           "           7500          0       0  17,000       0  33,000\n"
+                           "          10000          0       0  17,000       0  33,000\n"));
     teardown_fixture(&f);
 
     /* a rule the policy lacks, with decimals */
@@ -285,8 +293,7 @@ static void test_json(void **state)
     json_t *root = json_loads(f.out.data, 0, &jerr);
     if (!root)
         fail_msg("JSON does not parse: %s (line %d)\n%s", jerr.text, jerr.line, f.out.data);
-    assert_string_equal(json_string_value(json_object_get(root, "as_of")),
-                        "2019-06-01T00:00:00Z");
+    assert_string_equal(json_string_value(json_object_get(root, "as_of")), "2019-06-01T00:00:00Z");
     assert_int_equal(json_integer_value(json_object_get(root, "creators")), 50000);
     assert_string_equal(json_string_value(json_object_get(root, "baseline")), "red-2019-v1");
     json_t *pols_j = json_object_get(root, "policies");

@@ -97,12 +97,12 @@ static void test_deltas(void **state)
     assert_int_equal(s.views, 70);
     /* out of step: refused, nothing changed */
     pd_window_stats before = s;
-    assert_int_equal(pd_stats_remove_post(&s, 1, 1), -1);     /* no sponsored left */
-    assert_int_equal(pd_stats_remove_post(&s, 0, 71), -1);    /* not that many views */
+    assert_int_equal(pd_stats_remove_post(&s, 1, 1), -1);  /* no sponsored left */
+    assert_int_equal(pd_stats_remove_post(&s, 0, 71), -1); /* not that many views */
     assert_int_equal(pd_stats_change_views(&s, 71, 0), -1);
     assert_memory_equal(&s, &before, sizeof s);
     assert_int_equal(pd_stats_remove_post(&s, 0, 70), 0);
-    assert_int_equal(pd_stats_remove_post(&s, 0, 0), -1);     /* empty */
+    assert_int_equal(pd_stats_remove_post(&s, 0, 0), -1); /* empty */
     /* overflow refused */
     s = (pd_window_stats){.posts = 1, .sponsored = 0, .views = UINT64_MAX - 1};
     before = s;
@@ -165,23 +165,22 @@ static void test_deltas_equal_batch(void **state)
         int64_t gone = pd_online_first_day(today, WINDOW) - 1;
         for (int i = 0; i < next; i++)
             if (pd_day_of(posts[i].t) == gone)
-                assert_int_equal(pd_stats_remove_post(&online[posts[i].creator],
-                                                      posts[i].sponsored, posts[i].views),
+                assert_int_equal(pd_stats_remove_post(&online[posts[i].creator], posts[i].sponsored,
+                                                      posts[i].views),
                                  0);
         /* today's posts arrive */
         while (next < NP && pd_day_of(posts[next].t) == today) {
             assert_true(pd_online_in_window(posts[next].t, today, WINDOW));
-            assert_int_equal(
-                pd_stats_add_post(&online[posts[next].creator], posts[next].sponsored,
-                                  posts[next].views),
-                0);
+            assert_int_equal(pd_stats_add_post(&online[posts[next].creator], posts[next].sponsored,
+                                               posts[next].views),
+                             0);
             next++;
         }
         /* some views grow: every 7th post still in the window gains 10 */
         for (int i = 0; i < next; i++) {
             if (i % 7 == (int)(today % 7) && pd_online_in_window(posts[i].t, today, WINDOW)) {
-                assert_int_equal(pd_stats_change_views(&online[posts[i].creator],
-                                                       posts[i].views, posts[i].views + 10),
+                assert_int_equal(pd_stats_change_views(&online[posts[i].creator], posts[i].views,
+                                                       posts[i].views + 10),
                                  0);
                 posts[i].views += 10;
             }
@@ -212,9 +211,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_days),        cmocka_unit_test(test_window_edges),
-        cmocka_unit_test(test_window_rule),
-        cmocka_unit_test(test_deltas),      cmocka_unit_test(test_transitions),
-        cmocka_unit_test(test_deltas_equal_batch),
+        cmocka_unit_test(test_window_rule), cmocka_unit_test(test_deltas),
+        cmocka_unit_test(test_transitions), cmocka_unit_test(test_deltas_equal_batch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -35,7 +35,7 @@ static void test_shortfall(void **state)
 {
     (void)state;
     pd_policy p = policy(30, PD_RULE_MIN_FOLLOWERS, 5000);
-    add_rule(&p, PD_RULE_MIN_AVG_VIEWS, 1000000); /* 10,000.00 */
+    add_rule(&p, PD_RULE_MIN_AVG_VIEWS, 1000000);         /* 10,000.00 */
     add_rule(&p, PD_RULE_MIN_ORGANIC_PER_SPONSORED, 250); /* 2.5 */
     add_rule(&p, PD_RULE_MIN_SPONSORED, 4);
     add_rule(&p, PD_RULE_MIN_POSTS, 12);
@@ -237,8 +237,8 @@ static void test_against_recount(void **state)
         pd_policy p = policy(win, PD_RULE_MIN_POSTS, pd_rng_below(&g, 6));
         add_rule(&p, PD_RULE_MIN_AVG_VIEWS, pd_rng_below(&g, 40000));
         add_rule(&p, PD_RULE_MIN_ORGANIC_PER_SPONSORED, pd_rng_below(&g, 300));
-        pd_policy q = policy(1 + (uint32_t)pd_rng_below(&g, 40), PD_RULE_MIN_SPONSORED,
-                             pd_rng_below(&g, 3));
+        pd_policy q =
+            policy(1 + (uint32_t)pd_rng_below(&g, 40), PD_RULE_MIN_SPONSORED, pd_rng_below(&g, 3));
         pd_risk_change ch = {TODAY + 1 + (int64_t)pd_rng_below(&g, 9), &q};
         size_t nchanges = pd_rng_below(&g, 2);
         pd_risk_post posts[40];
@@ -275,10 +275,8 @@ static void test_against_recount(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_shortfall),
-        cmocka_unit_test(test_posts_leave),
-        cmocka_unit_test(test_scheduled_policy),
-        cmocka_unit_test(test_bounds),
+        cmocka_unit_test(test_shortfall),        cmocka_unit_test(test_posts_leave),
+        cmocka_unit_test(test_scheduled_policy), cmocka_unit_test(test_bounds),
         cmocka_unit_test(test_against_recount),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -32,8 +32,8 @@ enum { BEAUTY, FOOD, TECH, NCAT };
  *   6   tech        20000    9     19     4   380000   yes  no   lost (15 < 16)
  */
 static const pd_creator people[] = {
-    {1, 800, 0, BEAUTY, 2},  {2, 1500, 7, BEAUTY, 3},  {3, 6000, 0, FOOD, 4},
-    {4, 60000, 7, FOOD, 5},  {5, 120000, 0, TECH, 6}, {6, 20000, 9, TECH, 7},
+    {1, 800, 0, BEAUTY, 2}, {2, 1500, 7, BEAUTY, 3}, {3, 6000, 0, FOOD, 4},
+    {4, 60000, 7, FOOD, 5}, {5, 120000, 0, TECH, 6}, {6, 20000, 9, TECH, 7},
 };
 static const pd_window_stats windows[] = {
     {20, 0, 400000}, {20, 4, 400000}, {20, 4, 400000},
@@ -41,13 +41,16 @@ static const pd_window_stats windows[] = {
 };
 #define NPEOPLE (sizeof people / sizeof people[0])
 
-static pd_sim_input input_for(const pd_policy *pols, size_t np,
-                              const pd_window_stats **stats)
+static pd_sim_input input_for(const pd_policy *pols, size_t np, const pd_window_stats **stats)
 {
     for (size_t p = 0; p < np; p++)
         stats[p] = windows;
-    pd_sim_input in = {.creators = people, .n = NPEOPLE, .ncategories = NCAT,
-                       .policies = pols, .npolicies = np, .stats = stats};
+    pd_sim_input in = {.creators = people,
+                       .n = NPEOPLE,
+                       .ncategories = NCAT,
+                       .policies = pols,
+                       .npolicies = np,
+                       .stats = stats};
     return in;
 }
 
@@ -117,7 +120,9 @@ static void test_gained_and_three_policies(void **state)
 {
     (void)state;
     /* "active": 20 posts or more, whatever the followers: creators 1..5. */
-    pd_policy active = {.name = "active", .window_days = 30, .rules = BIT(PD_RULE_MIN_POSTS),
+    pd_policy active = {.name = "active",
+                        .window_days = 30,
+                        .rules = BIT(PD_RULE_MIN_POSTS),
                         .threshold = {[PD_RULE_MIN_POSTS] = 20}};
     pd_policy pols[3] = {*pd_policy_preset("red-2019-v2"), *pd_policy_preset("red-2019-v1"),
                          active};
@@ -160,8 +165,12 @@ static void test_different_windows(void **state)
     pd_policy pols[2] = {*pd_policy_preset("red-2019-v1"), *pd_policy_preset("red-2019-v2")};
     pols[1].window_days = 7;
     const pd_window_stats *stats[2] = {windows, empty};
-    pd_sim_input in = {.creators = people, .n = NPEOPLE, .ncategories = NCAT,
-                       .policies = pols, .npolicies = 2, .stats = stats};
+    pd_sim_input in = {.creators = people,
+                       .n = NPEOPLE,
+                       .ncategories = NCAT,
+                       .policies = pols,
+                       .npolicies = 2,
+                       .stats = stats};
     pd_sim_result r;
     pd_error err;
     assert_int_equal(pd_sim_run(&in, &r, &err), PD_OK);
@@ -280,12 +289,19 @@ static void test_sweep_decimal_rules(void **state)
      * 333.67. Creator 2: 3 posts, 0 sponsored: any organic ratio passes.
      * Creator 3: no posts: fails every rule that needs posts. */
     static const pd_window_stats st[] = {{3, 1, 1001}, {3, 0, 0}, {0, 0, 0}};
-    pd_policy pols[1] = {{.name = "p", .window_days = 30, .rules = BIT(PD_RULE_MIN_FOLLOWERS),
+    pd_policy pols[1] = {{.name = "p",
+                          .window_days = 30,
+                          .rules = BIT(PD_RULE_MIN_FOLLOWERS),
                           .threshold = {[PD_RULE_MIN_FOLLOWERS] = 0}}};
     const pd_window_stats *stats[1] = {st};
     pd_sim_sweep_spec sw = {PD_RULE_MIN_AVG_VIEWS, 33365, 33367, 1};
-    pd_sim_input in = {.creators = one, .n = 3, .ncategories = 1, .policies = pols,
-                       .npolicies = 1, .stats = stats, .sweep = &sw};
+    pd_sim_input in = {.creators = one,
+                       .n = 3,
+                       .ncategories = 1,
+                       .policies = pols,
+                       .npolicies = 1,
+                       .stats = stats,
+                       .sweep = &sw};
     pd_sim_result r;
     pd_error err;
     assert_int_equal(pd_sim_run(&in, &r, &err), PD_OK);
@@ -348,8 +364,13 @@ static void test_sweep_matches_brute_force(void **state)
     };
     for (int rule = 0; rule < PD_RULE_COUNT; rule++) {
         pd_sim_sweep_spec sw = {(pd_rule)rule, ranges[rule][0], ranges[rule][1], ranges[rule][2]};
-        pd_sim_input in = {.creators = cr, .n = N, .ncategories = 4, .policies = pols,
-                           .npolicies = 2, .stats = stats, .sweep = &sw};
+        pd_sim_input in = {.creators = cr,
+                           .n = N,
+                           .ncategories = 4,
+                           .policies = pols,
+                           .npolicies = 2,
+                           .stats = stats,
+                           .sweep = &sw};
         pd_sim_result r;
         pd_error err;
         assert_int_equal(pd_sim_run(&in, &r, &err), PD_OK);
@@ -508,8 +529,11 @@ static void test_mcn_index(void **state)
 
     /* MCN ids far apart (sorted and searched rather than tabled): the same
      * numbering, by id */
-    pd_creator far[5] = {{1, 10, 1000000000000ull, 0, 0}, {2, 10, 5, 0, 0}, {3, 10, 0, 0, 0},
-                         {4, 10, 1000000000000ull, 0, 0}, {5, 10, 3, 0, 0}};
+    pd_creator far[5] = {{1, 10, 1000000000000ull, 0, 0},
+                         {2, 10, 5, 0, 0},
+                         {3, 10, 0, 0, 0},
+                         {4, 10, 1000000000000ull, 0, 0},
+                         {5, 10, 3, 0, 0}};
     assert_int_equal(pd_sim_mcn_index_build(far, 5, &ix, &err), PD_OK);
     assert_int_equal(ix.n, 3);
     assert_int_equal(ix.ids[0], 3);
@@ -552,8 +576,13 @@ static void test_by_mcn_matches_brute_force(void **state)
     snprintf(pols[2].name, sizeof pols[2].name, "lower");
     pols[2].threshold[PD_RULE_MIN_FOLLOWERS] = 2000;
     const pd_window_stats *stats[3] = {st, st, st};
-    pd_sim_input in = {.creators = cr, .n = N, .ncategories = 3, .policies = pols,
-                       .npolicies = 3, .stats = stats, .mcn_top = TOP};
+    pd_sim_input in = {.creators = cr,
+                       .n = N,
+                       .ncategories = 3,
+                       .policies = pols,
+                       .npolicies = 3,
+                       .stats = stats,
+                       .mcn_top = TOP};
     pd_sim_result r;
     pd_error err;
     assert_int_equal(pd_sim_run(&in, &r, &err), PD_OK);

@@ -28,21 +28,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* What one call of pd_csv_next gave. */
 struct item {
-    int ok;           /* 1: a record, 0: a malformed one */
-    uint64_t offset;  /* records only */
-    uint64_t line;    /* record line, or fault line */
+    int ok;          /* 1: a record, 0: a malformed one */
+    uint64_t offset; /* records only */
+    uint64_t line;   /* record line, or fault line */
     size_t nfields;
-    uint64_t hash;    /* of the fields */
-    const char *why;  /* faults only */
+    uint64_t hash;   /* of the fields */
+    const char *why; /* faults only */
     int field;
 };
 
-#define CHECK(cond)                                                                   \
-    do {                                                                              \
-        if (!(cond)) {                                                                \
-            fprintf(stderr, "fuzz_csv: check failed at line %d: %s\n", __LINE__, #cond); \
-            abort();                                                                  \
-        }                                                                             \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "fuzz_csv: check failed at line %d: %s\n", __LINE__, #cond);           \
+            abort();                                                                               \
+        }                                                                                          \
     } while (0)
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)

@@ -14,12 +14,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                                                                       \
-    do {                                                                                  \
-        if (!(cond)) {                                                                    \
-            fprintf(stderr, "fuzz_instant: check failed at line %d: %s\n", __LINE__, #cond); \
-            abort();                                                                      \
-        }                                                                                 \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "fuzz_instant: check failed at line %d: %s\n", __LINE__, #cond);       \
+            abort();                                                                               \
+        }                                                                                          \
     } while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -49,13 +49,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(strlen(buf) == n);
     pd_instant back;
     if (pd_instant_parse(buf, n, &back, &why) < 0) {
-        fprintf(stderr, "fuzz_instant: '%.*s' formats as '%s', which is refused: %s\n",
-                (int)size, (const char *)data, buf, why);
+        fprintf(stderr, "fuzz_instant: '%.*s' formats as '%s', which is refused: %s\n", (int)size,
+                (const char *)data, buf, why);
         abort();
     }
     if (back.sec != t.sec || back.nsec != t.nsec) {
-        fprintf(stderr,
-                "fuzz_instant: '%.*s' = %lld s %d ns formats as '%s' = %lld s %d ns\n",
+        fprintf(stderr, "fuzz_instant: '%.*s' = %lld s %d ns formats as '%s' = %lld s %d ns\n",
                 (int)size, (const char *)data, (long long)t.sec, (int)t.nsec, buf,
                 (long long)back.sec, (int)back.nsec);
         abort();

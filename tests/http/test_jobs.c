@@ -79,8 +79,8 @@ static void test_one_thread_keeps_order(void **state)
     int order[N];
     atomic_int runs = 0, next = 0;
     for (int i = 0; i < N; i++) {
-        items[i] = (counted){.job.run = count_run, .runs = &runs, .index = i, .order = order,
-                             .next = &next};
+        items[i] = (counted){
+            .job.run = count_run, .runs = &runs, .index = i, .order = order, .next = &next};
         pd_jobs_submit(jobs, &items[i].job);
     }
     pd_jobs_free(jobs); /* stops first */

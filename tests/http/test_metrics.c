@@ -190,14 +190,14 @@ static void test_gauges(void **state)
 
     /* A counter shares the names and says its type. */
     static double hits = 7;
-    assert_int_equal(pd_metrics_add_counter(f.m, "partnerd_certified_creators", "h", gauge_42,
-                                            &hits, &err),
-                     PD_ECONFLICT);
+    assert_int_equal(
+        pd_metrics_add_counter(f.m, "partnerd_certified_creators", "h", gauge_42, &hits, &err),
+        PD_ECONFLICT);
     assert_int_equal(pd_metrics_add_counter(f.m, "bad name", "h", gauge_42, &hits, &err),
                      PD_EINTERNAL);
-    assert_int_equal(pd_metrics_add_counter(f.m, "partnerd_cache_hits_total", "Hits.", gauge_42,
-                                            &hits, &err),
-                     PD_OK);
+    assert_int_equal(
+        pd_metrics_add_counter(f.m, "partnerd_cache_hits_total", "Hits.", gauge_42, &hits, &err),
+        PD_OK);
 
     char *t = scrape(f.m);
     assert_non_null(strstr(t, "# HELP partnerd_certified_creators Creators certified now.\n"

@@ -149,7 +149,10 @@ static void test_copy(void **state)
 {
     (void)state;
     pd_pagecache *c = pd_pagecache_new(8, 64);
-    struct { int64_t id; char name[8]; } v = {42, "tina"}, got = {0, ""};
+    struct {
+        int64_t id;
+        char name[8];
+    } v = {42, "tina"}, got = {0, ""};
     pd_pagecache_put(c, &owner_a, 5, "tok", 3, (const char *)&v, sizeof v);
     assert_int_equal(pd_pagecache_copy(c, &owner_a, 5, "tok", 3, &got, sizeof got), 1);
     assert_int_equal(got.id, 42);

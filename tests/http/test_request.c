@@ -710,9 +710,8 @@ static void test_head_framing(void **state)
     assert_int_equal(head(1, H("Host", "x", "content-length", " 37 "), &len, &chunked, code, 64),
                      0);
     assert_int_equal(len, 37);
-    assert_int_equal(head(1, H("Host", "x", "Transfer-Encoding", " Chunked"), &len, &chunked,
-                          code, 64),
-                     0);
+    assert_int_equal(
+        head(1, H("Host", "x", "Transfer-Encoding", " Chunked"), &len, &chunked, code, 64), 0);
     assert_int_equal(chunked, 1);
     /* Smuggling: framing two ways, or hidden from one reader. */
     assert_int_equal(head(1, H("Host", "x", "Content-Length", "5", "Transfer-Encoding", "chunked"),
@@ -722,13 +721,13 @@ static void test_head_framing(void **state)
     assert_int_equal(head(1, H("Host", "x", "Content-Length", "5", "Content-Length", "37"), NULL,
                           NULL, code, 64),
                      400);
-    assert_int_equal(head(1, H("Host", "x", "Content-Length", "5", "content-length", "5"), NULL,
-                          NULL, code, 64),
-                     400);
-    assert_int_equal(head(1, H("Host", "x", "Transfer-Encoding", "chunked", "Transfer-Encoding",
-                               "chunked"),
-                          NULL, NULL, code, 64),
-                     400);
+    assert_int_equal(
+        head(1, H("Host", "x", "Content-Length", "5", "content-length", "5"), NULL, NULL, code, 64),
+        400);
+    assert_int_equal(
+        head(1, H("Host", "x", "Transfer-Encoding", "chunked", "Transfer-Encoding", "chunked"),
+             NULL, NULL, code, 64),
+        400);
     assert_int_equal(head(1, H("Host", "x", "Content-Length ", "37"), NULL, NULL, code, 64), 400);
     assert_int_equal(head(1, H("Host", "x", "Content\tLength", "37"), NULL, NULL, code, 64), 400);
     assert_int_equal(head(1, H("Host", "x", "X(y)", "1"), NULL, NULL, code, 64), 400);
@@ -736,23 +735,21 @@ static void test_head_framing(void **state)
     assert_int_equal(head(1, H("Host", "x", "Content-Length", "12a"), NULL, NULL, code, 64), 400);
     assert_int_equal(head(1, H("Host", "x", "Content-Length", ""), NULL, NULL, code, 64), 400);
     assert_int_equal(head(1, H("Host", "x", "Content-Length", "-1"), NULL, NULL, code, 64), 400);
-    assert_int_equal(head(1, H("Host", "x", "Content-Length", "99999999999999999999999"), NULL,
-                          NULL, code, 64),
-                     400);
+    assert_int_equal(
+        head(1, H("Host", "x", "Content-Length", "99999999999999999999999"), NULL, NULL, code, 64),
+        400);
     /* A coding we do not read: 501, not a hang waiting for the end. */
-    assert_int_equal(head(1, H("Host", "x", "Transfer-Encoding", "xchunked"), NULL, NULL, code,
-                          64),
+    assert_int_equal(head(1, H("Host", "x", "Transfer-Encoding", "xchunked"), NULL, NULL, code, 64),
                      501);
     assert_string_equal(code, "not_implemented");
-    assert_int_equal(head(1, H("Host", "x", "Transfer-Encoding", "gzip, chunked"), NULL, NULL,
-                          code, 64),
-                     501);
+    assert_int_equal(
+        head(1, H("Host", "x", "Transfer-Encoding", "gzip, chunked"), NULL, NULL, code, 64), 501);
     /* Headers that must come once. */
     assert_int_equal(head(1, H("Accept", "*/*"), NULL, NULL, code, 64), 400);
     assert_int_equal(head(0, H("Accept", "*/*"), NULL, NULL, code, 64), 0); /* HTTP/1.0 */
     assert_int_equal(head(1, H("Host", "a", "Host", "b"), NULL, NULL, code, 64), 400);
-    assert_int_equal(head(1, H("Host", "a", "Authorization", "Bearer x", "authorization",
-                               "Bearer y"),
+    assert_int_equal(head(1,
+                          H("Host", "a", "Authorization", "Bearer x", "authorization", "Bearer y"),
                           NULL, NULL, code, 64),
                      400);
 #undef H
@@ -761,8 +758,8 @@ static void test_head_framing(void **state)
 static void test_finish_no_store(void **state)
 {
     (void)state;
-    static const pd_route pub = {.method = "GET", .pattern = "/p", .name = "p",
-                                 .access = PD_ACCESS_PUBLIC};
+    static const pd_route pub = {
+        .method = "GET", .pattern = "/p", .name = "p", .access = PD_ACCESS_PUBLIC};
     static const pd_route priv = {.method = "GET", .pattern = "/q", .name = "q", .access = 7};
     pd_route_match m;
     memset(&m, 0, sizeof m);
@@ -843,11 +840,11 @@ static void test_body_ceiling_per_route(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_target),        cmocka_unit_test(test_query_errors),
-        cmocka_unit_test(test_query_int),     cmocka_unit_test(test_headers_client_body),
-        cmocka_unit_test(test_json_body),     cmocka_unit_test(test_json_fields),
-        cmocka_unit_test(test_answer),        cmocka_unit_test(test_arena),
-        cmocka_unit_test(test_error_mapping), cmocka_unit_test(test_head_framing),
+        cmocka_unit_test(test_target),          cmocka_unit_test(test_query_errors),
+        cmocka_unit_test(test_query_int),       cmocka_unit_test(test_headers_client_body),
+        cmocka_unit_test(test_json_body),       cmocka_unit_test(test_json_fields),
+        cmocka_unit_test(test_answer),          cmocka_unit_test(test_arena),
+        cmocka_unit_test(test_error_mapping),   cmocka_unit_test(test_head_framing),
         cmocka_unit_test(test_finish_no_store), cmocka_unit_test(test_body_ceiling_per_route),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

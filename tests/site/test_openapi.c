@@ -34,10 +34,18 @@ static int handler(pd_req *req, void *ctx, pd_error *err)
 }
 
 static const pd_route thing_routes[] = {
-    {.method = "GET", .pattern = "/things/{id:int}", .name = "things.get", .summary = "One thing",
-     .access = PD_ACCESS_PUBLIC, .handler = handler},
-    {.method = "POST", .pattern = "/things", .name = "things.add", .summary = "Add a thing",
-     .access = 2, .handler = handler},
+    {.method = "GET",
+     .pattern = "/things/{id:int}",
+     .name = "things.get",
+     .summary = "One thing",
+     .access = PD_ACCESS_PUBLIC,
+     .handler = handler},
+    {.method = "POST",
+     .pattern = "/things",
+     .name = "things.add",
+     .summary = "Add a thing",
+     .access = 2,
+     .handler = handler},
 };
 
 /* JSON written with ' for " (the tests' descriptions read better so). */
@@ -52,17 +60,23 @@ static char *json_text(const char *s)
 }
 
 #define ERROR_RESPONSE(name)                                                                       \
-    "'" name "': {'description': '" name "', 'content': {'application/json': {'schema': "        \
+    "'" name "': {'description': '" name "', 'content': {'application/json': {'schema': "          \
     "{'$ref': '#/components/schemas/Error'}}}}"
+/* Every error response the guard and the server may give. */
+/* clang-format off */
+#define ERROR_RESPONSES                                                        \
+    ERROR_RESPONSE("BadRequest") "," ERROR_RESPONSE("TooLarge") ","            \
+    ERROR_RESPONSE("HeadersTooLarge") "," ERROR_RESPONSE("InternalError") ","  \
+    ERROR_RESPONSE("Unavailable") "," ERROR_RESPONSE("NotImplemented") ","     \
+    ERROR_RESPONSE("Unauthorized")
+/* clang-format on */
 
 static const char base_doc[] =
     "{'components': {"
     " 'securitySchemes': {'bearer': {'type': 'http', 'scheme': 'bearer'},"
     "                     'session': {'type': 'apiKey', 'in': 'cookie', 'name': 's'}},"
     " 'schemas': {'Error': {'type': 'object'}, 'Thing': {'type': 'object'}},"
-    " 'responses': {" ERROR_RESPONSE("BadRequest") "," ERROR_RESPONSE("TooLarge") "," ERROR_RESPONSE(
-        "HeadersTooLarge") "," ERROR_RESPONSE("InternalError") "," ERROR_RESPONSE("Unavailable") "," ERROR_RESPONSE("NotImplemented") ","
-        ERROR_RESPONSE("Unauthorized") "}}}";
+    " 'responses': {" ERROR_RESPONSES "}}}";
 
 static const char get_op[] =
     "'things.get': {'route': 'GET /things/{id}', 'responses': {"
@@ -166,7 +180,8 @@ static void expect_refusal(fixture *f, const char *what)
     assert_null(f->ctx.doc);
 }
 
-/* ---- the document ----------------------------------------------------------------------------- */
+/* ---- the document -----------------------------------------------------------------------------
+ */
 
 static void test_document(void **state)
 {
@@ -244,7 +259,8 @@ static void test_served(void **state)
     teardown(&f);
 }
 
-/* ---- what it refuses -------------------------------------------------------------------------- */
+/* ---- what it refuses --------------------------------------------------------------------------
+ */
 
 static void refused(const char *operations, const char *what)
 {
@@ -316,7 +332,8 @@ static void test_path_parameter(void **state)
 static void test_operation_fields(void **state)
 {
     (void)state;
-    refused_get(GET_ROUTE "'response': {}, " OK_200, "\"response\" is not a field of a description");
+    refused_get(GET_ROUTE "'response': {}, " OK_200,
+                "\"response\" is not a field of a description");
     refused_get(GET_ROUTE "'operationId': 'x', " OK_200,
                 "\"operationId\" is not a field of a description");
     refused_get(GET_ROUTE "'responses': {'404': {'description': 'x'}}", "no success answer");
@@ -365,11 +382,8 @@ static void test_security_schemes(void **state)
     fixture f;
     setup(&f, ops);
     free(f.texts[0]);
-    f.texts[0] = json_text("{'components': {'schemas': {'Error': {}, 'Thing': {}}, 'responses': {"
-                           ERROR_RESPONSE("BadRequest") "," ERROR_RESPONSE("TooLarge") ","
-                           ERROR_RESPONSE("HeadersTooLarge") "," ERROR_RESPONSE(
-                               "InternalError") "," ERROR_RESPONSE("Unavailable") "," ERROR_RESPONSE("NotImplemented") ","
-                           ERROR_RESPONSE("Unauthorized") "}}}");
+    f.texts[0] = json_text("{'components': {'schemas': {'Error': {}, 'Thing': {}}, 'responses': "
+                           "{" ERROR_RESPONSES "}}}");
     f.docs[0].data = (const unsigned char *)f.texts[0];
     f.docs[0].len = strlen(f.texts[0]);
     expect_refusal(&f, "components.securitySchemes.bearer: missing");
@@ -391,9 +405,12 @@ static void test_the_api(void **state)
     static pd_site api;
     pd_metrics *metrics = pd_metrics_new();
     assert_non_null(metrics);
-    api = (pd_site){.accounts = &accounts, .creators = &creators, .policies = &policies,
-                   .metrics = metrics, .metrics_access = PD_ACCESS_OPERATOR,
-                   .version = "test"};
+    api = (pd_site){.accounts = &accounts,
+                    .creators = &creators,
+                    .policies = &policies,
+                    .metrics = metrics,
+                    .metrics_access = PD_ACCESS_OPERATOR,
+                    .version = "test"};
     if (pd_site_add(&api, r, &err) != PD_OK)
         fail_msg("%s", err.msg);
     const pd_openapi_ctx ctx = api.openapi; /* read only: freed through api */
@@ -402,14 +419,17 @@ static void test_the_api(void **state)
     size_t ops = 0;
     const char *path, *method;
     json_t *item, *op;
-    json_object_foreach(at(doc, "paths"), path, item) {
-        json_object_foreach(item, method, op) {
+    json_object_foreach(at(doc, "paths"), path, item)
+    {
+        json_object_foreach(item, method, op)
+        {
             ops++;
             /* a success answer with a schema, for every operation */
             const char *status;
             json_t *resp;
             int typed = 0;
-            json_object_foreach(at(op, "responses"), status, resp) {
+            json_object_foreach(at(op, "responses"), status, resp)
+            {
                 if (status[0] == '2' || status[0] == '3')
                     typed |= at(resp, "content") != NULL || at(resp, "$ref") != NULL;
             }

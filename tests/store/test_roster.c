@@ -58,8 +58,8 @@ static int setup(void **state)
     creator(f, 2, 500, 7);
     creator(f, 3, 7000, 8);
     creator(f, 4, 8000, 0);
-    pd_policy_rec r = {.policy = {.name = "p", .window_days = 30,
-                                  .rules = 1u << PD_RULE_MIN_FOLLOWERS}};
+    pd_policy_rec r = {
+        .policy = {.name = "p", .window_days = 30, .rules = 1u << PD_RULE_MIN_FOLLOWERS}};
     r.policy.threshold[PD_RULE_MIN_FOLLOWERS] = 1000;
     ASSERT_CODE(PD_OK, pd_db_policy_add(f->d, &r, 1000, &err));
     ASSERT_CODE(PD_OK, pd_db_policy_activate(f->d, r.id, DAY, 0, 1000, NULL, &err));
@@ -71,9 +71,9 @@ static int setup(void **state)
     post(f, 12, 1, T0 + 3 * 86400, 0); /* dated after today */
     post(f, 13, 2, T0 - 86400, 0);
     post(f, 14, 5, T0 - 86400 + 7, 0);
-    post(f, 15, 5, T0 - 86400, 1);     /* same day, earlier than 14 */
-    post(f, 16, 3, T0, 0);             /* another MCN's */
-    post(f, 17, 4, T0, 0);             /* an independent's */
+    post(f, 15, 5, T0 - 86400, 1);      /* same day, earlier than 14 */
+    post(f, 16, 3, T0, 0);              /* another MCN's */
+    post(f, 17, 4, T0, 0);              /* an independent's */
     post(f, 18, 1, T0 - 10 * 86400, 0); /* before the instant */
     *state = f;
     return 0;
@@ -179,8 +179,8 @@ static void expect_posts(struct pd_store_fx *f, int64_t mcn, int64_t from, int c
 {
     pd_error err = {0};
     struct posts s = {0};
-    ASSERT_CODE(PD_OK, pd_db_mcn_posts_since(f->d, mcn, from, certified_only, collect_post, &s,
-                                             &err));
+    ASSERT_CODE(PD_OK,
+                pd_db_mcn_posts_since(f->d, mcn, from, certified_only, collect_post, &s, &err));
     assert_int_equal(s.n, n);
     for (size_t i = 0; i < n; i++)
         assert_int_equal(s.id[i], want[i]);

@@ -859,8 +859,8 @@ static const char expected_export[] =
 
 /* Imports DIR/c.csv and DIR/p.csv; skipped lines are reported into *report
  * (caller frees). */
-static int import(struct pd_store_fx *f, const char *c, const char *p, int skip, pd_import_summary *sum,
-                  char **report, pd_error *err)
+static int import(struct pd_store_fx *f, const char *c, const char *p, int skip,
+                  pd_import_summary *sum, char **report, pd_error *err)
 {
     write_file(f, "c.csv", c);
     write_file(f, "p.csv", p);

@@ -500,8 +500,9 @@ static void test_keys(void **state)
     longkey[70] = '\0';
     pd_jsonw_kint(&f.w, longkey, 6);
     pd_jsonw_obj_end(&f.w);
-    expect_json(&f, "{\"a\":1,\"say \\\"hi\\\"\\n\":2,\"<b>&\":3,\"\xe5\xb0\x8f\":4,\"\":5,"
-                    "\"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk\":6}");
+    expect_json(&f,
+                "{\"a\":1,\"say \\\"hi\\\"\\n\":2,\"<b>&\":3,\"\xe5\xb0\x8f\":4,\"\":5,"
+                "\"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk\":6}");
     start(&f, PD_JSONW_HTML_SAFE);
     pd_jsonw_obj_begin(&f.w);
     pd_jsonw_kint(&f.w, "<b>&", 3);

@@ -66,7 +66,8 @@ static const char *well_formed(const char *doc)
         }
         int closing = p[1] == '/';
         const char *name = p + 1 + closing;
-        size_t nlen = strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-:0123456789");
+        size_t nlen =
+            strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-:0123456789");
         if (nlen == 0 || nlen >= 32) {
             snprintf(why, sizeof why, "bad tag name at offset %td", p - doc);
             return why;
@@ -78,7 +79,8 @@ static const char *well_formed(const char *doc)
                 q++;
                 continue;
             }
-            size_t alen = strspn(q, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-:0123456789");
+            size_t alen =
+                strspn(q, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-:0123456789");
             if (alen == 0 || q[alen] != '=' || q[alen + 1] != '"') {
                 snprintf(why, sizeof why, "bad attribute at offset %td", q - doc);
                 return why;
@@ -86,8 +88,7 @@ static const char *well_formed(const char *doc)
             q += alen + 2;
             while (*q && *q != '"') {
                 if (*q == '<' || (*q == '&' && !entity_ok(q))) {
-                    snprintf(why, sizeof why, "bad character in attribute at offset %td",
-                             q - doc);
+                    snprintf(why, sizeof why, "bad character in attribute at offset %td", q - doc);
                     return why;
                 }
                 q++;
@@ -381,8 +382,12 @@ static void test_bar_chart_edges(void **state)
         values[i] = i * 1234.0;
     }
     const char *series[] = {"only"};
-    pd_svg_bar_chart c = {.title = "t", .groups = groups, .ngroups = 12, .series = series,
-                          .nseries = 1, .values = values};
+    pd_svg_bar_chart c = {.title = "t",
+                          .groups = groups,
+                          .ngroups = 12,
+                          .series = series,
+                          .nseries = 1,
+                          .values = values};
     assert_int_equal(pd_svg_bars(&b, &c, &err), PD_OK);
     assert_null(well_formed(b.data));
     assert_non_null(strstr(b.data, "rotate(-40)"));
@@ -429,14 +434,10 @@ static void test_checker_catches_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_nice_ticks),
-        cmocka_unit_test(test_format_number),
-        cmocka_unit_test(test_escape),
-        cmocka_unit_test(test_line_chart),
-        cmocka_unit_test(test_line_chart_edges),
-        cmocka_unit_test(test_bar_chart),
-        cmocka_unit_test(test_bar_chart_edges),
-        cmocka_unit_test(test_checker_catches_errors),
+        cmocka_unit_test(test_nice_ticks),       cmocka_unit_test(test_format_number),
+        cmocka_unit_test(test_escape),           cmocka_unit_test(test_line_chart),
+        cmocka_unit_test(test_line_chart_edges), cmocka_unit_test(test_bar_chart),
+        cmocka_unit_test(test_bar_chart_edges),  cmocka_unit_test(test_checker_catches_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
