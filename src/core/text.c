@@ -101,12 +101,34 @@ static const char *refused(uint32_t cp, pd_text_kind kind)
     return NULL;
 }
 
+/* 1 when s[0..n) (n > 0 for a label) is printable ASCII that `kind`
+ * allows: no such character is refused, only a label's spaces are judged.
+ * The common case, a pass without decoding (certify checks every handle
+ * and category of a million creators); 0 sends the text to the full walk,
+ * which also words the fault. */
+static int plain_ascii_ok(const char *s, size_t n, pd_text_kind kind)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    int label = kind == PD_TEXT_LABEL;
+    if (label && (p[0] == ' ' || p[n - 1] == ' '))
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] < 0x20 || p[i] > 0x7E)
+            return 0;
+        if (label && p[i] == ' ' && p[i - 1] == ' ') /* i > 0: p[0] is not a space */
+            return 0;
+    }
+    return 1;
+}
+
 int pd_text_check(const char *s, size_t n, size_t cap, pd_text_kind kind, pd_text_fault *f)
 {
     if (cap && n >= cap)
         return fault(f, too_long(cap), 0, cap - 1);
     if (n == 0 && kind == PD_TEXT_LABEL)
         return fault(f, "empty", 0, 0);
+    if (plain_ascii_ok(s, n, kind))
+        return 0;
     const char *nul = memchr(s, '\0', n);
     if (nul)
         return fault(f, "contains a NUL byte", 0, (size_t)(nul - s));

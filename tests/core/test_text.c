@@ -187,6 +187,37 @@ static void test_require(void **state)
     assert_string_equal(c, "U+1F338");
 }
 
+/* Printable ASCII takes a short path: every ASCII byte, alone and around
+ * spaces, must be judged as the full walk judges it. */
+static void test_ascii_path(void **state)
+{
+    (void)state;
+    pd_text_fault f;
+    char buf[4];
+    for (int c = 1; c < 0x80; c++) {
+        int printable = c >= 0x21 && c <= 0x7E;
+        buf[0] = 'a', buf[1] = (char)c, buf[2] = 'b';
+        assert_int_equal(pd_text_check(buf, 3, 0, PD_TEXT_LABEL, &f),
+                         printable || c == ' ' ? 0 : -1);
+        int prose_ok = printable || c == ' ' || c == '\n' || c == '\r' || c == '\t';
+        if (prose_ok)
+            assert_int_equal(pd_text_check(buf, 3, 0, PD_TEXT_PROSE, &f), 0);
+        assert_int_equal(pd_text_check(buf, 3, 0, PD_TEXT_ANY, &f), 0);
+    }
+    assert_int_equal(pd_text_check("a  b", 4, 0, PD_TEXT_LABEL, &f), -1);
+    assert_string_equal(f.why, "contains white space other than single spaces between words");
+    assert_int_equal(f.at, 2);
+    assert_int_equal(pd_text_check(" a", 2, 0, PD_TEXT_LABEL, &f), -1);
+    assert_string_equal(f.why, "begins or ends with white space");
+    assert_int_equal(pd_text_check("a ", 2, 0, PD_TEXT_LABEL, &f), -1);
+    assert_string_equal(f.why, "begins or ends with white space");
+    assert_int_equal(pd_text_check(" ", 1, 0, PD_TEXT_LABEL, &f), -1);
+    assert_string_equal(f.why, "only white space");
+    assert_int_equal(pd_text_check("a  b", 4, 0, PD_TEXT_PROSE, &f), 0);
+    assert_int_equal(pd_text_check("a\x7f", 2, 0, PD_TEXT_LABEL, &f), -1);
+    assert_int_equal(pd_text_check("alice b", 7, 0, PD_TEXT_LABEL, &f), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -197,6 +228,7 @@ int main(void)
         cmocka_unit_test(test_any),
         cmocka_unit_test(test_capacity),
         cmocka_unit_test(test_require),
+        cmocka_unit_test(test_ascii_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
